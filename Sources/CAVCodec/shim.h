@@ -1,0 +1,6 @@
+// libavcodec for Swift.
+#ifndef CLIPLINE_CAVCODEC_SHIM_H
+#define CLIPLINE_CAVCODEC_SHIM_H
+#include <libavcodec/avcodec.h>
+#include <libavcodec/bsf.h>
+#endif

@@ -1,0 +1,6 @@
+// libavformat for Swift.
+#ifndef CLIPLINE_CAVFORMAT_SHIM_H
+#define CLIPLINE_CAVFORMAT_SHIM_H
+#include <libavformat/avformat.h>
+#include <libavformat/avio.h>
+#endif

@@ -1,0 +1,5 @@
+// libswscale for Swift.
+#ifndef CLIPLINE_CSWSCALE_SHIM_H
+#define CLIPLINE_CSWSCALE_SHIM_H
+#include <libswscale/swscale.h>
+#endif

@@ -1,0 +1,82 @@
+import Foundation
+
+/// What a request sends as its body: nothing, bytes in memory, or a range of a file streamed from disk.
+public enum HTTPBody: Sendable {
+  case none
+  case bytes([UInt8])
+  case file(path: String, offset: Int64 = 0, length: Int64? = nil)
+
+  /// The byte count, for Content-Length.
+  public func length() throws -> Int64 {
+    switch self {
+    case .none: return 0
+    case .bytes(let bytes): return Int64(bytes.count)
+    case .file(let path, let offset, let length):
+      if let length { return length }
+      let attributes = try FileManager.default.attributesOfItem(atPath: path)
+      return ((attributes[.size] as? NSNumber)?.int64Value ?? 0) - offset
+    }
+  }
+}
+
+public struct HTTPRequest: Sendable {
+  public var method: String
+  public var url: String
+  public var headers: [(name: String, value: String)]
+  public var body: HTTPBody
+  /// Whole-request limit in seconds; nil means only the stall limit of the client applies.
+  public var timeout: Double?
+
+  public init(
+    method: String = "GET", url: String, headers: [(name: String, value: String)] = [], body: HTTPBody = .none,
+    timeout: Double? = nil
+  ) {
+    self.method = method
+    self.url = url
+    self.headers = headers
+    self.body = body
+    self.timeout = timeout
+  }
+
+  public mutating func setHeader(_ name: String, _ value: String) {
+    headers.removeAll { $0.name.lowercased() == name.lowercased() }
+    headers.append((name, value))
+  }
+
+  public func header(_ name: String) -> String? {
+    headers.first { $0.name.lowercased() == name.lowercased() }?.value
+  }
+}
+
+public struct HTTPResponse: Sendable {
+  public let status: Int
+  public let headers: [(name: String, value: String)]
+  /// The body, unless it was streamed elsewhere.
+  public let body: [UInt8]
+  public let url: String
+
+  public func header(_ name: String) -> String? {
+    headers.last { $0.name.lowercased() == name.lowercased() }?.value
+  }
+
+  public var bodyText: String { String(decoding: body, as: UTF8.self) }
+
+  public var isSuccess: Bool { (200..<300).contains(status) }
+
+  /// Throws `HTTPStatusError` for anything but 2xx.
+  public func checked() throws -> HTTPResponse {
+    guard isSuccess else {
+      let excerpt = String(bodyText.prefix(300)).replacingOccurrences(of: "\n", with: " ")
+      let retryAfter = header("Retry-After").flatMap(Double.init)
+      throw HTTPStatusError(status: status, url: url, bodyExcerpt: excerpt, retryAfter: retryAfter)
+    }
+    return self
+  }
+}
+
+/// Where a response body goes: kept in memory, written to a file, or handed over piece by piece.
+public enum ResponseDestination {
+  case memory
+  case file(path: String)
+  case stream((UnsafeRawBufferPointer) throws -> Void)
+}

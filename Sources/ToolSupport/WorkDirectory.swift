@@ -1,0 +1,38 @@
+import Foundation
+
+/// Where a tool writes its files: a flag, else the per-message directory `amqp-consume` hands its
+/// handler (`CLIPLINE_WORK_DIR`), else a fresh directory under `$TMPDIR`.
+public struct WorkDirectory: Sendable {
+  public static let environmentVariable = "CLIPLINE_WORK_DIR"
+
+  public let path: String
+  /// True when this process created the directory itself (and may remove it).
+  public let isCreatedHere: Bool
+
+  public init(path: String, isCreatedHere: Bool) {
+    self.path = path
+    self.isCreatedHere = isCreatedHere
+  }
+
+  public static func resolve(flag: String?, prefix: String) throws -> WorkDirectory {
+    if let chosen = flag ?? Settings.environment(environmentVariable) {
+      try FileManager.default.createDirectory(atPath: chosen, withIntermediateDirectories: true)
+      return WorkDirectory(path: chosen, isCreatedHere: false)
+    }
+    return WorkDirectory(path: try makeTemporaryDirectory(prefix: prefix), isCreatedHere: true)
+  }
+
+  /// A fresh directory (mode 0700) under `$TMPDIR`.
+  public static func makeTemporaryDirectory(prefix: String) throws -> String {
+    let base = Settings.environment("TMPDIR") ?? "/tmp"
+    var template = Array("\(base)/\(prefix).XXXXXX".utf8CString)
+    guard let created = mkdtemp(&template) else {
+      throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
+    }
+    return String(cString: created)
+  }
+
+  public func file(_ name: String) -> String { (path as NSString).appendingPathComponent(name) }
+
+  public func remove() { try? FileManager.default.removeItem(atPath: path) }
+}
