@@ -89,6 +89,9 @@ public final class HTTPClient {
     try check(clipline_curl_setopt_pointer(handle, CURLOPT_HEADERDATA, context), "HEADERDATA")
     try check(clipline_curl_setopt_data_callback(handle, CURLOPT_READFUNCTION, Transfer.onRead), "READFUNCTION")
     try check(clipline_curl_setopt_pointer(handle, CURLOPT_READDATA, context), "READDATA")
+    // A reused connection the server closed makes libcurl resend the request on a new one: it must rewind the body.
+    try check(clipline_curl_setopt_seek_callback(handle, Transfer.onSeek), "SEEKFUNCTION")
+    try check(clipline_curl_setopt_pointer(handle, CURLOPT_SEEKDATA, context), "SEEKDATA")
     try set(CURLOPT_NOPROGRESS, 0)
     try check(clipline_curl_setopt_xferinfo_callback(handle, Transfer.onProgress), "XFERINFOFUNCTION")
     try check(clipline_curl_setopt_pointer(handle, CURLOPT_XFERINFODATA, context), "XFERINFODATA")
@@ -152,10 +155,12 @@ private final class Transfer {
   private var inputBytes: [UInt8] = []
   private var inputOffset = 0
   private var inputRemaining: Int64 = 0
+  private let bodyLength: Int64
 
   init(request: HTTPRequest, destination: ResponseDestination) throws {
     self.request = request
     self.destination = destination
+    bodyLength = try request.body.length()
     switch request.body {
     case .none: break
     case .bytes(let bytes):
@@ -243,6 +248,22 @@ private final class Transfer {
     transfer.inputOffset += Int(wanted)
     transfer.inputRemaining -= wanted
     return Int(wanted)
+  }
+
+  /// Moves the body back to `offset` (from its start) so libcurl can send it again.
+  static let onSeek: clipline_curl_seek_callback = { context, offset, origin in
+    let transfer = Unmanaged<Transfer>.fromOpaque(context!).takeUnretainedValue()
+    let offset = Int64(offset)
+    guard origin == SEEK_SET, offset >= 0, offset <= transfer.bodyLength else { return Int32(CURL_SEEKFUNC_CANTSEEK) }
+    if let input = transfer.input {
+      guard case .file(_, let start, _) = transfer.request.body,
+        (try? input.seek(toOffset: UInt64(start + offset))) != nil
+      else { return Int32(CURL_SEEKFUNC_FAIL) }
+    } else {
+      transfer.inputOffset = Int(offset)
+    }
+    transfer.inputRemaining = transfer.bodyLength - offset
+    return Int32(CURL_SEEKFUNC_OK)
   }
 
   /// Abandons the transfer when the process is asked to stop.

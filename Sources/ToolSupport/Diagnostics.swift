@@ -110,6 +110,8 @@ public final class Diagnostics: @unchecked Sendable {
 }
 
 public final class CapturedLines: @unchecked Sendable {
+  public init() {}
+
   private let lock = NSLock()
   private var stored: [String] = []
 

@@ -38,5 +38,11 @@ public struct RecordsFailed: ExitStatusProviding, CustomStringConvertible {
   public let total: Int
   public let exitStatus: ExitStatus
 
+  public init(failed: Int, total: Int, exitStatus: ExitStatus) {
+    self.failed = failed
+    self.total = total
+    self.exitStatus = exitStatus
+  }
+
   public var description: String { "\(failed) of \(total) records failed" }
 }

@@ -1,0 +1,102 @@
+import ArgumentParser
+import BlobStores
+import Chunking
+import Media
+import ToolSupport
+
+@main
+struct Chunk: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "chunk",
+    abstract: "Cut videos into fixed-duration MP4 chunks, one JSON record per chunk (M0).",
+    discussion: """
+      Reads M0 requests, one JSON object per line, on stdin (or one from --source). For each request it brings \
+      the video named by cloud_stream_path to a local file (file:// and paths are read in place; http(s)://, s3:// \
+      and az:// are streamed to the work directory and removed afterwards), cuts it in a single pass with \
+      FFmpeg's libraries, and writes one record per chunk to stdout as soon as that chunk's file is closed.
+
+      READS: cloud_stream_path (required); inference_modality ("batch" or "live"); live_start_time (RFC 3339, \
+      required when live); video_preprocessing.chunk_duration (seconds; else --chunk-duration), \
+      video_preprocessing.fps, .width, .height (for transcoding). Every other field passes through.
+
+      WRITES, per chunk, the request's fields plus: chunk_id (1-based), chunk_path, chunk_hash (SHA-256 of the \
+      file), chunk_bytes, start_time and end_time (seconds from the start of the video, the real cut times), \
+      chunk_duration, time_offset (= start_time), chunk_mode ("copy" or "transcode"), source_stream_path (the \
+      request's cloud_stream_path, kept after blob-put replaces it); for live requests also chunk_start_time and \
+      chunk_end_time (absolute, RFC 3339).
+
+      MODES: copy keeps the compressed video and audio and cuts at the first keyframe on or after each boundary. \
+      transcode scales to width x height (--fit: pad keeps the aspect ratio and letterboxes, crop fills and crops, \
+      stretch distorts), resamples to fps, encodes with libx264 (--preset, --crf) and forces keyframes at the \
+      boundaries so cuts are exact; audio is copied. auto (the default) transcodes only when the request asks for \
+      a size or frame rate the source does not already have.
+
+      The last piece is merged into the previous chunk when it is shorter than --merge-last-under (default: a \
+      quarter of the chunk duration). Chunks are written to --output-directory, else $CLIPLINE_WORK_DIR (the \
+      per-message directory amqp-consume provides), else a fresh directory under $TMPDIR; each request gets a \
+      subdirectory named after its process_id, with chunk_001.mp4, chunk_002.mp4, … inside.
+
+      EXAMPLES:
+        echo '{"process_id":42,"cloud_stream_path":"/videos/cam.mp4","video_preprocessing":{"chunk_duration":60}}' | chunk
+        chunk --source https://example.com/video.mp4 --chunk-duration 30s --mode copy -o /tmp/chunks
+        amqp-consume --queue M0_PRIORITY_QUEUE -- chunk | blob-put --to 's3://b/{process_id}/chunk_{chunk_id:03}.mp4'
+
+      \(ExitStatus.documentation) A request that fails is reported on stderr with its line number and writes no \
+      record for its unfinished chunk; chunks already written stay valid. SIGTERM stops at the next packet (exit 75).
+      """)
+
+  @OptionGroup var common: CommonOptions
+
+  @Option(help: "copy, transcode, or auto (transcode only when the request asks for another size or frame rate).")
+  var mode: ChunkMode = .auto
+
+  @Option(help: "Chunk length for requests without video_preprocessing.chunk_duration (e.g. 60, 60s, 2m).")
+  var chunkDuration = DurationArgument(seconds: 60)
+
+  @Option(help: "Merge a last piece shorter than this into the previous chunk (default: a quarter of a chunk).")
+  var mergeLastUnder: DurationArgument?
+
+  @Option(name: .shortAndLong, help: "Directory for the chunk files.", completion: .directory)
+  var outputDirectory: String?
+
+  @Option(help: "Cut this video (path or URL) instead of reading requests from stdin.", completion: .file())
+  var source: String?
+
+  @Option(help: "libx264 preset for transcode mode (ultrafast … veryslow).")
+  var preset = "ultrafast"
+
+  @Option(help: "libx264 constant rate factor for transcode mode (0–51, lower is better).")
+  var crf = 23
+
+  @Option(help: "How transcode mode fits another aspect ratio into width x height: pad, crop or stretch.")
+  var fit: TranscodeSettings.Fit = .pad
+
+  func validate() throws {
+    guard chunkDuration.seconds > 0 else { throw ValidationError("--chunk-duration must be greater than 0.") }
+    guard (0...51).contains(crf) else { throw ValidationError("--crf must be between 0 and 51.") }
+  }
+
+  func run() throws {
+    let diagnostics = common.diagnostics(tool: "chunk")
+    FFmpegLogging.configure(verbose: common.verbose)
+    ShutdownSignal.shared.install()
+    try runTool(diagnostics) {
+      var options = Chunker.Options()
+      options.mode = mode
+      options.defaultChunkDuration = chunkDuration.seconds
+      options.mergeLastUnder = mergeLastUnder?.seconds
+      options.encoding = TranscodeSettings(fit: fit, preset: preset, crf: crf)
+      let chunker = Chunker(
+        options: options, workDirectory: try WorkDirectory.resolve(flag: outputDirectory, prefix: "chunk"),
+        fetcher: SourceFetcher.standard(), diagnostics: diagnostics)
+      let writer = RecordWriter()
+      let reader = source.map { RecordReader(text: Record(["cloud_stream_path": .string($0)]).jsonText) } ?? RecordReader()
+      try RecordLoop(reader: reader, diagnostics: diagnostics).run { record, line in
+        try chunker.process(record, line: line) { try writer.write($0) }
+      }
+    }
+  }
+}
+
+extension ChunkMode: ExpressibleByArgument {}
+extension TranscodeSettings.Fit: ExpressibleByArgument {}
