@@ -55,11 +55,11 @@ public enum ToolInvocation {
     process.standardOutput = output
     process.standardError = errors
     try process.run()
-    var stdoutData = Data()
-    var stderrData = Data()
+    let stdoutData = DataBox()
+    let stderrData = DataBox()
     let group = DispatchGroup()
-    DispatchQueue.global().async(group: group) { stdoutData = output.fileHandleForReading.readDataToEndOfFile() }
-    DispatchQueue.global().async(group: group) { stderrData = errors.fileHandleForReading.readDataToEndOfFile() }
+    DispatchQueue.global().async(group: group) { stdoutData.data = output.fileHandleForReading.readDataToEndOfFile() }
+    DispatchQueue.global().async(group: group) { stderrData.data = errors.fileHandleForReading.readDataToEndOfFile() }
     DispatchQueue.global().async {
       try? input.fileHandleForWriting.write(contentsOf: stdin)
       try? input.fileHandleForWriting.close()
@@ -70,7 +70,7 @@ public enum ToolInvocation {
     }
     process.waitUntilExit()
     return ToolResult(
-      stdout: String(decoding: stdoutData, as: UTF8.self), stderr: String(decoding: stderrData, as: UTF8.self),
+      stdout: String(decoding: stdoutData.data, as: UTF8.self), stderr: String(decoding: stderrData.data, as: UTF8.self),
       status: process.terminationStatus)
   }
 }
@@ -79,4 +79,9 @@ public enum ToolInvocation {
 public struct TestFailure: Error, CustomStringConvertible {
   public let description: String
   public init(_ description: String) { self.description = description }
+}
+
+/// Bytes filled in by a reader thread; read only after the group it belongs to has finished.
+private final class DataBox: @unchecked Sendable {
+  var data = Data()
 }
