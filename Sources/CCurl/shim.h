@@ -16,6 +16,10 @@ typedef int (*clipline_curl_xferinfo_callback)(void *, curl_off_t, curl_off_t, c
 static inline CURLcode clipline_curl_setopt_xferinfo_callback(CURL *h, clipline_curl_xferinfo_callback v) {
   return curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, v);
 }
+typedef int (*clipline_curl_seek_callback)(void *, curl_off_t, int);
+static inline CURLcode clipline_curl_setopt_seek_callback(CURL *h, clipline_curl_seek_callback v) {
+  return curl_easy_setopt(h, CURLOPT_SEEKFUNCTION, v);
+}
 static inline CURLcode clipline_curl_getinfo_long(CURL *h, CURLINFO i, long *v) { return curl_easy_getinfo(h, i, v); }
 static inline CURLcode clipline_curl_getinfo_int64(CURL *h, CURLINFO i, curl_off_t *v) { return curl_easy_getinfo(h, i, v); }
 static inline CURLcode clipline_curl_getinfo_double(CURL *h, CURLINFO i, double *v) { return curl_easy_getinfo(h, i, v); }

@@ -32,7 +32,7 @@ public final class Chunker {
   }
 
   /// Cuts the video a request names; `emit` receives each chunk record (the request's fields plus the chunk's).
-  public func process(_ record: Record, line: Int, emit: (Record) throws -> Void) throws {
+  public func process(_ record: Record, line: Int, emit: @escaping (Record) throws -> Void) throws {
     let request = try record.decode(ChunkRequest.self).validated()
     let chunkDuration = request.videoPreprocessing?.chunkDuration ?? options.defaultChunkDuration
     let started = Date()
@@ -64,28 +64,45 @@ public final class Chunker {
       "cutting \(String(format: "%.1f", duration)) s into \(boundaries.count + 1) chunks of \(chunkDuration) s (\(modeName))",
       line: line)
 
-    try segmenter.run(
-      boundaries: boundaries, mode: mode,
-      outputPath: { index in (outputDirectory as NSString).appendingPathComponent(String(format: "chunk_%03d.mp4", index)) },
-      onSegment: { segment in
-        let hash = try Digest.ofFile(segment.path).hexString
-        let bytes = (try? FileManager.default.attributesOfItem(atPath: segment.path)[.size] as? NSNumber)?.int64Value ?? 0
-        let fields = ChunkFields(
-          chunkId: segment.index, chunkPath: segment.path, chunkHash: hash, chunkBytes: bytes,
-          startTime: Self.rounded(segment.startSeconds), endTime: Self.rounded(segment.endSeconds),
-          chunkDuration: Self.rounded(segment.endSeconds - segment.startSeconds),
-          timeOffset: Self.rounded(segment.startSeconds), chunkMode: modeName,
-          sourceStreamPath: request.cloudStreamPath,
-          chunkStartTime: liveStart.map { RFC3339.format($0.addingTimeInterval(segment.startSeconds)) },
-          chunkEndTime: liveStart.map { RFC3339.format($0.addingTimeInterval(segment.endSeconds)) })
-        try emit(try record.merging(fields))
-        self.diagnostics.debug(
-          "chunk \(segment.index): \(String(format: "%.3f", segment.startSeconds))–"
-            + "\(String(format: "%.3f", segment.endSeconds)) s, \(ProgressLine.bytes(bytes))", line: line)
-      })
+    // Hashing a chunk reads it again: do it on another core while the next chunk is cut. The queue is serial,
+    // so records still leave in chunk order; the first failure stops the rest.
+    let finishing = OrderedWork()
+    do {
+      try segmenter.run(
+        boundaries: boundaries, mode: mode,
+        outputPath: { index in (outputDirectory as NSString).appendingPathComponent(String(format: "chunk_%03d.mp4", index)) },
+        onSegment: { segment in
+          try finishing.check()
+          finishing.submit {
+            try emit(try self.chunkRecord(for: segment, of: record, request: request, mode: modeName, liveStart: liveStart))
+            self.diagnostics.debug(
+              "chunk \(segment.index): \(String(format: "%.3f", segment.startSeconds))–"
+                + "\(String(format: "%.3f", segment.endSeconds)) s", line: line)
+          }
+        })
+    } catch {
+      _ = try? finishing.wait()
+      throw error
+    }
+    try finishing.wait()
     diagnostics.info(
       "cut \(SecretRedaction.url(request.cloudStreamPath)) into \(boundaries.count + 1) chunks (\(modeName)) "
         + "in \(elapsed(since: started))", line: line)
+  }
+
+  private func chunkRecord(
+    for segment: SegmentFile, of record: Record, request: ChunkRequest, mode: String, liveStart: Date?
+  ) throws -> Record {
+    let hash = try Digest.ofFile(segment.path).hexString
+    let bytes = (try FileManager.default.attributesOfItem(atPath: segment.path)[.size] as? NSNumber)?.int64Value ?? 0
+    let fields = ChunkFields(
+      chunkId: segment.index, chunkPath: segment.path, chunkHash: hash, chunkBytes: bytes,
+      startTime: Self.rounded(segment.startSeconds), endTime: Self.rounded(segment.endSeconds),
+      chunkDuration: Self.rounded(segment.endSeconds - segment.startSeconds),
+      timeOffset: Self.rounded(segment.startSeconds), chunkMode: mode, sourceStreamPath: request.cloudStreamPath,
+      chunkStartTime: liveStart.map { RFC3339.format($0.addingTimeInterval(segment.startSeconds)) },
+      chunkEndTime: liveStart.map { RFC3339.format($0.addingTimeInterval(segment.endSeconds)) })
+    return try record.merging(fields)
   }
 
   /// `<work dir>/<process_id>/`, so requests in one run never overwrite each other's chunks.

@@ -267,7 +267,8 @@ private final class Transfer {
   }
 
   /// Abandons the transfer when the process is asked to stop.
-  static let onProgress: clipline_curl_xferinfo_callback = { _, _, _, _, _ in
-    ShutdownSignal.shared.isRequested ? 1 : 0
+  static let onProgress: clipline_curl_xferinfo_callback = { context, _, _, _, _ in
+    let transfer = Unmanaged<Transfer>.fromOpaque(context!).takeUnretainedValue()
+    return ShutdownSignal.shared.isRequested && !transfer.request.continuesDuringShutdown ? 1 : 0
   }
 }

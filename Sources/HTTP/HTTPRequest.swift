@@ -26,6 +26,8 @@ public struct HTTPRequest: Sendable {
   public var body: HTTPBody
   /// Whole-request limit in seconds; nil means only the stall limit of the client applies.
   public var timeout: Double?
+  /// Cleanup that must still reach the server after SIGTERM (aborting a multipart upload): not abandoned.
+  public var continuesDuringShutdown = false
 
   public init(
     method: String = "GET", url: String, headers: [(name: String, value: String)] = [], body: HTTPBody = .none,

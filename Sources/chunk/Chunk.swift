@@ -34,7 +34,7 @@ struct Chunk: ParsableCommand {
       The last piece is merged into the previous chunk when it is shorter than --merge-last-under (default: a \
       quarter of the chunk duration). Chunks are written to --output-directory, else $CLIPLINE_WORK_DIR (the \
       per-message directory amqp-consume provides), else a fresh directory under $TMPDIR; each request gets a \
-      subdirectory named after its process_id, with chunk_001.mp4, chunk_002.mp4, … inside.
+      subdirectory named after its process_id, holding chunk_001.mp4, chunk_002.mp4 and so on.
 
       EXAMPLES:
         echo '{"process_id":42,"cloud_stream_path":"/videos/cam.mp4","video_preprocessing":{"chunk_duration":60}}' | chunk

@@ -1,0 +1,31 @@
+import Foundation
+
+/// Work items run one after another on a background thread, in submission order; the first error is kept,
+/// later items are skipped, and `wait()` rethrows it.
+final class OrderedWork: @unchecked Sendable {
+  private let queue = DispatchQueue(label: "clipline.chunk.finishing")
+  private let lock = NSLock()
+  private var failure: Error?
+
+  func submit(_ work: @escaping () throws -> Void) {
+    queue.async {
+      guard self.lock.withLock({ self.failure == nil }) else { return }
+      do {
+        try work()
+      } catch {
+        self.lock.withLock { if self.failure == nil { self.failure = error } }
+      }
+    }
+  }
+
+  /// Throws the first failure so far, without waiting.
+  func check() throws {
+    if let failure = lock.withLock({ failure }) { throw failure }
+  }
+
+  /// Waits for everything submitted, then throws the first failure if there was one.
+  func wait() throws {
+    queue.sync {}
+    try check()
+  }
+}
