@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# M0's worker: cut each video into chunks, upload every chunk twice (persistent, and cache with a TTL),
+# record it through GraphQL, publish it for M1, and mark the job PROCESSING after the last chunk.
+# Failures dead-letter the request on M0_DEADLETTER_QUEUE and mark the job FAILED (--on-failure).
+set -euo pipefail
+: "${VIDEO_STORE:=file:///var/lib/clipline/spectra-videos}"   # or s3://spectra-videos
+: "${CACHE_STORE:=file:///var/lib/clipline}"                   # the cache container name is appended
+export VIDEO_STORE CACHE_STORE
+
+exec amqp-consume --queue M0_PRIORITY_QUEUE --dlq M0_DEADLETTER_QUEUE --declare \
+  --concurrency "${CONCURRENCY:-2}" ${COUNT:+--count "$COUNT"} \
+  --on-failure 'gql-mutate --op set-status --status FAILED' \
+  -- bash -o pipefail -c '
+    chunk \
+    | blob-put --to "$VIDEO_STORE/{destination_prefix}chunk_{chunk_id:03}.mp4=cloud_stream_path" \
+               --to "$CACHE_STORE/{cache_container_name}/temp/{process_id}/chunk_{chunk_id:03}.mp4=cache_path" \
+               --ttl cache_path=24h --remove-source \
+    | gql-mutate --op create-chunk \
+    | gql-mutate --op set-status --status PROCESSING --at-end \
+    | amqp-pub --queue M0_RESULTS_QUEUE --declare'
