@@ -80,6 +80,6 @@ public struct HTTPDownloader: BlobDownloading {
 extension SourceFetcher {
   /// Every downloader this build knows, configured from the environment (AWS and Azure settings).
   public static func standard() -> SourceFetcher {
-    SourceFetcher()
+    standard(stores: .standard())  // http(s) plus s3:// and az:// through the blob stores (BlobStoreSet.swift)
   }
 }

@@ -1,0 +1,76 @@
+import Foundation
+
+/// Runs `count` blocking jobs (network calls, C libraries) on at most `width` dedicated threads and waits for all.
+/// `DispatchQueue.concurrentPerform` would cap them at the core count, which starves I/O-bound work on 2 cores.
+/// Returns each job's error (nil for success), by index; with `stopOnFirstError`, jobs not yet begun are skipped
+/// once one fails (their slot holds `ParallelWork.Skipped`).
+public enum ParallelWork {
+  public struct Skipped: Error {}
+
+  @discardableResult
+  public static func run(
+    count: Int, width: Int, stopOnFirstError: Bool = false, _ job: @escaping (Int) throws -> Void
+  ) -> [Error?] {
+    guard count > 0 else { return [] }
+    let state = State(count: count)
+    let threads = max(1, min(width, count))
+    if threads == 1 {
+      for index in 0..<count {
+        if stopOnFirstError, state.failed {
+          state.record(index, Skipped())
+          continue
+        }
+        do { try job(index) } catch { state.record(index, error) }
+      }
+      return state.errors
+    }
+    let group = DispatchGroup()
+    for _ in 0..<threads {
+      group.enter()
+      let thread = Thread {
+        while let index = state.next() {
+          if stopOnFirstError, state.failed {
+            state.record(index, Skipped())
+            continue
+          }
+          do { try job(index) } catch { state.record(index, error) }
+        }
+        group.leave()
+      }
+      thread.stackSize = 1 << 20
+      thread.start()
+    }
+    group.wait()
+    return state.errors
+  }
+
+  private final class State: @unchecked Sendable {
+    private let lock = NSLock()
+    private var cursor = 0
+    private let count: Int
+    private(set) var errors: [Error?]
+    private var anyFailed = false
+
+    init(count: Int) {
+      self.count = count
+      errors = Array(repeating: nil, count: count)
+    }
+
+    func next() -> Int? {
+      lock.withLock {
+        guard cursor < count else { return nil }
+        defer { cursor += 1 }
+        return cursor
+      }
+    }
+
+    func record(_ index: Int, _ error: Error) {
+      lock.withLock {
+        errors[index] = error
+        if !(error is Skipped) { anyFailed = true }
+      }
+    }
+
+    var failed: Bool { lock.withLock { anyFailed } }
+  }
+}

@@ -1,0 +1,131 @@
+import ArgumentParser
+import BlobStores
+import Foundation
+import ToolSupport
+
+@main
+struct BlobPut: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "blob-put",
+    abstract: "Upload the file each record names to S3, Azure Blob or a local directory, and add the URLs.",
+    discussion: """
+      Reads JSON records on stdin. For each, uploads the local file named by --file-field (default: the first of \
+      chunk_path, clip_path, thumbnail_path) to every --to destination, in parallel, and writes the record with \
+      the new fields, in input order, as soon as its uploads are done. Every other field passes through.
+
+      DESTINATIONS: --to "TEMPLATE=FIELD" where TEMPLATE is s3://bucket/key, az://account/container/blob or \
+      file:///dir/file with {field} holes filled from the record ({chunk_id:03} pads with zeros, {a.b} reads a \
+      nested field). The URL goes to FIELD (default: url). A field value that would climb out of the prefix \
+      (".." or "." segments), make an absolute path, or an invalid key is refused with exit 65; nothing is written.
+
+      FIELDS WRITTEN: FIELD (the object's URL), FIELD_presigned_url (with --presign), FIELD_expires_at (with \
+      --ttl), bytes, etag, sha256 (hex, of the file; the same for every destination).
+
+      INTEGRITY: every upload carries a checksum the server verifies (x-amz-checksum-sha256 per object or part on \
+      S3, Content-MD5 per blob or block on Azure); files from --multipart-threshold up go up in --part-size parts, \
+      --concurrency at a time, and a failed or \
+      interrupted multipart upload is aborted, so no object and no orphaned parts remain. Keys are deterministic: \
+      a rerun overwrites the same objects.
+
+      CREDENTIALS: S3 uses the AWS chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_SESSION_TOKEN, AWS_PROFILE \
+      with ~/.aws files, web identity, container credentials, EC2 instance metadata) and AWS_ENDPOINT_URL_S3 for \
+      S3-compatible servers. Azure reads AZURE_STORAGE_CONNECTION_STRING, or AZURE_STORAGE_ACCOUNT with \
+      AZURE_STORAGE_KEY or AZURE_STORAGE_SAS_TOKEN (AZURE_STORAGE_BLOB_ENDPOINT moves the endpoint).
+
+      EXAMPLES:
+        chunk | blob-put --to "s3://spectra-videos/processed/{process_id}/chunk_{chunk_id:03}.mp4=cloud_stream_path" \\
+                         --to "s3://{cache_container_name}/temp/{process_id}/chunk_{chunk_id:03}.mp4=cache_path" \\
+                         --ttl cache_path=24h --remove-source
+        kvs-clip | blob-put --to "az://acct/videos/live/{camera_id}/{start_time}.mp4=cloud_stream_path" --presign 1h
+
+      Network errors and 5xx/503 SlowDown are retried with exponential backoff and jitter (--attempts), then exit \
+      75. Bad credentials exit 77 with a sentence naming the bucket and key (never a secret). A missing local \
+      file exits 66. SIGTERM aborts uploads in flight (multipart uploads are aborted) and exits 75.
+
+      \(ExitStatus.documentation)
+      """)
+
+  @Option(
+    name: .customLong("to"),
+    help: ArgumentHelp(
+      "A destination: TEMPLATE=FIELD (repeatable; all upload in parallel).", valueName: "template=field"))
+  var destinations: [String] = []
+
+  @Option(help: "The field naming the local file (default: chunk_path, clip_path or thumbnail_path).")
+  var fileField: String?
+
+  @Option(help: "Add FIELD_presigned_url, a GET URL valid this long (at most 7d), for each destination.")
+  var presign: DurationArgument?
+
+  @Option(
+    help: ArgumentHelp(
+      "Mark a destination as cache: its object expires after DURATION (tag and Expires); repeatable.",
+      valueName: "field=duration"))
+  var ttl: [String] = []
+
+  @Flag(help: "Delete the local file once every upload of its record succeeded.")
+  var removeSource = false
+
+  @Option(help: "Records uploaded at once (output stays in input order).")
+  var jobs: Int = 4
+
+  @Option(help: "Content-Type of the objects (default: from the file extension).")
+  var contentType: String?
+
+  @OptionGroup var storage: StorageOptions
+  @OptionGroup var common: CommonOptions
+
+  func validate() throws {
+    guard !destinations.isEmpty else {
+      throw ValidationError(
+        "Give at least one --to, e.g. --to \"s3://bucket/{process_id}/clip.mp4=cloud_stream_path\".")
+    }
+    let parsed = try parsedDestinations()
+    let fields = parsed.map(\.field)
+    guard Set(fields).count == fields.count else {
+      throw ValidationError("Two --to destinations write the same field.")
+    }
+    if let presign, presign.seconds < 1 || presign.seconds > 604_800 {
+      throw ValidationError("--presign must be between 1s and 7d (the longest SigV4 allows).")
+    }
+    guard (1...256).contains(jobs) else { throw ValidationError("--jobs must be between 1 and 256.") }
+  }
+
+  func parsedDestinations() throws -> [UploadDestination] {
+    var parsed: [UploadDestination] = []
+    for text in destinations {
+      do {
+        parsed.append(try UploadDestination(parsing: text))
+      } catch {
+        throw ValidationError(describe(error))
+      }
+    }
+    for entry in ttl {
+      guard let equals = entry.lastIndex(of: "="),
+        let seconds = DurationArgument.parse(String(entry[entry.index(after: equals)...])), seconds > 0
+      else { throw ValidationError("--ttl \"\(entry)\": write FIELD=DURATION, e.g. --ttl cache_path=24h.") }
+      let field = String(entry[..<equals])
+      guard let index = parsed.firstIndex(where: { $0.field == field }) else {
+        throw ValidationError("--ttl \(field)=…: no --to destination writes the field \"\(field)\".")
+      }
+      parsed[index].timeToLive = seconds
+    }
+    return parsed
+  }
+
+  func run() throws {
+    let diagnostics = common.diagnostics(tool: "blob-put")
+    ShutdownSignal.shared.install()
+    try runTool(diagnostics) {
+      var uploader = RecordUploader(stores: storage.stores(), destinations: try parsedDestinations())
+      uploader.fileField = fileField
+      uploader.presignLifetime = presign?.seconds
+      uploader.removeSource = removeSource
+      uploader.contentType = contentType
+      if diagnostics.isEnabled(.debug) { uploader.log = { diagnostics.debug($0) } }
+      let writer = RecordWriter()
+      try OrderedRecordLoop(diagnostics: diagnostics, jobs: jobs).run(
+        { record, _ in [try uploader.upload(record)] }, emit: { try writer.write($0) })
+    }
+  }
+}
