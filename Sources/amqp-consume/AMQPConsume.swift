@@ -1,0 +1,153 @@
+import AMQP
+import ArgumentParser
+import Foundation
+import ToolSupport
+
+@main
+struct AMQPConsume: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "amqp-consume",
+    abstract: "Consume a RabbitMQ queue: print messages as JSON lines, or run a command once per message.",
+    discussion: """
+      Without a command, writes each message's body (a JSON object) to stdout as one line and acks it only after \
+      the line is written; with --envelope the line gets an "amqp" field: exchange, routing_key, redelivered, \
+      headers, properties. A body that is not a JSON object is rejected to the queue's dead-letter queue.
+
+      With -- CMD ARGS…, runs CMD once per message (no shell), --concurrency at a time (the prefetch matches), \
+      the body on stdin, the handler's stdout on ours, its stderr relayed to ours. Its environment adds \
+      AMQP_QUEUE, AMQP_EXCHANGE, AMQP_ROUTING_KEY, AMQP_MESSAGE_ID, AMQP_REDELIVERED (true/false), AMQP_HEADERS \
+      (a JSON object), AMQP_ATTEMPT (1, 2, …) and CLIPLINE_WORK_DIR: a fresh directory (mode 0700) for this \
+      message, removed afterwards whatever happened. --timeout stops the handler's whole process group (SIGTERM, \
+      SIGKILL 5 s later).
+
+      OUTCOME BY EXIT CODE: 0 acks the message. 75 (or a timeout) retries it: a copy waits in QUEUE.retry for \
+      --retry-delay (doubling each attempt) and flows back to the queue, at most --max-retries times. Anything \
+      else, or retries used up, publishes the original body and properties to the dead-letter queue (--dlq, \
+      default QUEUE.dlq) with headers x-clipline-error (the stderr tail), x-clipline-exit-code, x-clipline-queue, \
+      x-clipline-routing-key, x-clipline-failed-at, x-clipline-attempts; once the broker confirmed that copy, \
+      --on-failure has run (sh -c, body on stdin, AMQP_ERROR and AMQP_EXIT_CODE set) and the original is acked. \
+      One line per message on stderr says the outcome and the duration.
+
+      SIGTERM/SIGINT: no new messages; running handlers get --grace to finish, then are stopped and their \
+      messages requeued, like those not started; exit 0. A lost connection is re-established with backoff (for \
+      ever, or --reconnect-for); messages unacked at that moment are redelivered by the broker. --health-file \
+      keeps a JSON file with the state and counters, rewritten at least every second while running.
+
+      CONSUMER TIMEOUT: RabbitMQ closes a channel whose delivery stays unacked past consumer_timeout (30 min by \
+      default; in 3.10 only the global rabbitmq.conf setting works, not a queue argument or policy), which \
+      requeues every message on it. amqp-consume stops a handler shortly before --consumer-timeout (set it to the \
+      broker's value; 0 if the broker has it disabled) and retries it as a timeout. For longer jobs, raise \
+      consumer_timeout on the broker and --consumer-timeout here.
+
+      ENVIRONMENT: AMQP_URL (the broker, when --url is not given).
+
+      EXAMPLES:
+        amqp-consume --queue M0_RESULTS_QUEUE --count 10 --envelope
+        amqp-consume --queue M0_PRIORITY_QUEUE --dlq M0_DEADLETTER_QUEUE --declare --concurrency 2 \\
+          --on-failure 'gql-mutate --op set-status --status FAILED' -- ./m0-worker.sh
+
+      \(ExitStatus.documentation) 69: the broker is unreachable (past --reconnect-for); 77: access refused; \
+      78: the queue or dead-letter queue does not exist, or exists with other arguments.
+      """)
+
+  @OptionGroup var connection: ConnectionFlags
+  @OptionGroup var topology: TopologyFlags
+
+  @Option(name: .long, help: "The queue to consume.")
+  var queue: String
+
+  @Flag(name: .long, help: "Print mode: add an \"amqp\" field with routing key, headers and properties.")
+  var envelope = false
+
+  @Option(name: .long, help: "Stop after this many messages.")
+  var count: Int?
+
+  @Option(name: .long, help: "Stop once no message came for this long (and nothing is running).")
+  var idleTimeout: DurationArgument?
+
+  @Option(name: .long, help: "Print mode: how many unacked messages the broker may send ahead.")
+  var prefetch = 100
+
+  @Option(name: .shortAndLong, help: "How many handlers run at once (and the prefetch count).")
+  var concurrency = 1
+
+  @Option(name: .long, help: "Stop a handler (its whole process group) after this long; it counts as a retry.")
+  var timeout: DurationArgument?
+
+  @Option(name: .long, help: "How often a message whose handler exits 75 is retried before it is dead-lettered.")
+  var maxRetries = 3
+
+  @Option(name: .long, help: "The wait before the first retry; it doubles for each further attempt.")
+  var retryDelay = DurationArgument(seconds: 30)
+
+  @Option(name: .long, help: "A shell command run for each message that goes to the dead-letter queue.")
+  var onFailure: String?
+
+  @Option(name: .long, help: "After SIGTERM/SIGINT, how long running handlers may take before they are stopped.")
+  var grace = DurationArgument(seconds: 30)
+
+  @Option(name: .long, help: "The broker's consumer_timeout (0: disabled there); handlers are stopped before it.")
+  var consumerTimeout = DurationArgument(seconds: 1800)
+
+  @Option(name: .long, help: "How long to keep reconnecting when the broker goes away (default: for ever).")
+  var reconnectFor: DurationArgument?
+
+  @Option(name: .long, help: "Keep this JSON file updated with connection state and counters.", completion: .file())
+  var healthFile: String?
+
+  @OptionGroup var common: CommonOptions
+
+  @Argument(parsing: .postTerminator, help: "The handler: a command and its arguments, run once per message.")
+  var command: [String] = []
+
+  func validate() throws {
+    if concurrency < 1 { throw ValidationError("--concurrency must be at least 1.") }
+    if prefetch < 1 { throw ValidationError("--prefetch must be at least 1.") }
+    if let count, count < 1 { throw ValidationError("--count must be at least 1.") }
+    if maxRetries < 0 { throw ValidationError("--max-retries must be 0 or more.") }
+    if command.isEmpty {
+      if onFailure != nil || timeout != nil || concurrency != 1 {
+        throw ValidationError("--on-failure, --timeout and --concurrency go with a handler: add -- CMD ARGS….")
+      }
+    } else if envelope {
+      throw ValidationError("--envelope is for print mode; a handler gets the envelope in its environment.")
+    } else if !Self.isExecutable(command[0]) {
+      // Caught here, a typo fails at once instead of dead-lettering every message with "cannot run".
+      throw ValidationError("The handler \"\(command[0])\" is not an executable file or on $PATH.")
+    }
+    if let timeout, consumerTimeout.seconds > 0, timeout.seconds >= consumerTimeout.seconds {
+      throw ValidationError(
+        "--timeout \(timeout) reaches the broker's consumer_timeout (\(consumerTimeout)): RabbitMQ would close the "
+          + "channel first. Raise consumer_timeout in rabbitmq.conf and pass it as --consumer-timeout.")
+    }
+  }
+
+  static func isExecutable(_ command: String) -> Bool {
+    if command.contains("/") { return access(command, X_OK) == 0 }
+    let path = Settings.environment("PATH") ?? "/usr/bin:/bin"
+    return path.split(separator: ":").contains { access("\($0)/\(command)", X_OK) == 0 }
+  }
+
+  func run() throws {
+    let diagnostics = common.diagnostics(tool: "amqp-consume")
+    try runTool(diagnostics) {
+      var settings = ConsumerSettings(topology: topology.topology(queue: queue))
+      settings.declare = topology.declare
+      settings.prefetch = prefetch
+      settings.count = count
+      settings.idleTimeout = idleTimeout?.seconds
+      settings.grace = grace.seconds
+      settings.policy = FailurePolicy(maxRetries: maxRetries, retryDelay: retryDelay.seconds)
+      settings.handlerTimeout = timeout?.seconds
+      settings.consumerTimeout = consumerTimeout.seconds
+      settings.reconnectFor = reconnectFor?.seconds
+      let mode: ConsumerMode =
+        command.isEmpty
+        ? .print(envelope: envelope) : .handler(command: command, concurrency: concurrency, onFailure: onFailure)
+      let consumer = QueueConsumer(
+        options: try connection.options(tool: "amqp-consume"), settings: settings, mode: mode, output: RecordWriter(),
+        diagnostics: diagnostics, healthFile: healthFile.map(HealthFile.init))
+      try consumer.run()
+    }
+  }
+}

@@ -1,0 +1,131 @@
+import AMQP
+import ArgumentParser
+import ToolSupport
+
+@main
+struct AMQPPub: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "amqp-pub",
+    abstract: "Publish each input record to RabbitMQ as a persistent JSON message, with publisher confirms.",
+    discussion: """
+      Reads JSON records, one a line, and publishes each as its own message: the record's JSON as the body, \
+      persistent (delivery mode 2), content_type application/json, a message id (a UUID, or --message-id-field), \
+      the current timestamp, and headers from --header and --header-field. Every message is mandatory: one that \
+      no queue takes is returned by the broker and reported, never dropped.
+
+      Publishing is pipelined (up to --window messages await confirmation at once) and the tool exits 0 only \
+      after the broker confirmed every message. A line that is not a JSON object, a missing field, an \
+      unroutable or nacked message is reported with its line number; the other records go on and the exit code \
+      is the first failure's. If the connection drops, amqp-pub reconnects with backoff for up to \
+      --reconnect-for and publishes every unconfirmed message again (at-least-once: a message may arrive twice); \
+      if the broker stays away it exits 69 saying how many messages were confirmed. SIGTERM or SIGINT stops \
+      reading, waits for the confirms of what was sent, and exits 75 saying how many were confirmed.
+
+      RECORD FIELDS: reads the fields named in --queue/--routing-key/--exchange/--header templates, \
+      --header-field and --message-id-field; the whole record is the body. With --tee, writes each record \
+      unchanged to stdout once the broker confirmed it.
+
+      ENVIRONMENT: AMQP_URL (the broker, when --url is not given).
+
+      EXAMPLES:
+        kvs-discover --window 60s | amqp-pub --queue S2_PROCESSING_QUEUE --declare --dlq S2_PROCESSING_DLQ
+        chunk < req.json | amqp-pub --queue M0_RESULTS_QUEUE --header-field process_id --tee > published.jsonl
+        amqp-pub --exchange events --routing-key 'camera.{camera_id}' --header source=s2 < tasks.jsonl
+
+      \(ExitStatus.documentation) 65: a line is not JSON or lacks a field; 69: the broker is unreachable, \
+      a message was unroutable, or the broker went away for longer than --reconnect-for; 75: a message was \
+      nacked, or a signal stopped it.
+      """)
+
+  @OptionGroup var connection: ConnectionFlags
+  @OptionGroup var topology: TopologyFlags
+
+  @Option(name: .long, help: "Publish to this queue through the default exchange ({field} templates allowed).")
+  var queue: String?
+
+  @Option(name: .shortAndLong, help: "Publish to this exchange ({field} templates allowed) with --routing-key.")
+  var exchange: String?
+
+  @Option(name: .shortAndLong, help: "The routing key for --exchange ({field} templates allowed).")
+  var routingKey: String?
+
+  @Option(
+    name: .customLong("header"),
+    help: ArgumentHelp(
+      "A string header NAME=TEMPLATE, e.g. camera={camera_id}; repeat for more.", valueName: "name=template"))
+  var headers: [String] = []
+
+  @Option(
+    name: .customLong("header-field"),
+    help: ArgumentHelp(
+      "Copy this record field into a header of the same name, keeping its JSON type; repeat for more.",
+      valueName: "field"))
+  var headerFields: [String] = []
+
+  @Option(name: .long, help: "Use this record field as the message id (default: a fresh UUID per message).")
+  var messageIdField: String?
+
+  @Flag(name: .long, help: "Write each record to stdout once the broker confirmed it.")
+  var tee = false
+
+  @Option(name: .long, help: "How many messages may await confirmation at once.")
+  var window = 1024
+
+  @Option(name: .long, help: "How long to keep reconnecting when the broker goes away (0: give up at once).")
+  var reconnectFor = DurationArgument(seconds: 60)
+
+  @OptionGroup var common: CommonOptions
+
+  func validate() throws {
+    switch (queue, exchange) {
+    case (nil, nil): throw ValidationError("Say where to publish: --queue NAME, or --exchange NAME --routing-key KEY.")
+    case (.some, .some): throw ValidationError("--queue and --exchange exclude each other; pass one of them.")
+    case (nil, .some) where routingKey == nil: throw ValidationError("--exchange needs --routing-key.")
+    case (.some, _) where routingKey != nil:
+      throw ValidationError("--routing-key goes with --exchange; with --queue the queue name is the routing key.")
+    default: break
+    }
+    if topology.declare, queue == nil || queue!.contains("{") {
+      throw ValidationError("--declare needs a fixed --queue name (no {field} template).")
+    }
+    if window < 1 { throw ValidationError("--window must be at least 1.") }
+    _ = try shape()
+  }
+
+  func shape() throws -> MessageShape {
+    do {
+      let headerTemplates = try headers.map { pair -> (String, RecordTemplate) in
+        guard let equals = pair.firstIndex(of: "="), equals != pair.startIndex else {
+          throw ValidationError("--header \"\(pair)\" is not NAME=VALUE.")
+        }
+        return (String(pair[..<equals]), try RecordTemplate(String(pair[pair.index(after: equals)...])))
+      }
+      return MessageShape(
+        exchange: try exchange.map(RecordTemplate.init), routingKey: try RecordTemplate(queue ?? routingKey!),
+        headerTemplates: headerTemplates, headerFields: headerFields, messageIDField: messageIdField)
+    } catch let error as RecordTemplate.SyntaxError {
+      throw ValidationError(error.description)
+    }
+  }
+
+  func run() throws {
+    let diagnostics = common.diagnostics(tool: "amqp-pub")
+    try runTool(diagnostics) {
+      let options = try connection.options(tool: "amqp-pub")
+      let topology = queue.map { self.topology.topology(queue: $0) }
+      let declare = self.topology.declare
+      let publisher = ConfirmingPublisher<PublishedRecord>(
+        window: window, reconnectFor: reconnectFor.seconds, diagnostics: diagnostics
+      ) {
+        let opened = try AMQPConnection(options)
+        if declare, let topology { try topology.declare(on: opened) }
+        return opened
+      }
+      // SIGTERM/SIGINT: stop reading, wait for the confirms of what was sent, then exit 75 saying how far it got.
+      ShutdownSignal.shared.install()
+      let reader = RecordReader(lines: .standardInputEndingOnShutdown { try publisher.awaitConfirms(timeout: 0.02) })
+      try RecordPublishing(shape: try shape(), diagnostics: diagnostics)
+        .run(reader: reader, publisher: publisher, tee: tee ? RecordWriter() : nil)
+    }
+  }
+}
