@@ -20,9 +20,17 @@ let package = Package(
   products: [
     .executable(name: "chunk", targets: ["chunk"]),
     // MARK: products, storage (issue 3)
+    .executable(name: "blob-put", targets: ["blob-put"]),
+    .executable(name: "blob-get", targets: ["blob-get"]),
+    .executable(name: "blob-rm", targets: ["blob-rm"]),
     // MARK: products, AMQP (issue 4)
+    .executable(name: "amqp-pub", targets: ["amqp-pub"]),
+    .executable(name: "amqp-consume", targets: ["amqp-consume"]),
     // MARK: products, KVS (issue 5)
+    .executable(name: "kvs-discover", targets: ["kvs-discover"]),
+    .executable(name: "kvs-clip", targets: ["kvs-clip"]),
     // MARK: products, GraphQL (issue 6)
+    .executable(name: "gql-mutate", targets: ["gql-mutate"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -43,17 +51,31 @@ let package = Package(
     .target(name: "ToolSupport", dependencies: [argumentParser]),
     .target(name: "Hashing", dependencies: ["CLibCrypto"]),
     .target(name: "HTTP", dependencies: ["CCurl", "ToolSupport"]),
-    .target(name: "BlobStores", dependencies: ["HTTP", "Hashing", "ToolSupport"]),
-    .target(name: "Media", dependencies: ["CAVUtil", "CAVCodec", "CAVFormat", "CAVFilter", "CSwScale"]),
+    .target(name: "BlobStores", dependencies: ["AWS", "HTTP", "Hashing", "ToolSupport", argumentParser]),
+    .target(name: "Media", dependencies: ["CAVUtil", "CAVCodec", "CAVFormat", "CAVFilter", "CSwScale", "ToolSupport"]),
     .target(name: "Chunking", dependencies: ["Media", "Hashing", "BlobStores", "ToolSupport"]),
 
     // Tools.
     tool("chunk", ["Chunking"]),
 
     // MARK: targets, storage (issue 3)
+    .target(name: "AWS", dependencies: ["HTTP", "Hashing", "ToolSupport"]),
+    tool("blob-put", ["BlobStores"]),
+    tool("blob-get", ["BlobStores"]),
+    tool("blob-rm", ["BlobStores"]),
     // MARK: targets, AMQP (issue 4)
+    .target(name: "AMQP", dependencies: ["CRabbitMQ", "ToolSupport", argumentParser]),
+    tool("amqp-pub", ["AMQP"]),
+    tool("amqp-consume", ["AMQP"]),
     // MARK: targets, KVS (issue 5)
+    .target(name: "KVS", dependencies: ["AWS", "HTTP", "Cache", "ToolSupport", argumentParser]),
+    .target(name: "KVSClipping", dependencies: ["KVS", "Media", "Hashing", "ToolSupport"]),
+    .target(name: "Cache", dependencies: ["CHiredis", "ToolSupport"]),
+    tool("kvs-discover", ["KVS", "Cache"]),
+    tool("kvs-clip", ["KVS", "KVSClipping", "Media"]),
     // MARK: targets, GraphQL (issue 6)
+    .target(name: "GraphQL", dependencies: ["HTTP", "ToolSupport"]),
+    tool("gql-mutate", ["GraphQL"]),
 
     // Tests.
     .target(name: "TestSupport", dependencies: ["ToolSupport"], path: "Tests/TestSupport"),
@@ -62,9 +84,16 @@ let package = Package(
     .testTarget(name: "ChunkingTests", dependencies: ["Chunking", "Media", "TestSupport"]),
     .testTarget(name: "ToolDocsTests", dependencies: ["TestSupport"]),
     // MARK: tests, storage (issue 3)
+    .testTarget(name: "AWSTests", dependencies: ["AWS", "HTTP", "Hashing", "ToolSupport", "TestSupport"]),
+    .testTarget(
+      name: "BlobStoresTests", dependencies: ["BlobStores", "AWS", "HTTP", "Hashing", "ToolSupport", "TestSupport"]),
     // MARK: tests, AMQP (issue 4)
+    .testTarget(name: "AMQPTests", dependencies: ["AMQP", "ToolSupport", "TestSupport"]),
     // MARK: tests, KVS (issue 5)
+    .testTarget(
+      name: "KVSTests", dependencies: ["KVS", "KVSClipping", "Cache", "Media", "AWS", "HTTP", "ToolSupport", "TestSupport"]),
     // MARK: tests, GraphQL (issue 6)
+    .testTarget(name: "GraphQLTests", dependencies: ["GraphQL", "HTTP", "TestSupport"]),
   ],
   swiftLanguageModes: [.v5]
 )
