@@ -1,0 +1,98 @@
+function __blob-get_should_offer_completions_for_flags_or_options -a expected_commands
+    set -l non_repeating_flags_or_options $argv[2..]
+    set -l non_repeating_flags_or_options_absent 0
+    set -l positional_index 0
+    set -l commands
+    __blob-get_parse_tokens
+    test "$commands" = "$expected_commands"; and return $non_repeating_flags_or_options_absent
+end
+
+function __blob-get_should_offer_completions_for_positional -a expected_commands positional_index_comparison expected_positional_index
+    set -l non_repeating_flags_or_options
+    set -l non_repeating_flags_or_options_absent 0
+    set -l positional_index 0
+    set -l commands
+    __blob-get_parse_tokens
+    test "$commands" = "$expected_commands" -a \( "$positional_index" "$positional_index_comparison" "$expected_positional_index" \)
+end
+
+function __blob-get_parse_tokens -S
+    set -l unparsed_tokens (__blob-get_tokens -pc)
+    switch $unparsed_tokens[1]
+    case 'blob-get'
+        __blob-get_parse_subcommand 1 'o/output=' 'presign=' 'method=' 'endpoint-url=' 'region=' 'profile=' 'access-key-id=' 'secret-access-key=' 'addressing-style=' 'azure-connection-string=' 'part-size=' 'multipart-threshold=' 'concurrency=' 'attempts=' 'v/verbose' 'q/quiet' 'log-format=' 'h/help'
+        switch $unparsed_tokens[1]
+        case 'help'
+            __blob-get_parse_subcommand -r 1 
+        end
+    end
+end
+
+function __blob-get_tokens
+    if test (string split -m 1 -f 1 -- . "$FISH_VERSION") -gt 3
+        commandline --tokens-raw $argv
+    else
+        commandline -o $argv
+    end
+end
+
+function __blob-get_parse_subcommand -S -a positional_count
+    argparse -s r -- $argv
+    set -l option_specs $argv[2..]
+    set -l is_repeating_positional $_flag_r
+    set -el _flag_r
+    set -a commands $unparsed_tokens[1]
+    set positional_index 0
+    while true
+        set -e unparsed_tokens[1]
+        argparse -sn "$commands" $option_specs -- $unparsed_tokens 2> /dev/null
+        set unparsed_tokens $argv
+        set positional_index (math $positional_index + 1)
+        for non_repeating_flag_or_option in $non_repeating_flags_or_options
+            if set -ql "_flag_$(string replace -a - _ -- $non_repeating_flag_or_option)"
+                set non_repeating_flags_or_options_absent 1
+                break
+            end
+        end
+        test (count $unparsed_tokens) -eq 0 -o \( -z "$is_repeating_positional" -a "$positional_index" -gt "$positional_count" \) && break
+    end
+end
+
+function __blob-get_complete_directories
+    set -l token (commandline -t)
+    string match -- '*/' $token
+    set -l subdirs $token*/
+    printf %s\n $subdirs
+end
+
+function __blob-get_custom_completion
+    set -x SAP_SHELL fish
+    set -x SAP_SHELL_VERSION $FISH_VERSION
+    set -l tokens (__blob-get_tokens -p)
+    if test -z "$(__blob-get_tokens -t)"
+        set -l index (count (__blob-get_tokens -pc))
+        set tokens $tokens[..$index] \'\' $tokens[(math $index + 1)..]
+    end
+    command $tokens[1] $argv $tokens
+end
+
+complete -c 'blob-get' -f
+complete -c 'blob-get' -n '__blob-get_should_offer_completions_for_flags_or_options "blob-get" o output' -l 'output' -s 'o' -d 'Where to write the object.' -rF
+complete -c 'blob-get' -n '__blob-get_should_offer_completions_for_flags_or_options "blob-get" presign' -l 'presign' -d 'Print a presigned URL valid this long instead of downloading.' -rfka ''
+complete -c 'blob-get' -n '__blob-get_should_offer_completions_for_flags_or_options "blob-get" method' -l 'method' -d 'With --presign: get (default) or put.' -rfka ''
+complete -c 'blob-get' -n '__blob-get_should_offer_completions_for_flags_or_options "blob-get" endpoint-url' -l 'endpoint-url' -d 'S3 endpoint (default: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, else AWS).' -rfka ''
+complete -c 'blob-get' -n '__blob-get_should_offer_completions_for_flags_or_options "blob-get" region' -l 'region' -d 'AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile\'s, us-east-1).' -rfka ''
+complete -c 'blob-get' -n '__blob-get_should_offer_completions_for_flags_or_options "blob-get" profile' -l 'profile' -d 'AWS profile in ~/.aws/credentials and ~/.aws/config (default: AWS_PROFILE).' -rfka ''
+complete -c 'blob-get' -n '__blob-get_should_offer_completions_for_flags_or_options "blob-get" access-key-id' -l 'access-key-id' -d 'AWS access key id (default: the credential chain, starting with AWS_ACCESS_KEY_ID).' -rfka ''
+complete -c 'blob-get' -n '__blob-get_should_offer_completions_for_flags_or_options "blob-get" secret-access-key' -l 'secret-access-key' -d 'AWS secret access key, with --access-key-id. Visible to other users in ps: prefer the environment.' -rfka ''
+complete -c 'blob-get' -n '__blob-get_should_offer_completions_for_flags_or_options "blob-get" addressing-style' -l 'addressing-style' -d 'S3 addressing: auto (virtual-hosted on AWS, path-style elsewhere), path or virtual.' -rfka ''
+complete -c 'blob-get' -n '__blob-get_should_offer_completions_for_flags_or_options "blob-get" azure-connection-string' -l 'azure-connection-string' -d 'Azure connection string (default: AZURE_STORAGE_CONNECTION_STRING).' -rfka ''
+complete -c 'blob-get' -n '__blob-get_should_offer_completions_for_flags_or_options "blob-get" part-size' -l 'part-size' -d 'Part (and block) size for large transfers: bytes, or with K/M/G (MiB units).' -rfka ''
+complete -c 'blob-get' -n '__blob-get_should_offer_completions_for_flags_or_options "blob-get" multipart-threshold' -l 'multipart-threshold' -d 'Files at least this large use multipart (S3) or block (Azure) uploads and ranged downloads.' -rfka ''
+complete -c 'blob-get' -n '__blob-get_should_offer_completions_for_flags_or_options "blob-get" concurrency' -l 'concurrency' -d 'Parts or ranges in flight at once for one object.' -rfka ''
+complete -c 'blob-get' -n '__blob-get_should_offer_completions_for_flags_or_options "blob-get" attempts' -l 'attempts' -d 'Attempts per request before a network error or 5xx/SlowDown is final (then exit 75).' -rfka ''
+complete -c 'blob-get' -n '__blob-get_should_offer_completions_for_flags_or_options "blob-get" v verbose' -l 'verbose' -s 'v' -d 'Say more on stderr: every step, with timings.'
+complete -c 'blob-get' -n '__blob-get_should_offer_completions_for_flags_or_options "blob-get" q quiet' -l 'quiet' -s 'q' -d 'Say only errors on stderr.'
+complete -c 'blob-get' -n '__blob-get_should_offer_completions_for_flags_or_options "blob-get" log-format' -l 'log-format' -d 'How stderr lines look: text (tool: message) or json (one object per line).' -rfka 'text json'
+complete -c 'blob-get' -n '__blob-get_should_offer_completions_for_flags_or_options "blob-get" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'blob-get' -n '__blob-get_should_offer_completions_for_positional "blob-get" -eq 1' -fa 'help' -d 'Show subcommand help information.'

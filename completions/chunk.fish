@@ -1,0 +1,92 @@
+function __chunk_should_offer_completions_for_flags_or_options -a expected_commands
+    set -l non_repeating_flags_or_options $argv[2..]
+    set -l non_repeating_flags_or_options_absent 0
+    set -l positional_index 0
+    set -l commands
+    __chunk_parse_tokens
+    test "$commands" = "$expected_commands"; and return $non_repeating_flags_or_options_absent
+end
+
+function __chunk_should_offer_completions_for_positional -a expected_commands positional_index_comparison expected_positional_index
+    set -l non_repeating_flags_or_options
+    set -l non_repeating_flags_or_options_absent 0
+    set -l positional_index 0
+    set -l commands
+    __chunk_parse_tokens
+    test "$commands" = "$expected_commands" -a \( "$positional_index" "$positional_index_comparison" "$expected_positional_index" \)
+end
+
+function __chunk_parse_tokens -S
+    set -l unparsed_tokens (__chunk_tokens -pc)
+    switch $unparsed_tokens[1]
+    case 'chunk'
+        __chunk_parse_subcommand 0 'v/verbose' 'q/quiet' 'log-format=' 'mode=' 'chunk-duration=' 'merge-last-under=' 'o/output-directory=' 'source=' 'preset=' 'crf=' 'fit=' 'h/help'
+        switch $unparsed_tokens[1]
+        case 'help'
+            __chunk_parse_subcommand -r 1 
+        end
+    end
+end
+
+function __chunk_tokens
+    if test (string split -m 1 -f 1 -- . "$FISH_VERSION") -gt 3
+        commandline --tokens-raw $argv
+    else
+        commandline -o $argv
+    end
+end
+
+function __chunk_parse_subcommand -S -a positional_count
+    argparse -s r -- $argv
+    set -l option_specs $argv[2..]
+    set -l is_repeating_positional $_flag_r
+    set -el _flag_r
+    set -a commands $unparsed_tokens[1]
+    set positional_index 0
+    while true
+        set -e unparsed_tokens[1]
+        argparse -sn "$commands" $option_specs -- $unparsed_tokens 2> /dev/null
+        set unparsed_tokens $argv
+        set positional_index (math $positional_index + 1)
+        for non_repeating_flag_or_option in $non_repeating_flags_or_options
+            if set -ql "_flag_$(string replace -a - _ -- $non_repeating_flag_or_option)"
+                set non_repeating_flags_or_options_absent 1
+                break
+            end
+        end
+        test (count $unparsed_tokens) -eq 0 -o \( -z "$is_repeating_positional" -a "$positional_index" -gt "$positional_count" \) && break
+    end
+end
+
+function __chunk_complete_directories
+    set -l token (commandline -t)
+    string match -- '*/' $token
+    set -l subdirs $token*/
+    printf %s\n $subdirs
+end
+
+function __chunk_custom_completion
+    set -x SAP_SHELL fish
+    set -x SAP_SHELL_VERSION $FISH_VERSION
+    set -l tokens (__chunk_tokens -p)
+    if test -z "$(__chunk_tokens -t)"
+        set -l index (count (__chunk_tokens -pc))
+        set tokens $tokens[..$index] \'\' $tokens[(math $index + 1)..]
+    end
+    command $tokens[1] $argv $tokens
+end
+
+complete -c 'chunk' -f
+complete -c 'chunk' -n '__chunk_should_offer_completions_for_flags_or_options "chunk" v verbose' -l 'verbose' -s 'v' -d 'Say more on stderr: every step, with timings.'
+complete -c 'chunk' -n '__chunk_should_offer_completions_for_flags_or_options "chunk" q quiet' -l 'quiet' -s 'q' -d 'Say only errors on stderr.'
+complete -c 'chunk' -n '__chunk_should_offer_completions_for_flags_or_options "chunk" log-format' -l 'log-format' -d 'How stderr lines look: text (tool: message) or json (one object per line).' -rfka 'text json'
+complete -c 'chunk' -n '__chunk_should_offer_completions_for_flags_or_options "chunk" mode' -l 'mode' -d 'copy, transcode, or auto (transcode only when the request asks for another size or frame rate).' -rfka 'copy transcode auto'
+complete -c 'chunk' -n '__chunk_should_offer_completions_for_flags_or_options "chunk" chunk-duration' -l 'chunk-duration' -d 'Chunk length for requests without video_preprocessing.chunk_duration (e.g. 60, 60s, 2m).' -rfka ''
+complete -c 'chunk' -n '__chunk_should_offer_completions_for_flags_or_options "chunk" merge-last-under' -l 'merge-last-under' -d 'Merge a last piece shorter than this into the previous chunk (default: a quarter of a chunk).' -rfka ''
+complete -c 'chunk' -n '__chunk_should_offer_completions_for_flags_or_options "chunk" o output-directory' -l 'output-directory' -s 'o' -d 'Directory for the chunk files.' -rfa '(__chunk_complete_directories)'
+complete -c 'chunk' -n '__chunk_should_offer_completions_for_flags_or_options "chunk" source' -l 'source' -d 'Cut this video (path or URL) instead of reading requests from stdin.' -rF
+complete -c 'chunk' -n '__chunk_should_offer_completions_for_flags_or_options "chunk" preset' -l 'preset' -d 'libx264 preset for transcode mode (ultrafast … veryslow).' -rfka ''
+complete -c 'chunk' -n '__chunk_should_offer_completions_for_flags_or_options "chunk" crf' -l 'crf' -d 'libx264 constant rate factor for transcode mode (0–51, lower is better).' -rfka ''
+complete -c 'chunk' -n '__chunk_should_offer_completions_for_flags_or_options "chunk" fit' -l 'fit' -d 'How transcode mode fits another aspect ratio into width x height: pad, crop or stretch.' -rfka 'pad crop stretch'
+complete -c 'chunk' -n '__chunk_should_offer_completions_for_flags_or_options "chunk" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'chunk' -n '__chunk_should_offer_completions_for_positional "chunk" -eq 1' -fa 'help' -d 'Show subcommand help information.'

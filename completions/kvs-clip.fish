@@ -1,0 +1,102 @@
+function __kvs-clip_should_offer_completions_for_flags_or_options -a expected_commands
+    set -l non_repeating_flags_or_options $argv[2..]
+    set -l non_repeating_flags_or_options_absent 0
+    set -l positional_index 0
+    set -l commands
+    __kvs-clip_parse_tokens
+    test "$commands" = "$expected_commands"; and return $non_repeating_flags_or_options_absent
+end
+
+function __kvs-clip_should_offer_completions_for_positional -a expected_commands positional_index_comparison expected_positional_index
+    set -l non_repeating_flags_or_options
+    set -l non_repeating_flags_or_options_absent 0
+    set -l positional_index 0
+    set -l commands
+    __kvs-clip_parse_tokens
+    test "$commands" = "$expected_commands" -a \( "$positional_index" "$positional_index_comparison" "$expected_positional_index" \)
+end
+
+function __kvs-clip_parse_tokens -S
+    set -l unparsed_tokens (__kvs-clip_tokens -pc)
+    switch $unparsed_tokens[1]
+    case 'kvs-clip'
+        __kvs-clip_parse_subcommand 0 'region=' 'endpoint-url=' 'profile=' 'attempts=' 'camera-id=' 'stream-arn=' 'stream-name=' 'start-time=' 'end-time=' 'work-dir=' 'timestamps=' 'pad-start' 'thumbnail' 'thumbnail-at=' 'thumbnail-width=' 'hls' 'hls-mode=' 'hls-expires=' 'v/verbose' 'q/quiet' 'log-format=' 'h/help'
+        switch $unparsed_tokens[1]
+        case 'help'
+            __kvs-clip_parse_subcommand -r 1 
+        end
+    end
+end
+
+function __kvs-clip_tokens
+    if test (string split -m 1 -f 1 -- . "$FISH_VERSION") -gt 3
+        commandline --tokens-raw $argv
+    else
+        commandline -o $argv
+    end
+end
+
+function __kvs-clip_parse_subcommand -S -a positional_count
+    argparse -s r -- $argv
+    set -l option_specs $argv[2..]
+    set -l is_repeating_positional $_flag_r
+    set -el _flag_r
+    set -a commands $unparsed_tokens[1]
+    set positional_index 0
+    while true
+        set -e unparsed_tokens[1]
+        argparse -sn "$commands" $option_specs -- $unparsed_tokens 2> /dev/null
+        set unparsed_tokens $argv
+        set positional_index (math $positional_index + 1)
+        for non_repeating_flag_or_option in $non_repeating_flags_or_options
+            if set -ql "_flag_$(string replace -a - _ -- $non_repeating_flag_or_option)"
+                set non_repeating_flags_or_options_absent 1
+                break
+            end
+        end
+        test (count $unparsed_tokens) -eq 0 -o \( -z "$is_repeating_positional" -a "$positional_index" -gt "$positional_count" \) && break
+    end
+end
+
+function __kvs-clip_complete_directories
+    set -l token (commandline -t)
+    string match -- '*/' $token
+    set -l subdirs $token*/
+    printf %s\n $subdirs
+end
+
+function __kvs-clip_custom_completion
+    set -x SAP_SHELL fish
+    set -x SAP_SHELL_VERSION $FISH_VERSION
+    set -l tokens (__kvs-clip_tokens -p)
+    if test -z "$(__kvs-clip_tokens -t)"
+        set -l index (count (__kvs-clip_tokens -pc))
+        set tokens $tokens[..$index] \'\' $tokens[(math $index + 1)..]
+    end
+    command $tokens[1] $argv $tokens
+end
+
+complete -c 'kvs-clip' -f
+complete -c 'kvs-clip' -n '__kvs-clip_should_offer_completions_for_flags_or_options "kvs-clip" region' -l 'region' -d 'The AWS region (else AWS_REGION, AWS_DEFAULT_REGION, the profile\'s region, us-east-1).' -rfka ''
+complete -c 'kvs-clip' -n '__kvs-clip_should_offer_completions_for_flags_or_options "kvs-clip" endpoint-url' -l 'endpoint-url' -d 'The KVS control-plane endpoint (else AWS_ENDPOINT_URL_KINESIS_VIDEO, AWS_ENDPOINT_URL, AWS).' -rfka ''
+complete -c 'kvs-clip' -n '__kvs-clip_should_offer_completions_for_flags_or_options "kvs-clip" profile' -l 'profile' -d 'The profile in ~/.aws/credentials and ~/.aws/config (else AWS_PROFILE, default).' -rfka ''
+complete -c 'kvs-clip' -n '__kvs-clip_should_offer_completions_for_flags_or_options "kvs-clip" attempts' -l 'attempts' -d 'How many times a throttled or failed KVS call is tried, with jittered backoff.' -rfka ''
+complete -c 'kvs-clip' -n '__kvs-clip_should_offer_completions_for_flags_or_options "kvs-clip" camera-id' -l 'camera-id' -d 'One task from flags: the camera id.' -rfka ''
+complete -c 'kvs-clip' -n '__kvs-clip_should_offer_completions_for_flags_or_options "kvs-clip" stream-arn' -l 'stream-arn' -d 'One task from flags: the stream ARN.' -rfka ''
+complete -c 'kvs-clip' -n '__kvs-clip_should_offer_completions_for_flags_or_options "kvs-clip" stream-name' -l 'stream-name' -d 'One task from flags: the stream name.' -rfka ''
+complete -c 'kvs-clip' -n '__kvs-clip_should_offer_completions_for_flags_or_options "kvs-clip" start-time' -l 'start-time' -d 'One task from flags: the clip start (RFC 3339).' -rfka ''
+complete -c 'kvs-clip' -n '__kvs-clip_should_offer_completions_for_flags_or_options "kvs-clip" end-time' -l 'end-time' -d 'One task from flags: the clip end (RFC 3339).' -rfka ''
+complete -c 'kvs-clip' -n '__kvs-clip_should_offer_completions_for_flags_or_options "kvs-clip" work-dir' -l 'work-dir' -d 'Where clips go (else CLIPLINE_WORK_DIR, else a new temporary directory).' -rfa '(__kvs-clip_complete_directories)'
+complete -c 'kvs-clip' -n '__kvs-clip_should_offer_completions_for_flags_or_options "kvs-clip" timestamps' -l 'timestamps' -d 'Which clock the task\'s times are on: producer or server.' -rfka 'producer server'
+complete -c 'kvs-clip' -n '__kvs-clip_should_offer_completions_for_flags_or_options "kvs-clip" pad-start' -l 'pad-start' -d 'Also fetch the fragment holding start_time, which GetClip would drop.'
+complete -c 'kvs-clip' -n '__kvs-clip_should_offer_completions_for_flags_or_options "kvs-clip" thumbnail' -l 'thumbnail' -d 'Write a JPEG of the clip\'s first frame next to it.'
+complete -c 'kvs-clip' -n '__kvs-clip_should_offer_completions_for_flags_or_options "kvs-clip" thumbnail-at' -l 'thumbnail-at' -d 'Take the thumbnail this far into the clip instead of the first frame (implies --thumbnail).' -rfka ''
+complete -c 'kvs-clip' -n '__kvs-clip_should_offer_completions_for_flags_or_options "kvs-clip" thumbnail-width' -l 'thumbnail-width' -d 'The thumbnail\'s width in pixels (the height keeps the aspect ratio).' -rfka ''
+complete -c 'kvs-clip' -n '__kvs-clip_should_offer_completions_for_flags_or_options "kvs-clip" hls' -l 'hls' -d 'Write the HLS streaming session URL instead of downloading a clip.'
+complete -c 'kvs-clip' -n '__kvs-clip_should_offer_completions_for_flags_or_options "kvs-clip" hls-mode' -l 'hls-mode' -d 'With --hls: live, live-replay or on-demand (the task\'s range).' -rfka 'live live-replay on-demand'
+complete -c 'kvs-clip' -n '__kvs-clip_should_offer_completions_for_flags_or_options "kvs-clip" hls-expires' -l 'hls-expires' -d 'With --hls: how long the URL stays valid (5m-12h).' -rfka ''
+complete -c 'kvs-clip' -n '__kvs-clip_should_offer_completions_for_flags_or_options "kvs-clip" v verbose' -l 'verbose' -s 'v' -d 'Say more on stderr: every step, with timings.'
+complete -c 'kvs-clip' -n '__kvs-clip_should_offer_completions_for_flags_or_options "kvs-clip" q quiet' -l 'quiet' -s 'q' -d 'Say only errors on stderr.'
+complete -c 'kvs-clip' -n '__kvs-clip_should_offer_completions_for_flags_or_options "kvs-clip" log-format' -l 'log-format' -d 'How stderr lines look: text (tool: message) or json (one object per line).' -rfka 'text json'
+complete -c 'kvs-clip' -n '__kvs-clip_should_offer_completions_for_flags_or_options "kvs-clip" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'kvs-clip' -n '__kvs-clip_should_offer_completions_for_positional "kvs-clip" -eq 1' -fa 'help' -d 'Show subcommand help information.'

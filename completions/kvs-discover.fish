@@ -1,0 +1,103 @@
+function __kvs-discover_should_offer_completions_for_flags_or_options -a expected_commands
+    set -l non_repeating_flags_or_options $argv[2..]
+    set -l non_repeating_flags_or_options_absent 0
+    set -l positional_index 0
+    set -l commands
+    __kvs-discover_parse_tokens
+    test "$commands" = "$expected_commands"; and return $non_repeating_flags_or_options_absent
+end
+
+function __kvs-discover_should_offer_completions_for_positional -a expected_commands positional_index_comparison expected_positional_index
+    set -l non_repeating_flags_or_options
+    set -l non_repeating_flags_or_options_absent 0
+    set -l positional_index 0
+    set -l commands
+    __kvs-discover_parse_tokens
+    test "$commands" = "$expected_commands" -a \( "$positional_index" "$positional_index_comparison" "$expected_positional_index" \)
+end
+
+function __kvs-discover_parse_tokens -S
+    set -l unparsed_tokens (__kvs-discover_tokens -pc)
+    switch $unparsed_tokens[1]
+    case 'kvs-discover'
+        __kvs-discover_parse_subcommand 0 'region=' 'endpoint-url=' 'profile=' 'attempts=' 'prefix=' 'all' 'cache=' 'no-cache' 'ttl=' 'cache-key=' 'refresh' 'camera-id-tag=' 'page-size=' 'window=' 'delay=' 'at=' 'process-id=' 'inference-config=' 'template=' 'v/verbose' 'q/quiet' 'log-format=' 'h/help'
+        switch $unparsed_tokens[1]
+        case 'help'
+            __kvs-discover_parse_subcommand -r 1 
+        end
+    end
+end
+
+function __kvs-discover_tokens
+    if test (string split -m 1 -f 1 -- . "$FISH_VERSION") -gt 3
+        commandline --tokens-raw $argv
+    else
+        commandline -o $argv
+    end
+end
+
+function __kvs-discover_parse_subcommand -S -a positional_count
+    argparse -s r -- $argv
+    set -l option_specs $argv[2..]
+    set -l is_repeating_positional $_flag_r
+    set -el _flag_r
+    set -a commands $unparsed_tokens[1]
+    set positional_index 0
+    while true
+        set -e unparsed_tokens[1]
+        argparse -sn "$commands" $option_specs -- $unparsed_tokens 2> /dev/null
+        set unparsed_tokens $argv
+        set positional_index (math $positional_index + 1)
+        for non_repeating_flag_or_option in $non_repeating_flags_or_options
+            if set -ql "_flag_$(string replace -a - _ -- $non_repeating_flag_or_option)"
+                set non_repeating_flags_or_options_absent 1
+                break
+            end
+        end
+        test (count $unparsed_tokens) -eq 0 -o \( -z "$is_repeating_positional" -a "$positional_index" -gt "$positional_count" \) && break
+    end
+end
+
+function __kvs-discover_complete_directories
+    set -l token (commandline -t)
+    string match -- '*/' $token
+    set -l subdirs $token*/
+    printf %s\n $subdirs
+end
+
+function __kvs-discover_custom_completion
+    set -x SAP_SHELL fish
+    set -x SAP_SHELL_VERSION $FISH_VERSION
+    set -l tokens (__kvs-discover_tokens -p)
+    if test -z "$(__kvs-discover_tokens -t)"
+        set -l index (count (__kvs-discover_tokens -pc))
+        set tokens $tokens[..$index] \'\' $tokens[(math $index + 1)..]
+    end
+    command $tokens[1] $argv $tokens
+end
+
+complete -c 'kvs-discover' -f
+complete -c 'kvs-discover' -n '__kvs-discover_should_offer_completions_for_flags_or_options "kvs-discover" region' -l 'region' -d 'The AWS region (else AWS_REGION, AWS_DEFAULT_REGION, the profile\'s region, us-east-1).' -rfka ''
+complete -c 'kvs-discover' -n '__kvs-discover_should_offer_completions_for_flags_or_options "kvs-discover" endpoint-url' -l 'endpoint-url' -d 'The KVS control-plane endpoint (else AWS_ENDPOINT_URL_KINESIS_VIDEO, AWS_ENDPOINT_URL, AWS).' -rfka ''
+complete -c 'kvs-discover' -n '__kvs-discover_should_offer_completions_for_flags_or_options "kvs-discover" profile' -l 'profile' -d 'The profile in ~/.aws/credentials and ~/.aws/config (else AWS_PROFILE, default).' -rfka ''
+complete -c 'kvs-discover' -n '__kvs-discover_should_offer_completions_for_flags_or_options "kvs-discover" attempts' -l 'attempts' -d 'How many times a throttled or failed KVS call is tried, with jittered backoff.' -rfka ''
+complete -c 'kvs-discover' -n '__kvs-discover_should_offer_completions_for_flags_or_options "kvs-discover" prefix' -l 'prefix' -d 'Only streams whose name starts with this (ListStreams\' BEGINS_WITH).' -rfka ''
+complete -c 'kvs-discover' -n '__kvs-discover_should_offer_completions_for_flags_or_options "kvs-discover" all' -l 'all' -d 'Every stream whatever its status, not only ACTIVE ones.'
+complete -c 'kvs-discover' -n '__kvs-discover_should_offer_completions_for_flags_or_options "kvs-discover" cache' -l 'cache' -d 'The cache: redis://[user:password@]host[:port][/db], or a directory (or file:// URL) for the file cache.' -rfka ''
+complete -c 'kvs-discover' -n '__kvs-discover_should_offer_completions_for_flags_or_options "kvs-discover" no-cache' -l 'no-cache' -d 'Use no cache at all.'
+complete -c 'kvs-discover' -n '__kvs-discover_should_offer_completions_for_flags_or_options "kvs-discover" ttl' -l 'ttl' -d 'How long a cached list stays fresh.' -rfka ''
+complete -c 'kvs-discover' -n '__kvs-discover_should_offer_completions_for_flags_or_options "kvs-discover" cache-key' -l 'cache-key' -d 'The cache key (a --prefix is appended after a colon).' -rfka ''
+complete -c 'kvs-discover' -n '__kvs-discover_should_offer_completions_for_flags_or_options "kvs-discover" refresh' -l 'refresh' -d 'Ask KVS even when the cache is fresh, and rewrite the cache.'
+complete -c 'kvs-discover' -n '__kvs-discover_should_offer_completions_for_flags_or_options "kvs-discover" camera-id-tag' -l 'camera-id-tag' -d 'A stream tag holding the camera id (one ListTagsForStream call per stream on a miss).' -rfka ''
+complete -c 'kvs-discover' -n '__kvs-discover_should_offer_completions_for_flags_or_options "kvs-discover" page-size' -l 'page-size' -d 'Streams per ListStreams page (1-10000).' -rfka ''
+complete -c 'kvs-discover' -n '__kvs-discover_should_offer_completions_for_flags_or_options "kvs-discover" window' -l 'window' -d 'Write one KVS task per camera for the last whole window of this length (e.g. 60s).' -rfka ''
+complete -c 'kvs-discover' -n '__kvs-discover_should_offer_completions_for_flags_or_options "kvs-discover" delay' -l 'delay' -d 'With --window: the window must have ended at least this long ago (KVS ingests late).' -rfka ''
+complete -c 'kvs-discover' -n '__kvs-discover_should_offer_completions_for_flags_or_options "kvs-discover" at' -l 'at' -d 'With --window: compute the window as if it were this RFC 3339 time (backfills, reruns).' -rfka ''
+complete -c 'kvs-discover' -n '__kvs-discover_should_offer_completions_for_flags_or_options "kvs-discover" process-id' -l 'process-id' -d 'With --window: the tasks\' process_id (a number stays a number).' -rfka ''
+complete -c 'kvs-discover' -n '__kvs-discover_should_offer_completions_for_flags_or_options "kvs-discover" inference-config' -l 'inference-config' -d 'With --window: the tasks\' inference_config, JSON or @file.' -rfka ''
+complete -c 'kvs-discover' -n '__kvs-discover_should_offer_completions_for_flags_or_options "kvs-discover" template' -l 'template' -d 'With --window: a JSON object (or @file) of extra task fields; strings may hold {camera_id}, {start_time}, {window_start} holes.' -rfka ''
+complete -c 'kvs-discover' -n '__kvs-discover_should_offer_completions_for_flags_or_options "kvs-discover" v verbose' -l 'verbose' -s 'v' -d 'Say more on stderr: every step, with timings.'
+complete -c 'kvs-discover' -n '__kvs-discover_should_offer_completions_for_flags_or_options "kvs-discover" q quiet' -l 'quiet' -s 'q' -d 'Say only errors on stderr.'
+complete -c 'kvs-discover' -n '__kvs-discover_should_offer_completions_for_flags_or_options "kvs-discover" log-format' -l 'log-format' -d 'How stderr lines look: text (tool: message) or json (one object per line).' -rfka 'text json'
+complete -c 'kvs-discover' -n '__kvs-discover_should_offer_completions_for_flags_or_options "kvs-discover" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'kvs-discover' -n '__kvs-discover_should_offer_completions_for_positional "kvs-discover" -eq 1' -fa 'help' -d 'Show subcommand help information.'
