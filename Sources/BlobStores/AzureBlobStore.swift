@@ -247,19 +247,12 @@ public final class AzureBlobStore: BlobStore, @unchecked Sendable {
 
   public func tags(of location: BlobLocation) throws -> [String: String] {
     let response = try send("GET", try target(location), query: "comp=tags")
-    var tags: [String: String] = [:]
-    for tag in XMLScanner(response.body).scanners("Tag") {
-      if let key = tag.text("Key") { tags[key] = tag.text("Value") ?? "" }
-    }
-    return tags
+    return TagSetXML.parse(response.body)
   }
 
   public func setTags(_ tags: [String: String], of location: BlobLocation) throws {
     let body =
-      "<?xml version=\"1.0\" encoding=\"utf-8\"?><Tags><TagSet>"
-      + tags.sorted { $0.key < $1.key }.map {
-        "<Tag><Key>\(XMLScanner.escape($0.key))</Key><Value>\(XMLScanner.escape($0.value))</Value></Tag>"
-      }.joined() + "</TagSet></Tags>"
+      "<?xml version=\"1.0\" encoding=\"utf-8\"?><Tags>" + TagSetXML.tagSet(tags) + "</Tags>"
     _ = try send(
       "PUT", try target(location), query: "comp=tags", headers: [("Content-Type", "application/xml")],
       body: .bytes(Array(body.utf8)))

@@ -207,19 +207,12 @@ public final class S3Store: BlobStore, @unchecked Sendable {
 
   public func tags(of location: BlobLocation) throws -> [String: String] {
     let response = try send("GET", try target(location), query: "tagging")
-    var tags: [String: String] = [:]
-    for tag in XMLScanner(response.body).scanners("Tag") {
-      if let key = tag.text("Key") { tags[key] = tag.text("Value") ?? "" }
-    }
-    return tags
+    return TagSetXML.parse(response.body)
   }
 
   public func setTags(_ tags: [String: String], of location: BlobLocation) throws {
     let body =
-      "<Tagging><TagSet>"
-      + tags.sorted { $0.key < $1.key }.map {
-        "<Tag><Key>\(XMLScanner.escape($0.key))</Key><Value>\(XMLScanner.escape($0.value))</Value></Tag>"
-      }.joined() + "</TagSet></Tagging>"
+      "<Tagging>" + TagSetXML.tagSet(tags) + "</Tagging>"
     let bytes = Array(body.utf8)
     _ = try send(
       "PUT", try target(location), query: "tagging",
