@@ -23,12 +23,18 @@ public final class Chunker {
   private let workDirectory: WorkDirectory
   private let fetcher: SourceFetcher
   private let diagnostics: Diagnostics
+  private let progress: ProgressLine
 
-  public init(options: Options, workDirectory: WorkDirectory, fetcher: SourceFetcher, diagnostics: Diagnostics) {
+  /// - Parameter progress: where to show how far the cut has got (the tool passes stderr when it is a terminal).
+  public init(
+    options: Options, workDirectory: WorkDirectory, fetcher: SourceFetcher, diagnostics: Diagnostics,
+    progress: ProgressLine = ProgressLine(enabled: false)
+  ) {
     self.options = options
     self.workDirectory = workDirectory
     self.fetcher = fetcher
     self.diagnostics = diagnostics
+    self.progress = progress
   }
 
   /// Cuts the video a request names; `emit` receives each chunk record (the request's fields plus the chunk's).
@@ -73,6 +79,10 @@ public final class Chunker {
         outputPath: { index in (outputDirectory as NSString).appendingPathComponent(String(format: "chunk_%03d.mp4", index)) },
         onSegment: { segment in
           try finishing.check()
+          self.progress.update(
+            String(
+              format: "chunk: chunk %d of %d cut (%.0f of %.0f s)", segment.index, boundaries.count + 1,
+              segment.endSeconds, duration), force: true)
           finishing.submit {
             try emit(try self.chunkRecord(for: segment, of: record, request: request, mode: modeName, liveStart: liveStart))
             self.diagnostics.debug(
@@ -82,9 +92,11 @@ public final class Chunker {
         })
     } catch {
       _ = try? finishing.wait()
+      progress.clear()
       throw error
     }
     try finishing.wait()
+    progress.clear()
     diagnostics.info(
       "cut \(SecretRedaction.url(request.cloudStreamPath)) into \(boundaries.count + 1) chunks (\(modeName)) "
         + "in \(elapsed(since: started))", line: line)

@@ -88,7 +88,7 @@ struct Chunk: ParsableCommand {
       options.encoding = TranscodeSettings(fit: fit, preset: preset, crf: crf)
       let chunker = Chunker(
         options: options, workDirectory: try WorkDirectory.resolve(flag: outputDirectory, prefix: "chunk"),
-        fetcher: SourceFetcher.standard(), diagnostics: diagnostics)
+        fetcher: SourceFetcher.standard(), diagnostics: diagnostics, progress: ProgressLine())
       let writer = RecordWriter()
       let reader = source.map { RecordReader(text: Record(["cloud_stream_path": .string($0)]).jsonText) } ?? RecordReader()
       try RecordLoop(reader: reader, diagnostics: diagnostics).run { record, line in

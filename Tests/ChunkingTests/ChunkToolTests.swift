@@ -125,6 +125,20 @@ final class ChunkToolTests: XCTestCase {
     for path in emitted { try MediaAssertions.assertDecodesCleanly(path) }
   }
 
+  func testProgressIsShownOnATerminalOnly() throws {
+    let source = try FixtureVideo.path(.init(seconds: 4, gopFrames: 25))
+    let scratch = try ScratchDirectory("progress")
+    let piped = try ToolInvocation.run("chunk", ["--source", source, "--chunk-duration", "2", "-o", scratch.path])
+    XCTAssertEqual(piped.status, 0, piped.stderr)
+    XCTAssertFalse(piped.stderr.contains("of 2 cut"), "no progress line in a pipe: \(piped.stderr)")
+    // `script` runs the tool on a pseudo-terminal, as an operator's shell would.
+    let command = "\(ToolInvocation.path(of: "chunk")) --source \(source) --chunk-duration 2 -o \(scratch.path)"
+    let onTerminal = try ToolInvocation.runProcess("/usr/bin/script", ["-qec", command, "/dev/null"])
+    XCTAssertEqual(onTerminal.status, 0, onTerminal.stdout)
+    XCTAssertTrue(onTerminal.stdout.contains("chunk: chunk 1 of 2 cut"), onTerminal.stdout)
+    XCTAssertTrue(onTerminal.stdout.contains("\r\u{1B}[K"), "the progress line is rewritten in place")
+  }
+
   func testUsageErrorsExit64() throws {
     let result = try ToolInvocation.run("chunk", ["--chunk-duration", "0"])
     XCTAssertEqual(result.status, ExitStatus.usage.rawValue)
