@@ -180,29 +180,15 @@ final class ChunkShutdownTests: XCTestCase {
   func testSIGTERMStopsCleanly() throws {
     let source = try FixtureVideo.path(.init(seconds: 60, width: 640, height: 360, gopFrames: 25))
     let scratch = try ScratchDirectory("sigterm")
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: ToolInvocation.path(of: "chunk"))
-    process.arguments = ["-o", scratch.path, "--mode", "transcode", "--preset", "medium"]
-    let input = Pipe()
-    let output = Pipe()
-    process.standardInput = input
-    process.standardOutput = output
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    try input.fileHandleForWriting.write(
-      contentsOf: Data(#"{"process_id":"s","cloud_stream_path":"\#(source)","video_preprocessing":{"chunk_duration":2,"width":640,"height":360}}"#.utf8))
-    try input.fileHandleForWriting.close()
+    let tool = try RunningTool("chunk", ["-o", scratch.path, "--mode", "transcode", "--preset", "medium"])
+    try tool.write(
+      #"{"process_id":"s","cloud_stream_path":"\#(source)","video_preprocessing":{"chunk_duration":2,"width":640,"height":360}}"#)
+    try tool.closeInput()
     // Wait for the first record, then ask the tool to stop.
-    var firstLine = Data()
-    while !firstLine.contains(0x0A) {
-      let piece = output.fileHandleForReading.availableData
-      if piece.isEmpty { break }
-      firstLine.append(piece)
-    }
-    process.terminate()
-    let rest = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    XCTAssertEqual(process.terminationStatus, ExitStatus.temporaryFailure.rawValue)
+    let firstLine = tool.read(lines: 1)
+    tool.terminate()
+    let rest = tool.finish()
+    XCTAssertEqual(tool.status, ExitStatus.temporaryFailure.rawValue)
     let emitted = String(decoding: firstLine + rest, as: UTF8.self).split(separator: "\n")
       .compactMap { try? Record(json: String($0)) }.compactMap { $0["chunk_path"]?.stringValue }
     XCTAssertFalse(emitted.isEmpty)

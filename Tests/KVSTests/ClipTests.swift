@@ -269,31 +269,21 @@ final class ClipTests: XCTestCase {
     let stream = try testbed.createStream("sigterm", video: try FixtureVideo.path(Self.camera))
     // GetClip keeps being throttled, so the first task sits in its retries when the signal comes.
     try testbed.inject("GetClip", error: "ClientLimitExceededException", count: 100)
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: ToolInvocation.path(of: "kvs-clip"))
-    process.arguments = ["--work-dir", work.path]
-    var environment = ProcessInfo.processInfo.environment
-    for name in KVSTestbed.removedEnvironment { environment.removeValue(forKey: name) }
-    environment.merge(testbed.environment(home: work.path)) { _, new in new }
-    process.environment = environment
-    let input = Pipe()
-    let output = Pipe()
-    process.standardInput = input
-    process.standardOutput = output
-    process.standardError = FileHandle.nullDevice
-    try process.run()
+    let tool = try RunningTool(
+      "kvs-clip", ["--work-dir", work.path], environment: testbed.environment(home: work.path),
+      removingEnvironment: KVSTestbed.removedEnvironment)
     let tasks =
       task(stream, "2026-02-26T14:30:10Z", "2026-02-26T14:30:20Z")
       + task(stream, "2026-02-26T14:30:20Z", "2026-02-26T14:30:30Z")
-    try input.fileHandleForWriting.write(contentsOf: Data(tasks.utf8))
-    try input.fileHandleForWriting.close()
+    try tool.write(tasks)
+    try tool.closeInput()
     Thread.sleep(forTimeInterval: 1.0)
     let signalled = Date()
-    process.terminate()
-    process.waitUntilExit()
+    tool.terminate()
+    let output = tool.finish()
     XCTAssertLessThan(Date().timeIntervalSince(signalled), 15)
-    XCTAssertEqual(process.terminationStatus, 75)
-    XCTAssertEqual(output.fileHandleForReading.readDataToEndOfFile(), Data())
+    XCTAssertEqual(tool.status, 75)
+    XCTAssertEqual(output, Data())
     let clips = (try? FileManager.default.contentsOfDirectory(atPath: work.path + "/cam_\(stream.name)")) ?? []
     XCTAssertEqual(clips, [], "a clip was left behind")
   }

@@ -1,0 +1,56 @@
+import Foundation
+
+/// A built tool started in the background, for tests that watch its output while it runs (streaming, signals).
+/// stdin is a pipe the test writes to; stdout is a pipe it reads; stderr is discarded.
+public final class RunningTool {
+  public let process = Process()
+  private let input = Pipe()
+  private let output = Pipe()
+
+  public init(
+    _ tool: String, _ arguments: [String], environment: [String: String] = [:], removingEnvironment: [String] = []
+  ) throws {
+    process.executableURL = URL(fileURLWithPath: ToolInvocation.path(of: tool))
+    process.arguments = arguments
+    var env = ProcessInfo.processInfo.environment
+    for name in removingEnvironment { env.removeValue(forKey: name) }
+    env.merge(environment) { _, new in new }
+    process.environment = env
+    process.standardInput = input
+    process.standardOutput = output
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+  }
+
+  deinit { if process.isRunning { process.terminate() } }
+
+  public func write(_ text: String) throws {
+    try input.fileHandleForWriting.write(contentsOf: Data(text.utf8))
+  }
+
+  public func closeInput() throws { try input.fileHandleForWriting.close() }
+
+  /// Reads stdout until it holds at least `lines` complete lines, it ends, or `timeout` passes.
+  public func read(lines: Int, timeout: TimeInterval = 60) -> Data {
+    var received = Data()
+    let deadline = Date().addingTimeInterval(timeout)
+    while received.split(separator: UInt8(ascii: "\n")).count < lines, Date() < deadline {
+      let piece = output.fileHandleForReading.availableData
+      if piece.isEmpty { break }
+      received.append(piece)
+    }
+    return received
+  }
+
+  /// Sends SIGTERM.
+  public func terminate() { process.terminate() }
+
+  /// Reads the rest of stdout and waits for the exit; returns what was read.
+  public func finish() -> Data {
+    let rest = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return rest
+  }
+
+  public var status: Int32 { process.terminationStatus }
+}
