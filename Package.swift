@@ -1,5 +1,9 @@
 // swift-tools-version:6.0
 // clipline: small Unix tools that cut, store, record and queue video for AI analysis.
+//
+// Layers, bottom up (docs/DEVELOPING.md draws them): C modules, each behind one Swift library; CliplineSystem and
+// CliplineRecords, which every library uses; one library per concern; the CLI layer (every ArgumentParser type);
+// one thin executable per tool. Module names are global in a SwiftPM graph, so every one of ours says Clipline.
 import PackageDescription
 
 /// One system library per C library; the module map's `shim.h` carries the inline wrappers Swift cannot import.
@@ -8,92 +12,108 @@ func cLibrary(_ name: String, pkgConfig: String, apt: String) -> Target {
 }
 
 let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
+let foundations: [Target.Dependency] = ["CliplineSystem", "CliplineRecords"]
 
 /// A tool is a thin executable: its target, product and binary share one name (the manual plugin needs that).
 func tool(_ name: String, _ dependencies: [Target.Dependency]) -> Target {
-  .executableTarget(name: name, dependencies: dependencies + ["ToolSupport", argumentParser])
+  .executableTarget(name: name, dependencies: dependencies + foundations + ["CliplineCLI", argumentParser])
 }
+
+/// A library of one concern: it takes sources and sinks and knows nothing of flags.
+func library(_ name: String, _ dependencies: [Target.Dependency]) -> Target {
+  .target(name: name, dependencies: dependencies + foundations)
+}
+
+/// Flags for one concern, in the CLI layer.
+func flags(_ name: String, _ dependencies: [Target.Dependency]) -> Target {
+  .target(name: name, dependencies: dependencies + foundations + ["CliplineCLI", argumentParser])
+}
+
+/// Tests of one concern; they may use everything below it, as the tools do.
+func tests(_ name: String, _ dependencies: [Target.Dependency]) -> Target {
+  .testTarget(name: name, dependencies: dependencies + foundations)
+}
+
+let tools = [
+  "chunk", "blob-put", "blob-get", "blob-rm", "amqp-pub", "amqp-consume", "kvs-discover", "kvs-clip", "gql-mutate",
+]
 
 let package = Package(
   name: "clipline",
   platforms: [.macOS(.v13)],
-  products: [
-    .executable(name: "chunk", targets: ["chunk"]),
-    // MARK: products, storage (issue 3)
-    .executable(name: "blob-put", targets: ["blob-put"]),
-    .executable(name: "blob-get", targets: ["blob-get"]),
-    .executable(name: "blob-rm", targets: ["blob-rm"]),
-    // MARK: products, AMQP (issue 4)
-    .executable(name: "amqp-pub", targets: ["amqp-pub"]),
-    .executable(name: "amqp-consume", targets: ["amqp-consume"]),
-    // MARK: products, KVS (issue 5)
-    .executable(name: "kvs-discover", targets: ["kvs-discover"]),
-    .executable(name: "kvs-clip", targets: ["kvs-clip"]),
-    // MARK: products, GraphQL (issue 6)
-    .executable(name: "gql-mutate", targets: ["gql-mutate"]),
-  ],
+  products: tools.map { .executable(name: $0, targets: [$0]) },
   dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
   ],
   targets: [
     // C libraries, each behind one module.
-    cLibrary("CAVUtil", pkgConfig: "libavutil", apt: "libavutil-dev"),
-    cLibrary("CAVCodec", pkgConfig: "libavcodec", apt: "libavcodec-dev"),
-    cLibrary("CAVFormat", pkgConfig: "libavformat", apt: "libavformat-dev"),
-    cLibrary("CAVFilter", pkgConfig: "libavfilter", apt: "libavfilter-dev"),
-    cLibrary("CSwScale", pkgConfig: "libswscale", apt: "libswscale-dev"),
-    cLibrary("CCurl", pkgConfig: "libcurl", apt: "libcurl4-openssl-dev"),
-    cLibrary("CLibCrypto", pkgConfig: "libcrypto", apt: "libssl-dev"),
-    cLibrary("CRabbitMQ", pkgConfig: "librabbitmq", apt: "librabbitmq-dev"),
-    cLibrary("CHiredis", pkgConfig: "hiredis", apt: "libhiredis-dev"),
+    cLibrary("CCliplineAVUtil", pkgConfig: "libavutil", apt: "libavutil-dev"),
+    cLibrary("CCliplineAVCodec", pkgConfig: "libavcodec", apt: "libavcodec-dev"),
+    cLibrary("CCliplineAVFormat", pkgConfig: "libavformat", apt: "libavformat-dev"),
+    cLibrary("CCliplineAVFilter", pkgConfig: "libavfilter", apt: "libavfilter-dev"),
+    cLibrary("CCliplineSwScale", pkgConfig: "libswscale", apt: "libswscale-dev"),
+    cLibrary("CCliplineCurl", pkgConfig: "libcurl", apt: "libcurl4-openssl-dev"),
+    cLibrary("CCliplineCrypto", pkgConfig: "libcrypto", apt: "libssl-dev"),
+    cLibrary("CCliplineRabbitMQ", pkgConfig: "librabbitmq", apt: "librabbitmq-dev"),
+    cLibrary("CCliplineHiredis", pkgConfig: "hiredis", apt: "libhiredis-dev"),
 
-    // Libraries, one per concern.
-    .target(name: "ToolSupport", dependencies: [argumentParser]),
-    .target(name: "Hashing", dependencies: ["CLibCrypto"]),
-    .target(name: "HTTP", dependencies: ["CCurl", "ToolSupport"]),
-    .target(name: "BlobStores", dependencies: ["AWS", "HTTP", "Hashing", "ToolSupport", argumentParser]),
-    .target(name: "Media", dependencies: ["CAVUtil", "CAVCodec", "CAVFormat", "CAVFilter", "CSwScale", "ToolSupport"]),
-    .target(name: "Chunking", dependencies: ["Media", "Hashing", "BlobStores", "ToolSupport"]),
+    // What every library stands on: exit codes, signals, retries, work directories; the JSON record contract.
+    .target(name: "CliplineSystem"),
+    .target(name: "CliplineRecords", dependencies: ["CliplineSystem"]),
+
+    // One library per concern.
+    library("CliplineHashing", ["CCliplineCrypto"]),
+    library("CliplineHTTP", ["CCliplineCurl"]),
+    library("CliplineAWS", ["CliplineHTTP", "CliplineHashing"]),
+    library("CliplineBlobStores", ["CliplineAWS", "CliplineHTTP", "CliplineHashing"]),
+    library(
+      "CliplineMedia",
+      ["CCliplineAVUtil", "CCliplineAVCodec", "CCliplineAVFormat", "CCliplineAVFilter", "CCliplineSwScale"]),
+    library("CliplineChunking", ["CliplineMedia", "CliplineHashing"]),
+    library("CliplineAMQP", ["CCliplineRabbitMQ"]),
+    library("CliplineCache", ["CCliplineHiredis"]),
+    library("CliplineKVS", ["CliplineAWS", "CliplineHTTP", "CliplineCache"]),
+    library("CliplineKVSClipping", ["CliplineKVS", "CliplineMedia", "CliplineHashing"]),
+    library("CliplineGraphQL", ["CliplineHTTP"]),
+
+    // The CLI layer: common options, runTool and the exit-code mapping, and every flag group.
+    .target(name: "CliplineCLI", dependencies: foundations + [argumentParser]),
+    flags("CliplineAWSFlags", ["CliplineAWS"]),
+    flags("CliplineStorageFlags", ["CliplineAWSFlags", "CliplineBlobStores"]),
+    flags("CliplineAMQPFlags", ["CliplineAMQP"]),
+    flags("CliplineKVSFlags", ["CliplineAWSFlags", "CliplineKVS"]),
 
     // Tools.
-    tool("chunk", ["Chunking"]),
+    tool("chunk", ["CliplineChunking", "CliplineMedia", "CliplineBlobStores"]),
+    tool("blob-put", ["CliplineBlobStores", "CliplineStorageFlags"]),
+    tool("blob-get", ["CliplineBlobStores", "CliplineStorageFlags"]),
+    tool("blob-rm", ["CliplineBlobStores", "CliplineStorageFlags"]),
+    tool("amqp-pub", ["CliplineAMQP", "CliplineAMQPFlags"]),
+    tool("amqp-consume", ["CliplineAMQP", "CliplineAMQPFlags"]),
+    tool("kvs-discover", ["CliplineKVS", "CliplineCache", "CliplineKVSFlags"]),
+    tool("kvs-clip", ["CliplineKVS", "CliplineKVSClipping", "CliplineMedia", "CliplineKVSFlags"]),
+    tool("gql-mutate", ["CliplineGraphQL"]),
 
-    // MARK: targets, storage (issue 3)
-    .target(name: "AWS", dependencies: ["HTTP", "Hashing", "ToolSupport"]),
-    tool("blob-put", ["BlobStores"]),
-    tool("blob-get", ["BlobStores"]),
-    tool("blob-rm", ["BlobStores"]),
-    // MARK: targets, AMQP (issue 4)
-    .target(name: "AMQP", dependencies: ["CRabbitMQ", "ToolSupport", argumentParser]),
-    tool("amqp-pub", ["AMQP"]),
-    tool("amqp-consume", ["AMQP"]),
-    // MARK: targets, KVS (issue 5)
-    .target(name: "KVS", dependencies: ["AWS", "HTTP", "Cache", "ToolSupport", argumentParser]),
-    .target(name: "KVSClipping", dependencies: ["KVS", "Media", "Hashing", "ToolSupport"]),
-    .target(name: "Cache", dependencies: ["CHiredis", "ToolSupport"]),
-    tool("kvs-discover", ["KVS", "Cache"]),
-    tool("kvs-clip", ["KVS", "KVSClipping", "Media"]),
-    // MARK: targets, GraphQL (issue 6)
-    .target(name: "GraphQL", dependencies: ["HTTP", "ToolSupport"]),
-    tool("gql-mutate", ["GraphQL"]),
-
-    // Tests.
-    .target(name: "TestSupport", dependencies: ["ToolSupport"], path: "Tests/TestSupport"),
-    .testTarget(name: "ToolSupportTests", dependencies: ["ToolSupport", "TestSupport"]),
-    .testTarget(name: "HashingTests", dependencies: ["Hashing"]),
-    .testTarget(name: "ChunkingTests", dependencies: ["Chunking", "Media", "TestSupport"]),
-    .testTarget(name: "ToolDocsTests", dependencies: ["TestSupport"]),
-    // MARK: tests, storage (issue 3)
-    .testTarget(name: "AWSTests", dependencies: ["AWS", "HTTP", "Hashing", "ToolSupport", "TestSupport"]),
-    .testTarget(
-      name: "BlobStoresTests", dependencies: ["BlobStores", "AWS", "HTTP", "Hashing", "ToolSupport", "TestSupport"]),
-    // MARK: tests, AMQP (issue 4)
-    .testTarget(name: "AMQPTests", dependencies: ["AMQP", "ToolSupport", "TestSupport"]),
-    // MARK: tests, KVS (issue 5)
-    .testTarget(
-      name: "KVSTests", dependencies: ["KVS", "KVSClipping", "Cache", "Media", "AWS", "HTTP", "ToolSupport", "TestSupport"]),
-    // MARK: tests, GraphQL (issue 6)
-    .testTarget(name: "GraphQLTests", dependencies: ["GraphQL", "HTTP", "TestSupport"]),
+    // Tests: library tests per concern, and end-to-end runs of the built tools against the real services.
+    .target(name: "CliplineTestSupport", dependencies: foundations, path: "Tests/CliplineTestSupport"),
+    tests("CliplineRecordsTests", []),
+    tests("CliplineHashingTests", ["CliplineHashing"]),
+    tests(
+      "CliplineChunkingTests",
+      ["CliplineChunking", "CliplineMedia", "CliplineBlobStores", "CliplineHashing", "CliplineTestSupport"]),
+    tests("ToolDocsTests", ["CliplineTestSupport"]),
+    tests("CliplineAWSTests", ["CliplineAWS", "CliplineHTTP", "CliplineHashing", "CliplineTestSupport"]),
+    tests(
+      "CliplineBlobStoresTests",
+      ["CliplineBlobStores", "CliplineAWS", "CliplineHTTP", "CliplineHashing", "CliplineTestSupport"]),
+    tests("CliplineAMQPTests", ["CliplineAMQP", "CliplineTestSupport"]),
+    tests(
+      "CliplineKVSTests",
+      [
+        "CliplineKVS", "CliplineKVSClipping", "CliplineCache", "CliplineMedia", "CliplineAWS", "CliplineHTTP",
+        "CliplineHashing", "CliplineTestSupport",
+      ]),
+    tests("CliplineGraphQLTests", ["CliplineGraphQL", "CliplineHTTP", "CliplineTestSupport"]),
   ],
   swiftLanguageModes: [.v5]
 )

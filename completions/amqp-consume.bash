@@ -163,7 +163,7 @@ _amqp-consume() {
     local -a unparsed_words=("${COMP_WORDS[@]:1:${COMP_CWORD}}")
 
     local -a repeating_flags=()
-    local -a non_repeating_flags=(--insecure-skip-verify --declare --quorum --envelope --verbose -v --quiet -q -h --help)
+    local -a non_repeating_flags=(--insecure-skip-verify --declare --quorum --envelope --verbose -v --quiet -q --version -h --help)
     local -a repeating_options=()
     local -a non_repeating_options=(--url --heartbeat --connect-timeout --connection-name --ca-file --cert-file --key-file --dlq --message-ttl --queue --count --idle-timeout --prefetch --concurrency -c --timeout --max-retries --retry-delay --on-failure --grace --consumer-timeout --reconnect-for --health-file --log-format)
     __amqp-consume_offer_flags_options -1
@@ -263,7 +263,11 @@ _amqp-consume() {
 }
 
 _amqp-consume_help() {
-    :
+    repeating_flags=()
+    non_repeating_flags=(--version)
+    repeating_options=()
+    non_repeating_options=()
+    __amqp-consume_offer_flags_options -1
 }
 
 complete -o filenames -F _amqp-consume amqp-consume

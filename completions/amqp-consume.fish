@@ -20,10 +20,10 @@ function __amqp-consume_parse_tokens -S
     set -l unparsed_tokens (__amqp-consume_tokens -pc)
     switch $unparsed_tokens[1]
     case 'amqp-consume'
-        __amqp-consume_parse_subcommand -r 1 'url=' 'heartbeat=' 'connect-timeout=' 'connection-name=' 'ca-file=' 'cert-file=' 'key-file=' 'insecure-skip-verify' 'declare' 'dlq=' 'quorum' 'message-ttl=' 'queue=' 'envelope' 'count=' 'idle-timeout=' 'prefetch=' 'c/concurrency=' 'timeout=' 'max-retries=' 'retry-delay=' 'on-failure=' 'grace=' 'consumer-timeout=' 'reconnect-for=' 'health-file=' 'v/verbose' 'q/quiet' 'log-format=' 'h/help'
+        __amqp-consume_parse_subcommand -r 1 'url=' 'heartbeat=' 'connect-timeout=' 'connection-name=' 'ca-file=' 'cert-file=' 'key-file=' 'insecure-skip-verify' 'declare' 'dlq=' 'quorum' 'message-ttl=' 'queue=' 'envelope' 'count=' 'idle-timeout=' 'prefetch=' 'c/concurrency=' 'timeout=' 'max-retries=' 'retry-delay=' 'on-failure=' 'grace=' 'consumer-timeout=' 'reconnect-for=' 'health-file=' 'v/verbose' 'q/quiet' 'log-format=' 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'help'
-            __amqp-consume_parse_subcommand -r 1 
+            __amqp-consume_parse_subcommand -r 1 'version'
         end
     end
 end
@@ -106,5 +106,7 @@ complete -c 'amqp-consume' -n '__amqp-consume_should_offer_completions_for_flags
 complete -c 'amqp-consume' -n '__amqp-consume_should_offer_completions_for_flags_or_options "amqp-consume" v verbose' -l 'verbose' -s 'v' -d 'Say more on stderr: every step, with timings.'
 complete -c 'amqp-consume' -n '__amqp-consume_should_offer_completions_for_flags_or_options "amqp-consume" q quiet' -l 'quiet' -s 'q' -d 'Say only errors on stderr.'
 complete -c 'amqp-consume' -n '__amqp-consume_should_offer_completions_for_flags_or_options "amqp-consume" log-format' -l 'log-format' -d 'How stderr lines look: text (tool: message) or json (one object per line).' -rfka 'text json'
+complete -c 'amqp-consume' -n '__amqp-consume_should_offer_completions_for_flags_or_options "amqp-consume" version' -l 'version' -d 'Show the version.'
 complete -c 'amqp-consume' -n '__amqp-consume_should_offer_completions_for_flags_or_options "amqp-consume" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'amqp-consume' -n '__amqp-consume_should_offer_completions_for_positional "amqp-consume" -eq 1' -fa 'help' -d 'Show subcommand help information.'
+complete -c 'amqp-consume' -n '__amqp-consume_should_offer_completions_for_flags_or_options "amqp-consume help" version' -l 'version' -d 'Show the version.'

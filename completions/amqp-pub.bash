@@ -163,7 +163,7 @@ _amqp-pub() {
     local -a unparsed_words=("${COMP_WORDS[@]:1:${COMP_CWORD}}")
 
     local -a repeating_flags=()
-    local -a non_repeating_flags=(--insecure-skip-verify --declare --quorum --tee --verbose -v --quiet -q -h --help)
+    local -a non_repeating_flags=(--insecure-skip-verify --declare --quorum --tee --verbose -v --quiet -q --version -h --help)
     local -a repeating_options=(--header --header-field)
     local -a non_repeating_options=(--url --heartbeat --connect-timeout --connection-name --ca-file --cert-file --key-file --dlq --message-ttl --queue --exchange -e --routing-key -r --message-id-field --window --reconnect-for --log-format)
     __amqp-pub_offer_flags_options 0
@@ -247,7 +247,11 @@ _amqp-pub() {
 }
 
 _amqp-pub_help() {
-    :
+    repeating_flags=()
+    non_repeating_flags=(--version)
+    repeating_options=()
+    non_repeating_options=()
+    __amqp-pub_offer_flags_options -1
 }
 
 complete -o filenames -F _amqp-pub amqp-pub

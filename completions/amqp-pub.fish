@@ -20,10 +20,10 @@ function __amqp-pub_parse_tokens -S
     set -l unparsed_tokens (__amqp-pub_tokens -pc)
     switch $unparsed_tokens[1]
     case 'amqp-pub'
-        __amqp-pub_parse_subcommand 0 'url=' 'heartbeat=' 'connect-timeout=' 'connection-name=' 'ca-file=' 'cert-file=' 'key-file=' 'insecure-skip-verify' 'declare' 'dlq=' 'quorum' 'message-ttl=' 'queue=' 'e/exchange=' 'r/routing-key=' 'header=+' 'header-field=+' 'message-id-field=' 'tee' 'window=' 'reconnect-for=' 'v/verbose' 'q/quiet' 'log-format=' 'h/help'
+        __amqp-pub_parse_subcommand 0 'url=' 'heartbeat=' 'connect-timeout=' 'connection-name=' 'ca-file=' 'cert-file=' 'key-file=' 'insecure-skip-verify' 'declare' 'dlq=' 'quorum' 'message-ttl=' 'queue=' 'e/exchange=' 'r/routing-key=' 'header=+' 'header-field=+' 'message-id-field=' 'tee' 'window=' 'reconnect-for=' 'v/verbose' 'q/quiet' 'log-format=' 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'help'
-            __amqp-pub_parse_subcommand -r 1 
+            __amqp-pub_parse_subcommand -r 1 'version'
         end
     end
 end
@@ -101,5 +101,7 @@ complete -c 'amqp-pub' -n '__amqp-pub_should_offer_completions_for_flags_or_opti
 complete -c 'amqp-pub' -n '__amqp-pub_should_offer_completions_for_flags_or_options "amqp-pub" v verbose' -l 'verbose' -s 'v' -d 'Say more on stderr: every step, with timings.'
 complete -c 'amqp-pub' -n '__amqp-pub_should_offer_completions_for_flags_or_options "amqp-pub" q quiet' -l 'quiet' -s 'q' -d 'Say only errors on stderr.'
 complete -c 'amqp-pub' -n '__amqp-pub_should_offer_completions_for_flags_or_options "amqp-pub" log-format' -l 'log-format' -d 'How stderr lines look: text (tool: message) or json (one object per line).' -rfka 'text json'
+complete -c 'amqp-pub' -n '__amqp-pub_should_offer_completions_for_flags_or_options "amqp-pub" version' -l 'version' -d 'Show the version.'
 complete -c 'amqp-pub' -n '__amqp-pub_should_offer_completions_for_flags_or_options "amqp-pub" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'amqp-pub' -n '__amqp-pub_should_offer_completions_for_positional "amqp-pub" -eq 1' -fa 'help' -d 'Show subcommand help information.'
+complete -c 'amqp-pub' -n '__amqp-pub_should_offer_completions_for_flags_or_options "amqp-pub help" version' -l 'version' -d 'Show the version.'

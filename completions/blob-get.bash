@@ -163,9 +163,9 @@ _blob-get() {
     local -a unparsed_words=("${COMP_WORDS[@]:1:${COMP_CWORD}}")
 
     local -a repeating_flags=()
-    local -a non_repeating_flags=(--verbose -v --quiet -q -h --help)
+    local -a non_repeating_flags=(--verbose -v --quiet -q --version -h --help)
     local -a repeating_options=()
-    local -a non_repeating_options=(--output -o --presign --method --endpoint-url --region --profile --access-key-id --secret-access-key --addressing-style --azure-connection-string --part-size --multipart-threshold --concurrency --attempts --log-format)
+    local -a non_repeating_options=(--output -o --presign --method --endpoint-url --region --profile --access-key-id --secret-access-key --attempts --addressing-style --azure-connection-string --part-size --multipart-threshold --concurrency --log-format)
     __blob-get_offer_flags_options 1
 
     # Offer option value completions
@@ -195,6 +195,9 @@ _blob-get() {
     '--secret-access-key')
         return
         ;;
+    '--attempts')
+        return
+        ;;
     '--addressing-style')
         return
         ;;
@@ -208,9 +211,6 @@ _blob-get() {
         return
         ;;
     '--concurrency')
-        return
-        ;;
-    '--attempts')
         return
         ;;
     '--log-format')
@@ -236,7 +236,11 @@ _blob-get() {
 }
 
 _blob-get_help() {
-    :
+    repeating_flags=()
+    non_repeating_flags=(--version)
+    repeating_options=()
+    non_repeating_options=()
+    __blob-get_offer_flags_options -1
 }
 
 complete -o filenames -F _blob-get blob-get

@@ -163,9 +163,9 @@ _blob-put() {
     local -a unparsed_words=("${COMP_WORDS[@]:1:${COMP_CWORD}}")
 
     local -a repeating_flags=()
-    local -a non_repeating_flags=(--remove-source --verbose -v --quiet -q -h --help)
+    local -a non_repeating_flags=(--remove-source --verbose -v --quiet -q --version -h --help)
     local -a repeating_options=(--to --ttl)
-    local -a non_repeating_options=(--file-field --presign --jobs --content-type --endpoint-url --region --profile --access-key-id --secret-access-key --addressing-style --azure-connection-string --part-size --multipart-threshold --concurrency --attempts --log-format)
+    local -a non_repeating_options=(--file-field --presign --jobs --content-type --endpoint-url --region --profile --access-key-id --secret-access-key --attempts --addressing-style --azure-connection-string --part-size --multipart-threshold --concurrency --log-format)
     __blob-put_offer_flags_options 0
 
     # Offer option value completions
@@ -203,6 +203,9 @@ _blob-put() {
     '--secret-access-key')
         return
         ;;
+    '--attempts')
+        return
+        ;;
     '--addressing-style')
         return
         ;;
@@ -216,9 +219,6 @@ _blob-put() {
         return
         ;;
     '--concurrency')
-        return
-        ;;
-    '--attempts')
         return
         ;;
     '--log-format')
@@ -244,7 +244,11 @@ _blob-put() {
 }
 
 _blob-put_help() {
-    :
+    repeating_flags=()
+    non_repeating_flags=(--version)
+    repeating_options=()
+    non_repeating_options=()
+    __blob-put_offer_flags_options -1
 }
 
 complete -o filenames -F _blob-put blob-put

@@ -20,10 +20,10 @@ function __blob-put_parse_tokens -S
     set -l unparsed_tokens (__blob-put_tokens -pc)
     switch $unparsed_tokens[1]
     case 'blob-put'
-        __blob-put_parse_subcommand 0 'to=+' 'file-field=' 'presign=' 'ttl=+' 'remove-source' 'jobs=' 'content-type=' 'endpoint-url=' 'region=' 'profile=' 'access-key-id=' 'secret-access-key=' 'addressing-style=' 'azure-connection-string=' 'part-size=' 'multipart-threshold=' 'concurrency=' 'attempts=' 'v/verbose' 'q/quiet' 'log-format=' 'h/help'
+        __blob-put_parse_subcommand 0 'to=+' 'file-field=' 'presign=' 'ttl=+' 'remove-source' 'jobs=' 'content-type=' 'endpoint-url=' 'region=' 'profile=' 'access-key-id=' 'secret-access-key=' 'attempts=' 'addressing-style=' 'azure-connection-string=' 'part-size=' 'multipart-threshold=' 'concurrency=' 'v/verbose' 'q/quiet' 'log-format=' 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'help'
-            __blob-put_parse_subcommand -r 1 
+            __blob-put_parse_subcommand -r 1 'version'
         end
     end
 end
@@ -84,19 +84,21 @@ complete -c 'blob-put' -n '__blob-put_should_offer_completions_for_flags_or_opti
 complete -c 'blob-put' -n '__blob-put_should_offer_completions_for_flags_or_options "blob-put" remove-source' -l 'remove-source' -d 'Delete the local file once every upload of its record succeeded.'
 complete -c 'blob-put' -n '__blob-put_should_offer_completions_for_flags_or_options "blob-put" jobs' -l 'jobs' -d 'Records uploaded at once (output stays in input order).' -rfka ''
 complete -c 'blob-put' -n '__blob-put_should_offer_completions_for_flags_or_options "blob-put" content-type' -l 'content-type' -d 'Content-Type of the objects (default: from the file extension).' -rfka ''
-complete -c 'blob-put' -n '__blob-put_should_offer_completions_for_flags_or_options "blob-put" endpoint-url' -l 'endpoint-url' -d 'S3 endpoint (default: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, else AWS).' -rfka ''
+complete -c 'blob-put' -n '__blob-put_should_offer_completions_for_flags_or_options "blob-put" endpoint-url' -l 'endpoint-url' -d 'The service endpoint (default: AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL_KINESIS_VIDEO, then AWS_ENDPOINT_URL, else AWS).' -rfka ''
 complete -c 'blob-put' -n '__blob-put_should_offer_completions_for_flags_or_options "blob-put" region' -l 'region' -d 'AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile\'s, us-east-1).' -rfka ''
 complete -c 'blob-put' -n '__blob-put_should_offer_completions_for_flags_or_options "blob-put" profile' -l 'profile' -d 'AWS profile in ~/.aws/credentials and ~/.aws/config (default: AWS_PROFILE).' -rfka ''
 complete -c 'blob-put' -n '__blob-put_should_offer_completions_for_flags_or_options "blob-put" access-key-id' -l 'access-key-id' -d 'AWS access key id (default: the credential chain, starting with AWS_ACCESS_KEY_ID).' -rfka ''
 complete -c 'blob-put' -n '__blob-put_should_offer_completions_for_flags_or_options "blob-put" secret-access-key' -l 'secret-access-key' -d 'AWS secret access key, with --access-key-id. Visible to other users in ps: prefer the environment.' -rfka ''
+complete -c 'blob-put' -n '__blob-put_should_offer_completions_for_flags_or_options "blob-put" attempts' -l 'attempts' -d 'Attempts per request before a throttle, network error or 5xx is final (then exit 75).' -rfka ''
 complete -c 'blob-put' -n '__blob-put_should_offer_completions_for_flags_or_options "blob-put" addressing-style' -l 'addressing-style' -d 'S3 addressing: auto (virtual-hosted on AWS, path-style elsewhere), path or virtual.' -rfka ''
 complete -c 'blob-put' -n '__blob-put_should_offer_completions_for_flags_or_options "blob-put" azure-connection-string' -l 'azure-connection-string' -d 'Azure connection string (default: AZURE_STORAGE_CONNECTION_STRING).' -rfka ''
 complete -c 'blob-put' -n '__blob-put_should_offer_completions_for_flags_or_options "blob-put" part-size' -l 'part-size' -d 'Part (and block) size for large transfers: bytes, or with K/M/G (MiB units).' -rfka ''
 complete -c 'blob-put' -n '__blob-put_should_offer_completions_for_flags_or_options "blob-put" multipart-threshold' -l 'multipart-threshold' -d 'Files at least this large use multipart (S3) or block (Azure) uploads and ranged downloads.' -rfka ''
 complete -c 'blob-put' -n '__blob-put_should_offer_completions_for_flags_or_options "blob-put" concurrency' -l 'concurrency' -d 'Parts or ranges in flight at once for one object.' -rfka ''
-complete -c 'blob-put' -n '__blob-put_should_offer_completions_for_flags_or_options "blob-put" attempts' -l 'attempts' -d 'Attempts per request before a network error or 5xx/SlowDown is final (then exit 75).' -rfka ''
 complete -c 'blob-put' -n '__blob-put_should_offer_completions_for_flags_or_options "blob-put" v verbose' -l 'verbose' -s 'v' -d 'Say more on stderr: every step, with timings.'
 complete -c 'blob-put' -n '__blob-put_should_offer_completions_for_flags_or_options "blob-put" q quiet' -l 'quiet' -s 'q' -d 'Say only errors on stderr.'
 complete -c 'blob-put' -n '__blob-put_should_offer_completions_for_flags_or_options "blob-put" log-format' -l 'log-format' -d 'How stderr lines look: text (tool: message) or json (one object per line).' -rfka 'text json'
+complete -c 'blob-put' -n '__blob-put_should_offer_completions_for_flags_or_options "blob-put" version' -l 'version' -d 'Show the version.'
 complete -c 'blob-put' -n '__blob-put_should_offer_completions_for_flags_or_options "blob-put" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'blob-put' -n '__blob-put_should_offer_completions_for_positional "blob-put" -eq 1' -fa 'help' -d 'Show subcommand help information.'
+complete -c 'blob-put' -n '__blob-put_should_offer_completions_for_flags_or_options "blob-put help" version' -l 'version' -d 'Show the version.'

@@ -163,9 +163,9 @@ _blob-rm() {
     local -a unparsed_words=("${COMP_WORDS[@]:1:${COMP_CWORD}}")
 
     local -a repeating_flags=()
-    local -a non_repeating_flags=(--expired --dry-run --install-lifecycle --verbose -v --quiet -q -h --help)
+    local -a non_repeating_flags=(--expired --dry-run --install-lifecycle --verbose -v --quiet -q --version -h --help)
     local -a repeating_options=(--field)
-    local -a non_repeating_options=(--lifecycle-days --endpoint-url --region --profile --access-key-id --secret-access-key --addressing-style --azure-connection-string --part-size --multipart-threshold --concurrency --attempts --log-format)
+    local -a non_repeating_options=(--lifecycle-days --endpoint-url --region --profile --access-key-id --secret-access-key --attempts --addressing-style --azure-connection-string --part-size --multipart-threshold --concurrency --log-format)
     __blob-rm_offer_flags_options -1
 
     # Offer option value completions
@@ -191,6 +191,9 @@ _blob-rm() {
     '--secret-access-key')
         return
         ;;
+    '--attempts')
+        return
+        ;;
     '--addressing-style')
         return
         ;;
@@ -204,9 +207,6 @@ _blob-rm() {
         return
         ;;
     '--concurrency')
-        return
-        ;;
-    '--attempts')
         return
         ;;
     '--log-format')
@@ -232,7 +232,11 @@ _blob-rm() {
 }
 
 _blob-rm_help() {
-    :
+    repeating_flags=()
+    non_repeating_flags=(--version)
+    repeating_options=()
+    non_repeating_options=()
+    __blob-rm_offer_flags_options -1
 }
 
 complete -o filenames -F _blob-rm blob-rm

@@ -163,7 +163,7 @@ _chunk() {
     local -a unparsed_words=("${COMP_WORDS[@]:1:${COMP_CWORD}}")
 
     local -a repeating_flags=()
-    local -a non_repeating_flags=(--verbose -v --quiet -q -h --help)
+    local -a non_repeating_flags=(--verbose -v --quiet -q --version -h --help)
     local -a repeating_options=()
     local -a non_repeating_options=(--log-format --mode --chunk-duration --merge-last-under --output-directory -o --source --preset --crf --fit)
     __chunk_offer_flags_options 0
@@ -221,7 +221,11 @@ _chunk() {
 }
 
 _chunk_help() {
-    :
+    repeating_flags=()
+    non_repeating_flags=(--version)
+    repeating_options=()
+    non_repeating_options=()
+    __chunk_offer_flags_options -1
 }
 
 complete -o filenames -F _chunk chunk

@@ -20,10 +20,10 @@ function __chunk_parse_tokens -S
     set -l unparsed_tokens (__chunk_tokens -pc)
     switch $unparsed_tokens[1]
     case 'chunk'
-        __chunk_parse_subcommand 0 'v/verbose' 'q/quiet' 'log-format=' 'mode=' 'chunk-duration=' 'merge-last-under=' 'o/output-directory=' 'source=' 'preset=' 'crf=' 'fit=' 'h/help'
+        __chunk_parse_subcommand 0 'v/verbose' 'q/quiet' 'log-format=' 'mode=' 'chunk-duration=' 'merge-last-under=' 'o/output-directory=' 'source=' 'preset=' 'crf=' 'fit=' 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'help'
-            __chunk_parse_subcommand -r 1 
+            __chunk_parse_subcommand -r 1 'version'
         end
     end
 end
@@ -88,5 +88,7 @@ complete -c 'chunk' -n '__chunk_should_offer_completions_for_flags_or_options "c
 complete -c 'chunk' -n '__chunk_should_offer_completions_for_flags_or_options "chunk" preset' -l 'preset' -d 'libx264 preset for transcode mode (ultrafast … veryslow).' -rfka ''
 complete -c 'chunk' -n '__chunk_should_offer_completions_for_flags_or_options "chunk" crf' -l 'crf' -d 'libx264 constant rate factor for transcode mode (0–51, lower is better).' -rfka ''
 complete -c 'chunk' -n '__chunk_should_offer_completions_for_flags_or_options "chunk" fit' -l 'fit' -d 'How transcode mode fits another aspect ratio into width x height: pad, crop or stretch.' -rfka 'pad crop stretch'
+complete -c 'chunk' -n '__chunk_should_offer_completions_for_flags_or_options "chunk" version' -l 'version' -d 'Show the version.'
 complete -c 'chunk' -n '__chunk_should_offer_completions_for_flags_or_options "chunk" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'chunk' -n '__chunk_should_offer_completions_for_positional "chunk" -eq 1' -fa 'help' -d 'Show subcommand help information.'
+complete -c 'chunk' -n '__chunk_should_offer_completions_for_flags_or_options "chunk help" version' -l 'version' -d 'Show the version.'

@@ -20,10 +20,10 @@ function __gql-mutate_parse_tokens -S
     set -l unparsed_tokens (__gql-mutate_tokens -pc)
     switch $unparsed_tokens[1]
     case 'gql-mutate'
-        __gql-mutate_parse_subcommand 0 'v/verbose' 'q/quiet' 'log-format=' 'endpoint=' 'op=' 'status=' 'query=' 'query-file=' 'var=+' 'merge=+' 'at-end' 'field=+' 'header=+' 'batch=' 'timeout=' 'attempts=' 'h/help'
+        __gql-mutate_parse_subcommand 0 'v/verbose' 'q/quiet' 'log-format=' 'endpoint=' 'op=' 'status=' 'query=' 'query-file=' 'var=+' 'merge=+' 'at-end' 'field=+' 'header=+' 'batch=' 'timeout=' 'attempts=' 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'help'
-            __gql-mutate_parse_subcommand -r 1 
+            __gql-mutate_parse_subcommand -r 1 'version'
         end
     end
 end
@@ -93,5 +93,7 @@ complete -c 'gql-mutate' -n '__gql-mutate_should_offer_completions_for_flags_or_
 complete -c 'gql-mutate' -n '__gql-mutate_should_offer_completions_for_flags_or_options "gql-mutate" batch' -l 'batch' -d 'Operations per request (aliases of one document).' -rfka ''
 complete -c 'gql-mutate' -n '__gql-mutate_should_offer_completions_for_flags_or_options "gql-mutate" timeout' -l 'timeout' -d 'Time limit of one request (30s, 2m).' -rfka ''
 complete -c 'gql-mutate' -n '__gql-mutate_should_offer_completions_for_flags_or_options "gql-mutate" attempts' -l 'attempts' -d 'Attempts per request for temporary failures (transport, 5xx, 429).' -rfka ''
+complete -c 'gql-mutate' -n '__gql-mutate_should_offer_completions_for_flags_or_options "gql-mutate" version' -l 'version' -d 'Show the version.'
 complete -c 'gql-mutate' -n '__gql-mutate_should_offer_completions_for_flags_or_options "gql-mutate" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'gql-mutate' -n '__gql-mutate_should_offer_completions_for_positional "gql-mutate" -eq 1' -fa 'help' -d 'Show subcommand help information.'
+complete -c 'gql-mutate' -n '__gql-mutate_should_offer_completions_for_flags_or_options "gql-mutate help" version' -l 'version' -d 'Show the version.'

@@ -163,20 +163,26 @@ _kvs-clip() {
     local -a unparsed_words=("${COMP_WORDS[@]:1:${COMP_CWORD}}")
 
     local -a repeating_flags=()
-    local -a non_repeating_flags=(--pad-start --thumbnail --hls --verbose -v --quiet -q -h --help)
+    local -a non_repeating_flags=(--pad-start --thumbnail --hls --verbose -v --quiet -q --version -h --help)
     local -a repeating_options=()
-    local -a non_repeating_options=(--region --endpoint-url --profile --attempts --camera-id --stream-arn --stream-name --start-time --end-time --work-dir --timestamps --thumbnail-at --thumbnail-width --hls-mode --hls-expires --log-format)
+    local -a non_repeating_options=(--endpoint-url --region --profile --access-key-id --secret-access-key --attempts --camera-id --stream-arn --stream-name --start-time --end-time --work-dir --timestamps --thumbnail-at --thumbnail-width --hls-mode --hls-expires --log-format)
     __kvs-clip_offer_flags_options 0
 
     # Offer option value completions
     case "${prev}" in
-    '--region')
-        return
-        ;;
     '--endpoint-url')
         return
         ;;
+    '--region')
+        return
+        ;;
     '--profile')
+        return
+        ;;
+    '--access-key-id')
+        return
+        ;;
+    '--secret-access-key')
         return
         ;;
     '--attempts')
@@ -241,7 +247,11 @@ _kvs-clip() {
 }
 
 _kvs-clip_help() {
-    :
+    repeating_flags=()
+    non_repeating_flags=(--version)
+    repeating_options=()
+    non_repeating_options=()
+    __kvs-clip_offer_flags_options -1
 }
 
 complete -o filenames -F _kvs-clip kvs-clip

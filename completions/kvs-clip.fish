@@ -20,10 +20,10 @@ function __kvs-clip_parse_tokens -S
     set -l unparsed_tokens (__kvs-clip_tokens -pc)
     switch $unparsed_tokens[1]
     case 'kvs-clip'
-        __kvs-clip_parse_subcommand 0 'region=' 'endpoint-url=' 'profile=' 'attempts=' 'camera-id=' 'stream-arn=' 'stream-name=' 'start-time=' 'end-time=' 'work-dir=' 'timestamps=' 'pad-start' 'thumbnail' 'thumbnail-at=' 'thumbnail-width=' 'hls' 'hls-mode=' 'hls-expires=' 'v/verbose' 'q/quiet' 'log-format=' 'h/help'
+        __kvs-clip_parse_subcommand 0 'endpoint-url=' 'region=' 'profile=' 'access-key-id=' 'secret-access-key=' 'attempts=' 'camera-id=' 'stream-arn=' 'stream-name=' 'start-time=' 'end-time=' 'work-dir=' 'timestamps=' 'pad-start' 'thumbnail' 'thumbnail-at=' 'thumbnail-width=' 'hls' 'hls-mode=' 'hls-expires=' 'v/verbose' 'q/quiet' 'log-format=' 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'help'
-            __kvs-clip_parse_subcommand -r 1 
+            __kvs-clip_parse_subcommand -r 1 'version'
         end
     end
 end
@@ -77,10 +77,12 @@ function __kvs-clip_custom_completion
 end
 
 complete -c 'kvs-clip' -f
-complete -c 'kvs-clip' -n '__kvs-clip_should_offer_completions_for_flags_or_options "kvs-clip" region' -l 'region' -d 'The AWS region (else AWS_REGION, AWS_DEFAULT_REGION, the profile\'s region, us-east-1).' -rfka ''
-complete -c 'kvs-clip' -n '__kvs-clip_should_offer_completions_for_flags_or_options "kvs-clip" endpoint-url' -l 'endpoint-url' -d 'The KVS control-plane endpoint (else AWS_ENDPOINT_URL_KINESIS_VIDEO, AWS_ENDPOINT_URL, AWS).' -rfka ''
-complete -c 'kvs-clip' -n '__kvs-clip_should_offer_completions_for_flags_or_options "kvs-clip" profile' -l 'profile' -d 'The profile in ~/.aws/credentials and ~/.aws/config (else AWS_PROFILE, default).' -rfka ''
-complete -c 'kvs-clip' -n '__kvs-clip_should_offer_completions_for_flags_or_options "kvs-clip" attempts' -l 'attempts' -d 'How many times a throttled or failed KVS call is tried, with jittered backoff.' -rfka ''
+complete -c 'kvs-clip' -n '__kvs-clip_should_offer_completions_for_flags_or_options "kvs-clip" endpoint-url' -l 'endpoint-url' -d 'The service endpoint (default: AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL_KINESIS_VIDEO, then AWS_ENDPOINT_URL, else AWS).' -rfka ''
+complete -c 'kvs-clip' -n '__kvs-clip_should_offer_completions_for_flags_or_options "kvs-clip" region' -l 'region' -d 'AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile\'s, us-east-1).' -rfka ''
+complete -c 'kvs-clip' -n '__kvs-clip_should_offer_completions_for_flags_or_options "kvs-clip" profile' -l 'profile' -d 'AWS profile in ~/.aws/credentials and ~/.aws/config (default: AWS_PROFILE).' -rfka ''
+complete -c 'kvs-clip' -n '__kvs-clip_should_offer_completions_for_flags_or_options "kvs-clip" access-key-id' -l 'access-key-id' -d 'AWS access key id (default: the credential chain, starting with AWS_ACCESS_KEY_ID).' -rfka ''
+complete -c 'kvs-clip' -n '__kvs-clip_should_offer_completions_for_flags_or_options "kvs-clip" secret-access-key' -l 'secret-access-key' -d 'AWS secret access key, with --access-key-id. Visible to other users in ps: prefer the environment.' -rfka ''
+complete -c 'kvs-clip' -n '__kvs-clip_should_offer_completions_for_flags_or_options "kvs-clip" attempts' -l 'attempts' -d 'Attempts per request before a throttle, network error or 5xx is final (then exit 75).' -rfka ''
 complete -c 'kvs-clip' -n '__kvs-clip_should_offer_completions_for_flags_or_options "kvs-clip" camera-id' -l 'camera-id' -d 'One task from flags: the camera id.' -rfka ''
 complete -c 'kvs-clip' -n '__kvs-clip_should_offer_completions_for_flags_or_options "kvs-clip" stream-arn' -l 'stream-arn' -d 'One task from flags: the stream ARN.' -rfka ''
 complete -c 'kvs-clip' -n '__kvs-clip_should_offer_completions_for_flags_or_options "kvs-clip" stream-name' -l 'stream-name' -d 'One task from flags: the stream name.' -rfka ''
@@ -98,5 +100,7 @@ complete -c 'kvs-clip' -n '__kvs-clip_should_offer_completions_for_flags_or_opti
 complete -c 'kvs-clip' -n '__kvs-clip_should_offer_completions_for_flags_or_options "kvs-clip" v verbose' -l 'verbose' -s 'v' -d 'Say more on stderr: every step, with timings.'
 complete -c 'kvs-clip' -n '__kvs-clip_should_offer_completions_for_flags_or_options "kvs-clip" q quiet' -l 'quiet' -s 'q' -d 'Say only errors on stderr.'
 complete -c 'kvs-clip' -n '__kvs-clip_should_offer_completions_for_flags_or_options "kvs-clip" log-format' -l 'log-format' -d 'How stderr lines look: text (tool: message) or json (one object per line).' -rfka 'text json'
+complete -c 'kvs-clip' -n '__kvs-clip_should_offer_completions_for_flags_or_options "kvs-clip" version' -l 'version' -d 'Show the version.'
 complete -c 'kvs-clip' -n '__kvs-clip_should_offer_completions_for_flags_or_options "kvs-clip" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'kvs-clip' -n '__kvs-clip_should_offer_completions_for_positional "kvs-clip" -eq 1' -fa 'help' -d 'Show subcommand help information.'
+complete -c 'kvs-clip' -n '__kvs-clip_should_offer_completions_for_flags_or_options "kvs-clip help" version' -l 'version' -d 'Show the version.'

@@ -20,10 +20,10 @@ function __kvs-discover_parse_tokens -S
     set -l unparsed_tokens (__kvs-discover_tokens -pc)
     switch $unparsed_tokens[1]
     case 'kvs-discover'
-        __kvs-discover_parse_subcommand 0 'region=' 'endpoint-url=' 'profile=' 'attempts=' 'prefix=' 'all' 'cache=' 'no-cache' 'ttl=' 'cache-key=' 'refresh' 'camera-id-tag=' 'page-size=' 'window=' 'delay=' 'at=' 'process-id=' 'inference-config=' 'template=' 'v/verbose' 'q/quiet' 'log-format=' 'h/help'
+        __kvs-discover_parse_subcommand 0 'endpoint-url=' 'region=' 'profile=' 'access-key-id=' 'secret-access-key=' 'attempts=' 'prefix=' 'all' 'cache=' 'no-cache' 'ttl=' 'cache-key=' 'refresh' 'camera-id-tag=' 'page-size=' 'window=' 'delay=' 'at=' 'process-id=' 'inference-config=' 'template=' 'v/verbose' 'q/quiet' 'log-format=' 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'help'
-            __kvs-discover_parse_subcommand -r 1 
+            __kvs-discover_parse_subcommand -r 1 'version'
         end
     end
 end
@@ -77,10 +77,12 @@ function __kvs-discover_custom_completion
 end
 
 complete -c 'kvs-discover' -f
-complete -c 'kvs-discover' -n '__kvs-discover_should_offer_completions_for_flags_or_options "kvs-discover" region' -l 'region' -d 'The AWS region (else AWS_REGION, AWS_DEFAULT_REGION, the profile\'s region, us-east-1).' -rfka ''
-complete -c 'kvs-discover' -n '__kvs-discover_should_offer_completions_for_flags_or_options "kvs-discover" endpoint-url' -l 'endpoint-url' -d 'The KVS control-plane endpoint (else AWS_ENDPOINT_URL_KINESIS_VIDEO, AWS_ENDPOINT_URL, AWS).' -rfka ''
-complete -c 'kvs-discover' -n '__kvs-discover_should_offer_completions_for_flags_or_options "kvs-discover" profile' -l 'profile' -d 'The profile in ~/.aws/credentials and ~/.aws/config (else AWS_PROFILE, default).' -rfka ''
-complete -c 'kvs-discover' -n '__kvs-discover_should_offer_completions_for_flags_or_options "kvs-discover" attempts' -l 'attempts' -d 'How many times a throttled or failed KVS call is tried, with jittered backoff.' -rfka ''
+complete -c 'kvs-discover' -n '__kvs-discover_should_offer_completions_for_flags_or_options "kvs-discover" endpoint-url' -l 'endpoint-url' -d 'The service endpoint (default: AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL_KINESIS_VIDEO, then AWS_ENDPOINT_URL, else AWS).' -rfka ''
+complete -c 'kvs-discover' -n '__kvs-discover_should_offer_completions_for_flags_or_options "kvs-discover" region' -l 'region' -d 'AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile\'s, us-east-1).' -rfka ''
+complete -c 'kvs-discover' -n '__kvs-discover_should_offer_completions_for_flags_or_options "kvs-discover" profile' -l 'profile' -d 'AWS profile in ~/.aws/credentials and ~/.aws/config (default: AWS_PROFILE).' -rfka ''
+complete -c 'kvs-discover' -n '__kvs-discover_should_offer_completions_for_flags_or_options "kvs-discover" access-key-id' -l 'access-key-id' -d 'AWS access key id (default: the credential chain, starting with AWS_ACCESS_KEY_ID).' -rfka ''
+complete -c 'kvs-discover' -n '__kvs-discover_should_offer_completions_for_flags_or_options "kvs-discover" secret-access-key' -l 'secret-access-key' -d 'AWS secret access key, with --access-key-id. Visible to other users in ps: prefer the environment.' -rfka ''
+complete -c 'kvs-discover' -n '__kvs-discover_should_offer_completions_for_flags_or_options "kvs-discover" attempts' -l 'attempts' -d 'Attempts per request before a throttle, network error or 5xx is final (then exit 75).' -rfka ''
 complete -c 'kvs-discover' -n '__kvs-discover_should_offer_completions_for_flags_or_options "kvs-discover" prefix' -l 'prefix' -d 'Only streams whose name starts with this (ListStreams\' BEGINS_WITH).' -rfka ''
 complete -c 'kvs-discover' -n '__kvs-discover_should_offer_completions_for_flags_or_options "kvs-discover" all' -l 'all' -d 'Every stream whatever its status, not only ACTIVE ones.'
 complete -c 'kvs-discover' -n '__kvs-discover_should_offer_completions_for_flags_or_options "kvs-discover" cache' -l 'cache' -d 'The cache: redis://[user:password@]host[:port][/db], or a directory (or file:// URL) for the file cache.' -rfka ''
@@ -99,5 +101,7 @@ complete -c 'kvs-discover' -n '__kvs-discover_should_offer_completions_for_flags
 complete -c 'kvs-discover' -n '__kvs-discover_should_offer_completions_for_flags_or_options "kvs-discover" v verbose' -l 'verbose' -s 'v' -d 'Say more on stderr: every step, with timings.'
 complete -c 'kvs-discover' -n '__kvs-discover_should_offer_completions_for_flags_or_options "kvs-discover" q quiet' -l 'quiet' -s 'q' -d 'Say only errors on stderr.'
 complete -c 'kvs-discover' -n '__kvs-discover_should_offer_completions_for_flags_or_options "kvs-discover" log-format' -l 'log-format' -d 'How stderr lines look: text (tool: message) or json (one object per line).' -rfka 'text json'
+complete -c 'kvs-discover' -n '__kvs-discover_should_offer_completions_for_flags_or_options "kvs-discover" version' -l 'version' -d 'Show the version.'
 complete -c 'kvs-discover' -n '__kvs-discover_should_offer_completions_for_flags_or_options "kvs-discover" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'kvs-discover' -n '__kvs-discover_should_offer_completions_for_positional "kvs-discover" -eq 1' -fa 'help' -d 'Show subcommand help information.'
+complete -c 'kvs-discover' -n '__kvs-discover_should_offer_completions_for_flags_or_options "kvs-discover help" version' -l 'version' -d 'Show the version.'

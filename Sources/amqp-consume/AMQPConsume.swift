@@ -1,7 +1,10 @@
-import AMQP
+import CliplineAMQP
+import CliplineAMQPFlags
 import ArgumentParser
 import Foundation
-import ToolSupport
+import CliplineCLI
+import CliplineRecords
+import CliplineSystem
 
 @main
 struct AMQPConsume: ParsableCommand {
@@ -48,7 +51,8 @@ struct AMQPConsume: ParsableCommand {
 
       \(ExitStatus.documentation) 69: the broker is unreachable (past --reconnect-for); 77: access refused; \
       78: the queue or dead-letter queue does not exist, or exists with other arguments.
-      """)
+      """,
+    version: "amqp-consume " + cliplineVersion)
 
   @OptionGroup var connection: ConnectionFlags
   @OptionGroup var topology: TopologyFlags

@@ -1,6 +1,9 @@
-import AMQP
+import CliplineAMQP
+import CliplineAMQPFlags
 import ArgumentParser
-import ToolSupport
+import CliplineCLI
+import CliplineRecords
+import CliplineSystem
 
 @main
 struct AMQPPub: ParsableCommand {
@@ -35,7 +38,8 @@ struct AMQPPub: ParsableCommand {
       \(ExitStatus.documentation) 65: a line is not JSON or lacks a field; 69: the broker is unreachable, \
       a message was unroutable, or the broker went away for longer than --reconnect-for; 75: a message was \
       nacked, or a signal stopped it.
-      """)
+      """,
+    version: "amqp-pub " + cliplineVersion)
 
   @OptionGroup var connection: ConnectionFlags
   @OptionGroup var topology: TopologyFlags

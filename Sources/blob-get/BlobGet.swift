@@ -1,7 +1,10 @@
 import ArgumentParser
-import BlobStores
+import CliplineBlobStores
 import Foundation
-import ToolSupport
+import CliplineCLI
+import CliplineStorageFlags
+import CliplineRecords
+import CliplineSystem
 
 @main
 struct BlobGet: ParsableCommand {
@@ -21,7 +24,8 @@ struct BlobGet: ParsableCommand {
         blob-get s3://spectra-videos/clips/a.mp4 --presign 1h
 
       \(ExitStatus.documentation)
-      """)
+      """,
+    version: "blob-get " + cliplineVersion)
 
   @Argument(help: "The object: s3://bucket/key, az://account/container/blob or file:///path.")
   var url: String

@@ -1,7 +1,10 @@
 import ArgumentParser
-import BlobStores
+import CliplineBlobStores
 import Foundation
-import ToolSupport
+import CliplineCLI
+import CliplineStorageFlags
+import CliplineRecords
+import CliplineSystem
 
 @main
 struct BlobPut: ParsableCommand {
@@ -43,7 +46,8 @@ struct BlobPut: ParsableCommand {
       file exits 66. SIGTERM aborts uploads in flight (multipart uploads are aborted) and exits 75.
 
       \(ExitStatus.documentation)
-      """)
+      """,
+    version: "blob-put " + cliplineVersion)
 
   @Option(
     name: .customLong("to"),

@@ -1,7 +1,10 @@
 import ArgumentParser
-import BlobStores
+import CliplineBlobStores
 import Foundation
-import ToolSupport
+import CliplineCLI
+import CliplineStorageFlags
+import CliplineRecords
+import CliplineSystem
 
 @main
 struct BlobRm: ParsableCommand {
@@ -31,7 +34,8 @@ struct BlobRm: ParsableCommand {
         ... | blob-rm --field cache_path | amqp-pub --queue M2_DONE
 
       \(ExitStatus.documentation)
-      """)
+      """,
+    version: "blob-rm " + cliplineVersion)
 
   @Argument(help: "Objects to remove, or with --expired the prefixes to sweep.")
   var urls: [String] = []

@@ -1,8 +1,10 @@
 import ArgumentParser
-import BlobStores
-import Chunking
-import Media
-import ToolSupport
+import CliplineBlobStores
+import CliplineChunking
+import CliplineMedia
+import CliplineCLI
+import CliplineRecords
+import CliplineSystem
 
 @main
 struct Chunk: ParsableCommand {
@@ -43,7 +45,8 @@ struct Chunk: ParsableCommand {
 
       \(ExitStatus.documentation) A request that fails is reported on stderr with its line number and writes no \
       record for its unfinished chunk; chunks already written stay valid. SIGTERM stops at the next packet (exit 75).
-      """)
+      """,
+    version: "chunk " + cliplineVersion)
 
   @OptionGroup var common: CommonOptions
 
@@ -100,3 +103,6 @@ struct Chunk: ParsableCommand {
 
 extension ChunkMode: ExpressibleByArgument {}
 extension TranscodeSettings.Fit: ExpressibleByArgument {}
+
+/// The blob stores' fetcher is what `chunk` hands the chunker (which knows no storage of its own).
+extension SourceFetcher: SourceVideoFetching {}

@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
-import GraphQL
-import ToolSupport
+import CliplineGraphQL
+import CliplineCLI
+import CliplineRecords
+import CliplineSystem
 
 @main
 struct GQLMutate: ParsableCommand {
@@ -59,7 +61,8 @@ struct GQLMutate: ParsableCommand {
       --merge job_id=data.createJob.id
 
       \(ExitStatus.documentation)
-      """)
+      """,
+    version: "gql-mutate " + cliplineVersion)
 
   @OptionGroup var common: CommonOptions
 

@@ -1,9 +1,12 @@
 import ArgumentParser
 import Foundation
-import KVS
-import KVSClipping
-import Media
-import ToolSupport
+import CliplineKVS
+import CliplineKVSClipping
+import CliplineMedia
+import CliplineCLI
+import CliplineKVSFlags
+import CliplineRecords
+import CliplineSystem
 
 @main
 struct KVSClip: ParsableCommand {
@@ -42,7 +45,8 @@ struct KVSClip: ParsableCommand {
       \(ExitStatus.documentation) 65: a bad task (start_time not before end_time), no fragments in the range, an \
       empty clip, or media KVS cannot clip; 66: the stream does not exist; 75: KVS kept throttling; 77: KVS \
       refused the credentials.
-      """)
+      """,
+    version: "kvs-clip " + cliplineVersion)
 
   @OptionGroup var connection: KVSConnectionOptions
 

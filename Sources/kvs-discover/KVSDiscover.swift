@@ -1,8 +1,11 @@
 import ArgumentParser
-import Cache
+import CliplineCache
 import Foundation
-import KVS
-import ToolSupport
+import CliplineKVS
+import CliplineCLI
+import CliplineKVSFlags
+import CliplineRecords
+import CliplineSystem
 
 @main
 struct KVSDiscover: ParsableCommand {
@@ -37,7 +40,8 @@ struct KVSDiscover: ParsableCommand {
           --inference-config @inference.json | amqp-pub --queue S2_PROCESSING_QUEUE
 
       \(ExitStatus.documentation) 75: KVS kept throttling ListStreams; 77: KVS refused the credentials.
-      """)
+      """,
+    version: "kvs-discover " + cliplineVersion)
 
   @OptionGroup var connection: KVSConnectionOptions
 

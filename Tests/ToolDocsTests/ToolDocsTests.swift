@@ -1,16 +1,20 @@
 import Foundation
-import TestSupport
+import CliplineTestSupport
 import XCTest
 
 /// Every tool documents itself the same way, and the committed man pages and completions match the code.
 /// (`scripts/generate-docs --check`, run by `scripts/test`, also regenerates the man pages and compares them.)
 final class ToolDocsTests: XCTestCase {
-  /// The executable products, read from Package.swift so a new tool cannot be forgotten here.
+  /// The executable products: Package.swift lists them once, in `let tools = [...]`, and makes a product and a
+  /// `tool(...)` target of each; reading that list here means a new tool cannot be forgotten.
   static func tools() throws -> [String] {
     let manifest = try String(contentsOfFile: packageRoot + "/Package.swift", encoding: .utf8)
-    let pattern = try NSRegularExpression(pattern: #"\.executable\(name: "([^"]+)""#)
-    let range = NSRange(manifest.startIndex..., in: manifest)
-    return pattern.matches(in: manifest, range: range).map { String(manifest[Range($0.range(at: 1), in: manifest)!]) }
+    guard let list = manifest.range(of: #"let tools = \[[^\]]*\]"#, options: .regularExpression) else { return [] }
+    let names = try NSRegularExpression(pattern: #""([a-z-]+)""#)
+    let text = String(manifest[list])
+    return names.matches(in: text, range: NSRange(text.startIndex..., in: text)).map {
+      String(text[Range($0.range(at: 1), in: text)!])
+    }.filter { manifest.contains("tool(\"\($0)\"") }
   }
 
   static var packageRoot: String {
@@ -24,6 +28,17 @@ final class ToolDocsTests: XCTestCase {
 
   func testEveryToolIsAProduct() throws {
     XCTAssertTrue(try Self.tools().contains("chunk"))
+    XCTAssertGreaterThanOrEqual(try Self.tools().count, 9)
+  }
+
+  func testEveryToolAnswersVersion() throws {
+    for tool in try Self.tools() {
+      let version = try ToolInvocation.run(tool, ["--version"])
+      XCTAssertEqual(version.status, 0, tool)
+      XCTAssertTrue(
+        version.stdout.range(of: "^\(tool) [0-9]+\\.[0-9]+\\.[0-9]+\n$", options: .regularExpression) != nil,
+        "\(tool) --version prints the version: \(version.stdout)")
+    }
   }
 
   func testHelpHasExamplesAndExitCodes() throws {

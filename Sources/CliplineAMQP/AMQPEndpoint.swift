@@ -1,0 +1,145 @@
+import Foundation
+import CliplineRecords
+import CliplineSystem
+
+/// Where and as whom to connect, parsed from an AMQP URI (`amqp://user:pass@host:port/vhost?heartbeat=30`).
+/// Follows the RabbitMQ URI spec: the path is the percent-encoded vhost, so `/%2f` is the default vhost `/`,
+/// no path at all also means `/`, and a bare trailing `/` means the empty vhost (which RabbitMQ does not have).
+public struct AMQPEndpoint: Equatable, Sendable, CustomStringConvertible {
+  public var usesTLS: Bool
+  public var host: String
+  public var port: Int
+  public var user: String
+  public var password: String
+  public var vhost: String
+  /// Query parameters the URI may carry (`heartbeat`, `connection_timeout`); flags override them.
+  public var heartbeat: Int?
+  public var connectTimeout: Double?
+
+  public struct InvalidURL: Error, CustomStringConvertible, ExitStatusProviding {
+    public let reason: String
+    public var description: String { "AMQP URL: \(reason)" }
+    public var exitStatus: ExitStatus { .usage }
+  }
+
+  public init(url text: String) throws {
+    let schemeEnd = text.range(of: "://")
+    guard let schemeEnd else { throw InvalidURL(reason: "expected amqp://… or amqps://…") }
+    let scheme = text[..<schemeEnd.lowerBound].lowercased()
+    switch scheme {
+    case "amqp": usesTLS = false
+    case "amqps": usesTLS = true
+    default: throw InvalidURL(reason: "the scheme must be amqp or amqps, not \"\(scheme)\"")
+    }
+    var rest = Substring(text[schemeEnd.upperBound...])
+    var query = ""
+    if let mark = rest.firstIndex(of: "?") {
+      query = String(rest[rest.index(after: mark)...])
+      rest = rest[..<mark]
+    }
+    var path: Substring?
+    if let slash = rest.firstIndex(of: "/") {
+      path = rest[rest.index(after: slash)...]
+      rest = rest[..<slash]
+    }
+    var hostPart = rest
+    user = "guest"
+    password = "guest"
+    if let at = rest.lastIndex(of: "@") {
+      let credentials = rest[..<at]
+      hostPart = rest[rest.index(after: at)...]
+      let pieces = credentials.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+      user = try Self.decode(pieces[0], "user")
+      password = pieces.count > 1 ? try Self.decode(pieces[1], "password") : ""
+    }
+    port = usesTLS ? 5671 : 5672
+    if hostPart.hasPrefix("[") {  // [::1]:5672
+      guard let close = hostPart.firstIndex(of: "]") else { throw InvalidURL(reason: "an IPv6 host lacks its ']'") }
+      host = String(hostPart[hostPart.index(after: hostPart.startIndex)..<close])
+      hostPart = hostPart[hostPart.index(after: close)...]
+      if hostPart.hasPrefix(":") { port = try Self.port(hostPart.dropFirst()) }
+    } else if let colon = hostPart.lastIndex(of: ":") {
+      host = String(hostPart[..<colon])
+      port = try Self.port(hostPart[hostPart.index(after: colon)...])
+    } else {
+      host = String(hostPart)
+    }
+    if host.isEmpty { host = "localhost" }
+    if let path {
+      guard !path.contains("/") else {
+        throw InvalidURL(reason: "the vhost \"\(path)\" has a '/': write it percent-encoded (%2f)")
+      }
+      vhost = try Self.decode(path, "vhost")
+    } else {
+      vhost = "/"
+    }
+    for item in query.split(separator: "&") where !item.isEmpty {
+      let pair = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+      let value = pair.count > 1 ? String(pair[1]) : ""
+      switch pair[0] {
+      case "heartbeat":
+        guard let seconds = Int(value), seconds >= 0 else {
+          throw InvalidURL(reason: "heartbeat=\(value) is not seconds")
+        }
+        heartbeat = seconds
+      case "connection_timeout":
+        // pika and the URI spec write it in milliseconds.
+        guard let milliseconds = Double(value), milliseconds > 0 else {
+          throw InvalidURL(reason: "connection_timeout=\(value) is not milliseconds")
+        }
+        connectTimeout = milliseconds / 1000
+      default:
+        continue  // other clients' parameters (channel_max, …) are not ours to refuse
+      }
+    }
+  }
+
+  /// The URL with its password hidden, for logs.
+  public var description: String {
+    let scheme = usesTLS ? "amqps" : "amqp"
+    let encodedVhost = vhost.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? vhost
+    return "\(scheme)://\(user)@\(host.contains(":") ? "[\(host)]" : host):\(port)/\(encodedVhost)"
+  }
+
+  private static func decode(_ text: Substring, _ part: String) throws -> String {
+    guard let decoded = String(text).removingPercentEncoding else {
+      throw InvalidURL(reason: "the \(part) has a broken percent-escape")
+    }
+    return decoded
+  }
+
+  private static func port(_ text: Substring) throws -> Int {
+    guard let port = Int(text), (1...65535).contains(port) else {
+      throw InvalidURL(reason: "port \"\(text)\" is not a port")
+    }
+    return port
+  }
+}
+
+/// Everything needed to open a connection: the endpoint plus TLS material and timings.
+public struct ConnectionOptions: Sendable {
+  public var endpoint: AMQPEndpoint
+  /// Seconds between heartbeats, 0 to turn them off.
+  public var heartbeat: Int
+  public var connectTimeout: Double
+  /// Shown in the RabbitMQ management UI and `rabbitmqctl list_connections client_properties`.
+  public var connectionName: String?
+  public var caFile: String?
+  public var certificateFile: String?
+  public var keyFile: String?
+  public var verifyPeer: Bool
+
+  public init(
+    endpoint: AMQPEndpoint, heartbeat: Int? = nil, connectTimeout: Double? = nil, connectionName: String? = nil,
+    caFile: String? = nil, certificateFile: String? = nil, keyFile: String? = nil, verifyPeer: Bool = true
+  ) {
+    self.endpoint = endpoint
+    self.heartbeat = heartbeat ?? endpoint.heartbeat ?? 30
+    self.connectTimeout = connectTimeout ?? endpoint.connectTimeout ?? 10
+    self.connectionName = connectionName
+    self.caFile = caFile
+    self.certificateFile = certificateFile
+    self.keyFile = keyFile
+    self.verifyPeer = verifyPeer
+  }
+}

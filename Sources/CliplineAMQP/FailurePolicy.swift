@@ -1,0 +1,90 @@
+import Foundation
+import CliplineRecords
+import CliplineSystem
+
+/// What happens to a message after its handler ran: the ARCHITECTURE's exit-code contract in one place.
+/// 0 → ack; 75 (or a timeout) → retried after a delay, at most `maxRetries` times; anything else, or
+/// retries used up → a copy on the dead-letter queue with the error in its headers, then ack.
+public enum HandlingDecision: Equatable, Sendable {
+  case acknowledge
+  case retry(attempt: Int, delay: Double)
+  case deadLetter(attempt: Int)
+  /// Not handled (we stopped it at shutdown): back to the queue for another consumer, untouched.
+  case requeue
+}
+
+public struct FailurePolicy: Sendable {
+  /// Header that counts attempts across retries (the retry copy carries it).
+  public static let attemptsHeader = "x-clipline-attempts"
+
+  public var maxRetries: Int
+  public var retryDelay: Double
+  public var maximumRetryDelay: Double
+
+  public init(maxRetries: Int = 3, retryDelay: Double = 30, maximumRetryDelay: Double = 3600) {
+    self.maxRetries = maxRetries
+    self.retryDelay = retryDelay
+    self.maximumRetryDelay = maximumRetryDelay
+  }
+
+  /// The attempt a delivery is: one more than the attempts its headers record.
+  public static func attempt(of headers: [String: JSONValue]) -> Int {
+    Int(headers[attemptsHeader]?.integerValue ?? 0) + 1
+  }
+
+  public func decide(exitCode: Int32, timedOut: Bool, stoppedByUs: Bool, attempt: Int) -> HandlingDecision {
+    if stoppedByUs { return .requeue }
+    if exitCode == 0 && !timedOut { return .acknowledge }
+    if exitCode == ExitStatus.temporaryFailure.rawValue || timedOut {
+      if attempt <= maxRetries {
+        // Doubling delays: attempt 1 waits retryDelay, attempt 2 twice that, …
+        return .retry(attempt: attempt, delay: min(maximumRetryDelay, retryDelay * pow(2, Double(attempt - 1))))
+      }
+    }
+    return .deadLetter(attempt: attempt)
+  }
+
+  /// The copy that goes to the dead-letter queue: the original body and properties, the original headers,
+  /// and the error context. Secrets in the error text (URL passwords) are masked.
+  public static func deadLetterMessage(
+    of delivery: Delivery, queue: String, deadLetterQueue: String, exitCode: Int32, error: String, attempt: Int,
+    at time: Date = Date()
+  ) -> OutgoingMessage {
+    var properties = delivery.properties
+    properties.persistent = true
+    properties.expiration = nil
+    properties.headers[attemptsHeader] = .integer(Int64(attempt))
+    properties.headers["x-clipline-error"] = .string(maskSecrets(error))
+    properties.headers["x-clipline-exit-code"] = .integer(Int64(exitCode))
+    properties.headers["x-clipline-queue"] = .string(queue)
+    properties.headers["x-clipline-routing-key"] = .string(delivery.routingKey)
+    properties.headers["x-clipline-failed-at"] = .string(RFC3339.format(time))
+    return OutgoingMessage(routingKey: deadLetterQueue, mandatory: true, properties: properties, body: delivery.body)
+  }
+
+  /// The copy that waits in the retry queue; when its expiration passes the broker moves it back to the work queue.
+  public static func retryMessage(of delivery: Delivery, retryQueue: String, attempt: Int, delay: Double)
+    -> OutgoingMessage
+  {
+    var properties = delivery.properties
+    properties.persistent = true
+    properties.expiration = String(Int64((delay * 1000).rounded()))
+    properties.headers[attemptsHeader] = .integer(Int64(attempt))
+    return OutgoingMessage(routingKey: retryQueue, mandatory: true, properties: properties, body: delivery.body)
+  }
+
+  /// `amqp://user:secret@host` → `amqp://user:***@host`, `token=abc` → `token=***`.
+  static func maskSecrets(_ text: String) -> String {
+    var masked = text
+    let patterns = [
+      (#"([A-Za-z][A-Za-z0-9+.-]*://[^:/@\s]+:)[^@\s]+@"#, "$1***@"),
+      (#"(?i)((?:password|passwd|secret|token|api[_-]?key)\s*[=:]\s*)\S+"#, "$1***"),
+    ]
+    for (pattern, template) in patterns {
+      guard let expression = try? NSRegularExpression(pattern: pattern) else { continue }
+      masked = expression.stringByReplacingMatches(
+        in: masked, range: NSRange(masked.startIndex..., in: masked), withTemplate: template)
+    }
+    return masked
+  }
+}

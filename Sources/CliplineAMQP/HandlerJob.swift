@@ -1,0 +1,95 @@
+import Foundation
+import CliplineRecords
+import CliplineSystem
+
+/// One message through the handler command, on its own thread: a private work directory, the process, the
+/// decision its exit code makes, the failure hook for a message about to be dead-lettered, and the clean-up.
+/// It touches no connection; `QueueConsumer` settles the outcome on the connection's thread.
+struct HandlerJob {
+  struct Outcome {
+    let decision: HandlingDecision
+    let exitCode: Int32
+    /// What goes into x-clipline-error: the stderr tail, or why the handler did not finish.
+    let errorText: String
+  }
+
+  let delivery: Delivery
+  let command: [String]
+  let queue: String
+  let timeout: Double?
+  /// The timeout is the consumer_timeout guard rather than --timeout (the error says so).
+  let stoppedForConsumerTimeout: Bool
+  let policy: FailurePolicy
+  let onFailure: String?
+  let diagnostics: Diagnostics
+  let process = HandlerProcess()
+  let started = Date()
+
+  func run() -> Outcome {
+    let attempt = FailurePolicy.attempt(of: delivery.properties.headers)
+    let environment = Self.environment(for: delivery, queue: queue, attempt: attempt)
+    var workDirectory: String?
+    // Removed whatever happened, so a failed or killed handler leaves nothing behind.
+    defer { if let workDirectory { try? FileManager.default.removeItem(atPath: workDirectory) } }
+    let outcome: Outcome
+    do {
+      let directory = try WorkDirectory.makeTemporaryDirectory(prefix: "amqp-consume")
+      workDirectory = directory
+      var handlerEnvironment = environment
+      handlerEnvironment[WorkDirectory.environmentVariable] = directory
+      let result = try process.run(
+        arguments: command, environment: handlerEnvironment, stdin: delivery.body, timeout: timeout)
+      var errorText = result.stderrTail.trimmingCharacters(in: .whitespacesAndNewlines)
+      if result.timedOut {
+        let limit = DurationArgument.format(timeout ?? 0)
+        errorText =
+          (stoppedForConsumerTimeout
+            ? "stopped after \(limit), before the broker's consumer_timeout would close the channel"
+            : "timed out after \(limit)") + (errorText.isEmpty ? "" : "; stderr: \(errorText)")
+      } else if errorText.isEmpty && result.exitCode != 0 {
+        errorText = result.signal.map { "killed by signal \($0)" } ?? "exit code \(result.exitCode)"
+      }
+      outcome = Outcome(
+        decision: policy.decide(
+          exitCode: result.exitCode, timedOut: result.timedOut, stoppedByUs: result.stoppedByUs, attempt: attempt),
+        exitCode: result.exitCode, errorText: errorText)
+    } catch {
+      // The command could not start (or no work directory): like a shell's 127, a failure to dead-letter.
+      outcome = Outcome(
+        decision: policy.decide(exitCode: 127, timedOut: false, stoppedByUs: false, attempt: attempt), exitCode: 127,
+        errorText: describe(error))
+    }
+    if case .deadLetter = outcome.decision, let onFailure {
+      runFailureHook(onFailure, environment: environment, outcome: outcome)
+    }
+    return outcome
+  }
+
+  /// What a handler learns about its message, besides the body on stdin.
+  static func environment(for delivery: Delivery, queue: String, attempt: Int) -> [String: String] {
+    var environment = ProcessInfo.processInfo.environment
+    environment["AMQP_QUEUE"] = queue
+    environment["AMQP_EXCHANGE"] = delivery.exchange
+    environment["AMQP_ROUTING_KEY"] = delivery.routingKey
+    environment["AMQP_MESSAGE_ID"] = delivery.properties.messageID ?? ""
+    environment["AMQP_REDELIVERED"] = delivery.redelivered ? "true" : "false"
+    environment["AMQP_HEADERS"] = JSONSerializer.string(.object(delivery.properties.headers))
+    environment["AMQP_ATTEMPT"] = String(attempt)
+    return environment
+  }
+
+  /// `--on-failure`: a shell command (so a pipeline fits in one flag), the body on stdin, the error in its environment.
+  private func runFailureHook(_ command: String, environment: [String: String], outcome: Outcome) {
+    var hookEnvironment = environment
+    hookEnvironment["AMQP_EXIT_CODE"] = String(outcome.exitCode)
+    hookEnvironment["AMQP_ERROR"] = FailurePolicy.maskSecrets(outcome.errorText)
+    let name = QueueConsumer.name(of: delivery)
+    do {
+      let result = try HandlerProcess().run(
+        arguments: ["/bin/sh", "-c", command], environment: hookEnvironment, stdin: delivery.body, timeout: 300)
+      if result.exitCode != 0 { diagnostics.warning("message \(name): --on-failure exited \(result.exitCode)") }
+    } catch {
+      diagnostics.warning("message \(name): --on-failure could not run: \(describe(error))")
+    }
+  }
+}

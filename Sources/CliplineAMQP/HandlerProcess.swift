@@ -1,0 +1,181 @@
+import Foundation
+import CliplineRecords
+import CliplineSystem
+
+/// One run of the handler command: no shell, its own process group (so a timeout or shutdown can kill
+/// everything it started), the message body on stdin, our stdout, and its stderr relayed to ours while the
+/// last few kilobytes are kept for the dead-letter headers.
+final class HandlerProcess: @unchecked Sendable {
+  struct Result {
+    /// The exit status, or 128 + signal when a signal ended it.
+    let exitCode: Int32
+    let signal: Int32?
+    let timedOut: Bool
+    let stoppedByUs: Bool
+    let stderrTail: String
+    let duration: Double
+  }
+
+  private let lock = NSLock()
+  private var processGroup: pid_t = 0
+  private var killReason: KillReason?
+
+  enum KillReason { case timeout, shutdown }
+
+  static let stderrTailBytes = 4096
+  private static let spawnLock = NSLock()
+  /// How long a handler has between SIGTERM and SIGKILL.
+  static let killGrace = 5.0
+
+  /// Runs to completion (blocking the calling thread). `timeout` counts from the start.
+  func run(
+    arguments: [String], environment: [String: String], stdin body: [UInt8], timeout: Double?,
+    relayStderr: Bool = true
+  ) throws -> Result {
+    let started = Date()
+    // pipe2(O_CLOEXEC) is not visible from Swift: pipe + FD_CLOEXEC under the spawn lock, so no other
+    // handler is spawned between the two and inherits our pipe (it would hold our stderr open).
+    Self.spawnLock.lock()
+    var spawnLocked = true
+    defer { if spawnLocked { Self.spawnLock.unlock() } }
+    var stdinPipe: [Int32] = [0, 0]
+    var stderrPipe: [Int32] = [0, 0]
+    guard pipe(&stdinPipe) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EMFILE) }
+    guard pipe(&stderrPipe) == 0 else {
+      close(stdinPipe[0])
+      close(stdinPipe[1])
+      throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EMFILE)
+    }
+    for descriptor in stdinPipe + stderrPipe { _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC) }
+    Self.keepDescriptorsFromChildren()
+    let stdinWriteEnd = stdinPipe[1]
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_adddup2(&actions, stdinPipe[0], 0)
+    posix_spawn_file_actions_adddup2(&actions, stderrPipe[1], 2)
+
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    defer { posix_spawnattr_destroy(&attributes) }
+    // Own process group; signals we ignore (SIGPIPE, and SIGTERM/SIGINT while we handle them) back to default.
+    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+    posix_spawnattr_setpgroup(&attributes, 0)
+    var defaults = sigset_t()
+    sigemptyset(&defaults)
+    for number in [SIGPIPE, SIGTERM, SIGINT, SIGHUP, SIGQUIT] { sigaddset(&defaults, number) }
+    posix_spawnattr_setsigdefault(&attributes, &defaults)
+    var mask = sigset_t()
+    sigemptyset(&mask)
+    posix_spawnattr_setsigmask(&attributes, &mask)
+
+    let argv = arguments.map { strdup($0) } + [nil]
+    let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+    defer {
+      argv.forEach { free($0) }
+      envp.forEach { free($0) }
+    }
+    var pid: pid_t = 0
+    let spawned = posix_spawnp(&pid, arguments[0], &actions, &attributes, argv, envp)
+    close(stdinPipe[0])
+    close(stderrPipe[1])
+    Self.spawnLock.unlock()
+    spawnLocked = false
+    guard spawned == 0 else {
+      close(stdinPipe[1])
+      close(stderrPipe[0])
+      throw HandlerStartFailure(command: arguments[0], code: spawned)
+    }
+    lock.withLock { processGroup = pid }
+
+    let writer = DispatchGroup()
+    DispatchQueue.global().async(group: writer) {
+      Self.writeAll(body, to: stdinWriteEnd)
+      close(stdinWriteEnd)
+    }
+    var timer: DispatchWorkItem?
+    if let timeout {
+      let item = DispatchWorkItem { [weak self] in self?.stop(.timeout) }
+      DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: item)
+      timer = item
+    }
+    let tail = Self.relay(from: stderrPipe[0], relay: relayStderr)
+    close(stderrPipe[0])
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+    timer?.cancel()
+    writer.wait()
+    let reason = lock.withLock { () -> KillReason? in
+      processGroup = 0
+      return killReason
+    }
+    // WIFEXITED / WTERMSIG, written out: the macros do not import.
+    let signal = status & 0x7f
+    let exitCode = signal == 0 ? (status >> 8) & 0xff : 128 + signal
+    return Result(
+      exitCode: exitCode, signal: signal == 0 ? nil : signal, timedOut: reason == .timeout,
+      stoppedByUs: reason == .shutdown, stderrTail: tail, duration: Date().timeIntervalSince(started))
+  }
+
+  /// SIGTERM to the whole process group, SIGKILL after `killGrace` if anything is left.
+  func stop(_ reason: KillReason) {
+    let group = lock.withLock { () -> pid_t in
+      if processGroup > 0, killReason == nil { killReason = reason }
+      return processGroup
+    }
+    guard group > 0 else { return }
+    kill(-group, SIGTERM)
+    DispatchQueue.global().asyncAfter(deadline: .now() + Self.killGrace) { [weak self] in
+      let stillThere = self?.lock.withLock { self?.processGroup == group } ?? false
+      if stillThere { kill(-group, SIGKILL) }
+    }
+  }
+
+  /// The handler gets stdin, stdout and stderr, nothing else: no broker socket, no descriptor our own parent
+  /// passed us (Foundation's Process watches one to learn when its child and every descendant are gone).
+  private static func keepDescriptorsFromChildren() {
+    guard let names = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd") else { return }
+    for name in names {
+      guard let descriptor = Int32(name), descriptor > 2 else { continue }
+      let flags = fcntl(descriptor, F_GETFD)
+      if flags >= 0 && flags & FD_CLOEXEC == 0 { _ = fcntl(descriptor, F_SETFD, flags | FD_CLOEXEC) }
+    }
+  }
+
+  private static func writeAll(_ bytes: [UInt8], to descriptor: Int32) {
+    bytes.withUnsafeBytes { raw in
+      var offset = 0
+      while offset < raw.count {
+        let written = write(descriptor, raw.baseAddress! + offset, raw.count - offset)
+        if written < 0 {
+          if errno == EINTR { continue }
+          return  // the handler closed its stdin (EPIPE): it does not want the rest
+        }
+        offset += written
+      }
+    }
+  }
+
+  /// Copies the handler's stderr to ours until it closes; returns the last `stderrTailBytes` bytes.
+  private static func relay(from descriptor: Int32, relay: Bool) -> String {
+    var tail: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 16 * 1024)
+    while true {
+      let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+      if count < 0 && errno == EINTR { continue }
+      if count <= 0 { break }
+      if relay { buffer.withUnsafeBytes { _ = write(STDERR_FILENO, $0.baseAddress, count) } }
+      tail.append(contentsOf: buffer[0..<count])
+      if tail.count > 2 * stderrTailBytes { tail.removeFirst(tail.count - stderrTailBytes) }
+    }
+    if tail.count > stderrTailBytes { tail.removeFirst(tail.count - stderrTailBytes) }
+    return String(decoding: tail, as: UTF8.self)
+  }
+}
+
+/// The handler could not even start (not found, not executable).
+struct HandlerStartFailure: Error, CustomStringConvertible {
+  let command: String
+  let code: Int32
+  var description: String { "cannot run \(command): \(String(cString: strerror(code)))" }
+}

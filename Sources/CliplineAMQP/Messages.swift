@@ -1,0 +1,90 @@
+import Foundation
+import CliplineRecords
+import CliplineSystem
+
+/// The basic properties of a message that clipline reads or writes.
+public struct MessageProperties: Equatable, Sendable {
+  public var contentType: String?
+  public var contentEncoding: String?
+  public var headers: [String: JSONValue] = [:]
+  /// Delivery mode 2: the broker writes the message to disk before confirming it.
+  public var persistent = false
+  public var messageID: String?
+  public var correlationID: String?
+  public var replyTo: String?
+  public var type: String?
+  public var appID: String?
+  /// Per-message TTL in milliseconds, as AMQP spells it (a decimal string).
+  public var expiration: String?
+  /// Seconds since 1970 (AMQP timestamps have no fraction).
+  public var timestamp: Date?
+
+  public init() {}
+
+  /// The properties as JSON for `--envelope` (snake_case, absent ones left out).
+  public var jsonObject: [String: JSONValue] {
+    var object: [String: JSONValue] = [:]
+    if let contentType { object["content_type"] = .string(contentType) }
+    if let contentEncoding { object["content_encoding"] = .string(contentEncoding) }
+    object["delivery_mode"] = .integer(persistent ? 2 : 1)
+    if let messageID { object["message_id"] = .string(messageID) }
+    if let correlationID { object["correlation_id"] = .string(correlationID) }
+    if let replyTo { object["reply_to"] = .string(replyTo) }
+    if let type { object["type"] = .string(type) }
+    if let appID { object["app_id"] = .string(appID) }
+    if let expiration { object["expiration"] = .string(expiration) }
+    if let timestamp { object["timestamp"] = .string(RFC3339.format(timestamp)) }
+    return object
+  }
+}
+
+/// A message on its way to the broker.
+public struct OutgoingMessage: Sendable {
+  public var exchange: String
+  public var routingKey: String
+  /// Ask the broker to return the message when no queue takes it, instead of dropping it.
+  public var mandatory: Bool
+  public var properties: MessageProperties
+  public var body: [UInt8]
+
+  public init(
+    exchange: String = "", routingKey: String, mandatory: Bool = true, properties: MessageProperties,
+    body: [UInt8]
+  ) {
+    self.exchange = exchange
+    self.routingKey = routingKey
+    self.mandatory = mandatory
+    self.properties = properties
+    self.body = body
+  }
+}
+
+/// A message the broker delivered to one of our consumers.
+public struct Delivery: Sendable {
+  public let channel: UInt16
+  public let deliveryTag: UInt64
+  public let redelivered: Bool
+  public let exchange: String
+  public let routingKey: String
+  public let consumerTag: String
+  public let properties: MessageProperties
+  public let body: [UInt8]
+}
+
+/// A `mandatory` message the broker could not route, handed back.
+public struct ReturnedMessage: Sendable {
+  public let replyCode: UInt16
+  public let replyText: String
+  public let exchange: String
+  public let routingKey: String
+  public let properties: MessageProperties
+  public let body: [UInt8]
+}
+
+/// What the connection can bring while we wait on it.
+public enum AMQPEvent: Sendable {
+  case delivery(Delivery)
+  /// Publisher confirm: `acknowledged` false is a nack (the broker could not take the message).
+  case confirm(channel: UInt16, deliveryTag: UInt64, multiple: Bool, acknowledged: Bool)
+  case returned(ReturnedMessage)
+}

@@ -1,0 +1,114 @@
+import Foundation
+import CliplineRecords
+import CliplineSystem
+
+/// How a record becomes a message: its JSON as the body (persistent, application/json, a message id and a
+/// timestamp), the exchange and routing key filled from the record, headers from flags and record fields.
+public struct MessageShape: Sendable {
+  public var exchange: RecordTemplate?
+  public var routingKey: RecordTemplate
+  /// `name=template` pairs (`--header camera={camera_id}`): always strings.
+  public var headerTemplates: [(name: String, template: RecordTemplate)]
+  /// Record fields copied as headers with their JSON type (`--header-field process_id`).
+  public var headerFields: [String]
+  /// A record field to use as the message id (deterministic ids let consumers drop duplicates); else a UUID.
+  public var messageIDField: String?
+
+  public init(
+    exchange: RecordTemplate? = nil, routingKey: RecordTemplate, headerTemplates: [(String, RecordTemplate)] = [],
+    headerFields: [String] = [], messageIDField: String? = nil
+  ) {
+    self.exchange = exchange
+    self.routingKey = routingKey
+    self.headerTemplates = headerTemplates.map { (name: $0.0, template: $0.1) }
+    self.headerFields = headerFields
+    self.messageIDField = messageIDField
+  }
+
+  public func message(for record: Record, now: Date = Date()) throws -> OutgoingMessage {
+    var properties = MessageProperties()
+    properties.contentType = "application/json"
+    properties.persistent = true
+    properties.timestamp = now
+    if let field = messageIDField {
+      guard let value = record.value(at: field), value != .null else { throw InputError.missingField(field) }
+      properties.messageID = value.textValue
+    } else {
+      properties.messageID = UUID().uuidString.lowercased()
+    }
+    for (name, template) in headerTemplates { properties.headers[name] = .string(try template.render(record)) }
+    for field in headerFields {
+      guard let value = record.value(at: field) else { throw InputError.missingField(field) }
+      properties.headers[field] = value
+    }
+    let routingKey = try routingKey.render(record)
+    let exchange = try exchange?.render(record) ?? ""
+    var body = record.jsonLine
+    body.removeLast()  // the newline belongs to the file format, not the message
+    return OutgoingMessage(
+      exchange: exchange, routingKey: routingKey, mandatory: true, properties: properties,
+      body: body)
+  }
+}
+
+/// One record on its way: the line it came from and the record itself (for `--tee` once confirmed).
+public struct PublishedRecord {
+  public let line: Int
+  public let record: Record
+}
+
+/// `amqp-pub`'s work: every input record published and confirmed. Records that fail (bad JSON, a missing
+/// field, unroutable, nacked) are reported with their line and the rest go on; the exit code is the first failure's.
+public struct RecordPublishing {
+  public let shape: MessageShape
+  public let diagnostics: Diagnostics
+
+  public init(shape: MessageShape, diagnostics: Diagnostics) {
+    self.shape = shape
+    self.diagnostics = diagnostics
+  }
+
+  @discardableResult
+  public func run(reader: RecordReader, publisher: ConfirmingPublisher<PublishedRecord>, tee: RecordWriter?) throws
+    -> Int
+  {
+    var total = 0
+    var failed = 0
+    var firstFailure: ExitStatus?
+    func fail(_ error: Error, line: Int) {
+      failed += 1
+      diagnostics.report(error, line: line)
+      firstFailure = firstFailure ?? ExitStatus.of(error)
+    }
+    publisher.onConfirmed = { published in try tee?.write(published.record) }
+    publisher.onFailed = { published, failure in fail(failure, line: published.line) }
+    defer { publisher.close() }
+    for input in reader {
+      total += 1
+      do {
+        let record = try input.record.get()
+        try publisher.publish(
+          try shape.message(for: record), context: PublishedRecord(line: input.number, record: record))
+      } catch let error as InputError {
+        fail(error, line: input.number)
+      } catch let error as RecordTemplate.SyntaxError {
+        fail(error, line: input.number)
+      }
+    }
+    if let readError = reader.readError { throw readError }
+    try publisher.finish()
+    diagnostics.debug("\(publisher.confirmedCount) messages confirmed")
+    if ShutdownSignal.shared.isRequested { throw StoppedBySignal(confirmed: publisher.confirmedCount) }
+    if let firstFailure { throw RecordsFailed(failedRecords: failed, of: total, exitStatus: firstFailure) }
+    return total
+  }
+}
+
+/// SIGTERM/SIGINT ended the input early; everything read before it was confirmed.
+public struct StoppedBySignal: ExitStatusProviding, CustomStringConvertible {
+  public let confirmed: Int
+  public var exitStatus: ExitStatus { .temporaryFailure }
+  public var description: String {
+    "stopped by a signal before the input ended; the \(confirmed) messages read before it were confirmed"
+  }
+}

@@ -1,0 +1,139 @@
+import Foundation
+import CliplineRecords
+import CliplineSystem
+
+/// One storage backend (S3, Azure Blob, a local directory) behind the same operations and the same answers.
+public protocol BlobStore: Sendable {
+  /// Uploads a local file, streamed from disk; the object appears whole or not at all.
+  func put(file: String, to location: BlobLocation, options: BlobPutOptions) throws -> StoredBlob
+  /// Downloads an object to a local file, streamed; the file appears whole or not at all.
+  func get(_ location: BlobLocation, to path: String) throws -> BlobInfo
+  /// What is known about an object, or nil when there is none.
+  func head(_ location: BlobLocation) throws -> BlobInfo?
+  /// Removes an object; removing one that is not there is not an error.
+  func delete(_ location: BlobLocation) throws
+  /// A URL that reads (or writes) the object without credentials until `expires` seconds from now.
+  func presignedURL(for location: BlobLocation, method: PresignMethod, expires: TimeInterval) throws -> String
+  /// The objects under a prefix (`location`'s key is the prefix), with their expiry when they carry one.
+  func list(prefix location: BlobLocation) throws -> [BlobInfo]
+}
+
+public enum PresignMethod: String, Sendable {
+  case get = "GET"
+  case put = "PUT"
+}
+
+/// How an upload is stored: what it is, and until when it is wanted.
+public struct BlobPutOptions: Sendable {
+  public var contentType: String?
+  /// Tags (S3 object tags, Azure blob index tags, a sidecar for the local store).
+  public var tags: [String: String]
+  /// After this instant the object is cache garbage: set as a tag and the `Expires` header; `blob-rm --expired`
+  /// removes it.
+  public var expiresAt: Date?
+  /// The file's SHA-256, when the caller already knows it (hashing a file twice costs a read).
+  public var knownDigests: FileDigests?
+  /// Or digests being computed while the upload runs (shared by a record's destinations).
+  public var pendingDigests: PendingDigests?
+
+  public init(
+    contentType: String? = nil, tags: [String: String] = [:], expiresAt: Date? = nil, knownDigests: FileDigests? = nil,
+    pendingDigests: PendingDigests? = nil
+  ) {
+    self.contentType = contentType
+    self.tags = tags
+    self.expiresAt = expiresAt
+    self.knownDigests = knownDigests
+    self.pendingDigests = pendingDigests
+  }
+
+  /// The tag a multipart upload's SHA-256 goes to when it was not known at CreateMultipartUpload.
+  public static let sha256Tag = "clipline-sha256"
+
+  /// The SHA-256 digests: known, pending (waited for), or computed now.
+  func sha256Digests(_ file: String) throws -> FileDigests {
+    if let knownDigests, !knownDigests.sha256.isEmpty { return knownDigests }
+    if let pendingDigests { return try pendingDigests.wait() }
+    return try FileDigests.of(file, md5: false)
+  }
+
+  /// The tag that carries the expiry, readable by `blob-rm --expired` on every backend.
+  public static let expiryTag = "clipline-expires-at"
+
+  public var allTags: [String: String] {
+    var all = tags
+    if let expiresAt { all[Self.expiryTag] = RFC3339.format(expiresAt, fractionalDigits: 0) }
+    return all
+  }
+}
+
+/// What an upload produced: the same fields on every backend.
+public struct StoredBlob: Sendable, Equatable {
+  public let location: BlobLocation
+  public let bytes: Int64
+  public let etag: String
+  public let sha256: String
+}
+
+/// An object as listed or inspected.
+public struct BlobInfo: Sendable, Equatable {
+  public let location: BlobLocation
+  public let bytes: Int64
+  public let etag: String?
+  public let expiresAt: Date?
+  /// The SHA-256 recorded at upload, when the object carries one.
+  public let sha256: String?
+
+  public init(location: BlobLocation, bytes: Int64, etag: String?, expiresAt: Date? = nil, sha256: String? = nil) {
+    self.location = location
+    self.bytes = bytes
+    self.etag = etag
+    self.expiresAt = expiresAt
+    self.sha256 = sha256
+  }
+}
+
+/// A downloaded or uploaded object whose bytes do not match what was promised: never kept (65).
+public struct BlobIntegrityError: ExitStatusProviding, CustomStringConvertible {
+  public let location: BlobLocation
+  public let reason: String
+  public var exitStatus: ExitStatus { .dataError }
+  public var description: String { "\(location): integrity check failed: \(reason)" }
+}
+
+/// A storage error with the object it concerns, so the sentence names bucket and key (never a secret).
+public struct BlobStoreError: ExitStatusProviding, CustomStringConvertible {
+  public let operation: String
+  public let location: BlobLocation
+  public let underlying: Error
+
+  public init(_ operation: String, _ location: BlobLocation, _ underlying: Error) {
+    self.operation = operation
+    self.location = location
+    self.underlying = underlying
+  }
+
+  /// A server that stayed unreachable through every retry is still a temporary failure for a storage write:
+  /// the message is worth redelivering later (75), not dead-lettering (69).
+  public var exitStatus: ExitStatus {
+    let status = ExitStatus.of(underlying)
+    return status == .unavailable ? .temporaryFailure : status
+  }
+
+  public var description: String {
+    let hint: String
+    switch exitStatus {
+    case .permissionDenied: hint = " (check the credentials and their permissions for this bucket/container)"
+    case .temporaryFailure: hint = " (worth retrying later)"
+    default: hint = ""
+    }
+    return "\(operation) \(location) failed: \(describe(underlying))\(hint)"
+  }
+}
+
+/// The local source file of an upload is missing (66).
+public struct MissingLocalFile: ExitStatusProviding, CustomStringConvertible {
+  public let path: String
+  public var exitStatus: ExitStatus { .noInput }
+  public var description: String { "local file \(path) does not exist" }
+}

@@ -1,0 +1,84 @@
+import CliplineAWS
+import Foundation
+import CliplineRecords
+import CliplineSystem
+
+/// The store for each kind of location, built on first use from flags and the environment: S3 (credential chain,
+/// `AWS_ENDPOINT_URL_S3`…), Azure Blob (`AZURE_STORAGE_*`), local files.
+public final class BlobStoreSet: @unchecked Sendable {
+  private let lock = NSLock()
+  private let makeS3: () -> S3Configuration
+  private let makeAzure: () -> AzureConfiguration
+  private var s3: S3Store?
+  private var azure: AzureBlobStore?
+  private let local = LocalBlobStore()
+
+  public init(
+    s3: @escaping () -> S3Configuration = { S3Configuration.standard() },
+    azure: @escaping () -> AzureConfiguration = { AzureConfiguration.standard() }
+  ) {
+    makeS3 = s3
+    makeAzure = azure
+  }
+
+  public static func standard() -> BlobStoreSet { BlobStoreSet() }
+
+  public func store(for location: BlobLocation) throws -> BlobStore {
+    switch location {
+    case .s3: return s3Store()
+    case .azure: return azureStore()
+    case .file: return local
+    case .http: throw SourceFetcher.UnsupportedSource(location: location)
+    }
+  }
+
+  public func s3Store() -> S3Store {
+    lock.withLock {
+      if let s3 { return s3 }
+      let made = S3Store(configuration: makeS3())
+      s3 = made
+      return made
+    }
+  }
+
+  public func azureStore() -> AzureBlobStore {
+    lock.withLock {
+      if let azure { return azure }
+      let made = AzureBlobStore(configuration: makeAzure())
+      azure = made
+      return made
+    }
+  }
+
+  /// The expiry an object carries (tag, else `Expires`), on any backend.
+  public func expiry(of info: BlobInfo) throws -> Date? {
+    switch info.location {
+    case .s3: return try s3Store().expiry(of: info.location)
+    case .azure: return try azureStore().expiry(of: info.location)
+    default: return info.expiresAt
+    }
+  }
+}
+
+/// A blob store as a `SourceFetcher` downloader: `chunk` reads `s3://` and `az://` sources through it.
+public struct BlobStoreDownloader: BlobDownloading {
+  public let stores: BlobStoreSet
+
+  public init(stores: BlobStoreSet) { self.stores = stores }
+
+  public func download(_ location: BlobLocation, to path: String) throws {
+    _ = try stores.store(for: location).get(location, to: path)
+  }
+}
+
+extension SourceFetcher {
+  /// Every scheme clipline reads: http(s), s3:// (SigV4, the AWS credential chain, `AWS_ENDPOINT_URL_S3`) and
+  /// az:// (`AZURE_STORAGE_CONNECTION_STRING`, account key or SAS), all streamed to disk.
+  public static func standard(stores: BlobStoreSet) -> SourceFetcher {
+    var fetcher = SourceFetcher()
+    let downloader = BlobStoreDownloader(stores: stores)
+    fetcher.register(downloader, for: .s3)
+    fetcher.register(downloader, for: .azure)
+    return fetcher
+  }
+}

@@ -1,0 +1,307 @@
+import CliplineAWS
+import Foundation
+import CliplineHTTP
+import CliplineHashing
+import CliplineRecords
+import CliplineSystem
+
+/// S3 (and S3-compatible servers) over libcurl with SigV4: uploads streamed from disk with a checksum the server
+/// verifies, multipart in parallel above a threshold, downloads streamed (in parallel ranges when large).
+public final class S3Store: BlobStore, @unchecked Sendable {
+  public let configuration: S3Configuration
+  let pool = HTTPClientPool()
+
+  public init(configuration: S3Configuration) { self.configuration = configuration }
+
+  // MARK: - Requests
+
+  struct Target {
+    let bucket: String
+    let key: String
+    var location: BlobLocation { .s3(bucket: bucket, key: key) }
+  }
+
+  func target(_ location: BlobLocation) throws -> Target {
+    guard case .s3(let bucket, let key) = location else { throw SourceFetcher.UnsupportedSource(location: location) }
+    return Target(bucket: bucket, key: key)
+  }
+
+  /// Signs (again for every attempt: fresh date, refreshed credentials) and sends, retrying what may pass.
+  func send(
+    _ method: String, _ target: Target, query: String? = nil, headers: [(name: String, value: String)] = [],
+    body: HTTPBody = .none, payloadSHA256: String? = nil, to destination: () -> ResponseDestination = { .memory },
+    acceptNotFound: Bool = false, cleanup: Bool = false
+  ) throws -> HTTPResponse {
+    let url = configuration.url(bucket: target.bucket, key: target.key, query: query)
+    let resource = target.key.isEmpty ? "s3://\(target.bucket)" : "s3://\(target.bucket)/\(target.key)"
+    let retryable: (Error) -> Bool = { cleanup || isRetryableAWSFailure($0) }
+    return try configuration.retry.run(isRetryable: retryable) { _ in
+      let credentials = try configuration.credentials.credentials()
+      var request = HTTPRequest(method: method, url: url, headers: headers, body: body, timeout: cleanup ? 30 : nil)
+      request.continuesDuringShutdown = cleanup
+      SigV4Signer(credentials: credentials, region: configuration.region, service: "s3")
+        .sign(&request, payloadSHA256: payloadSHA256)
+      let response = try pool.with { try $0.send(request, to: destination()) }
+      if acceptNotFound, response.status == 404 { return response }
+      // CompleteMultipartUpload and CopyObject can answer 200 with an <Error> body.
+      if response.isSuccess, method == "POST", response.bodyText.contains("<Error>") {
+        throw AWSServiceError(status: 500, headers: response.headers, body: response.body, resource: resource)
+      }
+      return try response.checkedAWS(resource: resource)
+    }
+  }
+
+  // MARK: - BlobStore
+
+  public func put(file: String, to location: BlobLocation, options: BlobPutOptions) throws -> StoredBlob {
+    let target = try self.target(location)
+    let size = try localFileSize(file)
+    do {
+      if size >= configuration.multipartThreshold && size > configuration.partSize {
+        return try putMultipart(file: file, size: size, target: target, options: options)
+      }
+      return try putSingle(file: file, target: target, options: options)
+    } catch let error as MissingLocalFile {
+      throw error
+    } catch let error as BlobIntegrityError {
+      throw error
+    } catch {
+      throw BlobStoreError("upload to", location, error)
+    }
+  }
+
+  func objectHeaders(_ options: BlobPutOptions, sha256: [UInt8]?) -> [(name: String, value: String)] {
+    var headers: [(name: String, value: String)] = [("Content-Type", options.contentType ?? "application/octet-stream")]
+    if let sha256 { headers.append(("x-amz-meta-sha256", sha256.hexString)) }
+    let tags = options.allTags
+    if !tags.isEmpty { headers.append(("x-amz-tagging", HTTPEncoding.form(tags))) }
+    if let expiresAt = options.expiresAt { headers.append(("Expires", HTTPEncoding.httpDate(expiresAt))) }
+    return headers
+  }
+
+  func putSingle(file: String, target: Target, options: BlobPutOptions) throws -> StoredBlob {
+    let digests = try options.sha256Digests(file)
+    var headers = objectHeaders(options, sha256: digests.sha256)
+    // The server checks the SHA-256 of what arrived (x-amz-checksum-sha256); AWS also checks the signed one.
+    headers.append(("x-amz-checksum-sha256", digests.sha256.base64String))
+    let response = try send(
+      "PUT", target, headers: headers, body: .file(path: file, offset: 0, length: digests.bytes),
+      payloadSHA256: digests.sha256.hexString)
+    if let echoed = response.header("x-amz-checksum-sha256"), echoed != digests.sha256.base64String {
+      throw BlobIntegrityError(location: target.location, reason: "the stored SHA-256 is not the one sent")
+    }
+    let etag = Self.unquoted(response.header("ETag") ?? "")
+    return StoredBlob(location: target.location, bytes: digests.bytes, etag: etag, sha256: digests.sha256.hexString)
+  }
+
+  public func get(_ location: BlobLocation, to path: String) throws -> BlobInfo {
+    let target = try self.target(location)
+    do {
+      guard let info = try head(location) else {
+        throw AWSServiceError(code: "NoSuchKey", message: "no such object", status: 404, resource: location.description)
+      }
+      let temporary = try AtomicFile(destination: path)
+      defer { temporary.discard() }
+      if info.bytes >= configuration.multipartThreshold && configuration.concurrency > 1 {
+        try getRanges(target: target, info: info, into: temporary.temporaryPath)
+      } else {
+        _ = try send("GET", target, to: { .file(path: temporary.temporaryPath) })
+      }
+      try verifyDownload(temporary.temporaryPath, info: info)
+      try temporary.commit()
+      return info
+    } catch let error as BlobIntegrityError {
+      throw error
+    } catch {
+      throw BlobStoreError("download of", location, error)
+    }
+  }
+
+  /// Parallel ranged GETs into one preallocated file; `If-Match` makes a change mid-download an error, not a mix.
+  func getRanges(target: Target, info: BlobInfo, into path: String) throws {
+    guard FileManager.default.createFile(atPath: path, contents: nil), truncate(path, off_t(info.bytes)) == 0 else {
+      throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
+    }
+    let rangeSize = configuration.partSize
+    let count = Int((info.bytes + rangeSize - 1) / rangeSize)
+    let errors = ParallelWork.run(count: count, width: configuration.concurrency, stopOnFirstError: true) { index in
+      let start = Int64(index) * rangeSize
+      let end = min(info.bytes, start + rangeSize) - 1
+      var headers: [(name: String, value: String)] = [("Range", "bytes=\(start)-\(end)")]
+      if let etag = info.etag { headers.append(("If-Match", "\"\(etag)\"")) }
+      _ = try self.send(
+        "GET", target, headers: headers,
+        to: {
+          let writer = OffsetWriter(path: path, offset: start)
+          return .stream { bytes in try writer.write(bytes) }
+        })
+    }
+    if let failure = errors.first(where: { $0 != nil && !($0 is ParallelWork.Skipped) }) { throw failure! }
+  }
+
+  func verifyDownload(_ path: String, info: BlobInfo) throws {
+    let size = try localFileSize(path)
+    guard size == info.bytes else {
+      throw BlobIntegrityError(location: info.location, reason: "received \(size) bytes, expected \(info.bytes)")
+    }
+    if let expected = info.sha256 {
+      let actual = try FileDigests.of(path).sha256.hexString
+      guard actual == expected else {
+        throw BlobIntegrityError(location: info.location, reason: "SHA-256 \(actual) is not the uploaded \(expected)")
+      }
+    }
+  }
+
+  public func head(_ location: BlobLocation) throws -> BlobInfo? {
+    let target = try self.target(location)
+    let response = try send("HEAD", target, acceptNotFound: true)
+    if response.status == 404 { return nil }
+    let bytes = Int64(response.header("Content-Length") ?? "") ?? 0
+    var sha256 = response.header("x-amz-meta-sha256")
+    // A multipart upload whose hash was still running at CreateMultipartUpload carries it as a tag.
+    if sha256 == nil, bytes >= configuration.multipartThreshold {
+      sha256 = (try? tags(of: location))?[BlobPutOptions.sha256Tag]
+    }
+    return BlobInfo(
+      location: location, bytes: bytes, etag: response.header("ETag").map(Self.unquoted),
+      expiresAt: response.header("Expires").flatMap(HTTPEncoding.parseHTTPDate), sha256: sha256)
+  }
+
+  public func delete(_ location: BlobLocation) throws {
+    let target = try self.target(location)
+    do {
+      _ = try send("DELETE", target, acceptNotFound: true)
+    } catch {
+      throw BlobStoreError("delete of", location, error)
+    }
+  }
+
+  public func presignedURL(for location: BlobLocation, method: PresignMethod, expires: TimeInterval) throws -> String {
+    let target = try self.target(location)
+    let credentials = try configuration.credentials.credentials()
+    return SigV4Signer(credentials: credentials, region: configuration.region, service: "s3").presignedURL(
+      method: method.rawValue, url: configuration.url(bucket: target.bucket, key: target.key), expires: expires)
+  }
+
+  public func list(prefix location: BlobLocation) throws -> [BlobInfo] {
+    let target = try self.target(location)
+    var found: [BlobInfo] = []
+    var continuation: String?
+    repeat {
+      var query = "list-type=2&prefix=" + HTTPEncoding.query(target.key)
+      if let continuation { query += "&continuation-token=" + HTTPEncoding.query(continuation) }
+      let response = try send("GET", Target(bucket: target.bucket, key: ""), query: query)
+      let xml = XMLScanner(response.body)
+      for item in xml.scanners("Contents") {
+        guard let key = item.text("Key") else { continue }
+        found.append(
+          BlobInfo(
+            location: .s3(bucket: target.bucket, key: key), bytes: Int64(item.text("Size") ?? "") ?? 0,
+            etag: item.text("ETag").map(Self.unquoted)))
+      }
+      continuation = xml.text("IsTruncated") == "true" ? xml.text("NextContinuationToken") : nil
+    } while continuation != nil
+    return found
+  }
+
+  // MARK: - Tags
+
+  public func tags(of location: BlobLocation) throws -> [String: String] {
+    let response = try send("GET", try target(location), query: "tagging")
+    return TagSetXML.parse(response.body)
+  }
+
+  public func setTags(_ tags: [String: String], of location: BlobLocation) throws {
+    let body =
+      "<Tagging>" + TagSetXML.tagSet(tags) + "</Tagging>"
+    let bytes = Array(body.utf8)
+    _ = try send(
+      "PUT", try target(location), query: "tagging",
+      headers: [("Content-Type", "application/xml"), ("Content-MD5", Digest.md5(bytes).base64String)],
+      body: .bytes(bytes))
+  }
+
+  /// The expiry an upload with `--ttl` carries: its tag, else its `Expires` header.
+  public func expiry(of location: BlobLocation) throws -> Date? {
+    if let tagged = try tags(of: location)[BlobPutOptions.expiryTag], let date = RFC3339.parse(tagged) { return date }
+    return try head(location)?.expiresAt
+  }
+
+  // MARK: - Buckets (tests and the demo)
+
+  public func createBucket(_ bucket: String) throws {
+    do {
+      _ = try send("PUT", Target(bucket: bucket, key: ""))
+    } catch let error as AWSServiceError
+      where error.code == "BucketAlreadyOwnedByYou" || error.code == "BucketAlreadyExists"
+    {
+      return
+    }
+  }
+
+  static func unquoted(_ etag: String) -> String { etag.trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
+}
+
+extension Digest {
+  static func md5(_ bytes: [UInt8]) -> [UInt8] {
+    let digest = try! Digest(.md5)
+    digest.update(bytes)
+    return digest.finish()
+  }
+}
+
+/// Writes a response body at an offset of an existing file (one range of a parallel download).
+final class OffsetWriter {
+  private let handle: FileHandle?
+  private let path: String
+
+  init(path: String, offset: Int64) {
+    self.path = path
+    handle = FileHandle(forWritingAtPath: path)
+    try? handle?.seek(toOffset: UInt64(offset))
+  }
+
+  deinit { try? handle?.close() }
+
+  func write(_ bytes: UnsafeRawBufferPointer) throws {
+    guard let handle else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path]) }
+    try handle.write(contentsOf: Data(bytes))
+  }
+}
+
+/// A download or local write that appears whole or not at all: a temporary file next to the destination,
+/// fsynced and renamed over it.
+final class AtomicFile {
+  let destination: String
+  let temporaryPath: String
+  private var committed = false
+
+  init(destination: String) throws {
+    self.destination = destination
+    let directory = (destination as NSString).deletingLastPathComponent
+    try FileManager.default.createDirectory(
+      atPath: directory.isEmpty ? "." : directory, withIntermediateDirectories: true)
+    let name = (destination as NSString).lastPathComponent
+    temporaryPath = (directory as NSString).appendingPathComponent(
+      ".\(name).partial-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+  }
+
+  func commit() throws {
+    let descriptor = open(temporaryPath, O_RDONLY)
+    if descriptor >= 0 {
+      fsync(descriptor)
+      close(descriptor)
+    }
+    guard rename(temporaryPath, destination) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+    let directory = open((destination as NSString).deletingLastPathComponent, O_RDONLY)
+    if directory >= 0 {
+      fsync(directory)
+      close(directory)
+    }
+    committed = true
+  }
+
+  func discard() {
+    if !committed { unlink(temporaryPath) }
+  }
+}

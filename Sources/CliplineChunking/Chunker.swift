@@ -1,0 +1,138 @@
+import Foundation
+import CliplineHashing
+import CliplineMedia
+import CliplineRecords
+import CliplineSystem
+
+/// M0 in one library: for each request, bring the source to a local file, cut it in one pass, and emit one
+/// chunk record per chunk the moment its file is closed.
+public final class Chunker {
+  public struct Options: Sendable {
+    public var mode: ChunkMode = .auto
+    /// For requests without `video_preprocessing.chunk_duration`.
+    public var defaultChunkDuration: Double = 60
+    /// A last piece shorter than this joins the chunk before it; nil means a quarter of the chunk duration.
+    public var mergeLastUnder: Double?
+    /// Preset, CRF and fit for transcode mode (size and frame rate come from each request).
+    public var encoding = TranscodeSettings()
+
+    public init() {}
+  }
+
+  private let options: Options
+  private let workDirectory: WorkDirectory
+  private let fetcher: SourceVideoFetching
+  private let diagnostics: Diagnostics
+  private let progress: ProgressLine
+
+  /// - Parameter progress: where to show how far the cut has got (the tool passes stderr when it is a terminal).
+  public init(
+    options: Options, workDirectory: WorkDirectory, fetcher: SourceVideoFetching, diagnostics: Diagnostics,
+    progress: ProgressLine = ProgressLine(enabled: false)
+  ) {
+    self.options = options
+    self.workDirectory = workDirectory
+    self.fetcher = fetcher
+    self.diagnostics = diagnostics
+    self.progress = progress
+  }
+
+  /// Cuts the video a request names; `emit` receives each chunk record (the request's fields plus the chunk's).
+  public func process(_ record: Record, line: Int, emit: @escaping (Record) throws -> Void) throws {
+    let request = try record.decode(ChunkRequest.self).validated()
+    let chunkDuration = request.videoPreprocessing?.chunkDuration ?? options.defaultChunkDuration
+    let started = Date()
+    let source = try fetcher.localFile(for: request.cloudStreamPath, in: workDirectory)
+    defer { source.discard() }
+    if source.isDownloadedCopy {
+      diagnostics.debug("downloaded \(SecretRedaction.url(request.cloudStreamPath)) in \(elapsed(since: started))", line: line)
+    }
+
+    let segmenter = try Segmenter(sourcePath: source.path)
+    guard let video = segmenter.info.video else {
+      throw MediaError("\(SecretRedaction.url(request.cloudStreamPath)) has no video stream")
+    }
+    guard let duration = segmenter.info.durationSeconds ?? video.durationSeconds, duration > 0 else {
+      throw MediaError("\(SecretRedaction.url(request.cloudStreamPath)) has no known duration")
+    }
+    let planner = ChunkPlanner(chunkDuration: chunkDuration, mergeLastUnder: options.mergeLastUnder)
+    let boundaries = planner.boundaries(forDuration: duration)
+    let preprocessing = request.videoPreprocessing
+    let mode = options.mode.segmenterMode(
+      width: preprocessing?.width, height: preprocessing?.height, fps: preprocessing?.fps, source: video,
+      encoding: options.encoding)
+    let modeName: String
+    if case .copy = mode { modeName = "copy" } else { modeName = "transcode" }
+
+    let outputDirectory = try chunkDirectory(for: record, line: line)
+    let liveStart = request.liveStartTime.flatMap(RFC3339.parse)
+    diagnostics.debug(
+      "cutting \(String(format: "%.1f", duration)) s into \(boundaries.count + 1) chunks of \(chunkDuration) s (\(modeName))",
+      line: line)
+
+    // Hashing a chunk reads it again: do it on another core while the next chunk is cut. The queue is serial,
+    // so records still leave in chunk order; the first failure stops the rest.
+    let finishing = OrderedWork()
+    do {
+      try segmenter.run(
+        boundaries: boundaries, mode: mode,
+        outputPath: { index in (outputDirectory as NSString).appendingPathComponent(String(format: "chunk_%03d.mp4", index)) },
+        onSegment: { segment in
+          try finishing.check()
+          self.progress.update(
+            String(
+              format: "chunk: chunk %d of %d cut (%.0f of %.0f s)", segment.index, boundaries.count + 1,
+              segment.endSeconds, duration), force: true)
+          finishing.submit {
+            try emit(try self.chunkRecord(for: segment, of: record, request: request, mode: modeName, liveStart: liveStart))
+            self.diagnostics.debug(
+              "chunk \(segment.index): \(String(format: "%.3f", segment.startSeconds))–"
+                + "\(String(format: "%.3f", segment.endSeconds)) s", line: line)
+          }
+        })
+    } catch {
+      _ = try? finishing.wait()
+      progress.clear()
+      throw error
+    }
+    try finishing.wait()
+    progress.clear()
+    diagnostics.info(
+      "cut \(SecretRedaction.url(request.cloudStreamPath)) into \(boundaries.count + 1) chunks (\(modeName)) "
+        + "in \(elapsed(since: started))", line: line)
+  }
+
+  private func chunkRecord(
+    for segment: SegmentFile, of record: Record, request: ChunkRequest, mode: String, liveStart: Date?
+  ) throws -> Record {
+    let hash = try Digest.ofFile(segment.path).hexString
+    let bytes = (try FileManager.default.attributesOfItem(atPath: segment.path)[.size] as? NSNumber)?.int64Value ?? 0
+    let fields = ChunkFields(
+      chunkId: segment.index, chunkPath: segment.path, chunkHash: hash, chunkBytes: bytes,
+      startTime: Self.rounded(segment.startSeconds), endTime: Self.rounded(segment.endSeconds),
+      chunkDuration: Self.rounded(segment.endSeconds - segment.startSeconds),
+      timeOffset: Self.rounded(segment.startSeconds), chunkMode: mode, sourceStreamPath: request.cloudStreamPath,
+      chunkStartTime: liveStart.map { RFC3339.format($0.addingTimeInterval(segment.startSeconds)) },
+      chunkEndTime: liveStart.map { RFC3339.format($0.addingTimeInterval(segment.endSeconds)) })
+    return try record.merging(fields)
+  }
+
+  /// `<work dir>/<process_id>/`, so requests in one run never overwrite each other's chunks.
+  private func chunkDirectory(for record: Record, line: Int) throws -> String {
+    let name: String
+    if let processId = record["process_id"], processId != .null {
+      name = processId.textValue.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" }
+        .reduce(into: "") { $0.append($1) }
+    } else {
+      name = "line_\(line)"
+    }
+    let directory = workDirectory.file(name)
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    return directory
+  }
+
+  /// Microsecond precision: enough for any frame rate, and stable text in the records.
+  static func rounded(_ seconds: Double) -> Double { (seconds * 1_000_000).rounded() / 1_000_000 }
+
+  private func elapsed(since start: Date) -> String { String(format: "%.2f s", Date().timeIntervalSince(start)) }
+}

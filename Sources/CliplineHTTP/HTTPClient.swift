@@ -1,0 +1,275 @@
+import Foundation
+import CliplineRecords
+import CliplineSystem
+internal import CCliplineCurl
+
+/// One libcurl easy handle: requests on it reuse the connection. Use one client per thread.
+public final class HTTPClient {
+  public struct Options: Sendable {
+    /// Seconds to establish a connection.
+    public var connectTimeout: Double = 10
+    /// A transfer slower than 1 byte/s for this many seconds is abandoned (a stall, not a slow link).
+    public var stallTimeout: Double = 30
+    public var userAgent = "clipline/1.0"
+    /// A CA bundle for TLS; nil uses the system's.
+    public var caFile: String?
+    public var verbose = false
+
+    public init() {}
+  }
+
+  private let handle: UnsafeMutableRawPointer
+  private let options: Options
+
+  public init(options: Options = Options()) {
+    _ = HTTPClient.globalInit
+    guard let handle = curl_easy_init() else { fatalError("curl_easy_init returned NULL: out of memory") }
+    self.handle = handle
+    self.options = options
+  }
+
+  deinit { curl_easy_cleanup(handle) }
+
+  private static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_ALL)) }()
+
+  /// Sends a request and returns the answer, whatever its status; `.checked()` turns non-2xx into errors.
+  @discardableResult
+  public func send(_ request: HTTPRequest, to destination: ResponseDestination = .memory) throws -> HTTPResponse {
+    curl_easy_reset(handle)
+    let transfer = try Transfer(request: request, destination: destination)
+    defer { transfer.close() }
+    var headerList: UnsafeMutablePointer<curl_slist>?
+    defer { curl_slist_free_all(headerList) }
+
+    try set(CURLOPT_URL, string: request.url)
+    try set(CURLOPT_NOSIGNAL, 1)
+    try set(CURLOPT_USERAGENT, string: options.userAgent)
+    try set(CURLOPT_CONNECTTIMEOUT_MS, Int(options.connectTimeout * 1000))
+    try set(CURLOPT_LOW_SPEED_LIMIT, 1)
+    try set(CURLOPT_LOW_SPEED_TIME, max(1, Int(options.stallTimeout)))
+    if let timeout = request.timeout { try set(CURLOPT_TIMEOUT_MS, Int(timeout * 1000)) }
+    if let caFile = options.caFile { try set(CURLOPT_CAINFO, string: caFile) }
+    if options.verbose { try set(CURLOPT_VERBOSE, 1) }
+    try set(CURLOPT_ACCEPT_ENCODING, string: "")
+
+    let bodyLength = try request.body.length()
+    switch request.method.uppercased() {
+    case "GET":
+      try set(CURLOPT_HTTPGET, 1)
+    case "HEAD":
+      try set(CURLOPT_NOBODY, 1)
+    case "PUT":
+      try set(CURLOPT_UPLOAD, 1)
+      try check(clipline_curl_setopt_int64(handle, CURLOPT_INFILESIZE_LARGE, curl_off_t(bodyLength)), "INFILESIZE")
+    case "POST":
+      try set(CURLOPT_POST, 1)
+      try check(clipline_curl_setopt_int64(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(bodyLength)), "POSTSIZE")
+    default:
+      try set(CURLOPT_CUSTOMREQUEST, string: request.method)
+      if bodyLength > 0 {
+        try set(CURLOPT_UPLOAD, 1)
+        try check(clipline_curl_setopt_int64(handle, CURLOPT_INFILESIZE_LARGE, curl_off_t(bodyLength)), "INFILESIZE")
+      }
+    }
+
+    var headers = request.headers
+    // A 100-continue round trip costs a full RTT per request for nothing we use.
+    if request.header("Expect") == nil { headers.append(("Expect", "")) }
+    if case .none = request.body, request.method.uppercased() == "POST", request.header("Content-Type") == nil {
+      headers.append(("Content-Type", ""))
+    }
+    for (name, value) in headers {
+      headerList = curl_slist_append(headerList, value.isEmpty ? "\(name):" : "\(name): \(value)")
+    }
+    try check(clipline_curl_setopt_slist(handle, CURLOPT_HTTPHEADER, headerList), "HTTPHEADER")
+
+    let context = Unmanaged.passUnretained(transfer).toOpaque()
+    try check(clipline_curl_setopt_data_callback(handle, CURLOPT_WRITEFUNCTION, Transfer.onBody), "WRITEFUNCTION")
+    try check(clipline_curl_setopt_pointer(handle, CURLOPT_WRITEDATA, context), "WRITEDATA")
+    try check(clipline_curl_setopt_data_callback(handle, CURLOPT_HEADERFUNCTION, Transfer.onHeader), "HEADERFUNCTION")
+    try check(clipline_curl_setopt_pointer(handle, CURLOPT_HEADERDATA, context), "HEADERDATA")
+    try check(clipline_curl_setopt_data_callback(handle, CURLOPT_READFUNCTION, Transfer.onRead), "READFUNCTION")
+    try check(clipline_curl_setopt_pointer(handle, CURLOPT_READDATA, context), "READDATA")
+    // A reused connection the server closed makes libcurl resend the request on a new one: it must rewind the body.
+    try check(clipline_curl_setopt_seek_callback(handle, Transfer.onSeek), "SEEKFUNCTION")
+    try check(clipline_curl_setopt_pointer(handle, CURLOPT_SEEKDATA, context), "SEEKDATA")
+    try set(CURLOPT_NOPROGRESS, 0)
+    try check(clipline_curl_setopt_xferinfo_callback(handle, Transfer.onProgress), "XFERINFOFUNCTION")
+    try check(clipline_curl_setopt_pointer(handle, CURLOPT_XFERINFODATA, context), "XFERINFODATA")
+
+    let result = curl_easy_perform(handle)
+    if let failure = transfer.failure { throw failure }
+    guard result == CURLE_OK else {
+      throw HTTPTransportError(code: Int(result.rawValue), message: transfer.errorText(result), url: request.url)
+    }
+    var status = 0
+    _ = clipline_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
+    try transfer.finishDestination()
+    return HTTPResponse(status: status, headers: transfer.responseHeaders, body: transfer.body, url: request.url)
+  }
+
+  private func set(_ option: CURLoption, _ value: Int) throws {
+    try check(clipline_curl_setopt_long(handle, option, value), "option \(option.rawValue)")
+  }
+
+  private func set(_ option: CURLoption, string: String) throws {
+    try check(clipline_curl_setopt_string(handle, option, string), "option \(option.rawValue)")
+  }
+
+  private func check(_ code: CURLcode, _ operation: String) throws {
+    guard code == CURLE_OK else {
+      throw HTTPTransportError(
+        code: Int(code.rawValue), message: "curl_easy_setopt \(operation): " + String(cString: curl_easy_strerror(code)),
+        url: "")
+    }
+  }
+
+  /// URL-encodes one path segment or query value (RFC 3986 unreserved characters pass).
+  public static func percentEncode(_ text: String, keepSlash: Bool = false) -> String {
+    var out = ""
+    for byte in text.utf8 {
+      switch byte {
+      case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+        UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
+        UInt8(ascii: "~"):
+        out.append(Character(Unicode.Scalar(byte)))
+      case UInt8(ascii: "/") where keepSlash:
+        out.append("/")
+      default:
+        out += String(format: "%%%02X", byte)
+      }
+    }
+    return out
+  }
+}
+
+/// The state of one transfer, reached from libcurl's callbacks through their userdata pointer.
+private final class Transfer {
+  let request: HTTPRequest
+  let destination: ResponseDestination
+  var body: [UInt8] = []
+  var responseHeaders: [(name: String, value: String)] = []
+  var failure: Error?
+  private var output: FileHandle?
+  private var outputPath: String?
+  private var input: FileHandle?
+  private var inputBytes: [UInt8] = []
+  private var inputOffset = 0
+  private var inputRemaining: Int64 = 0
+  private let bodyLength: Int64
+
+  init(request: HTTPRequest, destination: ResponseDestination) throws {
+    self.request = request
+    self.destination = destination
+    bodyLength = try request.body.length()
+    switch request.body {
+    case .none: break
+    case .bytes(let bytes):
+      inputBytes = bytes
+      inputRemaining = Int64(bytes.count)
+    case .file(let path, let offset, _):
+      guard let handle = FileHandle(forReadingAtPath: path) else {
+        throw CocoaError(.fileReadNoSuchFile, userInfo: [NSFilePathErrorKey: path])
+      }
+      try handle.seek(toOffset: UInt64(offset))
+      input = handle
+      inputRemaining = try request.body.length()
+    }
+    if case .file(let path) = destination {
+      _ = FileManager.default.createFile(atPath: path, contents: nil)
+      guard let handle = FileHandle(forWritingAtPath: path) else {
+        throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path])
+      }
+      output = handle
+      outputPath = path
+    }
+  }
+
+  func close() {
+    try? input?.close()
+    try? output?.close()
+  }
+
+  func finishDestination() throws {
+    try output?.synchronize()
+  }
+
+  func errorText(_ code: CURLcode) -> String { String(cString: curl_easy_strerror(code)) }
+
+  static let onBody: clipline_curl_data_callback = { data, size, count, context in
+    let transfer = Unmanaged<Transfer>.fromOpaque(context!).takeUnretainedValue()
+    let length = size * count
+    let bytes = UnsafeRawBufferPointer(start: data, count: length)
+    do {
+      switch transfer.destination {
+      case .memory: transfer.body.append(contentsOf: bytes)
+      case .file: try transfer.output?.write(contentsOf: bytes)
+      case .stream(let consume): try consume(bytes)
+      }
+      return length
+    } catch {
+      transfer.failure = error
+      return 0
+    }
+  }
+
+  static let onHeader: clipline_curl_data_callback = { data, size, count, context in
+    let transfer = Unmanaged<Transfer>.fromOpaque(context!).takeUnretainedValue()
+    let length = size * count
+    let line = String(decoding: UnsafeRawBufferPointer(start: data, count: length), as: UTF8.self)
+    if line.hasPrefix("HTTP/") {
+      transfer.responseHeaders.removeAll()  // a new response (after 100 Continue or a redirect)
+    } else if let colon = line.firstIndex(of: ":") {
+      let name = String(line[..<colon]).trimmingCharacters(in: .whitespaces)
+      let value = String(line[line.index(after: colon)...]).trimmingCharacters(in: .whitespacesAndNewlines)
+      transfer.responseHeaders.append((name, value))
+    }
+    return length
+  }
+
+  static let onRead: clipline_curl_data_callback = { data, size, count, context in
+    let transfer = Unmanaged<Transfer>.fromOpaque(context!).takeUnretainedValue()
+    let wanted = min(Int64(size * count), transfer.inputRemaining)
+    guard wanted > 0, let data else { return 0 }
+    if let input = transfer.input {
+      do {
+        guard let chunk = try input.read(upToCount: Int(wanted)), !chunk.isEmpty else { return 0 }
+        chunk.copyBytes(to: UnsafeMutableRawPointer(data).assumingMemoryBound(to: UInt8.self), count: chunk.count)
+        transfer.inputRemaining -= Int64(chunk.count)
+        return chunk.count
+      } catch {
+        transfer.failure = error
+        return Int(CURL_READFUNC_ABORT)
+      }
+    }
+    let start = transfer.inputOffset
+    transfer.inputBytes.withUnsafeBytes { raw in
+      UnsafeMutableRawPointer(data).copyMemory(from: raw.baseAddress! + start, byteCount: Int(wanted))
+    }
+    transfer.inputOffset += Int(wanted)
+    transfer.inputRemaining -= wanted
+    return Int(wanted)
+  }
+
+  /// Moves the body back to `offset` (from its start) so libcurl can send it again.
+  static let onSeek: clipline_curl_seek_callback = { context, offset, origin in
+    let transfer = Unmanaged<Transfer>.fromOpaque(context!).takeUnretainedValue()
+    let offset = Int64(offset)
+    guard origin == SEEK_SET, offset >= 0, offset <= transfer.bodyLength else { return Int32(CURL_SEEKFUNC_CANTSEEK) }
+    if let input = transfer.input {
+      guard case .file(_, let start, _) = transfer.request.body,
+        (try? input.seek(toOffset: UInt64(start + offset))) != nil
+      else { return Int32(CURL_SEEKFUNC_FAIL) }
+    } else {
+      transfer.inputOffset = Int(offset)
+    }
+    transfer.inputRemaining = transfer.bodyLength - offset
+    return Int32(CURL_SEEKFUNC_OK)
+  }
+
+  /// Abandons the transfer when the process is asked to stop.
+  static let onProgress: clipline_curl_xferinfo_callback = { context, _, _, _, _ in
+    let transfer = Unmanaged<Transfer>.fromOpaque(context!).takeUnretainedValue()
+    return ShutdownSignal.shared.isRequested && !transfer.request.continuesDuringShutdown ? 1 : 0
+  }
+}

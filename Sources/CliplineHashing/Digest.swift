@@ -1,0 +1,99 @@
+import Foundation
+internal import CCliplineCrypto
+
+/// A streaming message digest (SHA-256, SHA-1, MD5) on one EVP_MD_CTX.
+public final class Digest {
+  public enum Algorithm: Sendable {
+    case sha256, sha1, md5
+  }
+
+  private let context: OpaquePointer
+
+  public init(_ algorithm: Algorithm = .sha256) throws {
+    guard let context = EVP_MD_CTX_new() else { throw CryptoError.last("EVP_MD_CTX_new") }
+    self.context = context
+    let md: OpaquePointer?
+    switch algorithm {
+    case .sha256: md = EVP_sha256()
+    case .sha1: md = EVP_sha1()
+    case .md5: md = EVP_md5()
+    }
+    try check(EVP_DigestInit_ex(context, md, nil), "EVP_DigestInit_ex")
+  }
+
+  deinit { EVP_MD_CTX_free(context) }
+
+  public func update(_ bytes: UnsafeRawBufferPointer) {
+    guard bytes.count > 0 else { return }
+    EVP_DigestUpdate(context, bytes.baseAddress, bytes.count)
+  }
+
+  public func update<Bytes: ContiguousBytes>(_ bytes: Bytes) {
+    bytes.withUnsafeBytes { update($0) }
+  }
+
+  public func update(_ text: String) { update(Array(text.utf8)) }
+
+  /// The digest; the hasher cannot be updated afterwards.
+  public func finish() -> [UInt8] {
+    var out = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
+    var length: UInt32 = 0
+    EVP_DigestFinal_ex(context, &out, &length)
+    return Array(out.prefix(Int(length)))
+  }
+
+  public static func sha256<Bytes: ContiguousBytes>(_ bytes: Bytes) -> [UInt8] {
+    let digest = try! Digest(.sha256)
+    digest.update(bytes)
+    return digest.finish()
+  }
+
+  public static func sha256(_ text: String) -> [UInt8] { sha256(Array(text.utf8)) }
+
+  /// Digest of a whole file, read in 1 MiB pieces.
+  public static func ofFile(_ path: String, _ algorithm: Algorithm = .sha256) throws -> [UInt8] {
+    guard let handle = FileHandle(forReadingAtPath: path) else {
+      throw CocoaError(.fileReadNoSuchFile, userInfo: [NSFilePathErrorKey: path])
+    }
+    defer { try? handle.close() }
+    let digest = try Digest(algorithm)
+    while let data = try handle.read(upToCount: 1 << 20), !data.isEmpty {
+      digest.update(data)
+    }
+    return digest.finish()
+  }
+}
+
+/// HMAC-SHA256, as SigV4 and Azure SharedKey sign with it.
+public enum HMAC {
+  public static func sha256(key: [UInt8], message: [UInt8]) -> [UInt8] {
+    var out = [UInt8](repeating: 0, count: 32)
+    var length: UInt32 = 0
+    key.withUnsafeBytes { keyBytes in
+      message.withUnsafeBytes { messageBytes in
+        _ = CCliplineCrypto.HMAC(
+          EVP_sha256(), keyBytes.baseAddress, Int32(keyBytes.count),
+          messageBytes.bindMemory(to: UInt8.self).baseAddress, messageBytes.count, &out, &length)
+      }
+    }
+    return Array(out.prefix(Int(length)))
+  }
+
+  public static func sha256(key: [UInt8], message: String) -> [UInt8] { sha256(key: key, message: Array(message.utf8)) }
+}
+
+extension Array where Element == UInt8 {
+  /// Lower-case hexadecimal, as SHA-256 hashes appear in records.
+  public var hexString: String {
+    let digits = Array("0123456789abcdef".utf8)
+    var out = [UInt8]()
+    out.reserveCapacity(count * 2)
+    for byte in self {
+      out.append(digits[Int(byte >> 4)])
+      out.append(digits[Int(byte & 0x0F)])
+    }
+    return String(decoding: out, as: UTF8.self)
+  }
+
+  public var base64String: String { Data(self).base64EncodedString() }
+}

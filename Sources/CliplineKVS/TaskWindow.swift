@@ -1,0 +1,67 @@
+import Foundation
+import CliplineRecords
+import CliplineSystem
+
+/// The seed's scheduler for a cron line: the last whole window that ended at least `delay` ago. Windows are
+/// aligned to multiples of their length since the epoch, so a rerun within the same window makes the same task.
+public struct TaskWindow: Sendable, Equatable {
+  public let length: Double
+  public let delay: Double
+
+  public init(length: Double, delay: Double = 0) {
+    self.length = length
+    self.delay = delay
+  }
+
+  public func range(now: Date = Date()) -> (start: Date, end: Date) {
+    let reference = now.timeIntervalSince1970 - delay
+    let end = (reference / length).rounded(.down) * length
+    return (Date(timeIntervalSince1970: end - length), Date(timeIntervalSince1970: end))
+  }
+}
+
+/// Turns a camera into the seed's `S2_PROCESSING_QUEUE` message: `camera_id, stream_arn, stream_name,
+/// start_time, end_time, process_id, inference_config`. Extra fields come from a template: a JSON object whose
+/// string values may hold `{field}` holes filled from the task (`{camera_id}`, `{start_time}`, `{window_start}` —
+/// epoch seconds); a value that is exactly one hole keeps the field's JSON type.
+public struct KVSTaskBuilder {
+  public let processId: JSONValue?
+  public let inferenceConfig: JSONValue?
+  public let template: [String: JSONValue]
+
+  public init(processId: JSONValue?, inferenceConfig: JSONValue?, template: [String: JSONValue] = [:]) {
+    self.processId = processId
+    self.inferenceConfig = inferenceConfig
+    self.template = template
+  }
+
+  public func task(for camera: CameraRecord, start: Date, end: Date) throws -> Record {
+    var task = Record([
+      "camera_id": .string(camera.cameraId),
+      "stream_arn": .string(camera.streamArn),
+      "stream_name": .string(camera.streamName),
+      "start_time": .string(RFC3339.format(start, fractionalDigits: 3)),
+      "end_time": .string(RFC3339.format(end, fractionalDigits: 3)),
+    ])
+    var context = task
+    context["window_start"] = .integer(Int64(start.timeIntervalSince1970.rounded(.down)))
+    context["window_end"] = .integer(Int64(end.timeIntervalSince1970.rounded(.down)))
+    for (key, value) in template { task[key] = try Self.render(value, context) }
+    if let processId { task["process_id"] = processId }
+    if let inferenceConfig { task["inference_config"] = inferenceConfig }
+    return task
+  }
+
+  static func render(_ value: JSONValue, _ context: Record) throws -> JSONValue {
+    switch value {
+    case .string(let text):
+      let parsed = try RecordTemplate(text)
+      let holes = parsed.fieldPaths
+      if holes.count == 1, text == "{\(holes[0])}", let whole = context.value(at: holes[0]) { return whole }
+      return .string(try parsed.render(context))
+    case .array(let items): return .array(try items.map { try render($0, context) })
+    case .object(let object): return .object(try object.mapValues { try render($0, context) })
+    default: return value
+    }
+  }
+}

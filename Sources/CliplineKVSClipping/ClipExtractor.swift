@@ -1,0 +1,233 @@
+import Foundation
+import CliplineHashing
+import CliplineKVS
+import CliplineMedia
+import CliplineRecords
+import CliplineSystem
+
+/// The fields `kvs-clip` reads from a KVS task.
+public struct ClipTask: Decodable, Sendable {
+  public let cameraId: String
+  public let streamArn: String?
+  public let streamName: String?
+  public let startTime: String
+  public let endTime: String
+
+  enum CodingKeys: String, CodingKey {
+    case cameraId = "camera_id"
+    case streamArn = "stream_arn"
+    case streamName = "stream_name"
+    case startTime = "start_time"
+    case endTime = "end_time"
+  }
+
+  /// The task's stream and times, checked before any call: a bad task never costs an API request.
+  public func validated() throws -> (stream: KVSStreamReference, start: Date, end: Date) {
+    guard let start = RFC3339.parse(startTime) else {
+      throw InputError.invalidField("start_time", reason: "is not an RFC 3339 time: \"\(startTime)\"")
+    }
+    guard let end = RFC3339.parse(endTime) else {
+      throw InputError.invalidField("end_time", reason: "is not an RFC 3339 time: \"\(endTime)\"")
+    }
+    guard start < end else {
+      throw InputError.invalidField(
+        "end_time", reason: "must be after start_time (\(startTime) … \(endTime)): the clip would be empty")
+    }
+    let arn = streamArn.flatMap { $0.isEmpty ? nil : $0 }
+    let name = streamName.flatMap { $0.isEmpty ? nil : $0 }
+    guard arn != nil || name != nil else { throw InputError.missingField("stream_arn") }
+    guard !cameraId.isEmpty, !cameraId.contains("/"), cameraId != ".", cameraId != ".." else {
+      throw InputError.invalidField("camera_id", reason: "must be a non-empty name without '/'")
+    }
+    return (KVSStreamReference(name: name, arn: arn), start, end)
+  }
+}
+
+/// What `kvs-clip` adds to the task.
+public struct ClipResult: Encodable, Sendable {
+  public let clipPath: String
+  public let clipBytes: Int64
+  public let clipStartTime: String
+  public let clipEndTime: String
+  public let clipDuration: Double
+  public let sha256: String
+  public let thumbnailPath: String?
+
+  enum CodingKeys: String, CodingKey {
+    case clipPath = "clip_path"
+    case clipBytes = "clip_bytes"
+    case clipStartTime = "clip_start_time"
+    case clipEndTime = "clip_end_time"
+    case clipDuration = "clip_duration"
+    case sha256
+    case thumbnailPath = "thumbnail_path"
+  }
+}
+
+/// The seed's `process_camera_task`: status check, GetClip (split and joined when the range is over GetClip's
+/// limits), optional thumbnail. Timings of each step go to one log line per task.
+public final class ClipExtractor {
+  public struct Options: Sendable {
+    public var timestampKind: KVSTimestampKind = .producer
+    /// Ask for the fragment that holds the start time too (GetClip would drop it), so no second is lost.
+    public var padStart = false
+    public var thumbnail = false
+    public var thumbnailAt: Double?
+    public var thumbnailWidth = 320
+    public var planner = ClipPlanner()
+    public var workDirectory: String
+
+    public init(workDirectory: String) { self.workDirectory = workDirectory }
+  }
+
+  /// How far back to look for the fragment holding the start time (KVS fragments are a few seconds long).
+  static let padLookback: Double = 30
+
+  public let client: KVSClient
+  public let options: Options
+  private let diagnostics: Diagnostics
+
+  public init(client: KVSClient, options: Options, diagnostics: Diagnostics) {
+    self.client = client
+    self.options = options
+    self.diagnostics = diagnostics
+  }
+
+  /// The task with the clip's fields, or nil when the stream is not ACTIVE (skipped with a warning).
+  public func process(_ record: Record, line: Int? = nil) throws -> Record? {
+    let task = try record.decode(ClipTask.self)
+    let (stream, start, end) = try task.validated()
+    var timings: [(String, Double)] = []
+    func timed<T>(_ step: String, _ body: () throws -> T) rethrows -> T {
+      let began = Date()
+      defer { timings.append((step, Date().timeIntervalSince(began))) }
+      return try body()
+    }
+    let began = Date()
+
+    let info = try timed("status") { try client.describeStream(stream) }
+    guard info.isActive else {
+      diagnostics.warning(
+        "camera \(task.cameraId): \(stream) is \(info.status), not ACTIVE; skipped", line: line,
+        fields: ["camera_id": .string(task.cameraId), "status": .string(info.status)])
+      return nil
+    }
+    let reference = KVSStreamReference(name: info.streamName, arn: info.streamARN)
+
+    let directory = (options.workDirectory as NSString).appendingPathComponent(task.cameraId)
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    let baseName = task.startTime.replacingOccurrences(of: ":", with: "-")
+    let clipPath = (directory as NSString).appendingPathComponent(baseName + ".mp4")
+
+    let fragments = try timed("list") { try fragmentsToClip(reference, start: start, end: end) }
+    let pieces = options.planner.plan(fragments, start: start, end: end)
+    try timed("download") {
+      if pieces.count == 1 {
+        try client.getClip(
+          reference, kind: options.timestampKind, start: pieces[0].start, end: pieces[0].end, to: clipPath)
+        return
+      }
+      var paths: [String] = []
+      defer { for path in paths { unlink(path) } }
+      for (index, piece) in pieces.enumerated() {
+        let path = (directory as NSString).appendingPathComponent("\(baseName).part\(index).mp4")
+        paths.append(path)
+        try client.getClip(reference, kind: options.timestampKind, start: piece.start, end: piece.end, to: path)
+      }
+      try timed("join") { try ClipJoiner.join(paths, into: clipPath) }
+    }
+
+    let media: MediaInfo
+    do {
+      media = try MediaProbe.info(path: clipPath)
+    } catch {
+      unlink(clipPath)
+      throw MediaError(
+        "GetClip returned no readable media for \(task.cameraId) \(task.startTime) … \(task.endTime): "
+          + describe(error))
+    }
+    guard media.video != nil || media.streams.contains(where: { $0.kind == .audio }),
+      let duration = media.durationSeconds, duration > 0
+    else {
+      unlink(clipPath)
+      throw MediaError("GetClip returned an empty clip for \(task.cameraId) \(task.startTime) … \(task.endTime)")
+    }
+
+    var thumbnailPath: String?
+    if options.thumbnail {
+      let path = (directory as NSString).appendingPathComponent(baseName + ".jpg")
+      try timed("thumbnail") {
+        try Thumbnailer.writeJPEG(from: clipPath, to: path, at: options.thumbnailAt, width: options.thumbnailWidth)
+      }
+      thumbnailPath = path
+    }
+
+    let clipStart = fragments[0].start
+    let size = ((try FileManager.default.attributesOfItem(atPath: clipPath))[.size] as? NSNumber)?.int64Value ?? 0
+    let result = ClipResult(
+      clipPath: clipPath, clipBytes: size, clipStartTime: RFC3339.format(clipStart, fractionalDigits: 3),
+      clipEndTime: RFC3339.format(clipStart.addingTimeInterval(duration), fractionalDigits: 3),
+      clipDuration: (duration * 1000).rounded() / 1000, sha256: try Digest.ofFile(clipPath).hexString,
+      thumbnailPath: thumbnailPath)
+
+    let steps = timings.map { "\($0.0) \(String(format: "%.3f", $0.1))s" }.joined(separator: ", ")
+    var fields: [String: JSONValue] = ["camera_id": .string(task.cameraId), "pieces": .integer(Int64(pieces.count))]
+    for (step, seconds) in timings { fields["\(step)_seconds"] = .double((seconds * 1000).rounded() / 1000) }
+    diagnostics.info(
+      "camera \(task.cameraId) \(task.startTime): \(size) bytes, \(String(format: "%.3f", duration)) s in "
+        + "\(pieces.count) request\(pieces.count == 1 ? "" : "s") (\(steps); total "
+        + "\(String(format: "%.3f", Date().timeIntervalSince(began)))s)", line: line, fields: fields)
+    return try record.merging(result)
+  }
+
+  /// The fragments GetClip will return for the range, in order. With `padStart`, the fragment that holds the
+  /// start time is included (GetClip would drop it because it starts earlier).
+  func fragmentsToClip(_ stream: KVSStreamReference, start: Date, end: Date) throws -> [KVSFragment] {
+    let from = options.padStart ? start.addingTimeInterval(-Self.padLookback) : start
+    var fragments = try client.listFragments(stream, kind: options.timestampKind, start: from, end: end)
+    fragments = fragments.filter { $0.start < end }
+    if options.padStart, let holder = fragments.last(where: { $0.start <= start && $0.end > start }) {
+      fragments = fragments.filter { $0.start >= holder.start }
+    } else {
+      fragments = fragments.filter { $0.start >= start }
+    }
+    guard !fragments.isEmpty else {
+      throw KVSError(
+        kind: .noFragments, code: "NoFragments",
+        message: "ListFragments found no media between \(RFC3339.format(start)) and \(RFC3339.format(end))",
+        operation: "GetClip", stream: stream, status: 200)
+    }
+    return fragments
+  }
+
+  /// `--hls`: the task plus an HLS session URL (ON_DEMAND for the task's range, or LIVE).
+  public func hlsRecord(_ record: Record, mode: KVSPlaybackMode, expires: Int) throws -> Record {
+    var stream: KVSStreamReference
+    var range: (Date, Date)?
+    if mode == .live {
+      // The live edge needs only the stream: a camera record from kvs-discover will do.
+      let arn = try record.value(at: "stream_arn").map { _ in try record.requireString("stream_arn") }
+      let name = try record.value(at: "stream_name").map { _ in try record.requireString("stream_name") }
+      guard arn?.isEmpty == false || name?.isEmpty == false else { throw InputError.missingField("stream_arn") }
+      stream = KVSStreamReference(name: name?.isEmpty == false ? name : nil, arn: arn?.isEmpty == false ? arn : nil)
+    } else {
+      let checked = try record.decode(ClipTask.self).validated()
+      stream = checked.stream
+      range = (checked.start, checked.end)
+    }
+    let url = try client.hlsStreamingSessionURL(
+      stream, mode: mode, kind: options.timestampKind, start: range?.0, end: range?.1, expires: expires)
+    var output = record
+    output["hls_url"] = .string(url)
+    output["hls_playback_mode"] = .string(mode.rawValue)
+    output["hls_expires_at"] = .string(RFC3339.format(Date().addingTimeInterval(Double(expires)), fractionalDigits: 0))
+    return output
+  }
+}
+
+/// SIGTERM or SIGINT arrived: the tasks not started yet are left for a redelivery (75).
+public struct StoppedBySignal: Error, CustomStringConvertible, ExitStatusProviding {
+  public init() {}
+  public var description: String { "stopped by a signal before this task; it was not clipped" }
+  public var exitStatus: ExitStatus { .temporaryFailure }
+}

@@ -1,0 +1,31 @@
+import ArgumentParser
+import CliplineAWSFlags
+import CliplineKVS
+import CliplineRecords
+import CliplineSystem
+
+/// The flags both KVS tools share: the AWS options, and a client that reports each retry on stderr.
+public struct KVSConnectionOptions: ParsableArguments {
+  @OptionGroup public var aws: AWSOptions
+
+  public init() {}
+
+  public func configuration() -> KVSConfiguration {
+    var configuration = KVSConfiguration.resolve(
+      region: aws.region, endpoint: aws.endpointUrl, profile: aws.profile, accessKeyId: aws.accessKeyId,
+      secretAccessKey: aws.secretAccessKey)
+    configuration.retry.attempts = aws.attempts
+    return configuration
+  }
+
+  /// A client that reports each retry on stderr.
+  public func client(diagnostics: Diagnostics) -> KVSClient {
+    let client = KVSClient(configuration: configuration())
+    client.onRetry = { operation, error, attempt, delay in
+      diagnostics.warning(
+        "\(operation) attempt \(attempt) failed (\((error as? KVSError)?.summary ?? describe(error))); retrying in "
+          + "\(String(format: "%.2f", delay)) s")
+    }
+    return client
+  }
+}

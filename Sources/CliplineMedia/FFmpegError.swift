@@ -1,0 +1,61 @@
+import CliplineRecords
+import CliplineSystem
+internal import CCliplineAVUtil
+
+/// A libav* failure: the operation, FFmpeg's own message (`av_strerror`), and which file it concerned.
+public struct FFmpegError: Error, CustomStringConvertible, ExitStatusProviding {
+  public let operation: String
+  public let code: Int32
+  public let message: String
+  public var path: String?
+
+  public var description: String {
+    let subject = path.map { " for \($0)" } ?? ""
+    return "\(operation) failed\(subject): \(message)"
+  }
+
+  /// Unreadable or malformed media is bad input (65); a missing file is 66; the rest is 1.
+  public var exitStatus: ExitStatus {
+    if code == clipline_averror(ENOENT) { return .noInput }
+    if code == clipline_averror(EACCES) { return .permissionDenied }
+    if code == AVERROR_INVALIDDATA_CODE || code == clipline_averror_eof() { return .dataError }
+    if operation.hasPrefix("avformat_open_input") || operation.hasPrefix("avformat_find_stream_info")
+      || operation.hasPrefix("av_read_frame") || operation.hasPrefix("avcodec_send_packet")
+    {
+      return .dataError
+    }
+    return .failure
+  }
+
+  static func message(for code: Int32) -> String {
+    var buffer = [CChar](repeating: 0, count: 256)
+    av_strerror(code, &buffer, buffer.count)
+    return String(cString: buffer)
+  }
+}
+
+/// AVERROR_INVALIDDATA is FFERRTAG('I','N','D','A'), a macro Swift cannot import.
+let AVERROR_INVALIDDATA_CODE: Int32 = -Int32(bitPattern: 0x41444E49)
+
+/// Throws for a negative libav* return code; passes through the non-negative result.
+@discardableResult
+func check(_ code: Int32, _ operation: @autoclosure () -> String, path: String? = nil) throws -> Int32 {
+  guard code >= 0 else {
+    throw FFmpegError(operation: operation(), code: code, message: FFmpegError.message(for: code), path: path)
+  }
+  return code
+}
+
+/// Media that opened fine but cannot be used for the job (no video stream, unknown duration, …): bad input.
+public struct MediaError: Error, CustomStringConvertible, ExitStatusProviding {
+  public let description: String
+  public init(_ description: String) { self.description = description }
+  public var exitStatus: ExitStatus { .dataError }
+}
+
+/// FFmpeg prints to stderr by default; keep it to real errors unless the tool is verbose.
+public enum FFmpegLogging {
+  public static func configure(verbose: Bool) {
+    av_log_set_level(verbose ? AV_LOG_WARNING : AV_LOG_QUIET)
+  }
+}

@@ -1,0 +1,199 @@
+import Foundation
+internal import CCliplineAVCodec
+internal import CCliplineAVUtil
+
+/// A finished segment file: its 1-based index, path, and real start and end in seconds from the source start.
+public struct SegmentFile: Sendable, Equatable {
+  public let index: Int
+  public let path: String
+  public let startSeconds: Double
+  public let endSeconds: Double
+}
+
+/// Sends each packet to the segment file it belongs to, in one pass over the input.
+///
+/// The video stream decides the cuts: a keyframe at or after the next boundary starts a new segment.
+/// Audio is demuxed interleaved with video, so packets around a cut arrive in no useful order; packets past
+/// the next boundary are held back until the cut is known, and the previous segment stays open until every
+/// audio stream has passed the cut. Each segment thus gets exactly its own audio, and is finished (and reported)
+/// as soon as nothing more can belong to it.
+final class SegmentRouter {
+  struct Stream {
+    let timeBase: AVRational
+    let isVideo: Bool
+  }
+
+  private final class OpenSegment {
+    let index: Int
+    let output: MediaOutput
+    let originSeconds: Double
+    let startSeconds: Double
+    var endSeconds: Double?
+
+    init(index: Int, output: MediaOutput, originSeconds: Double, startSeconds: Double) {
+      self.index = index
+      self.output = output
+      self.originSeconds = originSeconds
+      self.startSeconds = startSeconds
+    }
+  }
+
+  private struct HeldPacket {
+    let packet: Packet
+    let stream: Int
+    let seconds: Double
+  }
+
+  private let boundaries: [Double]
+  private let sourceStart: Double
+  private let streams: [Int: Stream]
+  private let makeOutput: (_ index: Int) throws -> MediaOutput
+  private let onFinished: (SegmentFile) throws -> Void
+  private var nextBoundaryIndex = 0
+  private var current: OpenSegment?
+  private var closing: OpenSegment?
+  private var held: [HeldPacket] = []
+  private var lastSeenSeconds: [Int: Double] = [:]
+  private(set) var endSeconds: Double
+  private static let tolerance = 0.001
+
+  /// - Parameters:
+  ///   - boundaries: nominal cut times, absolute seconds in the source's clock, ascending.
+  ///   - streams: the output streams by index, with the time base their packets arrive in.
+  init(
+    boundaries: [Double], sourceStart: Double, streams: [Int: Stream],
+    makeOutput: @escaping (_ index: Int) throws -> MediaOutput, onFinished: @escaping (SegmentFile) throws -> Void
+  ) {
+    self.boundaries = boundaries
+    self.sourceStart = sourceStart
+    self.streams = streams
+    self.makeOutput = makeOutput
+    self.onFinished = onFinished
+    self.endSeconds = sourceStart
+  }
+
+  private var nextBoundary: Double? {
+    nextBoundaryIndex < boundaries.count ? boundaries[nextBoundaryIndex] : nil
+  }
+
+  /// Routes a packet of output stream `stream`; its timestamps are in that stream's arrival time base.
+  func route(_ packet: Packet, stream: Int) throws {
+    guard let info = streams[stream], let time = packet.time else { return }
+    let seconds = CliplineMedia.seconds(time, info.timeBase)
+    let duration = packet.pointer.pointee.duration > 0 ? CliplineMedia.seconds(packet.pointer.pointee.duration, info.timeBase) : 0
+    endSeconds = max(endSeconds, seconds + duration)
+    if info.isVideo {
+      try routeVideo(packet, stream: stream, seconds: seconds)
+    } else {
+      try routeOther(packet, stream: stream, seconds: seconds)
+    }
+  }
+
+  private func routeVideo(_ packet: Packet, stream: Int, seconds: Double) throws {
+    if let next = nextBoundary, packet.isKeyframe, seconds >= next - SegmentRouter.tolerance, current != nil {
+      let decodeSeconds = packet.dts.map { CliplineMedia.seconds($0, streams[stream]!.timeBase) } ?? seconds
+      try cut(at: seconds, origin: min(seconds, decodeSeconds))
+    }
+    try write(packet, stream: stream, to: try openCurrent())
+  }
+
+  private func routeOther(_ packet: Packet, stream: Int, seconds: Double) throws {
+    lastSeenSeconds[stream] = max(lastSeenSeconds[stream] ?? -.infinity, seconds)
+    if let closing, let current, seconds < current.startSeconds {
+      try write(packet, stream: stream, to: closing)
+    } else if let next = nextBoundary, seconds >= next - SegmentRouter.tolerance {
+      held.append(HeldPacket(packet: try Packet(cloning: packet), stream: stream, seconds: seconds))
+    } else {
+      try write(packet, stream: stream, to: try openCurrent())
+    }
+    try finishClosingIfComplete()
+  }
+
+  private func openCurrent() throws -> OpenSegment {
+    if let current { return current }
+    let segment = OpenSegment(index: 1, output: try makeOutput(1), originSeconds: sourceStart, startSeconds: sourceStart)
+    current = segment
+    return segment
+  }
+
+  private func cut(at seconds: Double, origin: Double) throws {
+    guard let previous = current else { return }
+    if let closing { try finish(closing) }
+    previous.endSeconds = seconds
+    closing = previous
+    current = OpenSegment(
+      index: previous.index + 1, output: try makeOutput(previous.index + 1), originSeconds: origin,
+      startSeconds: seconds)
+    // One cut may pass several boundaries when a GOP is longer than a segment.
+    while let next = nextBoundary, next <= seconds + SegmentRouter.tolerance { nextBoundaryIndex += 1 }
+    let waiting = held
+    held = []
+    for item in waiting {
+      if item.seconds < seconds {
+        try write(item.packet, stream: item.stream, to: previous)
+      } else if let next = nextBoundary, item.seconds >= next - SegmentRouter.tolerance {
+        held.append(item)
+      } else {
+        try write(item.packet, stream: item.stream, to: current!)
+      }
+    }
+    try finishClosingIfComplete()
+  }
+
+  /// The previous segment is done once every audio stream has moved past its end.
+  private func finishClosingIfComplete() throws {
+    guard let closing, let end = closing.endSeconds else { return }
+    let nonVideo = streams.filter { !$0.value.isVideo }.keys
+    let allPast = nonVideo.allSatisfy { stream in
+      guard let seen = lastSeenSeconds[stream] else { return true }
+      return seen >= end
+    }
+    if allPast { try finish(closing) }
+  }
+
+  private func finish(_ segment: OpenSegment) throws {
+    if closing === segment { closing = nil }
+    try segment.output.finish()
+    let end = segment.endSeconds ?? endSeconds
+    try onFinished(
+      SegmentFile(
+        index: segment.index, path: segment.output.path, startSeconds: segment.startSeconds - sourceStart,
+        endSeconds: end - sourceStart))
+  }
+
+  /// The input ended: everything held goes where it belongs, and the open segments are finished.
+  func finishAll() throws {
+    guard let last = current else { throw MediaError("the input has no video packets") }
+    for item in held {
+      let target = (closing != nil && item.seconds < last.startSeconds) ? closing! : last
+      try write(item.packet, stream: item.stream, to: target)
+    }
+    held = []
+    if let closing { try finish(closing) }
+    last.endSeconds = endSeconds
+    current = nil
+    try finish(last)
+  }
+
+  /// A failure: partial segments are deleted, never reported.
+  func abandon() {
+    closing?.output.discard()
+    current?.output.discard()
+    closing = nil
+    current = nil
+    held = []
+  }
+
+  private func write(_ packet: Packet, stream: Int, to segment: OpenSegment) throws {
+    let timeBase = streams[stream]!.timeBase
+    let offset = ticks(segment.originSeconds, timeBase)
+    let nopts = clipline_av_nopts_value()
+    let pointer = packet.pointer
+    if pointer.pointee.pts != nopts { pointer.pointee.pts -= offset }
+    if pointer.pointee.dts != nopts { pointer.pointee.dts -= offset }
+    av_packet_rescale_ts(pointer, timeBase, segment.output.timeBase(stream))
+    pointer.pointee.stream_index = Int32(stream)
+    pointer.pointee.pos = -1
+    try segment.output.write(packet)
+  }
+}

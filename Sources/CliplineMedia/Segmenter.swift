@@ -1,0 +1,116 @@
+import Foundation
+import CliplineRecords
+import CliplineSystem
+internal import CCliplineAVCodec
+internal import CCliplineAVFormat
+internal import CCliplineAVUtil
+
+/// Cuts one media file into MP4 segments at time boundaries in a single pass over the input.
+///
+/// - Copy mode keeps the compressed video and audio as they are and cuts at the first keyframe on or after
+///   each boundary; segment times are the real cut times.
+/// - Transcode mode re-encodes the video (size, frame rate) with keyframes forced at the boundaries, so cuts
+///   land on them exactly; audio is copied.
+/// Each segment starts at timestamp 0, has its index at the front (`+faststart`), and is reported the moment
+/// its file is closed. Subtitle, data and cover-art streams are left out.
+public final class Segmenter {
+  public enum Mode: Sendable, Equatable {
+    case copy
+    case transcode(TranscodeSettings)
+  }
+
+  private let input: MediaInput
+  public let info: MediaInfo
+
+  public init(sourcePath: String) throws {
+    input = try MediaInput(path: sourcePath)
+    info = input.info
+  }
+
+  /// Cuts at `boundaries` (seconds from the source start, ascending, each inside the source), writing segment
+  /// `n` to `outputPath(n)`, calling `onSegment` as each one is finished. On failure the segment being written
+  /// is deleted; segments already reported stay valid.
+  public func run(
+    boundaries: [Double], mode: Mode, outputPath: (Int) -> String, onSegment: (SegmentFile) throws -> Void
+  ) throws {
+    try withoutActuallyEscaping(outputPath) { outputPath in
+      try withoutActuallyEscaping(onSegment) { onSegment in
+        try cut(at: boundaries, mode: mode, outputPath: outputPath, onSegment: onSegment)
+      }
+    }
+  }
+
+  private func cut(
+    at boundaries: [Double], mode: Mode, outputPath: @escaping (Int) -> String,
+    onSegment: @escaping (SegmentFile) throws -> Void
+  ) throws {
+    guard let videoIndex = input.bestVideoStreamIndex else {
+      throw MediaError("\(input.path) has no video stream")
+    }
+    let audioIndexes = info.streams.filter { $0.kind == .audio }.map(\.index)
+    let sourceStart = info.startSeconds
+    let absoluteBoundaries = boundaries.map { $0 + sourceStart }
+
+    var transcoder: VideoTranscoder?
+    if case .transcode(let settings) = mode {
+      transcoder = try VideoTranscoder(
+        stream: input.stream(videoIndex), settings: settings, keyframeTimes: absoluteBoundaries, globalHeader: true)
+    }
+    // Output stream 0 is the video, 1… the audio streams in input order.
+    var outputStreamOfInput: [Int: Int] = [videoIndex: 0]
+    var streams: [Int: SegmentRouter.Stream] = [
+      0: .init(timeBase: transcoder?.outputTimeBase ?? input.timeBase(videoIndex), isVideo: true)
+    ]
+    for (offset, index) in audioIndexes.enumerated() {
+      outputStreamOfInput[index] = offset + 1
+      streams[offset + 1] = .init(timeBase: input.timeBase(index), isVideo: false)
+    }
+
+    let makeOutput = { [input] (index: Int) throws -> MediaOutput in
+      let output = try MediaOutput(path: outputPath(index))
+      do {
+        if let transcoder {
+          _ = try output.addStream(encoder: transcoder.encoder)
+        } else {
+          _ = try output.addStream(copying: input.stream(videoIndex))
+        }
+        for audio in audioIndexes { _ = try output.addStream(copying: input.stream(audio)) }
+        try output.writeHeader()
+      } catch {
+        output.discard()
+        throw error
+      }
+      return output
+    }
+    let router = SegmentRouter(
+      boundaries: absoluteBoundaries, sourceStart: sourceStart, streams: streams, makeOutput: makeOutput,
+      onFinished: onSegment)
+
+    do {
+      let packet = Packet()
+      while try input.read(into: packet) {
+        if ShutdownSignal.shared.isRequested { throw Interrupted() }
+        guard let outputStream = outputStreamOfInput[packet.streamIndex] else { continue }
+        if outputStream == 0, let transcoder {
+          try transcoder.transcode(packet) { try router.route($0, stream: 0) }
+        } else {
+          try router.route(packet, stream: outputStream)
+        }
+      }
+      try transcoder?.transcode(nil) { try router.route($0, stream: 0) }
+      try checkComplete(readUntil: router.endSeconds - sourceStart)
+      try router.finishAll()
+    } catch {
+      router.abandon()
+      throw error
+    }
+  }
+
+  /// A file cut short (an upload that stopped, a disk that filled) ends early without a read error:
+  /// its media stops well before the duration its header promises.
+  private func checkComplete(readUntil seconds: Double) throws {
+    guard let promised = info.durationSeconds, promised - seconds > max(1.0, promised * 0.02) else { return }
+    throw MediaError(
+      String(format: "%@ is truncated: its media ends at %.1f s of the %.1f s its header declares", input.path, seconds, promised))
+  }
+}

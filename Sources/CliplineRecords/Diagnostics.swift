@@ -1,0 +1,108 @@
+import CliplineSystem
+import Foundation
+
+/// Everything a tool says on stderr: `tool: error (line 12): field "end_time" is missing`,
+/// or one JSON object per line with `--log-format json`. stdout never sees any of it.
+public final class Diagnostics: @unchecked Sendable {
+  public enum Level: Int, Comparable, Sendable {
+    case debug, info, warning, error
+
+    public static func < (lhs: Level, rhs: Level) -> Bool { lhs.rawValue < rhs.rawValue }
+
+    var name: String {
+      switch self {
+      case .debug: return "debug"
+      case .info: return "info"
+      case .warning: return "warning"
+      case .error: return "error"
+      }
+    }
+  }
+
+  public enum Format: String, CaseIterable, Sendable {
+    case text, json
+  }
+
+  public let tool: String
+  public let format: Format
+  public let minimumLevel: Level
+  private let write: @Sendable (String) -> Void
+  private let lock = NSLock()
+
+  public init(
+    tool: String, format: Format = .text, minimumLevel: Level = .info,
+    write: @escaping @Sendable (String) -> Void = Diagnostics.writeToStandardError
+  ) {
+    self.tool = tool
+    self.format = format
+    self.minimumLevel = minimumLevel
+    self.write = write
+  }
+
+  public func error(_ message: String, line: Int? = nil, fields: [String: JSONValue] = [:]) {
+    log(.error, message, line: line, fields: fields)
+  }
+
+  public func warning(_ message: String, line: Int? = nil, fields: [String: JSONValue] = [:]) {
+    log(.warning, message, line: line, fields: fields)
+  }
+
+  public func info(_ message: String, line: Int? = nil, fields: [String: JSONValue] = [:]) {
+    log(.info, message, line: line, fields: fields)
+  }
+
+  public func debug(_ message: String, line: Int? = nil, fields: [String: JSONValue] = [:]) {
+    log(.debug, message, line: line, fields: fields)
+  }
+
+  /// Reports a failure with the line it belongs to, if any.
+  public func report(_ failure: Error, line: Int? = nil) {
+    if let lineFailure = failure as? LineFailure {
+      report(lineFailure.underlying, line: lineFailure.line)
+      return
+    }
+    error(describe(failure), line: line, fields: ["exit_code": .integer(Int64(ExitStatus.of(failure).rawValue))])
+  }
+
+  public func isEnabled(_ level: Level) -> Bool { level >= minimumLevel }
+
+  public func log(_ level: Level, _ message: String, line: Int? = nil, fields: [String: JSONValue] = [:]) {
+    guard level >= minimumLevel else { return }
+    let text: String
+    switch format {
+    case .text:
+      let location = line.map { " (line \($0))" } ?? ""
+      let prefix = level == .info ? "" : "\(level.name)\(location): "
+      let suffix = level == .info && line != nil ? " (line \(line!))" : ""
+      text = "\(tool): \(prefix)\(message)\(suffix)\n"
+    case .json:
+      var object = fields
+      object["tool"] = .string(tool)
+      object["level"] = .string(level.name)
+      object["message"] = .string(message)
+      object["time"] = .string(RFC3339.format(Date(), fractionalDigits: 3))
+      if let line { object["line"] = .integer(Int64(line)) }
+      text = JSONSerializer.string(.object(object)) + "\n"
+    }
+    lock.withLock { write(text) }
+  }
+
+  @Sendable public static func writeToStandardError(_ text: String) { StandardError.write(text) }
+
+  /// Diagnostics that keep every line, for tests.
+  public static func capturing(tool: String, minimumLevel: Level = .debug) -> (Diagnostics, CapturedLines) {
+    let captured = CapturedLines()
+    return (Diagnostics(tool: tool, minimumLevel: minimumLevel, write: { captured.append($0) }), captured)
+  }
+}
+
+public final class CapturedLines: @unchecked Sendable {
+  public init() {}
+
+  private let lock = NSLock()
+  private var stored: [String] = []
+
+  public func append(_ text: String) { lock.withLock { stored.append(text) } }
+
+  public var text: String { lock.withLock { stored.joined() } }
+}

@@ -1,0 +1,101 @@
+import CliplineSystem
+import Foundation
+
+/// Like `RecordLoop`, but up to `jobs` records are handled at once while output stays in input order: each
+/// record's result (records to write, or an error to report with its line) is released as soon as every
+/// earlier record's was. Memory stays bounded: at most `jobs` records are in flight or waiting.
+public struct OrderedRecordLoop {
+  public let reader: RecordReader
+  public let diagnostics: Diagnostics
+  public let jobs: Int
+
+  public init(reader: RecordReader = RecordReader(), diagnostics: Diagnostics, jobs: Int) {
+    self.reader = reader
+    self.diagnostics = diagnostics
+    self.jobs = max(1, jobs)
+  }
+
+  /// `handle` returns the records to write for one input record; `emit` writes them (in order).
+  @discardableResult
+  public func run(
+    _ handle: @escaping (_ record: Record, _ line: Int) throws -> [Record], emit: @escaping (Record) throws -> Void
+  ) throws -> Int {
+    let state = OrderState(diagnostics: diagnostics, emit: emit)
+    let slots = DispatchSemaphore(value: jobs)
+    let group = DispatchGroup()
+    var total = 0
+    for input in reader {
+      if state.outputClosed || ShutdownSignal.shared.isRequested { break }
+      let sequence = total
+      total += 1
+      slots.wait()
+      group.enter()
+      let thread = Thread {
+        let outcome: Result<[Record], Error>
+        do {
+          outcome = .success(try handle(try input.record.get(), input.number))
+        } catch {
+          outcome = .failure(error)
+        }
+        state.finish(sequence, line: input.number, outcome)
+        slots.signal()
+        group.leave()
+      }
+      thread.stackSize = 1 << 20
+      thread.start()
+    }
+    group.wait()
+    if let readError = reader.readError { throw readError }
+    if state.outputClosed { throw OutputClosed() }
+    if ShutdownSignal.shared.isRequested, state.failedCount == 0, total > 0 { throw Interrupted() }
+    if let first = state.firstFailure {
+      throw RecordsFailed(failedRecords: state.failedCount, of: total, exitStatus: first)
+    }
+    return total
+  }
+
+  private final class OrderState: @unchecked Sendable {
+    private let lock = NSLock()
+    private var pending: [Int: (Int, Result<[Record], Error>)] = [:]
+    private var nextToRelease = 0
+    private let diagnostics: Diagnostics
+    private let emit: (Record) throws -> Void
+    private(set) var firstFailure: ExitStatus?
+    private(set) var failedCount = 0
+    private var closed = false
+
+    init(diagnostics: Diagnostics, emit: @escaping (Record) throws -> Void) {
+      self.diagnostics = diagnostics
+      self.emit = emit
+    }
+
+    var outputClosed: Bool { lock.withLock { closed } }
+
+    func finish(_ sequence: Int, line: Int, _ outcome: Result<[Record], Error>) {
+      lock.withLock {
+        pending[sequence] = (line, outcome)
+        while let (line, ready) = pending.removeValue(forKey: nextToRelease) {
+          nextToRelease += 1
+          switch ready {
+          case .success(let records):
+            guard !closed else { continue }
+            do {
+              for record in records { try emit(record) }
+            } catch is OutputClosed {
+              closed = true
+            } catch {
+              closed = true
+              diagnostics.report(error)
+              firstFailure = firstFailure ?? ExitStatus.of(error)
+              failedCount += 1
+            }
+          case .failure(let error):
+            failedCount += 1
+            diagnostics.report(error, line: line)
+            firstFailure = firstFailure ?? ExitStatus.of(error)
+          }
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,75 @@
+import CliplineSystem
+import Foundation
+
+/// The reader downstream went away (EPIPE): the tool ends quietly.
+public struct OutputClosed: Error {}
+
+/// Where whole lines go. Each call is one line, written at once.
+public protocol LineSink: AnyObject {
+  func writeLine(_ bytes: [UInt8]) throws
+}
+
+/// A file descriptor (stdout by default): one `write(2)` per line, retried only for a short write.
+public final class FileDescriptorSink: LineSink {
+  private let fileDescriptor: Int32
+
+  public init(fileDescriptor: Int32 = STDOUT_FILENO) {
+    self.fileDescriptor = fileDescriptor
+    ignoreBrokenPipeSignal()
+  }
+
+  public func writeLine(_ bytes: [UInt8]) throws {
+    try bytes.withUnsafeBytes { raw in
+      var offset = 0
+      while offset < raw.count {
+        let written = write(fileDescriptor, raw.baseAddress! + offset, raw.count - offset)
+        if written < 0 {
+          if errno == EINTR { continue }
+          if errno == EPIPE { throw OutputClosed() }
+          throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
+        }
+        offset += written
+      }
+    }
+  }
+}
+
+/// Lines kept in memory, for tests and for tools that collect before they write.
+public final class MemorySink: LineSink {
+  private let lock = NSLock()
+  private var stored: [[UInt8]] = []
+
+  public init() {}
+
+  public func writeLine(_ bytes: [UInt8]) throws {
+    lock.withLock { stored.append(bytes) }
+  }
+
+  public var lines: [String] {
+    lock.withLock { stored.map { String(decoding: $0.last == 0x0A ? $0.dropLast() : $0[...], as: UTF8.self) } }
+  }
+
+  public var records: [Record] { lines.compactMap { try? Record(json: $0) } }
+}
+
+/// Writes records as compact JSON lines; safe to call from several threads (lines never interleave).
+public final class RecordWriter {
+  private let sink: LineSink
+  private let lock = NSLock()
+
+  public init(sink: LineSink = FileDescriptorSink()) { self.sink = sink }
+
+  public func write(_ record: Record) throws {
+    let line = record.jsonLine
+    try lock.withLock { try sink.writeLine(line) }
+  }
+}
+
+/// SIGPIPE would kill the tool before it could see EPIPE; ignore it once per process.
+public func ignoreBrokenPipeSignal() {
+  _ = brokenPipeIgnored
+}
+
+private let brokenPipeIgnored: Void = {
+  signal(SIGPIPE, SIG_IGN)
+}()

@@ -1,0 +1,52 @@
+import Foundation
+
+/// The exit codes every clipline tool shares (sysexits.h). `amqp-consume` reads them:
+/// 0 acks, 75 retries later, anything else dead-letters.
+public enum ExitStatus: Int32, Sendable, CaseIterable {
+  case success = 0
+  case failure = 1
+  case usage = 64
+  case dataError = 65
+  case noInput = 66
+  case unavailable = 69
+  case temporaryFailure = 75
+  case permissionDenied = 77
+  case configuration = 78
+
+  /// The one place a failure becomes an exit code.
+  public static func of(_ error: Error) -> ExitStatus {
+    switch error {
+    case let classified as ExitStatusProviding: return classified.exitStatus
+    case let posix as POSIXError:
+      switch posix.code {
+      case .ENOENT: return .noInput
+      case .EACCES, .EPERM: return .permissionDenied
+      default: return .failure
+      }
+    case let cocoa as CocoaError:
+      switch cocoa.code {
+      case .fileNoSuchFile, .fileReadNoSuchFile: return .noInput
+      case .fileReadNoPermission, .fileWriteNoPermission: return .permissionDenied
+      default: return .failure
+      }
+    default: return .failure
+    }
+  }
+
+  /// One line for `--help` texts: the codes and what they mean.
+  public static let documentation = """
+    EXIT STATUS: 0 success; 1 other failure; 64 usage; 65 bad input data; 66 input file missing; \
+    69 service unavailable; 75 temporary failure, worth retrying; 77 permission denied; 78 configuration error.
+    """
+}
+
+/// An error that knows which shared exit code it deserves.
+public protocol ExitStatusProviding: Error {
+  var exitStatus: ExitStatus { get }
+}
+
+/// Text for an error as it appears after `tool: error: `.
+public func describe(_ error: Error) -> String {
+  if let localized = error as? LocalizedError, let text = localized.errorDescription { return text }
+  return String(describing: error)
+}

@@ -1,0 +1,239 @@
+import Foundation
+import CliplineHTTP
+import CliplineTestSupport
+import CliplineRecords
+import CliplineSystem
+import XCTest
+
+@testable import CliplineAWS
+
+/// The standard chain, each source proven: flags, environment, profile files, credential_process, and — against a
+/// real moto_server this test starts — STS web identity, IMDSv2 and the container endpoint.
+final class CredentialChainTests: XCTestCase {
+  static let variables = [
+    "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_DEFAULT_PROFILE",
+    "AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_EC2_METADATA_DISABLED",
+    "AWS_EC2_METADATA_SERVICE_ENDPOINT", "AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL", "AWS_REGION",
+    "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL_KINESIS_VIDEO", "AWS_ENDPOINT_URL_S3", "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+  ]
+  var saved: [String: String] = [:]
+  var scratch: ScratchDirectory!
+
+  override func setUpWithError() throws {
+    scratch = try ScratchDirectory("aws-credentials")
+    for name in Self.variables {
+      if let value = ProcessInfo.processInfo.environment[name] { saved[name] = value }
+      unsetenv(name)
+    }
+    // Nothing on this machine may answer for the tests that expect "not found".
+    setenv("AWS_EC2_METADATA_DISABLED", "true", 1)
+    setenv("AWS_SHARED_CREDENTIALS_FILE", scratch.file("none"), 1)
+    setenv("AWS_CONFIG_FILE", scratch.file("none-config"), 1)
+  }
+
+  override func tearDown() {
+    for name in Self.variables { unsetenv(name) }
+    for (name, value) in saved { setenv(name, value, 1) }
+  }
+
+  func testFlagsWinOverEnvironment() throws {
+    setenv("AWS_ACCESS_KEY_ID", "ENVKEY", 1)
+    setenv("AWS_SECRET_ACCESS_KEY", "envsecret", 1)
+    let chain = AWSCredentialChain.standard(accessKeyId: "FLAGKEY", secretAccessKey: "flagsecret")
+    XCTAssertEqual(try chain.credentials().accessKeyId, "FLAGKEY")
+    XCTAssertEqual(try AWSCredentialChain.standard().credentials().accessKeyId, "ENVKEY")
+  }
+
+  func testEnvironmentWithSessionToken() throws {
+    setenv("AWS_ACCESS_KEY_ID", "ENVKEY", 1)
+    setenv("AWS_SECRET_ACCESS_KEY", "envsecret", 1)
+    setenv("AWS_SESSION_TOKEN", "envtoken", 1)
+    let credentials = try AWSCredentialChain.standard().credentials()
+    XCTAssertEqual(credentials.secretAccessKey, "envsecret")
+    XCTAssertEqual(credentials.sessionToken, "envtoken")
+    XCTAssertEqual(try AWSCredentialChain.standard().sourceName(), "environment")
+  }
+
+  func testHalfSetEnvironmentIsAConfigurationError() {
+    setenv("AWS_ACCESS_KEY_ID", "ENVKEY", 1)
+    XCTAssertThrowsError(try AWSCredentialChain.standard().credentials()) { error in
+      XCTAssertEqual(ExitStatus.of(error), .configuration)
+      XCTAssertTrue(describe(error).contains("AWS_SECRET_ACCESS_KEY"))
+    }
+  }
+
+  func testProfilesFromTheSharedFilesAndRegionFromConfig() throws {
+    try """
+    [default]
+    aws_access_key_id = DEFAULTKEY
+    aws_secret_access_key = defaultsecret
+
+    # a comment
+    [staging]
+    aws_access_key_id=STAGINGKEY
+    aws_secret_access_key=stagingsecret
+    aws_session_token = stagingtoken
+    """.write(toFile: scratch.file("credentials"), atomically: true, encoding: .utf8)
+    try """
+    [profile staging]
+    region = eu-central-1
+    [profile tool]
+    credential_process = printf '{"Version":1,"AccessKeyId":"PROCKEY","SecretAccessKey":"procsecret","SessionToken":"proctoken","Expiration":"2099-01-01T00:00:00Z"}'
+    """.write(toFile: scratch.file("config"), atomically: true, encoding: .utf8)
+    setenv("AWS_SHARED_CREDENTIALS_FILE", scratch.file("credentials"), 1)
+    setenv("AWS_CONFIG_FILE", scratch.file("config"), 1)
+    XCTAssertEqual(try AWSCredentialChain.standard().credentials().accessKeyId, "DEFAULTKEY")
+    let staging = try AWSCredentialChain.standard(profile: "staging").credentials()
+    XCTAssertEqual(staging.accessKeyId, "STAGINGKEY")
+    XCTAssertEqual(staging.sessionToken, "stagingtoken")
+    setenv("AWS_PROFILE", "staging", 1)
+    XCTAssertEqual(try AWSCredentialChain.standard().credentials().accessKeyId, "STAGINGKEY")
+    XCTAssertEqual(AWSRegion.resolve(flag: nil), "eu-central-1")
+    XCTAssertEqual(AWSRegion.resolve(flag: "ap-south-1"), "ap-south-1")
+    setenv("AWS_REGION", "us-west-2", 1)
+    XCTAssertEqual(AWSRegion.resolve(flag: nil), "us-west-2")
+    let tool = try AWSCredentialChain.standard(profile: "tool").credentials()
+    XCTAssertEqual(tool.accessKeyId, "PROCKEY")
+    XCTAssertEqual(tool.sessionToken, "proctoken")
+    XCTAssertEqual(tool.expiration, RFC3339.parse("2099-01-01T00:00:00Z"))
+  }
+
+  func testNothingFoundSaysWhereToPutThem() {
+    XCTAssertThrowsError(try AWSCredentialChain.standard().credentials()) { error in
+      XCTAssertEqual(ExitStatus.of(error), .configuration)
+      XCTAssertTrue(describe(error).contains("AWS_ACCESS_KEY_ID"))
+    }
+  }
+
+  func testEndpointsAndRegionDefaults() {
+    XCTAssertEqual(AWSRegion.resolve(flag: nil), "us-east-1")
+    XCTAssertEqual(
+      AWSEndpoint.resolve(service: "kinesisvideo", envSuffix: "KINESIS_VIDEO", region: "eu-west-1", flag: nil),
+      "https://kinesisvideo.eu-west-1.amazonaws.com")
+    setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:5000/", 1)
+    XCTAssertEqual(
+      AWSEndpoint.resolve(service: "kinesisvideo", envSuffix: "KINESIS_VIDEO", region: "eu-west-1", flag: nil),
+      "http://127.0.0.1:5000")
+    setenv("AWS_ENDPOINT_URL_KINESIS_VIDEO", "http://127.0.0.1:5001", 1)
+    XCTAssertEqual(
+      AWSEndpoint.resolve(service: "kinesisvideo", envSuffix: "KINESIS_VIDEO", region: "eu-west-1", flag: nil),
+      "http://127.0.0.1:5001")
+    XCTAssertEqual(
+      AWSEndpoint.resolve(service: "kinesisvideo", envSuffix: "KINESIS_VIDEO", region: "eu-west-1", flag: "http://x:1"),
+      "http://x:1")
+    XCTAssertEqual(
+      AWSEndpoint.resolve(service: "s3", envSuffix: "S3", region: "cn-north-1", flag: nil), "http://127.0.0.1:5000")
+  }
+
+  func testCacheRefreshesBeforeExpiry() throws {
+    let counter = CountingSource(lifetime: 60)  // expires inside the refresh margin: fetched every time
+    let chain = AWSCredentialChain(sources: [counter])
+    _ = try chain.credentials()
+    _ = try chain.credentials()
+    XCTAssertEqual(counter.calls, 2)
+    let longLived = CountingSource(lifetime: 3600)
+    let cached = AWSCredentialChain(sources: [longLived])
+    _ = try cached.credentials()
+    _ = try cached.credentials()
+    XCTAssertEqual(longLived.calls, 1)
+  }
+
+  // MARK: - Against a real moto_server
+
+  func testWebIdentityTradesTheTokenAtSTS() throws {
+    let moto = try MotoServer.shared()
+    try "eyJhbGciOiJSUzI1NiJ9.test.token".write(toFile: scratch.file("token"), atomically: true, encoding: .utf8)
+    setenv("AWS_WEB_IDENTITY_TOKEN_FILE", scratch.file("token"), 1)
+    setenv("AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/clipline-worker", 1)
+    setenv("AWS_ENDPOINT_URL_STS", moto.endpoint, 1)
+    let chain = AWSCredentialChain.standard()
+    let credentials = try chain.credentials()
+    XCTAssertTrue(credentials.accessKeyId.hasPrefix("ASIA"), credentials.accessKeyId)
+    XCTAssertNotNil(credentials.sessionToken)
+    XCTAssertNotNil(credentials.expiration)
+    XCTAssertEqual(try chain.sourceName(), "web identity")
+  }
+
+  func testInstanceMetadataV2() throws {
+    let moto = try MotoServer.shared()
+    unsetenv("AWS_EC2_METADATA_DISABLED")
+    setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", moto.endpoint, 1)
+    let chain = AWSCredentialChain.standard()
+    let credentials = try chain.credentials()
+    XCTAssertEqual(credentials.accessKeyId, "test-key")
+    XCTAssertEqual(credentials.sessionToken, "test-session-token")
+    XCTAssertNotNil(credentials.expiration)
+    XCTAssertEqual(try chain.sourceName(), "instance metadata")
+  }
+
+  /// The container endpoint answers with the same JSON shape as IMDS's role document; moto's serves here.
+  func testContainerCredentialsFullURI() throws {
+    let moto = try MotoServer.shared()
+    setenv(
+      "AWS_CONTAINER_CREDENTIALS_FULL_URI", moto.endpoint + "/latest/meta-data/iam/security-credentials/default-role",
+      1)
+    let chain = AWSCredentialChain.standard()
+    XCTAssertEqual(try chain.credentials().secretAccessKey, "test-secret-key")
+    XCTAssertEqual(try chain.sourceName(), "container")
+  }
+
+  func testUnreachableContainerEndpointIsTemporary() {
+    setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.0.0.1:9/creds", 1)
+    XCTAssertThrowsError(try AWSCredentialChain.standard().credentials()) { error in
+      XCTAssertEqual(ExitStatus.of(error), .temporaryFailure)
+    }
+  }
+}
+
+final class CountingSource: AWSCredentialSource, @unchecked Sendable {
+  let lifetime: TimeInterval
+  private(set) var calls = 0
+  init(lifetime: TimeInterval) { self.lifetime = lifetime }
+  var name: String { "counting" }
+  func resolve() throws -> AWSCredentials? {
+    calls += 1
+    return AWSCredentials(
+      accessKeyId: "K\(calls)", secretAccessKey: "s", sessionToken: "t", expiration: Date().addingTimeInterval(lifetime)
+    )
+  }
+}
+
+/// A moto_server (the Python AWS emulator; STS and instance metadata are real code paths in it), started once per
+/// test process on a free port and stopped when the process ends.
+final class MotoServer: @unchecked Sendable {
+  let endpoint: String
+  private let process: Process
+  nonisolated(unsafe) private static var running: MotoServer?
+  private static let lock = NSLock()
+
+  static func shared() throws -> MotoServer {
+    try lock.withLock {
+      if let running { return running }
+      let started = try MotoServer()
+      running = started
+      return started
+    }
+  }
+
+  private init() throws {
+    let port = Int.random(in: 30000...44000)
+    process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["moto_server", "-H", "127.0.0.1", "-p", String(port)]
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    endpoint = "http://127.0.0.1:\(port)"
+    let client = HTTPClient()
+    for _ in 0..<100 {
+      if let answer = try? client.send(HTTPRequest(url: endpoint + "/moto-api/", timeout: 1)), answer.status > 0 {
+        atexit { MotoServer.running?.process.terminate() }
+        return
+      }
+      Thread.sleep(forTimeInterval: 0.1)
+    }
+    process.terminate()
+    throw TestFailure("moto_server (PyPI moto[server]) did not start on port \(port); install it with scripts/setup")
+  }
+}

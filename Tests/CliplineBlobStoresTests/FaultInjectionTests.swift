@@ -1,0 +1,109 @@
+import CliplineBlobStores
+import Foundation
+import CliplineTestSupport
+import CliplineRecords
+import CliplineSystem
+import XCTest
+
+/// Faults injected in front of the real SeaweedFS by scripts/testbeds/fault_proxy.py (which passes the Host header
+/// through, so the server still verifies every signature): 503 SlowDown is retried with backoff, then exit 75;
+/// bytes corrupted on the way up are refused by the server's checksum check, on the way down by ours.
+final class FaultInjectionTests: XCTestCase {
+  var server: S3TestServer!
+  var scratch: ScratchDirectory!
+
+  override func setUpWithError() throws {
+    server = try S3TestServer.require()
+    scratch = try ScratchDirectory("throttle")
+  }
+
+  func startProxy(failFirst: Int = 0, corrupt: String? = nil) throws -> (Process, String) {
+    let script = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath().deletingLastPathComponent()
+      .deletingLastPathComponent()
+      .deletingLastPathComponent().appendingPathComponent("scripts/testbeds/fault_proxy.py").path
+    let port = Int.random(in: 30000...44000)
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments =
+      [
+        "python3", script, "--port", String(port), "--upstream", server.endpoint, "--fail-first", String(failFirst),
+      ] + (corrupt.map { ["--corrupt", $0] } ?? [])
+    let output = Pipe()
+    process.standardOutput = output
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    let ready = output.fileHandleForReading.availableData
+    guard String(decoding: ready, as: UTF8.self).contains("ready") else {
+      process.terminate()
+      throw TestFailure("the fault proxy did not start")
+    }
+    return (process, "http://127.0.0.1:\(port)")
+  }
+
+  func testSlowDownIsRetriedThenSucceeds() throws {
+    let bucket = try server.makeBucket("slowdown")
+    let (proxy, endpoint) = try startProxy(failFirst: 2)
+    defer { proxy.terminate() }
+    let file = scratch.file("a.bin")
+    try writeRandomFile(file, bytes: 50_000)
+    let result = try ToolInvocation.run(
+      "blob-put", ["--to", "s3://\(bucket)/a.bin", "--attempts", "4"],
+      stdin: Record(["chunk_path": .string(file)]).jsonText + "\n",
+      environment: server.toolEnvironment.merging(["AWS_ENDPOINT_URL_S3": endpoint]) { _, new in new },
+      removingEnvironment: S3TestServer.unrelatedVariables)
+    XCTAssertEqual(result.status, 0, result.stderr)
+    XCTAssertEqual(try server.store().head(.s3(bucket: bucket, key: "a.bin"))?.bytes, 50_000)
+  }
+
+  /// A byte flipped in transit: the server refuses the object (single PUT and multipart part), nothing appears.
+  func testCorruptedUploadsAreRefusedByTheServer() throws {
+    let bucket = try server.makeBucket("corrupt-up")
+    let (proxy, endpoint) = try startProxy(corrupt: "requests")
+    defer { proxy.terminate() }
+    for (name, size) in [("small.bin", 100_000), ("large.bin", 11 << 20)] {
+      let file = scratch.file(name)
+      try writeRandomFile(file, bytes: size)
+      let result = try ToolInvocation.run(
+        "blob-put", ["--to", "s3://\(bucket)/\(name)", "--part-size", "5M", "--multipart-threshold", "5M"],
+        stdin: Record(["chunk_path": .string(file)]).jsonText + "\n",
+        environment: server.toolEnvironment.merging(["AWS_ENDPOINT_URL_S3": endpoint]) { _, new in new },
+        removingEnvironment: S3TestServer.unrelatedVariables)
+      XCTAssertEqual(result.status, 65, "\(name): \(result.stderr)")
+      XCTAssertTrue(result.stderr.contains("BadDigest") || result.stderr.contains("Checksum"), result.stderr)
+      XCTAssertNil(try server.store().head(.s3(bucket: bucket, key: name)), "no corrupted object may appear")
+    }
+    XCTAssertEqual(try server.store().openMultipartUploads(bucket: bucket), [], "the refused upload was aborted")
+  }
+
+  /// A byte flipped on the way down: the download fails its SHA-256 check and no file is left behind.
+  func testCorruptedDownloadsAreCaught() throws {
+    let bucket = try server.makeBucket("corrupt-down")
+    let file = scratch.file("a.bin")
+    try writeRandomFile(file, bytes: 300_000)
+    _ = try server.store().put(file: file, to: .s3(bucket: bucket, key: "a.bin"), options: BlobPutOptions())
+    let (proxy, endpoint) = try startProxy(corrupt: "responses")
+    defer { proxy.terminate() }
+    let output = scratch.file("out.bin")
+    let result = try ToolInvocation.run(
+      "blob-get", ["s3://\(bucket)/a.bin", "--output", output],
+      environment: server.toolEnvironment.merging(["AWS_ENDPOINT_URL_S3": endpoint]) { _, new in new },
+      removingEnvironment: S3TestServer.unrelatedVariables)
+    XCTAssertEqual(result.status, 65, result.stderr)
+    XCTAssertTrue(result.stderr.contains("integrity check failed"), result.stderr)
+    XCTAssertFalse(FileManager.default.fileExists(atPath: output))
+  }
+
+  func testEndlessSlowDownExits75() throws {
+    let (proxy, endpoint) = try startProxy(failFirst: -1)
+    defer { proxy.terminate() }
+    let file = scratch.file("a.bin")
+    try writeRandomFile(file, bytes: 1000)
+    let result = try ToolInvocation.run(
+      "blob-put", ["--to", "s3://bucket/live/a.bin", "--attempts", "3"],
+      stdin: Record(["chunk_path": .string(file)]).jsonText + "\n",
+      environment: server.toolEnvironment.merging(["AWS_ENDPOINT_URL_S3": endpoint]) { _, new in new },
+      removingEnvironment: S3TestServer.unrelatedVariables)
+    XCTAssertEqual(result.status, 75, result.stderr)
+    XCTAssertTrue(result.stderr.contains("SlowDown") && result.stderr.contains("s3://bucket/live/a.bin"), result.stderr)
+  }
+}

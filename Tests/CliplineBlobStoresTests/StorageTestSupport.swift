@@ -1,0 +1,76 @@
+import CliplineAWS
+import CliplineBlobStores
+import Foundation
+import CliplineTestSupport
+import CliplineRecords
+import CliplineSystem
+
+/// The SeaweedFS S3 server `scripts/services start s3` runs, with the identity it verifies SigV4 against.
+struct S3TestServer {
+  let endpoint: String
+  let accessKeyId: String
+  let secretAccessKey: String
+  let region: String
+
+  static func require() throws -> S3TestServer {
+    S3TestServer(
+      endpoint: try TestServices.require("AWS_ENDPOINT_URL_S3"),
+      accessKeyId: try TestServices.require("CLIPLINE_TEST_S3_ACCESS_KEY_ID"),
+      secretAccessKey: try TestServices.require("CLIPLINE_TEST_S3_SECRET_ACCESS_KEY"),
+      region: ProcessInfo.processInfo.environment["CLIPLINE_TEST_S3_REGION"] ?? "us-east-1")
+  }
+
+  func configuration(secret: String? = nil) -> S3Configuration {
+    var configuration = S3Configuration(
+      endpoint: endpoint, region: region,
+      credentials: StaticCredentialsProvider(
+        AWSCredentials(accessKeyId: accessKeyId, secretAccessKey: secret ?? secretAccessKey)),
+      addressing: .path)
+    configuration.retry = RetryPolicy(attempts: 3, baseDelay: 0.05, maximumDelay: 0.5)
+    return configuration
+  }
+
+  func store(partSize: Int64 = 5 << 20, concurrency: Int = 4) -> S3Store {
+    var configuration = configuration()
+    configuration.partSize = partSize
+    configuration.multipartThreshold = partSize
+    configuration.concurrency = concurrency
+    return S3Store(configuration: configuration)
+  }
+
+  /// A fresh bucket, so tests never see each other's objects.
+  func makeBucket(_ label: String) throws -> String {
+    let name = "clipline-\(label)-\(UInt32.random(in: 0...UInt32.max))"
+    try store().createBucket(name)
+    return name
+  }
+
+  /// What a tool run needs to reach this server (and nothing else: no instance metadata probing).
+  var toolEnvironment: [String: String] {
+    [
+      "AWS_ENDPOINT_URL_S3": endpoint, "AWS_ACCESS_KEY_ID": accessKeyId, "AWS_SECRET_ACCESS_KEY": secretAccessKey,
+      "AWS_REGION": region, "AWS_EC2_METADATA_DISABLED": "true",
+    ]
+  }
+
+  static let unrelatedVariables = ["AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL"]
+}
+
+/// Random bytes in a file (incompressible, like video), straight from the kernel's generator.
+func writeRandomFile(_ path: String, bytes: Int) throws {
+  guard let random = FileHandle(forReadingAtPath: "/dev/urandom") else { throw TestFailure("no /dev/urandom") }
+  defer { try? random.close() }
+  FileManager.default.createFile(atPath: path, contents: nil)
+  guard let output = FileHandle(forWritingAtPath: path) else { throw TestFailure("cannot write \(path)") }
+  defer { try? output.close() }
+  var remaining = bytes
+  while remaining > 0 {
+    let piece = try random.read(upToCount: min(remaining, 4 << 20)) ?? Data()
+    try output.write(contentsOf: piece)
+    remaining -= piece.count
+  }
+}
+
+func sha256Hex(ofFile path: String) throws -> String {
+  try FileDigests.of(path).sha256.map { String(format: "%02x", $0) }.joined()
+}

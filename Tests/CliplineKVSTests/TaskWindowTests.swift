@@ -1,0 +1,37 @@
+import Foundation
+import CliplineKVS
+import CliplineRecords
+import CliplineSystem
+import XCTest
+
+final class TaskWindowTests: XCTestCase {
+  func testTheLastWholeWindowThatEndedBeforeTheDelay() {
+    let now = RFC3339.parse("2026-02-26T14:31:10Z")!
+    let plain = TaskWindow(length: 60).range(now: now)
+    XCTAssertEqual(RFC3339.format(plain.start), "2026-02-26T14:30:00Z")
+    XCTAssertEqual(RFC3339.format(plain.end), "2026-02-26T14:31:00Z")
+    let delayed = TaskWindow(length: 60, delay: 30).range(now: now)
+    XCTAssertEqual(RFC3339.format(delayed.start), "2026-02-26T14:29:00Z")
+    // A rerun anywhere in the same window makes the same task.
+    XCTAssertEqual(TaskWindow(length: 60).range(now: RFC3339.parse("2026-02-26T14:31:59.9Z")!).start, plain.start)
+  }
+
+  func testTheTaskIsTheSeedMessageAndTemplatesFillHoles() throws {
+    let camera = CameraRecord(
+      stream: KVSStreamInfo(
+        streamName: "FrontEntrance", streamARN: "arn:aws:kinesisvideo:us-east-1:123456789012:stream/FrontEntrance/9999",
+        status: "ACTIVE", mediaType: "video/h264", dataRetentionInHours: 24, creationTime: nil),
+      cameraId: "camera_front_entrance")
+    let builder = KVSTaskBuilder(
+      processId: .integer(501), inferenceConfig: .object(["vlm_provider": .string("bedrock")]),
+      template: ["job": .string("{camera_id}-{window_start}"), "epoch": .string("{window_start}")])
+    let task = try builder.task(
+      for: camera, start: RFC3339.parse("2026-02-26T14:30:00Z")!, end: RFC3339.parse("2026-02-26T14:31:00Z")!)
+    XCTAssertEqual(task["camera_id"], .string("camera_front_entrance"))
+    XCTAssertEqual(task["start_time"], .string("2026-02-26T14:30:00Z"))
+    XCTAssertEqual(task["end_time"], .string("2026-02-26T14:31:00Z"))
+    XCTAssertEqual(task["process_id"], .integer(501))
+    XCTAssertEqual(task["job"], .string("camera_front_entrance-1772116200"))
+    XCTAssertEqual(task["epoch"], .integer(1_772_116_200))
+  }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import CliplineRecords
+import CliplineSystem
+import XCTest
+
+final class ValuesTests: XCTestCase {
+  func testDurations() {
+    XCTAssertEqual(DurationArgument.parse("90"), 90)
+    XCTAssertEqual(DurationArgument.parse("60s"), 60)
+    XCTAssertEqual(DurationArgument.parse("250ms"), 0.25)
+    XCTAssertEqual(DurationArgument.parse("1h30m"), 5400)
+    XCTAssertEqual(DurationArgument.parse("7d"), 604_800)
+    XCTAssertNil(DurationArgument.parse("-5"))
+    XCTAssertNil(DurationArgument.parse("5 parsecs"))
+    XCTAssertNil(DurationArgument.parse("h"))
+    XCTAssertEqual(DurationArgument(seconds: 86400).description, "1d")
+  }
+
+  func testRFC3339() throws {
+    let date = try XCTUnwrap(RFC3339.parse("2026-02-26T14:30:00Z"))
+    XCTAssertEqual(date.timeIntervalSince1970, 1_772_116_200)
+    XCTAssertEqual(RFC3339.format(date), "2026-02-26T14:30:00Z")
+    XCTAssertEqual(RFC3339.parse("2026-02-26T16:30:00.5+02:00")?.timeIntervalSince1970, 1_772_116_200.5)
+    XCTAssertEqual(RFC3339.format(date.addingTimeInterval(0.25)), "2026-02-26T14:30:00.25Z")
+    XCTAssertNil(RFC3339.parse("2026-02-26 14:30"))
+    XCTAssertNil(RFC3339.parse("2026-13-26T14:30:00Z"))
+  }
+
+  func testTemplates() throws {
+    let record = try Record(json: #"{"process_id":42,"chunk_id":7,"v":{"fps":15},"name":"cam"}"#)
+    XCTAssertEqual(
+      try RecordTemplate("s3://b/{process_id}/chunk_{chunk_id:03}_{v.fps}_{{x}}.mp4").render(record),
+      "s3://b/42/chunk_007_15_{x}.mp4")
+    XCTAssertThrowsError(try RecordTemplate("{missing}").render(record)) {
+      XCTAssertEqual($0 as? InputError, .missingField("missing"))
+    }
+    XCTAssertThrowsError(try RecordTemplate("a{b"))
+    XCTAssertThrowsError(try RecordTemplate("{a:3}"))
+    XCTAssertEqual(try RecordTemplate("{name}/{chunk_id}").fieldPaths, ["name", "chunk_id"])
+  }
+
+  func testRetryRetriesOnlyTemporaryFailures() throws {
+    struct Flaky: ExitStatusProviding { let exitStatus: ExitStatus }
+    var calls = 0
+    let policy = RetryPolicy(attempts: 4, baseDelay: 0.001, maximumDelay: 0.002)
+    let value = try policy.run { attempt -> Int in
+      calls += 1
+      if attempt < 3 { throw Flaky(exitStatus: .temporaryFailure) }
+      return attempt
+    }
+    XCTAssertEqual(value, 3)
+    XCTAssertEqual(calls, 3)
+    calls = 0
+    XCTAssertThrowsError(try policy.run { _ -> Int in
+      calls += 1
+      throw Flaky(exitStatus: .permissionDenied)
+    })
+    XCTAssertEqual(calls, 1)
+  }
+
+  func testSecretsAreRedacted() {
+    XCTAssertEqual(SecretRedaction.url("amqp://user:hunter2@host:5672/%2f"), "amqp://user:***@host:5672/%2f")
+    XCTAssertFalse(SecretRedaction.url("https://h/k?X-Amz-Signature=abc&x=1").contains("abc"))
+  }
+
+  func testExitStatusMapping() {
+    XCTAssertEqual(ExitStatus.of(CocoaError(.fileReadNoSuchFile)), .noInput)
+    XCTAssertEqual(ExitStatus.of(InputError.missingField("x")), .dataError)
+    XCTAssertEqual(ExitStatus.of(Interrupted()), .temporaryFailure)
+  }
+}
