@@ -96,6 +96,7 @@ let package = Package(
 
     // Tests: library tests per concern, and end-to-end runs of the built tools against the real services.
     .target(name: "CliplineTestSupport", dependencies: foundations, path: "Tests/CliplineTestSupport"),
+    tests("CliplineSystemTests", []),
     tests("CliplineRecordsTests", []),
     tests("CliplineHashingTests", ["CliplineHashing"]),
     tests(

@@ -1,14 +1,15 @@
+import CliplineSystem
 import Foundation
 
 /// Work items run one after another on a background thread, in submission order; the first error is kept,
 /// later items are skipped, and `wait()` rethrows it.
-final class OrderedWork: @unchecked Sendable {
-  private let queue = DispatchQueue(label: "clipline.chunk.finishing")
+final class OrderedWork: @unchecked Sendable {  // `lock` guards `failure`
+  private let thread = ThreadPool(width: 1, backlog: 1)
   private let lock = NSLock()
   private var failure: Error?
 
   func submit(_ work: @escaping () throws -> Void) {
-    queue.async {
+    thread.submit {
       guard self.lock.withLock({ self.failure == nil }) else { return }
       do {
         try work()
@@ -25,7 +26,7 @@ final class OrderedWork: @unchecked Sendable {
 
   /// Waits for everything submitted, then throws the first failure if there was one.
   func wait() throws {
-    queue.sync {}
+    thread.waitUntilIdle()
     try check()
   }
 }

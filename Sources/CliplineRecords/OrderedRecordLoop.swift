@@ -21,16 +21,13 @@ public struct OrderedRecordLoop {
     _ handle: @escaping (_ record: Record, _ line: Int) throws -> [Record], emit: @escaping (Record) throws -> Void
   ) throws -> Int {
     let state = OrderState(diagnostics: diagnostics, emit: emit)
-    let slots = DispatchSemaphore(value: jobs)
-    let group = DispatchGroup()
+    let pool = ThreadPool(width: jobs)
     var total = 0
     for input in reader {
       if state.outputClosed || ShutdownSignal.shared.isRequested { break }
       let sequence = total
       total += 1
-      slots.wait()
-      group.enter()
-      let thread = Thread {
+      pool.submit {
         let outcome: Result<[Record], Error>
         do {
           outcome = .success(try handle(try input.record.get(), input.number))
@@ -38,13 +35,9 @@ public struct OrderedRecordLoop {
           outcome = .failure(error)
         }
         state.finish(sequence, line: input.number, outcome)
-        slots.signal()
-        group.leave()
       }
-      thread.stackSize = 1 << 20
-      thread.start()
     }
-    group.wait()
+    pool.waitUntilIdle()
     if let readError = reader.readError { throw readError }
     if state.outputClosed { throw OutputClosed() }
     if ShutdownSignal.shared.isRequested, state.failedCount == 0, total > 0 { throw Interrupted() }

@@ -1,7 +1,7 @@
 import Foundation
 
-/// Runs `count` blocking jobs (network calls, C libraries) on at most `width` dedicated threads and waits for all.
-/// `DispatchQueue.concurrentPerform` would cap them at the core count, which starves I/O-bound work on 2 cores.
+/// Runs `count` blocking jobs (network calls, C libraries) on at most `width` threads of a `ThreadPool` and waits
+/// for all.
 /// Returns each job's error (nil for success), by index; with `stopOnFirstError`, jobs not yet begun are skipped
 /// once one fails (their slot holds `ParallelWork.Skipped`).
 public enum ParallelWork {
@@ -24,10 +24,9 @@ public enum ParallelWork {
       }
       return state.errors
     }
-    let group = DispatchGroup()
+    let pool = ThreadPool(width: threads)
     for _ in 0..<threads {
-      group.enter()
-      let thread = Thread {
+      pool.submit {
         while let index = state.next() {
           if stopOnFirstError, state.failed {
             state.record(index, Skipped())
@@ -35,12 +34,9 @@ public enum ParallelWork {
           }
           do { try job(index) } catch { state.record(index, error) }
         }
-        group.leave()
       }
-      thread.stackSize = 1 << 20
-      thread.start()
     }
-    group.wait()
+    pool.waitUntilIdle()
     return state.errors
   }
 
