@@ -99,8 +99,9 @@ public final class FileRecordCache: RecordCache {
       throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: temporary])
     }
     guard rename(temporary, final) == 0 else {
+      let code = errno
       unlink(temporary)
-      throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
+      throw SystemCallError(call: "rename \(final)", code: code)
     }
   }
 }

@@ -16,12 +16,7 @@ public final class IdleAwareInput {
       lines: LineReader { [self] destination in
         var waiting = pollfd(fd: fileDescriptor, events: Int16(POLLIN), revents: 0)
         if poll(&waiting, 1, 0) == 0 { onIdle() }
-        while true {
-          let count = read(fileDescriptor, destination.baseAddress, destination.count)
-          if count >= 0 { return count }
-          if errno == EINTR { continue }
-          throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
-        }
+        return try FileDescriptorIO.read(fileDescriptor, into: destination)
       })
   }
 }

@@ -12,13 +12,13 @@ extension LineReader {
       while true {
         if ShutdownSignal.shared.isRequested { return 0 }
         var descriptor = pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0)
-        let ready = poll(&descriptor, 1, timeout)
-        if ready < 0 && errno != EINTR { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        let ready = try FileDescriptorIO.retryingInterrupts("poll") { poll(&descriptor, 1, timeout) }
         if ready > 0 {
-          let count = read(STDIN_FILENO, destination.baseAddress, destination.count)
-          if count >= 0 { return count }
-          if errno == EINTR || errno == EAGAIN { continue }
-          throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
+          do {
+            return try FileDescriptorIO.read(STDIN_FILENO, into: destination)
+          } catch let error as SystemCallError where error.code == EAGAIN {
+            continue
+          }
         }
         timeout = try whileIdle() ? 0 : 200
       }

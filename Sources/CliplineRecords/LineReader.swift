@@ -11,14 +11,7 @@ public final class LineReader {
 
   /// Reads from a file descriptor (stdin by default) with `read(2)`.
   public convenience init(fileDescriptor: Int32 = STDIN_FILENO) {
-    self.init { destination in
-      while true {
-        let count = read(fileDescriptor, destination.baseAddress, destination.count)
-        if count >= 0 { return count }
-        if errno == EINTR { continue }
-        throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
-      }
-    }
+    self.init { try FileDescriptorIO.read(fileDescriptor, into: $0) }
   }
 
   /// Reads from bytes in memory (tests, and records built by a program).

@@ -19,17 +19,10 @@ public final class FileDescriptorSink: LineSink {
   }
 
   public func writeLine(_ bytes: [UInt8]) throws {
-    try bytes.withUnsafeBytes { raw in
-      var offset = 0
-      while offset < raw.count {
-        let written = write(fileDescriptor, raw.baseAddress! + offset, raw.count - offset)
-        if written < 0 {
-          if errno == EINTR { continue }
-          if errno == EPIPE { throw OutputClosed() }
-          throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
-        }
-        offset += written
-      }
+    do {
+      try bytes.withUnsafeBytes { try FileDescriptorIO.writeAll(fileDescriptor, $0) }
+    } catch let error as SystemCallError where error.code == EPIPE {
+      throw OutputClosed()
     }
   }
 }

@@ -17,18 +17,23 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
   public static func of(_ error: Error) -> ExitStatus {
     switch error {
     case let classified as ExitStatusProviding: return classified.exitStatus
-    case let posix as POSIXError:
-      switch posix.code {
-      case .ENOENT: return .noInput
-      case .EACCES, .EPERM: return .permissionDenied
-      default: return .failure
-      }
+    case let posix as POSIXError: return of(errno: posix.code.rawValue)
     case let cocoa as CocoaError:
       switch cocoa.code {
       case .fileNoSuchFile, .fileReadNoSuchFile: return .noInput
       case .fileReadNoPermission, .fileWriteNoPermission: return .permissionDenied
       default: return .failure
       }
+    default: return .failure
+    }
+  }
+
+  /// What a failed system call's errno means for the exit code.
+  public static func of(errno code: Int32) -> ExitStatus {
+    switch code {
+    case ENOENT, ENOTDIR: return .noInput
+    case EACCES, EPERM, EROFS: return .permissionDenied
+    case ENOSPC, EDQUOT, EAGAIN, EINTR, EMFILE, ENFILE, ENOMEM: return .temporaryFailure
     default: return .failure
     }
   }

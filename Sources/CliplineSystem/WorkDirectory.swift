@@ -27,7 +27,7 @@ public struct WorkDirectory: Sendable {
     let base = Settings.environment("TMPDIR") ?? "/tmp"
     var template = Array("\(base)/\(prefix).XXXXXX".utf8CString)
     guard let created = mkdtemp(&template) else {
-      throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
+      throw SystemCallError(call: "mkdtemp \(base)", code: errno)
     }
     return String(cString: created)
   }
