@@ -4,28 +4,21 @@ import CliplineRecords
 import CliplineSystem
 
 /// One AMQP connection (rabbitmq-c), owned by one thread at a time: rabbitmq-c is not thread-safe.
-/// `init` connects and logs in; `close()` does the closing handshake; `deinit` frees what is left.
+/// `init` gets a connected, logged-in handle from `openConnection` (which frees it itself when any step fails);
+/// `close()` does the closing handshake; `deinit` is the only place that frees the handle.
 public final class AMQPConnection {
   private let state: amqp_connection_state_t
   public let options: ConnectionOptions
-  private var openChannels: Set<UInt16> = []
+  private var openChannels: Set<UInt16> = [1]
   /// Set once a call failed at the connection level: no closing handshake is possible any more.
   private var isBroken = false
   private var isClosed = false
+  /// Confirms that arrived on another channel while a message's content was being read.
+  private var pendingEvents: [AMQPEvent] = []
 
   public init(_ options: ConnectionOptions) throws {
-    guard let state = amqp_new_connection() else {
-      throw AMQPError.misuse("connecting", "rabbitmq-c could not allocate a connection")
-    }
-    self.state = state
+    state = try Self.openConnection(options)
     self.options = options
-    do {
-      try open()
-      try openChannel(1)
-    } catch {
-      isBroken = true
-      throw error
-    }
   }
 
   deinit {
@@ -33,7 +26,24 @@ public final class AMQPConnection {
     amqp_destroy_connection(state)
   }
 
-  private func open() throws {
+  /// A new handle, connected, logged in, channel 1 open; on any failure the handle is destroyed here and the
+  /// error thrown, so nothing half-open reaches `init`.
+  private static func openConnection(_ options: ConnectionOptions) throws -> amqp_connection_state_t {
+    guard let state = amqp_new_connection() else {
+      throw AMQPError.misuse("connecting", "rabbitmq-c could not allocate a connection")
+    }
+    do {
+      try open(state, options)
+      _ = amqp_channel_open(state, 1)
+      try AMQPError.check(amqp_get_rpc_reply(state), "opening channel 1")
+    } catch {
+      amqp_destroy_connection(state)
+      throw error
+    }
+    return state
+  }
+
+  private static func open(_ state: amqp_connection_state_t, _ options: ConnectionOptions) throws {
     let endpoint = options.endpoint
     let socket: OpaquePointer?
     if endpoint.usesTLS {
@@ -43,7 +53,13 @@ public final class AMQPConnection {
         try AMQPError.check(status: amqp_ssl_socket_set_cacert(socket, caFile), "reading the CA file \(caFile)")
       }
       amqp_ssl_socket_set_verify_peer(socket, options.verifyPeer ? 1 : 0)
-      amqp_ssl_socket_set_verify_hostname(socket, options.verifyPeer ? 1 : 0)
+      // rabbitmq-c matches DNS names only; OpenSSL checks the name, or the IP address, during verification.
+      amqp_ssl_socket_set_verify_hostname(socket, 0)
+      if options.verifyPeer {
+        guard clipline_amqp_ssl_expect_peer(socket, endpoint.host) == 1 else {
+          throw AMQPError.misuse("TLS", "cannot verify the broker as \"\(endpoint.host)\"")
+        }
+      }
       if let certificate = options.certificateFile {
         let key = options.keyFile ?? certificate
         try AMQPError.check(
@@ -178,8 +194,8 @@ public final class AMQPConnection {
       properties.timestamp = UInt64(max(0, timestamp.timeIntervalSince1970.rounded(.down)))
       flags |= UInt32(AMQP_BASIC_TIMESTAMP_FLAG)
     }
-    if !given.headers.isEmpty {
-      properties.headers = arena.table(given.headers)
+    if !given.headerTable.isEmpty {
+      properties.headers = arena.table(given.headerTable)
       flags |= UInt32(AMQP_BASIC_HEADERS_FLAG)
     }
     properties._flags = flags
@@ -214,86 +230,146 @@ public final class AMQPConnection {
   }
 
   /// Waits for what the broker sends next: a delivery, a publisher confirm, a returned message.
-  /// Returns nil when `timeout` passes first (nil timeout: wait as long as it takes). Heartbeats are
-  /// answered inside; a channel or connection closed by the broker is thrown as `AMQPError`.
-  public func nextEvent(timeout: Double?) throws -> AMQPEvent? {
+  /// Returns nil when `timeout` passes first (nil timeout: wait as long as it takes), or as soon as `wakeUp`
+  /// is signalled. It sleeps in poll(2) on the socket and the wake-up descriptor, never spinning; it wakes in time
+  /// to send heartbeats, and rabbitmq-c notices missed ones. A channel or connection closed by the broker is
+  /// thrown as `AMQPError`.
+  public func nextEvent(timeout: Double?, wakeUp: WakeUpPipe? = nil) throws -> AMQPEvent? {
     try usable("waiting for the broker")
+    if !pendingEvents.isEmpty { return pendingEvents.removeFirst() }
     let deadline = timeout.map { Date().addingTimeInterval($0) }
     while true {
       amqp_maybe_release_buffers(state)
+      // Frames rabbitmq-c already holds (read ahead, or queued during an RPC) would never wake poll(2).
+      if amqp_frames_enqueued(state) == 0 && amqp_data_in_buffer(state) == 0 {
+        var wait = deadline.map { max(0, $0.timeIntervalSinceNow) } ?? .infinity
+        let heartbeat = amqp_get_heartbeat(state)
+        if heartbeat > 0 { wait = min(wait, Double(heartbeat) / 2) }
+        let ready = try SocketWait.readable(
+          amqp_get_sockfd(state), or: wakeUp?.readDescriptor, seconds: wait)
+        if ready.wakeUp {
+          wakeUp?.drain()
+          return nil
+        }
+      }
+      // One microsecond: rabbitmq-c reads what has arrived, sends a heartbeat that is due and notices a missed
+      // one, but does not wait (an incomplete frame stays in its buffer for the next turn).
       var frame = amqp_frame_t()
-      var status: Int32
-      if let deadline {
-        var wait = Self.timeval(seconds: max(0, deadline.timeIntervalSinceNow))
-        status = amqp_simple_wait_frame_noblock(state, &frame, &wait)
-        if status == AMQP_STATUS_TIMEOUT.rawValue { return nil }
-      } else {
-        status = amqp_simple_wait_frame(state, &frame)
+      var noWait = Glibc.timeval(tv_sec: 0, tv_usec: 1)
+      let status = amqp_simple_wait_frame_noblock(state, &frame, &noWait)
+      if status == AMQP_STATUS_TIMEOUT.rawValue {
+        if let deadline, Date() >= deadline { return nil }
+        continue
       }
       try connectionLevel { try AMQPError.check(status: status, "waiting for the broker") }
       guard frame.frame_type == AMQP_FRAME_METHOD else { continue }
-      let method = frame.payload.method
-      let channel = frame.channel
-      switch method.id {
-      case AMQP_BASIC_DELIVER_METHOD:
-        let deliver = method.decoded.assumingMemoryBound(to: amqp_basic_deliver_t.self).pointee
-        let consumerTag = deliver.consumer_tag.string
-        let exchange = deliver.exchange.string
-        let routingKey = deliver.routing_key.string
-        let (properties, body) = try readContent(channel: channel)
-        return .delivery(
-          Delivery(
-            channel: channel, deliveryTag: deliver.delivery_tag, redelivered: deliver.redelivered != 0,
-            exchange: exchange, routingKey: routingKey, consumerTag: consumerTag, properties: properties, body: body))
-      case AMQP_BASIC_ACK_METHOD:
-        let ack = method.decoded.assumingMemoryBound(to: amqp_basic_ack_t.self).pointee
-        return .confirm(
-          channel: channel, deliveryTag: ack.delivery_tag, multiple: ack.multiple != 0, acknowledged: true)
-      case AMQP_BASIC_NACK_METHOD:
-        let nack = method.decoded.assumingMemoryBound(to: amqp_basic_nack_t.self).pointee
-        return .confirm(
-          channel: channel, deliveryTag: nack.delivery_tag, multiple: nack.multiple != 0, acknowledged: false)
-      case AMQP_BASIC_RETURN_METHOD:
-        let returned = method.decoded.assumingMemoryBound(to: amqp_basic_return_t.self).pointee
-        let replyText = returned.reply_text.string
-        let exchange = returned.exchange.string
-        let routingKey = returned.routing_key.string
-        let (properties, body) = try readContent(channel: channel)
-        return .returned(
-          ReturnedMessage(
-            replyCode: returned.reply_code, replyText: replyText, exchange: exchange, routingKey: routingKey,
-            properties: properties, body: body))
-      case AMQP_CHANNEL_CLOSE_METHOD:
-        let error = AMQPError.serverClose(method: method, "channel \(channel)")
-        _ = clipline_amqp_send_channel_close_ok(state, channel)
-        openChannels.remove(channel)
-        throw error
-      case AMQP_CONNECTION_CLOSE_METHOD:
-        let error = AMQPError.serverClose(method: method, "connection")
-        _ = clipline_amqp_send_connection_close_ok(state)
-        isBroken = true
-        throw error
-      default:
-        continue  // basic.cancel-ok, channel.flow and the like need nothing from us
-      }
+      if let event = try event(for: frame) { return event }
     }
   }
 
-  private func readContent(channel: UInt16) throws -> (MessageProperties, [UInt8]) {
-    var message = amqp_message_t()
-    let reply = amqp_read_message(state, channel, &message, 0)
-    try connectionLevel { try AMQPError.check(reply, "reading a message") }
-    defer { amqp_destroy_message(&message) }
-    return (Self.properties(message.properties), message.body.array)
+  private func event(for frame: amqp_frame_t) throws -> AMQPEvent? {
+    let method = frame.payload.method
+    let channel = frame.channel
+    switch method.id {
+    case AMQP_BASIC_DELIVER_METHOD:
+      let deliver = method.decoded.assumingMemoryBound(to: amqp_basic_deliver_t.self).pointee
+      let consumerTag = deliver.consumer_tag.string
+      let exchange = deliver.exchange.string
+      let routingKey = deliver.routing_key.string
+      let content = try readContent(channel: channel)
+      var delivery = Delivery(
+        channel: channel, deliveryTag: deliver.delivery_tag, redelivered: deliver.redelivered != 0,
+        exchange: exchange, routingKey: routingKey, consumerTag: consumerTag, properties: content.properties,
+        body: content.body)
+      delivery.decodingProblem = content.problem
+      return .delivery(delivery)
+    case AMQP_BASIC_ACK_METHOD:
+      let ack = method.decoded.assumingMemoryBound(to: amqp_basic_ack_t.self).pointee
+      return .confirm(channel: channel, deliveryTag: ack.delivery_tag, multiple: ack.multiple != 0, acknowledged: true)
+    case AMQP_BASIC_NACK_METHOD:
+      let nack = method.decoded.assumingMemoryBound(to: amqp_basic_nack_t.self).pointee
+      return .confirm(
+        channel: channel, deliveryTag: nack.delivery_tag, multiple: nack.multiple != 0, acknowledged: false)
+    case AMQP_BASIC_RETURN_METHOD:
+      let returned = method.decoded.assumingMemoryBound(to: amqp_basic_return_t.self).pointee
+      let replyText = returned.reply_text.string
+      let exchange = returned.exchange.string
+      let routingKey = returned.routing_key.string
+      let content = try readContent(channel: channel)
+      return .returned(
+        ReturnedMessage(
+          replyCode: returned.reply_code, replyText: replyText, exchange: exchange, routingKey: routingKey,
+          properties: content.properties, body: content.body))
+    case AMQP_CHANNEL_CLOSE_METHOD:
+      let error = AMQPError.serverClose(method: method, "channel \(channel)")
+      _ = clipline_amqp_send_channel_close_ok(state, channel)
+      openChannels.remove(channel)
+      throw error
+    case AMQP_CONNECTION_CLOSE_METHOD:
+      let error = AMQPError.serverClose(method: method, "connection")
+      _ = clipline_amqp_send_connection_close_ok(state)
+      isBroken = true
+      throw error
+    default:
+      return nil  // basic.cancel-ok, channel.flow and the like need nothing from us
+    }
   }
 
-  static func properties(_ raw: amqp_basic_properties_t) -> MessageProperties {
+  /// The content header and body frames after a deliver or return, read frame by frame rather than with
+  /// `amqp_read_message`: its copy of the headers refuses tables rabbitmq-c itself decoded (an empty key), which
+  /// left the message unreadable and the consumer reconnecting for ever.
+  private func readContent(channel: UInt16) throws -> (properties: MessageProperties, body: [UInt8], problem: String?) {
+    let header = try nextFrame(on: channel, "reading a message")
+    guard header.frame_type == AMQP_FRAME_HEADER else {
+      isBroken = true
+      throw AMQPError.misuse("reading a message", "the broker sent no content header after the method")
+    }
+    let decoded = header.payload.properties.decoded.assumingMemoryBound(to: amqp_basic_properties_t.self).pointee
+    var problem: String?
+    let properties = Self.properties(decoded, problem: &problem)
+    let size = Int(clamping: header.payload.properties.body_size)
+    var body: [UInt8] = []
+    body.reserveCapacity(size)
+    while body.count < size {
+      let frame = try nextFrame(on: channel, "reading a message")
+      guard frame.frame_type == AMQP_FRAME_BODY, body.count + frame.payload.body_fragment.len <= size else {
+        isBroken = true
+        throw AMQPError.misuse("reading a message", "the message body frames do not add up to its size")
+      }
+      body.append(contentsOf: frame.payload.body_fragment.array)
+    }
+    return (properties, body, problem)
+  }
+
+  /// The next frame on `channel`; confirms for other channels that arrive meanwhile wait in `pendingEvents`.
+  private func nextFrame(on channel: UInt16, _ operation: String) throws -> amqp_frame_t {
+    var timeout = Self.timeval(seconds: max(30, options.connectTimeout))
+    while true {
+      var frame = amqp_frame_t()
+      let status = amqp_simple_wait_frame_noblock(state, &frame, &timeout)
+      try connectionLevel { try AMQPError.check(status: status, operation) }
+      if frame.channel == channel { return frame }
+      guard frame.frame_type == AMQP_FRAME_METHOD, let event = try event(for: frame), case .confirm = event else {
+        isBroken = true
+        throw AMQPError.misuse(operation, "the broker interleaved another channel's content with a message")
+      }
+      pendingEvents.append(event)
+    }
+  }
+
+  static func properties(_ raw: amqp_basic_properties_t, problem: inout String?) -> MessageProperties {
     var properties = MessageProperties()
     let flags = raw._flags
     func has(_ flag: Int32) -> Bool { flags & UInt32(flag) != 0 }
     if has(AMQP_BASIC_CONTENT_TYPE_FLAG) { properties.contentType = raw.content_type.string }
     if has(AMQP_BASIC_CONTENT_ENCODING_FLAG) { properties.contentEncoding = raw.content_encoding.string }
-    if has(AMQP_BASIC_HEADERS_FLAG) { properties.headers = FieldTableReader.object(raw.headers) }
+    if has(AMQP_BASIC_HEADERS_FLAG) {
+      do {
+        properties.headerTable = try FieldTableReader.table(raw.headers)
+      } catch {
+        problem = "the headers cannot be read: \(error)"
+      }
+    }
     if has(AMQP_BASIC_DELIVERY_MODE_FLAG) { properties.persistent = raw.delivery_mode == 2 }
     if has(AMQP_BASIC_MESSAGE_ID_FLAG) { properties.messageID = raw.message_id.string }
     if has(AMQP_BASIC_CORRELATION_ID_FLAG) { properties.correlationID = raw.correlation_id.string }

@@ -16,6 +16,8 @@ public enum HandlingDecision: Equatable, Sendable {
 public struct FailurePolicy: Sendable {
   /// Header that counts attempts across retries (the retry copy carries it).
   public static let attemptsHeader = "x-clipline-attempts"
+  /// Header that says why a message was dead-lettered (secrets masked).
+  public static let errorHeader = "x-clipline-error"
 
   public var maxRetries: Int
   public var retryDelay: Double
@@ -45,7 +47,7 @@ public struct FailurePolicy: Sendable {
   }
 
   /// The copy that goes to the dead-letter queue: the original body and properties, the original headers,
-  /// and the error context. Secrets in the error text (URL passwords) are masked.
+  /// and the error context. Secrets in the error text are masked (`SecretRedaction.text`).
   public static func deadLetterMessage(
     of delivery: Delivery, queue: String, deadLetterQueue: String, exitCode: Int32, error: String, attempt: Int,
     at time: Date = Date()
@@ -53,12 +55,12 @@ public struct FailurePolicy: Sendable {
     var properties = delivery.properties
     properties.persistent = true
     properties.expiration = nil
-    properties.headers[attemptsHeader] = .integer(Int64(attempt))
-    properties.headers["x-clipline-error"] = .string(maskSecrets(error))
-    properties.headers["x-clipline-exit-code"] = .integer(Int64(exitCode))
-    properties.headers["x-clipline-queue"] = .string(queue)
-    properties.headers["x-clipline-routing-key"] = .string(delivery.routingKey)
-    properties.headers["x-clipline-failed-at"] = .string(RFC3339.format(time))
+    properties.headerTable.set(attemptsHeader, .integer(Int64(attempt)))
+    properties.headerTable.set(errorHeader, .string(SecretRedaction.text(error)))
+    properties.headerTable.set("x-clipline-exit-code", .integer(Int64(exitCode)))
+    properties.headerTable.set("x-clipline-queue", .string(queue))
+    properties.headerTable.set("x-clipline-routing-key", .string(delivery.routingKey))
+    properties.headerTable.set("x-clipline-failed-at", .string(RFC3339.format(time)))
     return OutgoingMessage(routingKey: deadLetterQueue, mandatory: true, properties: properties, body: delivery.body)
   }
 
@@ -69,22 +71,7 @@ public struct FailurePolicy: Sendable {
     var properties = delivery.properties
     properties.persistent = true
     properties.expiration = String(Int64((delay * 1000).rounded()))
-    properties.headers[attemptsHeader] = .integer(Int64(attempt))
+    properties.headerTable.set(attemptsHeader, .integer(Int64(attempt)))
     return OutgoingMessage(routingKey: retryQueue, mandatory: true, properties: properties, body: delivery.body)
-  }
-
-  /// `amqp://user:secret@host` → `amqp://user:***@host`, `token=abc` → `token=***`.
-  static func maskSecrets(_ text: String) -> String {
-    var masked = text
-    let patterns = [
-      (#"([A-Za-z][A-Za-z0-9+.-]*://[^:/@\s]+:)[^@\s]+@"#, "$1***@"),
-      (#"(?i)((?:password|passwd|secret|token|api[_-]?key)\s*[=:]\s*)\S+"#, "$1***"),
-    ]
-    for (pattern, template) in patterns {
-      guard let expression = try? NSRegularExpression(pattern: pattern) else { continue }
-      masked = expression.stringByReplacingMatches(
-        in: masked, range: NSRange(masked.startIndex..., in: masked), withTemplate: template)
-    }
-    return masked
   }
 }

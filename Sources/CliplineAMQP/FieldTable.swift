@@ -26,67 +26,121 @@ final class CArena {
     return block.bindMemory(to: type, capacity: count)
   }
 
-  /// JSON becomes AMQP field values: strings → longstr, integers → signed 64-bit, numbers → double,
-  /// booleans, null → void, objects → nested tables, arrays → arrays. Every AMQP client reads these.
-  func table(_ fields: [String: JSONValue]) -> amqp_table_t {
-    let keys = fields.keys.sorted()
-    let entries = buffer(of: amqp_table_entry_t.self, count: keys.count)
-    for (index, key) in keys.enumerated() {
-      entries[index] = amqp_table_entry_t(key: bytes(key), value: value(fields[key]!))
+  func table(_ fields: [String: JSONValue]) -> amqp_table_t { table(FieldTable(json: fields)) }
+
+  func table(_ table: FieldTable) -> amqp_table_t {
+    let entries = buffer(of: amqp_table_entry_t.self, count: table.entries.count)
+    for (index, entry) in table.entries.enumerated() {
+      entries[index] = amqp_table_entry_t(key: bytes(entry.key), value: value(entry.value))
     }
-    return amqp_table_t(num_entries: Int32(keys.count), entries: entries)
+    return amqp_table_t(num_entries: Int32(table.entries.count), entries: entries)
   }
 
-  func value(_ json: JSONValue) -> amqp_field_value_t {
-    switch json {
-    case .null: return clipline_amqp_field_void()
-    case .bool(let flag): return clipline_amqp_field_boolean(flag ? 1 : 0)
-    case .integer(let number): return clipline_amqp_field_i64(number)
-    case .double(let number): return clipline_amqp_field_f64(number)
-    case .string(let text): return clipline_amqp_field_utf8(bytes(text))
-    case .object(let object): return clipline_amqp_field_table(table(object))
+  func value(_ field: FieldValue) -> amqp_field_value_t {
+    var value = amqp_field_value_t()
+    func kind(_ kind: amqp_field_value_kind_t) { value.kind = UInt8(kind.rawValue) }
+    switch field {
+    case .boolean(let flag):
+      kind(AMQP_FIELD_KIND_BOOLEAN)
+      value.value.boolean = flag ? 1 : 0
+    case .int8(let number):
+      kind(AMQP_FIELD_KIND_I8)
+      value.value.i8 = number
+    case .uint8(let number):
+      kind(AMQP_FIELD_KIND_U8)
+      value.value.u8 = number
+    case .int16(let number):
+      kind(AMQP_FIELD_KIND_I16)
+      value.value.i16 = number
+    case .uint16(let number):
+      kind(AMQP_FIELD_KIND_U16)
+      value.value.u16 = number
+    case .int32(let number):
+      kind(AMQP_FIELD_KIND_I32)
+      value.value.i32 = number
+    case .uint32(let number):
+      kind(AMQP_FIELD_KIND_U32)
+      value.value.u32 = number
+    case .int64(let number):
+      kind(AMQP_FIELD_KIND_I64)
+      value.value.i64 = number
+    case .uint64(let number):
+      kind(AMQP_FIELD_KIND_U64)
+      value.value.u64 = number
+    case .float(let number):
+      kind(AMQP_FIELD_KIND_F32)
+      value.value.f32 = number
+    case .double(let number):
+      kind(AMQP_FIELD_KIND_F64)
+      value.value.f64 = number
+    case .decimal(let scale, let number):
+      kind(AMQP_FIELD_KIND_DECIMAL)
+      value.value.decimal = amqp_decimal_t(decimals: scale, value: number)
+    case .string(let text):
+      kind(AMQP_FIELD_KIND_UTF8)
+      value.value.bytes = bytes(text)
+    case .bytes(let data):
+      kind(AMQP_FIELD_KIND_BYTES)
+      value.value.bytes = bytes(data)
+    case .timestamp(let seconds):
+      kind(AMQP_FIELD_KIND_TIMESTAMP)
+      value.value.u64 = seconds
+    case .table(let nested):
+      kind(AMQP_FIELD_KIND_TABLE)
+      value.value.table = table(nested)
     case .array(let items):
+      kind(AMQP_FIELD_KIND_ARRAY)
       let entries = buffer(of: amqp_field_value_t.self, count: items.count)
-      for (index, item) in items.enumerated() { entries[index] = value(item) }
-      return clipline_amqp_field_array(amqp_array_t(num_entries: Int32(items.count), entries: entries))
+      for (index, item) in items.enumerated() { entries[index] = self.value(item) }
+      value.value.array = amqp_array_t(num_entries: Int32(items.count), entries: entries)
+    case .void: kind(AMQP_FIELD_KIND_VOID)
     }
+    return value
   }
 }
 
-/// AMQP field tables read back as JSON, whatever client wrote them (pika writes ints as 'l' or 'I', strings as 'S').
+/// AMQP field tables read back exactly, whatever client wrote them. Reads rabbitmq-c's decoded table in place
+/// (never `amqp_table_clone`, which refuses an empty key and so made a whole message unreadable).
 enum FieldTableReader {
-  static func object(_ table: amqp_table_t) -> [String: JSONValue] {
-    var object: [String: JSONValue] = [:]
-    guard table.num_entries > 0, let entries = table.entries else { return object }
-    for index in 0..<Int(table.num_entries) {
-      object[entries[index].key.string] = value(entries[index].value)
+  /// A value of a kind we do not know (rabbitmq-c decoded it, so the frame was sound).
+  struct UnknownKind: Error, CustomStringConvertible {
+    let kind: UInt8
+    var description: String {
+      let letter = (32..<127).contains(kind) ? "'\(Character(Unicode.Scalar(kind)))'" : "0x\(String(kind, radix: 16))"
+      return "a header value has the unknown AMQP field type \(letter)"
     }
-    return object
   }
 
-  static func value(_ field: amqp_field_value_t) -> JSONValue {
+  static func table(_ table: amqp_table_t) throws -> FieldTable {
+    guard table.num_entries > 0, let entries = table.entries else { return FieldTable() }
+    return FieldTable(
+      try (0..<Int(table.num_entries)).map { (entries[$0].key.string, try value(entries[$0].value)) })
+  }
+
+  static func value(_ field: amqp_field_value_t) throws -> FieldValue {
     let value = field.value
-    switch Int(field.kind) {
-    case Int(AMQP_FIELD_KIND_BOOLEAN.rawValue): return .bool(value.boolean != 0)
-    case Int(AMQP_FIELD_KIND_I8.rawValue): return .integer(Int64(value.i8))
-    case Int(AMQP_FIELD_KIND_U8.rawValue): return .integer(Int64(value.u8))
-    case Int(AMQP_FIELD_KIND_I16.rawValue): return .integer(Int64(value.i16))
-    case Int(AMQP_FIELD_KIND_U16.rawValue): return .integer(Int64(value.u16))
-    case Int(AMQP_FIELD_KIND_I32.rawValue): return .integer(Int64(value.i32))
-    case Int(AMQP_FIELD_KIND_U32.rawValue): return .integer(Int64(value.u32))
-    case Int(AMQP_FIELD_KIND_I64.rawValue): return .integer(value.i64)
-    case Int(AMQP_FIELD_KIND_U64.rawValue): return .integer(Int64(bitPattern: value.u64))
-    case Int(AMQP_FIELD_KIND_TIMESTAMP.rawValue): return .integer(Int64(bitPattern: value.u64))
-    case Int(AMQP_FIELD_KIND_F32.rawValue): return .double(Double(value.f32))
-    case Int(AMQP_FIELD_KIND_F64.rawValue): return .double(value.f64)
-    case Int(AMQP_FIELD_KIND_DECIMAL.rawValue):
-      return .double(Double(value.decimal.value) / pow(10, Double(value.decimal.decimals)))
-    case Int(AMQP_FIELD_KIND_UTF8.rawValue), Int(AMQP_FIELD_KIND_BYTES.rawValue): return .string(value.bytes.string)
-    case Int(AMQP_FIELD_KIND_TABLE.rawValue): return .object(object(value.table))
-    case Int(AMQP_FIELD_KIND_ARRAY.rawValue):
+    switch UInt32(field.kind) {
+    case AMQP_FIELD_KIND_BOOLEAN.rawValue: return .boolean(value.boolean != 0)
+    case AMQP_FIELD_KIND_I8.rawValue: return .int8(value.i8)
+    case AMQP_FIELD_KIND_U8.rawValue: return .uint8(value.u8)
+    case AMQP_FIELD_KIND_I16.rawValue: return .int16(value.i16)
+    case AMQP_FIELD_KIND_U16.rawValue: return .uint16(value.u16)
+    case AMQP_FIELD_KIND_I32.rawValue: return .int32(value.i32)
+    case AMQP_FIELD_KIND_U32.rawValue: return .uint32(value.u32)
+    case AMQP_FIELD_KIND_I64.rawValue: return .int64(value.i64)
+    case AMQP_FIELD_KIND_U64.rawValue: return .uint64(value.u64)
+    case AMQP_FIELD_KIND_TIMESTAMP.rawValue: return .timestamp(value.u64)
+    case AMQP_FIELD_KIND_F32.rawValue: return .float(value.f32)
+    case AMQP_FIELD_KIND_F64.rawValue: return .double(value.f64)
+    case AMQP_FIELD_KIND_DECIMAL.rawValue: return .decimal(scale: value.decimal.decimals, value: value.decimal.value)
+    case AMQP_FIELD_KIND_UTF8.rawValue: return .string(value.bytes.array)
+    case AMQP_FIELD_KIND_BYTES.rawValue: return .bytes(value.bytes.array)
+    case AMQP_FIELD_KIND_TABLE.rawValue: return .table(try table(value.table))
+    case AMQP_FIELD_KIND_ARRAY.rawValue:
       guard value.array.num_entries > 0, let entries = value.array.entries else { return .array([]) }
-      return .array((0..<Int(value.array.num_entries)).map { Self.value(entries[$0]) })
-    default: return .null
+      return .array(try (0..<Int(value.array.num_entries)).map { try Self.value(entries[$0]) })
+    case AMQP_FIELD_KIND_VOID.rawValue: return .void
+    default: throw UnknownKind(kind: field.kind)
     }
   }
 }

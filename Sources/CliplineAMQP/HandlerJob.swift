@@ -22,21 +22,23 @@ struct HandlerJob {
   let policy: FailurePolicy
   let onFailure: String?
   let diagnostics: Diagnostics
+  let workDirectories: WorkDirectoryLedger
   let process = HandlerProcess()
   let started = Date()
 
   func run() -> Outcome {
     let attempt = FailurePolicy.attempt(of: delivery.properties.headers)
     let environment = Self.environment(for: delivery, queue: queue, attempt: attempt)
-    var workDirectory: String?
-    // Removed whatever happened, so a failed or killed handler leaves nothing behind.
-    defer { if let workDirectory { try? FileManager.default.removeItem(atPath: workDirectory) } }
+    var workDirectory: WorkDirectoryLedger.Entry?
+    // Removed whatever happened, so a failed or killed handler leaves nothing behind (and if we are killed,
+    // the next consumer sweeps it).
+    defer { if let workDirectory { workDirectories.remove(workDirectory) } }
     let outcome: Outcome
     do {
-      let directory = try WorkDirectory.makeTemporaryDirectory(prefix: "amqp-consume")
+      let directory = try workDirectories.make()
       workDirectory = directory
       var handlerEnvironment = environment
-      handlerEnvironment[WorkDirectory.environmentVariable] = directory
+      handlerEnvironment[WorkDirectory.environmentVariable] = directory.path
       let result = try process.run(
         arguments: command, environment: handlerEnvironment, stdin: delivery.body, timeout: timeout)
       var errorText = result.stderrTail.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -82,8 +84,8 @@ struct HandlerJob {
   private func runFailureHook(_ command: String, environment: [String: String], outcome: Outcome) {
     var hookEnvironment = environment
     hookEnvironment["AMQP_EXIT_CODE"] = String(outcome.exitCode)
-    hookEnvironment["AMQP_ERROR"] = FailurePolicy.maskSecrets(outcome.errorText)
-    let name = QueueConsumer.name(of: delivery)
+    hookEnvironment["AMQP_ERROR"] = SecretRedaction.text(outcome.errorText)
+    let name = ConsumerReport.name(of: delivery)
     do {
       let result = try HandlerProcess().run(
         arguments: ["/bin/sh", "-c", command], environment: hookEnvironment, stdin: delivery.body, timeout: 300)

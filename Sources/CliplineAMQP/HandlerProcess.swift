@@ -33,26 +33,22 @@ final class HandlerProcess: @unchecked Sendable {
     relayStderr: Bool = true
   ) throws -> Result {
     let started = Date()
+    // The body is on stdin before the handler starts: a file (already unlinked), not a pipe we still write to.
+    let input = try Self.stdinFile(holding: body)
+    defer { close(input) }
     // pipe2(O_CLOEXEC) is not visible from Swift: pipe + FD_CLOEXEC under the spawn lock, so no other
     // handler is spawned between the two and inherits our pipe (it would hold our stderr open).
     Self.spawnLock.lock()
     var spawnLocked = true
     defer { if spawnLocked { Self.spawnLock.unlock() } }
-    var stdinPipe: [Int32] = [0, 0]
     var stderrPipe: [Int32] = [0, 0]
-    guard pipe(&stdinPipe) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EMFILE) }
-    guard pipe(&stderrPipe) == 0 else {
-      close(stdinPipe[0])
-      close(stdinPipe[1])
-      throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EMFILE)
-    }
-    for descriptor in stdinPipe + stderrPipe { _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC) }
+    guard pipe(&stderrPipe) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EMFILE) }
+    for descriptor in stderrPipe { _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC) }
     Self.keepDescriptorsFromChildren()
-    let stdinWriteEnd = stdinPipe[1]
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
     defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_adddup2(&actions, stdinPipe[0], 0)
+    posix_spawn_file_actions_adddup2(&actions, input, 0)
     posix_spawn_file_actions_adddup2(&actions, stderrPipe[1], 2)
 
     var attributes = posix_spawnattr_t()
@@ -69,30 +65,24 @@ final class HandlerProcess: @unchecked Sendable {
     sigemptyset(&mask)
     posix_spawnattr_setsigmask(&attributes, &mask)
 
-    let argv = arguments.map { strdup($0) } + [nil]
+    let command = Self.parentDeathWrapper + arguments
+    let argv = command.map { strdup($0) } + [nil]
     let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
     defer {
       argv.forEach { free($0) }
       envp.forEach { free($0) }
     }
     var pid: pid_t = 0
-    let spawned = posix_spawnp(&pid, arguments[0], &actions, &attributes, argv, envp)
-    close(stdinPipe[0])
+    let spawned = posix_spawnp(&pid, command[0], &actions, &attributes, argv, envp)
     close(stderrPipe[1])
     Self.spawnLock.unlock()
     spawnLocked = false
     guard spawned == 0 else {
-      close(stdinPipe[1])
       close(stderrPipe[0])
       throw HandlerStartFailure(command: arguments[0], code: spawned)
     }
     lock.withLock { processGroup = pid }
 
-    let writer = DispatchGroup()
-    DispatchQueue.global().async(group: writer) {
-      Self.writeAll(body, to: stdinWriteEnd)
-      close(stdinWriteEnd)
-    }
     var timer: DispatchWorkItem?
     if let timeout {
       let item = DispatchWorkItem { [weak self] in self?.stop(.timeout) }
@@ -104,7 +94,6 @@ final class HandlerProcess: @unchecked Sendable {
     var status: Int32 = 0
     while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
     timer?.cancel()
-    writer.wait()
     let reason = lock.withLock { () -> KillReason? in
       processGroup = 0
       return killReason
@@ -142,32 +131,71 @@ final class HandlerProcess: @unchecked Sendable {
     }
   }
 
-  private static func writeAll(_ bytes: [UInt8], to descriptor: Int32) {
-    bytes.withUnsafeBytes { raw in
+  /// The handler dies with its consumer, even a consumer killed with -9: util-linux's setpriv sets the
+  /// parent-death signal (prctl PR_SET_PDEATHSIG) and execs the handler in the same process. posix_spawn cannot
+  /// run code in the child, and a fork from a threaded Swift process may not either. Its own children are
+  /// killed by the next consumer's sweep (`WorkDirectoryLedger`).
+  static let parentDeathWrapper: [String] =
+    access("/usr/bin/setpriv", X_OK) == 0 ? ["/usr/bin/setpriv", "--pdeathsig", "KILL", "--"] : []
+
+  /// An unlinked temporary file holding `body`, positioned at its start, close-on-exec.
+  private static func stdinFile(holding body: [UInt8]) throws -> Int32 {
+    var template = Array("\(Settings.environment("TMPDIR") ?? "/tmp")/amqp-consume-stdin.XXXXXX".utf8CString)
+    let descriptor = mkstemp(&template)
+    guard descriptor >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+    _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)  // a handler spawned meanwhile is started with dup2 onto 0 only
+    unlink(template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })
+    let written = body.withUnsafeBytes { raw -> Bool in
       var offset = 0
       while offset < raw.count {
-        let written = write(descriptor, raw.baseAddress! + offset, raw.count - offset)
-        if written < 0 {
-          if errno == EINTR { continue }
-          return  // the handler closed its stdin (EPIPE): it does not want the rest
-        }
-        offset += written
+        let count = SocketWait.retryingOnInterrupt { write(descriptor, raw.baseAddress! + offset, raw.count - offset) }
+        if count <= 0 { return false }
+        offset += count
       }
+      return true
     }
+    guard written, lseek(descriptor, 0, SEEK_SET) == 0 else {
+      let failure = POSIXError(POSIXErrorCode(rawValue: errno) ?? .ENOSPC)
+      close(descriptor)
+      throw failure
+    }
+    return descriptor
   }
 
-  /// Copies the handler's stderr to ours until it closes; returns the last `stderrTailBytes` bytes.
+  /// Copies the handler's stderr to ours line by line, credentials masked (`SecretRedaction.text`), until it
+  /// closes; returns the last `stderrTailBytes` bytes (masked later, where they are used).
   private static func relay(from descriptor: Int32, relay: Bool) -> String {
     var tail: [UInt8] = []
+    var line: [UInt8] = []
     var buffer = [UInt8](repeating: 0, count: 16 * 1024)
+    func flush() {
+      guard relay, !line.isEmpty else { return }
+      let masked = Array(SecretRedaction.text(String(decoding: line, as: UTF8.self)).utf8)
+      masked.withUnsafeBytes { raw in
+        var offset = 0
+        while offset < raw.count {
+          let count = SocketWait.retryingOnInterrupt {
+            write(STDERR_FILENO, raw.baseAddress! + offset, raw.count - offset)
+          }
+          if count <= 0 { break }
+          offset += count
+        }
+      }
+      line.removeAll(keepingCapacity: true)
+    }
     while true {
-      let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-      if count < 0 && errno == EINTR { continue }
+      let count = SocketWait.retryingOnInterrupt {
+        buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+      }
       if count <= 0 { break }
-      if relay { buffer.withUnsafeBytes { _ = write(STDERR_FILENO, $0.baseAddress, count) } }
+      for byte in buffer[0..<count] {
+        line.append(byte)
+        if byte == UInt8(ascii: "\n") || line.count >= 64 * 1024 { flush() }
+      }
       tail.append(contentsOf: buffer[0..<count])
       if tail.count > 2 * stderrTailBytes { tail.removeFirst(tail.count - stderrTailBytes) }
     }
+    flush()
     if tail.count > stderrTailBytes { tail.removeFirst(tail.count - stderrTailBytes) }
     return String(decoding: tail, as: UTF8.self)
   }

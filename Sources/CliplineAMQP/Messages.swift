@@ -6,7 +6,8 @@ import CliplineSystem
 public struct MessageProperties: Equatable, Sendable {
   public var contentType: String?
   public var contentEncoding: String?
-  public var headers: [String: JSONValue] = [:]
+  /// The headers as they travel, every AMQP type kept.
+  public var headerTable = FieldTable()
   /// Delivery mode 2: the broker writes the message to disk before confirming it.
   public var persistent = false
   public var messageID: String?
@@ -20,6 +21,9 @@ public struct MessageProperties: Equatable, Sendable {
   public var timestamp: Date?
 
   public init() {}
+
+  /// The headers as JSON (see `FieldValue.json`); change them through `headerTable`.
+  public var headers: [String: JSONValue] { headerTable.jsonObject }
 
   /// The properties as JSON for `--envelope` (snake_case, absent ones left out).
   public var jsonObject: [String: JSONValue] {
@@ -69,6 +73,8 @@ public struct Delivery: Sendable {
   public let consumerTag: String
   public let properties: MessageProperties
   public let body: [UInt8]
+  /// Why the properties could not be read in full (the message is dead-lettered with what could be read).
+  public var decodingProblem: String? = nil
 }
 
 /// A `mandatory` message the broker could not route, handed back.

@@ -36,10 +36,10 @@ public struct MessageShape: Sendable {
     } else {
       properties.messageID = UUID().uuidString.lowercased()
     }
-    for (name, template) in headerTemplates { properties.headers[name] = .string(try template.render(record)) }
+    for (name, template) in headerTemplates { properties.headerTable.set(name, .string(try template.render(record))) }
     for field in headerFields {
       guard let value = record.value(at: field) else { throw InputError.missingField(field) }
-      properties.headers[field] = value
+      properties.headerTable.set(field, value)
     }
     let routingKey = try routingKey.render(record)
     let exchange = try exchange?.render(record) ?? ""

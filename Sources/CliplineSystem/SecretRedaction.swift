@@ -1,6 +1,6 @@
 import Foundation
 
-/// Keeps secrets out of stderr: passwords in URLs, tokens in query strings.
+/// Keeps secrets out of stderr and dead-letter headers: the one place that knows what a credential looks like.
 public enum SecretRedaction {
   public static func url(_ text: String) -> String {
     guard var components = URLComponents(string: text) else { return text }
@@ -13,4 +13,45 @@ public enum SecretRedaction {
     }
     return components.string ?? text
   }
+
+  /// Environment variables whose values are secrets wherever they turn up (a handler may print one).
+  public static let secretVariables = [
+    "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AZURE_STORAGE_KEY", "AZURE_STORAGE_SAS_TOKEN", "GRAPHQL_TOKEN",
+  ]
+
+  /// Free text (a handler's stderr, an error sentence) with every credential shape masked: URL passwords,
+  /// `Authorization:` values, `Bearer`/`Basic` credentials, SigV4 `Signature=`/`Credential=`, SAS `sig=`,
+  /// `token=`/`secret=`/`password=`/`AccountKey=`, and the values of `secretVariables` present in the environment.
+  public static func text(_ text: String, environment: [String: String] = ProcessInfo.processInfo.environment)
+    -> String
+  {
+    var masked = text
+    for name in secretVariables {
+      // Short values would mask ordinary words; real keys and tokens are long.
+      guard let value = environment[name], value.count >= 8 else { continue }
+      masked = masked.replacingOccurrences(of: value, with: "***")
+    }
+    for (expression, template) in patterns {
+      masked = expression.stringByReplacingMatches(
+        in: masked, range: NSRange(masked.startIndex..., in: masked), withTemplate: template)
+    }
+    return masked
+  }
+
+  private static let patterns: [(NSRegularExpression, String)] = [
+    // scheme://user:secret@host
+    (#"([A-Za-z][A-Za-z0-9+.-]*://[^:/@\s]+:)[^@\s]+@"#, "$1***@"),
+    // Authorization: <scheme> <credentials>, whatever the scheme (Bearer, Basic, AWS4-HMAC-SHA256, SharedKey)
+    (#"(?i)((?:proxy-)?authorization"?\s*[:=]\s*"?)[^\r\n"]+"#, "$1***"),
+    (#"(?i)\b((?:bearer|basic)\s+)[A-Za-z0-9\-._~+/]+=*"#, "$1***"),
+    // SigV4 (header and query forms), SAS, and the generic key=value shapes
+    (
+      #"(?i)((?:x-amz-)?(?:signature|credential|security-token)\s*[=:]\s*)[^\s,&;"']+"#, "$1***"
+    ),
+    (
+      #"(?i)\b((?:sig|password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|accountkey|"#
+        + #"sharedaccesssignature|client[_-]?secret|session[_-]?token|aws_secret_access_key|aws_session_token)\s*[=:]\s*)"#
+        + #"[^\s,&;"']+"#, "$1***"
+    ),
+  ].map { (try! NSRegularExpression(pattern: $0.0), $0.1) }
 }

@@ -14,7 +14,9 @@ struct AMQPConsume: ParsableCommand {
     discussion: """
       Without a command, writes each message's body (a JSON object) to stdout as one line and acks it only after \
       the line is written; with --envelope the line gets an "amqp" field: exchange, routing_key, redelivered, \
-      headers, properties. A body that is not a JSON object is rejected to the queue's dead-letter queue.
+      headers, properties. A body that is not a JSON object goes to the dead-letter queue (--dlq, default QUEUE.dlq) \
+      with x-clipline-error saying why and x-clipline-exit-code 65, and the run ends with exit 65. In both modes a \
+      message whose headers cannot be read is dead-lettered the same way instead of being run.
 
       With -- CMD ARGS…, runs CMD once per message (no shell), --concurrency at a time (the prefetch matches), \
       the body on stdin, the handler's stdout on ours, its stderr relayed to ours. Its environment adds \
@@ -23,18 +25,26 @@ struct AMQPConsume: ParsableCommand {
       message, removed afterwards whatever happened. --timeout stops the handler's whole process group (SIGTERM, \
       SIGKILL 5 s later).
 
+      Handlers get the parent-death signal (SIGKILL if amqp-consume dies, even by kill -9); a new amqp-consume \
+      removes the work directories, and kills the processes, that a dead one left behind.
+
       OUTCOME BY EXIT CODE: 0 acks the message. 75 (or a timeout) retries it: a copy waits in QUEUE.retry for \
       --retry-delay (doubling each attempt) and flows back to the queue, at most --max-retries times. Anything \
       else, or retries used up, publishes the original body and properties to the dead-letter queue (--dlq, \
       default QUEUE.dlq) with headers x-clipline-error (the stderr tail), x-clipline-exit-code, x-clipline-queue, \
       x-clipline-routing-key, x-clipline-failed-at, x-clipline-attempts; once the broker confirmed that copy, \
       --on-failure has run (sh -c, body on stdin, AMQP_ERROR and AMQP_EXIT_CODE set) and the original is acked. \
+      Credentials in the error text (URL passwords, Authorization values, Bearer/Basic, SigV4 and SAS signatures, \
+      token=, secret=, and the AWS secret and session token in the environment) are masked. A copy the broker does \
+      not accept (the dead-letter queue was deleted) keeps the original, requeued after a growing delay. \
       One line per message on stderr says the outcome and the duration.
 
       SIGTERM/SIGINT: no new messages; running handlers get --grace to finish, then are stopped and their \
       messages requeued, like those not started; exit 0. A lost connection is re-established with backoff (for \
       ever, or --reconnect-for); messages unacked at that moment are redelivered by the broker. --health-file \
-      keeps a JSON file with the state and counters, rewritten at least every second while running.
+      keeps a JSON file with the state and counters, rewritten at least every second while running; its state is \
+      "connected", "recovering" (reconnected, but nothing settled and not yet 30 s without a loss), \
+      "reconnecting" or "stopped".
 
       CONSUMER TIMEOUT: RabbitMQ closes a channel whose delivery stays unacked past consumer_timeout (30 min by \
       default; in 3.10 only the global rabbitmq.conf setting works, not a queue argument or policy), which \
@@ -148,7 +158,7 @@ struct AMQPConsume: ParsableCommand {
       let mode: ConsumerMode =
         command.isEmpty
         ? .print(envelope: envelope) : .handler(command: command, concurrency: concurrency, onFailure: onFailure)
-      let consumer = QueueConsumer(
+      let consumer = try QueueConsumer(
         options: try connection.options(tool: "amqp-consume"), settings: settings, mode: mode, output: RecordWriter(),
         diagnostics: diagnostics, healthFile: healthFile.map(HealthFile.init))
       try consumer.run()

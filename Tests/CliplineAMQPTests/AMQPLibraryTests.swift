@@ -70,7 +70,7 @@ final class FailurePolicyTests: XCTestCase {
   func testDeadLetterCopyKeepsBodyAndHeadersAndAddsTheErrorWithoutSecrets() throws {
     var properties = MessageProperties()
     properties.messageID = "m1"
-    properties.headers = ["process_id": "p1"]
+    properties.headerTable.set("process_id", "p1")
     properties.expiration = "1000"
     let delivery = try deliveryFixture(properties: properties, body: Array(#"{"a":1}"#.utf8))
     let copy = FailurePolicy.deadLetterMessage(

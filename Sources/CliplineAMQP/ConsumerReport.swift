@@ -1,0 +1,85 @@
+import Foundation
+import CliplineRecords
+import CliplineSystem
+
+/// The counts a run ends with (also in the health file).
+public struct ConsumerSummary: Equatable, Sendable {
+  public var received = 0
+  public var acknowledged = 0
+  public var retried = 0
+  public var deadLettered = 0
+  /// Print mode: messages dead-lettered because their body is not a JSON object (the run exits 65).
+  public var rejectedBodies = 0
+  public var requeued = 0
+  public var reconnects = 0
+}
+
+/// What a consumer tells people: one stderr line per message, and the health file.
+final class ConsumerReport {
+  let diagnostics: Diagnostics
+  private let healthFile: HealthFile?
+  private let queue: String
+  var summary = ConsumerSummary()
+  var lastMessageAt: Date?
+  /// When the connection was last (re)established, and whether it has proved itself since (a message settled,
+  /// or a quiet spell): a consumer that reconnects in a loop never reports "connected".
+  private var connectedAt: Date?
+  private var provenSinceConnect = false
+  static let provingTime = 30.0
+
+  init(diagnostics: Diagnostics, healthFile: HealthFile?, queue: String) {
+    self.diagnostics = diagnostics
+    self.healthFile = healthFile
+    self.queue = queue
+  }
+
+  static func name(of delivery: Delivery) -> String {
+    delivery.properties.messageID.map { "\"\($0)\"" } ?? "#\(delivery.deliveryTag)"
+  }
+
+  func connected(afterLoss: Bool) {
+    connectedAt = Date()
+    provenSinceConnect = !afterLoss
+  }
+
+  func disconnected() { connectedAt = nil }
+
+  /// The one line per message: what happened and how long it took (the seed's "processed in X s").
+  func outcome(
+    _ delivery: Delivery, _ outcome: String, started: Date, exitCode: Int32?, level: Diagnostics.Level = .info
+  ) {
+    if level == .info { provenSinceConnect = true }
+    let seconds = Date().timeIntervalSince(started)
+    var fields: [String: JSONValue] = [
+      "outcome": .string(outcome), "duration_s": .double((seconds * 1000).rounded() / 1000),
+      "routing_key": .string(delivery.routingKey), "redelivered": .bool(delivery.redelivered),
+    ]
+    if let id = delivery.properties.messageID { fields["message_id"] = .string(id) }
+    if let exitCode { fields["exit_code"] = .integer(Int64(exitCode)) }
+    let exitText = exitCode.map { $0 == 0 ? "" : " (exit \($0))" } ?? ""
+    diagnostics.log(
+      level, "message \(Self.name(of: delivery)) \(outcome) in \(String(format: "%.3f", seconds)) s\(exitText)",
+      fields: fields)
+  }
+
+  /// `state` nil: connected, or "recovering" while a fresh reconnection has not proved itself yet.
+  func writeHealth(_ state: String? = nil, running: Int, force: Bool = false) {
+    guard let healthFile else { return }
+    var shown = state ?? "connected"
+    if state == nil, let connectedAt, !provenSinceConnect {
+      if Date().timeIntervalSince(connectedAt) >= Self.provingTime {
+        provenSinceConnect = true
+      } else {
+        shown = "recovering"
+      }
+    }
+    var fields: [String: JSONValue] = [
+      "state": .string(shown), "queue": .string(queue), "received": .integer(Int64(summary.received)),
+      "acked": .integer(Int64(summary.acknowledged)), "retried": .integer(Int64(summary.retried)),
+      "dead_lettered": .integer(Int64(summary.deadLettered)), "requeued": .integer(Int64(summary.requeued)),
+      "running": .integer(Int64(running)), "reconnects": .integer(Int64(summary.reconnects)),
+    ]
+    if let lastMessageAt { fields["last_message_at"] = .string(RFC3339.format(lastMessageAt)) }
+    healthFile.update(fields, force: force)
+  }
+}

@@ -1,0 +1,101 @@
+import Foundation
+import CliplineRecords
+import CliplineSystem
+
+/// The handlers of one consumer: up to `concurrency` running, each on its own thread, the rest waiting in
+/// delivery order. A finished handler leaves its outcome here and wakes the consumer's thread, which owns
+/// the connection and settles it.
+final class HandlerPool {
+  struct Completion {
+    let generation: Int
+    let delivery: Delivery
+    let started: Date
+    let decision: HandlingDecision
+    let exitCode: Int32
+    let errorText: String
+  }
+
+  private struct RunningJob {
+    let process: HandlerProcess
+  }
+
+  private let command: [String]
+  let concurrency: Int
+  private let onFailure: String?
+  private let queue: String
+  private let settings: ConsumerSettings
+  private let diagnostics: Diagnostics
+  private let wakeUp: WakeUpPipe
+  private let workDirectories: WorkDirectoryLedger
+
+  private var running: [UInt64: RunningJob] = [:]
+  private(set) var waiting: [Delivery] = []
+  private let completionLock = NSLock()
+  private var completions: [Completion] = []
+
+  init(
+    command: [String], concurrency: Int, onFailure: String?, queue: String, settings: ConsumerSettings,
+    diagnostics: Diagnostics, wakeUp: WakeUpPipe, workDirectories: WorkDirectoryLedger
+  ) {
+    self.command = command
+    self.concurrency = concurrency
+    self.onFailure = onFailure
+    self.queue = queue
+    self.settings = settings
+    self.diagnostics = diagnostics
+    self.wakeUp = wakeUp
+    self.workDirectories = workDirectories
+  }
+
+  var runningCount: Int { running.count }
+  var isIdle: Bool { running.isEmpty && waiting.isEmpty }
+
+  /// Starts the handler now, or queues the delivery behind the running ones.
+  func take(_ delivery: Delivery, generation: Int) {
+    if running.count < concurrency { start(delivery, generation: generation) } else { waiting.append(delivery) }
+  }
+
+  func startWaiting(generation: Int) {
+    while running.count < concurrency, !waiting.isEmpty { start(waiting.removeFirst(), generation: generation) }
+  }
+
+  /// The deliveries not started yet, handed back (at shutdown or on a lost connection).
+  func removeWaiting() -> [Delivery] {
+    defer { waiting.removeAll() }
+    return waiting
+  }
+
+  /// Stops every running handler's process group; their outcomes come back as `.requeue`.
+  func stopAll() { for job in running.values { job.process.stop(.shutdown) } }
+
+  /// The outcomes that arrived since the last call; their handlers no longer count as running.
+  func takeCompletions() -> [Completion] {
+    let taken = completionLock.withLock {
+      defer { completions.removeAll() }
+      return completions
+    }
+    for completion in taken { running.removeValue(forKey: completion.delivery.deliveryTag) }
+    return taken
+  }
+
+  private func start(_ delivery: Delivery, generation: Int) {
+    let timeout = settings.effectiveHandlerTimeout
+    let job = HandlerJob(
+      delivery: delivery, command: command, queue: queue, timeout: timeout,
+      stoppedForConsumerTimeout: timeout.map { $0 < settings.handlerTimeout ?? .infinity } ?? false,
+      policy: settings.policy, onFailure: onFailure, diagnostics: diagnostics, workDirectories: workDirectories)
+    running[delivery.deliveryTag] = RunningJob(process: job.process)
+    Thread.detachNewThread { [weak self] in
+      let outcome = job.run()
+      self?.complete(
+        Completion(
+          generation: generation, delivery: delivery, started: job.started, decision: outcome.decision,
+          exitCode: outcome.exitCode, errorText: outcome.errorText))
+    }
+  }
+
+  private func complete(_ completion: Completion) {
+    completionLock.withLock { completions.append(completion) }
+    wakeUp.signal()
+  }
+}
