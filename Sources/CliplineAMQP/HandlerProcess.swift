@@ -1,6 +1,6 @@
-import Foundation
 import CliplineRecords
 import CliplineSystem
+import Foundation
 
 /// One run of the handler command: no shell, its own process group (so a timeout or shutdown can kill
 /// everything it started), the message body on stdin, our stdout, and its stderr relayed to ours while the
@@ -92,7 +92,7 @@ final class HandlerProcess: @unchecked Sendable {
     let tail = Self.relay(from: stderrPipe[0], relay: relayStderr)
     close(stderrPipe[0])
     var status: Int32 = 0
-    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+    _ = try? FileDescriptorIO.retryingInterrupts("waitpid") { waitpid(pid, &status, 0) }
     timer?.cancel()
     let reason = lock.withLock { () -> KillReason? in
       processGroup = 0
@@ -145,19 +145,12 @@ final class HandlerProcess: @unchecked Sendable {
     guard descriptor >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
     _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)  // a handler spawned meanwhile is started with dup2 onto 0 only
     unlink(template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })
-    let written = body.withUnsafeBytes { raw -> Bool in
-      var offset = 0
-      while offset < raw.count {
-        let count = SocketWait.retryingOnInterrupt { write(descriptor, raw.baseAddress! + offset, raw.count - offset) }
-        if count <= 0 { return false }
-        offset += count
-      }
-      return true
-    }
-    guard written, lseek(descriptor, 0, SEEK_SET) == 0 else {
-      let failure = POSIXError(POSIXErrorCode(rawValue: errno) ?? .ENOSPC)
+    do {
+      try body.withUnsafeBytes { try FileDescriptorIO.writeAll(descriptor, $0) }
+      _ = try FileDescriptorIO.retryingInterrupts("lseek") { lseek(descriptor, 0, SEEK_SET) }
+    } catch {
       close(descriptor)
-      throw failure
+      throw error
     }
     return descriptor
   }
@@ -170,24 +163,12 @@ final class HandlerProcess: @unchecked Sendable {
     var buffer = [UInt8](repeating: 0, count: 16 * 1024)
     func flush() {
       guard relay, !line.isEmpty else { return }
-      let masked = Array(SecretRedaction.text(String(decoding: line, as: UTF8.self)).utf8)
-      masked.withUnsafeBytes { raw in
-        var offset = 0
-        while offset < raw.count {
-          let count = SocketWait.retryingOnInterrupt {
-            write(STDERR_FILENO, raw.baseAddress! + offset, raw.count - offset)
-          }
-          if count <= 0 { break }
-          offset += count
-        }
-      }
+      StandardError.write(SecretRedaction.text(String(decoding: line, as: UTF8.self)))
       line.removeAll(keepingCapacity: true)
     }
     while true {
-      let count = SocketWait.retryingOnInterrupt {
-        buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-      }
-      if count <= 0 { break }
+      let count = (try? buffer.withUnsafeMutableBytes { try FileDescriptorIO.read(descriptor, into: $0) }) ?? 0
+      if count == 0 { break }
       for byte in buffer[0..<count] {
         line.append(byte)
         if byte == UInt8(ascii: "\n") || line.count >= 64 * 1024 { flush() }

@@ -1,3 +1,4 @@
+import CliplineSystem
 import Foundation
 
 /// A wake-up descriptor for a thread that sleeps in poll(2): other threads (a finishing handler, a signal) write a
@@ -25,7 +26,7 @@ public final class WakeUpPipe: @unchecked Sendable {
   /// Wakes the sleeper (a full pipe already will, so a failed write is fine).
   public func signal() {
     var byte: UInt8 = 1
-    _ = SocketWait.retryingOnInterrupt { write(writeDescriptor, &byte, 1) }
+    _ = try? FileDescriptorIO.retryingInterrupts("write") { write(writeDescriptor, &byte, 1) }
   }
 
   /// Sleeps until signalled or `seconds` pass.
@@ -35,27 +36,19 @@ public final class WakeUpPipe: @unchecked Sendable {
 
   func drain() {
     var buffer = [UInt8](repeating: 0, count: 64)
-    while buffer.withUnsafeMutableBytes({ read(readDescriptor, $0.baseAddress, $0.count) }) > 0 {}
+    // Until EAGAIN: the pipe is non-blocking.
+    while (buffer.withUnsafeMutableBytes { try? FileDescriptorIO.read(readDescriptor, into: $0) } ?? 0) > 0 {}
   }
 }
 
-/// poll(2) on a socket and a wake-up descriptor, with EINTR handled here once.
+/// poll(2) on a socket and a wake-up descriptor.
 enum SocketWait {
-  static func retryingOnInterrupt<Result: BinaryInteger>(_ call: () -> Result) -> Result {
-    while true {
-      let result = call()
-      if result < 0 && errno == EINTR { continue }
-      return result
-    }
-  }
-
   /// Sleeps until `socket` or `wakeUp` is readable (or hung up), or `seconds` pass.
   static func readable(_ socket: Int32, or wakeUp: Int32?, seconds: Double) throws -> (socket: Bool, wakeUp: Bool) {
     var descriptors = [pollfd(fd: socket, events: Int16(POLLIN), revents: 0)]
     if let wakeUp { descriptors.append(pollfd(fd: wakeUp, events: Int16(POLLIN), revents: 0)) }
     let milliseconds = seconds.isFinite ? Int32(min(seconds * 1000, Double(Int32.max)).rounded(.up)) : -1
-    let ready = retryingOnInterrupt { poll(&descriptors, nfds_t(descriptors.count), milliseconds) }
-    guard ready >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+    _ = try FileDescriptorIO.retryingInterrupts("poll") { poll(&descriptors, nfds_t(descriptors.count), milliseconds) }
     return (descriptors[0].revents != 0, descriptors.count > 1 && descriptors[1].revents != 0)
   }
 }

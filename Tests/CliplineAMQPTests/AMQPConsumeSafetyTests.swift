@@ -1,8 +1,8 @@
 import CliplineAMQP
-import Foundation
-import CliplineTestSupport
 import CliplineRecords
 import CliplineSystem
+import CliplineTestSupport
+import Foundation
 import XCTest
 
 /// What an outside test found `amqp-consume` doing wrong (issue 9), and its spinning (issue 13), each pinned.
