@@ -322,6 +322,11 @@ final class AMQPConsumeToolTests: XCTestCase {
     try publish(records(1), to: queue)
     try eventually("the first message") { consumer.stdout.contains(#"{"n":0}"#) }
     try Broker.control("restart")
+    // Reconnected but not proved yet: a consumer reconnecting in a loop would never say "connected".
+    try eventually(timeout: 60, "the health file to say recovering") {
+      consumer.stderr.contains("reconnected")
+        && (try? Record(json: String(contentsOfFile: health, encoding: .utf8)))?["state"] == "recovering"
+    }
     try publish(records(1, from: 1), to: queue)
     XCTAssertEqual(try consumer.wait(timeout: 120), 0, consumer.stderr)
     XCTAssertEqual(consumer.stdout, "{\"n\":0}\n{\"n\":1}\n")
