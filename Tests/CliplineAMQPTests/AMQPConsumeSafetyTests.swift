@@ -178,6 +178,21 @@ final class AMQPConsumeSafetyTests: XCTestCase {
     XCTAssertLessThan(seconds.reduce(0, +), 0.3, "user + system CPU of amqp-consume over a 3 s handler")
   }
 
+  /// The body is all there before the handler starts (an orphan once ran with an empty stdin): stdin is a regular
+  /// file of the body's size (beyond a pipe's 64 KiB), not a pipe still being written.
+  func testTheHandlersStdinHoldsTheWholeBodyBeforeItStarts() throws {
+    let queue = Broker.uniqueQueue("stdin")
+    try Broker.declare(queue)
+    let body = #"{"pad":""# + String(repeating: "x", count: 100_000) + #""}"#
+    try Broker.pikaPublish(queue, body: body, headers: [:])
+    let result = try ToolInvocation.run(
+      "amqp-consume",
+      ["--queue", queue, "--count", "1", "--", "/bin/sh", "-c", "stat -L -c '%F %s' /dev/stdin >&2; cat > /dev/null"],
+      environment: try environment(), timeout: 60)
+    XCTAssertEqual(result.status, 0, result.stderr)
+    XCTAssertTrue(result.stderr.contains("regular file \(body.utf8.count)\n"), result.stderr)
+  }
+
   func testKillNineTakesTheHandlerAlongAndTheNextConsumerSweepsWhatWasLeft() throws {
     let queue = Broker.uniqueQueue("sweep")
     try Broker.declare(queue)
