@@ -12,7 +12,7 @@ public protocol BlobDownloading {
 public struct SourceFetcher {
   public enum Scheme: Hashable, Sendable { case http, s3, azure }
 
-  private var downloaders: [Scheme: BlobDownloading]
+  var downloaders: [Scheme: BlobDownloading]
 
   public init(downloaders: [Scheme: BlobDownloading] = [.http: HTTPDownloader()]) {
     self.downloaders = downloaders

@@ -42,13 +42,10 @@ public final class Chunker {
     let request = try record.decode(ChunkRequest.self).validated()
     let chunkDuration = request.videoPreprocessing?.chunkDuration ?? options.defaultChunkDuration
     let started = Date()
-    let source = try fetcher.localFile(for: request.cloudStreamPath, in: workDirectory)
+    let source = try OpenedSource.open(
+      request.cloudStreamPath, fetcher: fetcher, workDirectory: workDirectory, diagnostics: diagnostics, line: line)
     defer { source.discard() }
-    if source.isDownloadedCopy {
-      diagnostics.debug("downloaded \(SecretRedaction.url(request.cloudStreamPath)) in \(elapsed(since: started))", line: line)
-    }
-
-    let segmenter = try Segmenter(sourcePath: source.path)
+    let segmenter = source.segmenter
     guard let video = segmenter.info.video else {
       throw MediaError("\(SecretRedaction.url(request.cloudStreamPath)) has no video stream")
     }
@@ -90,10 +87,11 @@ public final class Chunker {
                 + "\(String(format: "%.3f", segment.endSeconds)) s", line: line)
           }
         })
+      try source.waitForDownload()
     } catch {
       _ = try? finishing.wait()
       progress.clear()
-      throw error
+      throw source.downloadFailure ?? error
     }
     try finishing.wait()
     progress.clear()

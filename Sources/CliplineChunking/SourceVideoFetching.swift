@@ -5,4 +5,15 @@ import CliplineSystem
 public protocol SourceVideoFetching {
   /// The video named by `url` as a local file in (or, for `file://`, outside) the work directory.
   func localFile(for url: String, in workDirectory: WorkDirectory) throws -> LocalSource
+  /// The video named by `url` as a file still downloading into the work directory, so cutting starts before the
+  /// download ends; nil when the source is local or can only be fetched whole (then `localFile` is used).
+  /// `report` receives sentences for `--verbose`.
+  func growingFile(for url: String, in workDirectory: WorkDirectory, report: @escaping @Sendable (String) -> Void)
+    throws -> RunningDownload?
+}
+
+extension SourceVideoFetching {
+  public func growingFile(
+    for url: String, in workDirectory: WorkDirectory, report: @escaping @Sendable (String) -> Void
+  ) throws -> RunningDownload? { nil }
 }

@@ -149,6 +149,10 @@ private final class Transfer {
   let destination: ResponseDestination
   var body: [UInt8] = []
   var responseHeaders: [(name: String, value: String)] = []
+  /// The status of the response being received, from its status line.
+  var status = 0
+  /// Whether a `.successfulStream` was told its response.
+  var announced = false
   var failure: Error?
   private var output: FileHandle?
   private var outputPath: String?
@@ -205,6 +209,16 @@ private final class Transfer {
       case .memory: transfer.body.append(contentsOf: bytes)
       case .file: try transfer.output?.write(contentsOf: bytes)
       case .stream(let consume): try consume(bytes)
+      case .successfulStream(let stream):
+        guard (200..<300).contains(transfer.status) else {
+          transfer.body.append(contentsOf: bytes)
+          break
+        }
+        if !transfer.announced {
+          transfer.announced = true
+          try stream.onResponse(transfer.status, transfer.responseHeaders)
+        }
+        try stream.consume(bytes)
       }
       return length
     } catch {
@@ -218,6 +232,7 @@ private final class Transfer {
     let length = size * count
     let line = String(decoding: UnsafeRawBufferPointer(start: data, count: length), as: UTF8.self)
     if line.hasPrefix("HTTP/") {
+      transfer.status = line.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
       transfer.responseHeaders.removeAll()  // a new response (after 100 Continue or a redirect)
     } else if let colon = line.firstIndex(of: ":") {
       let name = String(line[..<colon]).trimmingCharacters(in: .whitespaces)

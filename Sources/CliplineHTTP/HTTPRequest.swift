@@ -81,4 +81,21 @@ public enum ResponseDestination {
   case memory
   case file(path: String)
   case stream((UnsafeRawBufferPointer) throws -> Void)
+  /// Handed over piece by piece only when the status is 2xx (after `ResponseStream.onResponse`); any other
+  /// body is kept in memory for the error message.
+  case successfulStream(ResponseStream)
+}
+
+/// A 2xx body as it arrives, told the status and headers before its first byte.
+public struct ResponseStream {
+  public var onResponse: (_ status: Int, _ headers: [(name: String, value: String)]) throws -> Void
+  public var consume: (UnsafeRawBufferPointer) throws -> Void
+
+  public init(
+    onResponse: @escaping (_ status: Int, _ headers: [(name: String, value: String)]) throws -> Void,
+    consume: @escaping (UnsafeRawBufferPointer) throws -> Void
+  ) {
+    self.onResponse = onResponse
+    self.consume = consume
+  }
 }

@@ -32,9 +32,16 @@ public struct MediaInfo: Sendable {
 final class MediaInput {
   let context: UnsafeMutablePointer<AVFormatContext>
   let path: String
+  /// The custom I/O of a source still downloading; it outlives the context that reads through it.
+  private let reader: AVIOSourceReader?
 
-  init(path: String) throws {
+  /// Opens `path`, or, with a `reader`, whatever it reads (`path` then only names the source in messages).
+  init(path: String, reader: AVIOSourceReader? = nil) throws {
     var context: UnsafeMutablePointer<AVFormatContext>?
+    if let reader {
+      context = avformat_alloc_context()
+      context?.pointee.pb = reader.context
+    }
     let opened = avformat_open_input(&context, path, nil, nil)
     guard opened >= 0, let context else {
       if opened == clipline_averror(ENOENT) {
@@ -45,6 +52,7 @@ final class MediaInput {
     }
     self.context = context
     self.path = path
+    self.reader = reader
     do {
       try check(avformat_find_stream_info(context, nil), "avformat_find_stream_info", path: path)
     } catch {

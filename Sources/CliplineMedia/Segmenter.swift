@@ -27,6 +27,12 @@ public final class Segmenter {
     info = input.info
   }
 
+  /// Cuts a source while it downloads: libavformat reads only bytes that have arrived, waiting for the rest.
+  public init(growingSource source: GrowingFile) throws {
+    input = try MediaInput(path: source.path, reader: try AVIOSourceReader.open(source))
+    info = input.info
+  }
+
   /// Cuts at `boundaries` (seconds from the source start, ascending, each inside the source), writing segment
   /// `n` to `outputPath(n)`, calling `onSegment` as each one is finished. On failure the segment being written
   /// is deleted; segments already reported stay valid.

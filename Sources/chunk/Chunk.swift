@@ -105,4 +105,4 @@ extension ChunkMode: ExpressibleByArgument {}
 extension TranscodeSettings.Fit: ExpressibleByArgument {}
 
 /// The blob stores' fetcher is what `chunk` hands the chunker (which knows no storage of its own).
-extension SourceFetcher: SourceVideoFetching {}
+extension SourceFetcher: SourceVideoFetching {}  // localFile and growingFile: SourceFetcher+Streaming.swift

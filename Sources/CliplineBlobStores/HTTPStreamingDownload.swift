@@ -1,0 +1,78 @@
+import CliplineHTTP
+import CliplineSystem
+import Foundation
+
+extension HTTPDownloader: StreamingBlobDownloading {
+  /// One plain GET, published as it arrives. A reader that jumps past what has arrived (an index at the end)
+  /// gets that tail from a second, ranged GET when the server honours ranges; otherwise it waits for the download.
+  public func startDownload(
+    _ location: BlobLocation, to path: String, report: @escaping @Sendable (String) -> Void
+  ) throws -> RunningDownload {
+    guard case .http(let url) = location else { throw SourceFetcher.UnsupportedSource(location: location) }
+    guard FileManager.default.createFile(atPath: path, contents: nil) else {
+      throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path])
+    }
+    let download = StreamingDownload(path: path)
+    let tail = TailFetch()
+    download.file.onWantedOffset { [retry] offset in
+      guard download.file.contiguousBytes < offset, tail.claim() else { return }
+      let redacted = SecretRedaction.url(url)
+      let thread = Thread {
+        do {
+          let client = HTTPClient()
+          _ = try retry.run(isRetryable: isRetryableHTTPFailure) { _ in
+            try client.send(
+              HTTPRequest(url: url, headers: [("Range", "bytes=\(offset)-")]),
+              to: download.destination(at: offset) { status, _ in
+                guard status == 206 else { throw RangesIgnored() }
+              }
+            ).checked()
+          }
+          report(
+            "read ahead to byte \(offset) of \(redacted) (an index at the end): fetched the rest with a ranged GET")
+        } catch is RangesIgnored {
+          report(
+            "read ahead to byte \(offset) of \(redacted), which ignores ranges: cutting waits for the whole download")
+        } catch {
+          // The main GET still brings these bytes; it reports its own failure.
+        }
+      }
+      thread.stackSize = 1 << 20
+      thread.start()
+    }
+    download.start { [retry] download in
+      let client = HTTPClient()
+      try retry.run(isRetryable: isRetryableHTTPFailure) { _ in
+        _ = try client.send(
+          HTTPRequest(url: url),
+          to: download.destination(at: 0) { _, headers in
+            let encoded = headers.contains { $0.name.lowercased() == "content-encoding" }
+            if !encoded,
+              let length = headers.last(where: { $0.name.lowercased() == "content-length" })
+                .flatMap({ Int64($0.value) })
+            {
+              download.file.setSize(length)
+            }
+          }
+        ).checked()
+      }
+    }
+    return download
+  }
+}
+
+/// At most one tail request per download. `lock` guards `claimed`.
+private final class TailFetch: @unchecked Sendable {
+  private let lock = NSLock()
+  private var claimed = false
+
+  func claim() -> Bool {
+    lock.withLock {
+      defer { claimed = true }
+      return !claimed
+    }
+  }
+}
+
+/// A server that answered a ranged GET with the whole body.
+private struct RangesIgnored: Error {}

@@ -1,0 +1,74 @@
+import CliplineMedia
+import CliplineRecords
+import CliplineSystem
+import Foundation
+
+/// A request's source, opened for cutting: read as it downloads when the fetcher can stream it, else fetched
+/// whole first (or read in place). Whatever fails while the download runs is reported as the download's error.
+struct OpenedSource {
+  let segmenter: Segmenter
+  private let download: RunningDownload?
+  private let local: LocalSource?
+
+  static func open(
+    _ url: String, fetcher: SourceVideoFetching, workDirectory: WorkDirectory, diagnostics: Diagnostics, line: Int
+  ) throws -> OpenedSource {
+    let started = Date()
+    let redacted = SecretRedaction.url(url)
+    if let download = try fetcher.growingFile(
+      for: url, in: workDirectory, report: { diagnostics.debug($0, line: line) })
+    {
+      do {
+        let segmenter: Segmenter
+        do {
+          segmenter = try Segmenter(growingSource: download.file)
+        } catch {
+          throw failure(of: download) ?? error
+        }
+        let arrived = download.file.contiguousBytes
+        if let ahead = download.file.farthestReadAhead {
+          diagnostics.debug(
+            "\(redacted) keeps its index at the end (byte \(ahead)): opened after \(arrived) bytes had arrived "
+              + "from the start, in \(elapsed(since: started))", line: line)
+        } else {
+          diagnostics.debug(
+            "opened \(redacted) after its first \(arrived) bytes, in \(elapsed(since: started))", line: line)
+        }
+        return OpenedSource(segmenter: segmenter, download: download, local: nil)
+      } catch {
+        download.discard()
+        throw error
+      }
+    }
+    let source = try fetcher.localFile(for: url, in: workDirectory)
+    if source.isDownloadedCopy {
+      diagnostics.debug("downloaded \(redacted) in \(elapsed(since: started))", line: line)
+    }
+    do {
+      return OpenedSource(segmenter: try Segmenter(sourcePath: source.path), download: nil, local: source)
+    } catch {
+      source.discard()
+      throw error
+    }
+  }
+
+  /// Why the download failed, if it did: a cut that fails meanwhile fails because of it.
+  var downloadFailure: Error? { download.flatMap(Self.failure(of:)) }
+
+  private static func failure(of download: RunningDownload) -> Error? {
+    guard let failure = download.file.error, !(failure is DownloadCancelled) else { return nil }
+    return failure
+  }
+
+  /// The cut read every byte it needed: the download must still end well (a size or checksum check may fail).
+  func waitForDownload() throws { try download?.wait() }
+
+  func discard() {
+    download?.discard()
+    local?.discard()
+  }
+
+  private static func elapsed(since start: Date) -> String {
+    String(format: "%.2f s", Date().timeIntervalSince(start))
+  }
+}
