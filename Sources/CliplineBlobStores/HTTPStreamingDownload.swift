@@ -17,7 +17,7 @@ extension HTTPDownloader: StreamingBlobDownloading {
     download.file.onWantedOffset { [retry] offset in
       guard download.file.contiguousBytes < offset, tail.claim() else { return }
       let redacted = SecretRedaction.url(url)
-      let thread = Thread {
+      download.alongside {
         do {
           let client = HTTPClient()
           _ = try retry.run(isRetryable: isRetryableHTTPFailure) { _ in
@@ -37,8 +37,6 @@ extension HTTPDownloader: StreamingBlobDownloading {
           // The main GET still brings these bytes; it reports its own failure.
         }
       }
-      thread.stackSize = 1 << 20
-      thread.start()
     }
     download.start { [retry] download in
       let client = HTTPClient()

@@ -88,6 +88,7 @@ extension BlobStoreDownloader: StreamingBlobDownloading {
       )
     }
     download.start { download in
+      let digest = info.sha256 == nil ? nil : ArrivalDigest(of: download)
       let errors = ParallelWork.run(count: schedule.count, width: store.streamingConcurrency, stopOnFirstError: true) {
         _ in
         guard let piece = schedule.next() else { return }
@@ -96,11 +97,8 @@ extension BlobStoreDownloader: StreamingBlobDownloading {
       }
       do {
         if let failure = errors.first(where: { $0 != nil && !($0 is ParallelWork.Skipped) }) { throw failure! }
-        if let expected = info.sha256 {
-          let actual = try FileDigests.of(path).sha256.hexString
-          guard actual == expected else {
-            throw BlobIntegrityError(location: location, reason: "SHA-256 \(actual) is not the uploaded \(expected)")
-          }
+        if let expected = info.sha256, let actual = try digest?.wait().hexString, actual != expected {
+          throw BlobIntegrityError(location: location, reason: "SHA-256 \(actual) is not the uploaded \(expected)")
         }
       } catch let error as DownloadCancelled {
         throw error

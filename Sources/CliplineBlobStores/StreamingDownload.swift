@@ -1,4 +1,5 @@
 import CliplineHTTP
+import CliplineHashing
 import CliplineSystem
 import Foundation
 
@@ -22,9 +23,12 @@ final class StreamingDownload: RunningDownload, @unchecked Sendable {
 
   init(path: String) { file = GrowingFile(path: path) }
 
-  /// Runs `body` on its own thread; the file is finished when it returns, failed when it throws.
+  /// The download's own threads: the transfer, and one helper request beside it (a tail fetched ahead).
+  private let threads = ThreadPool(width: 2)
+
+  /// Runs `body` on a thread of the download; the file is finished when it returns, failed when it throws.
   func start(_ body: @escaping @Sendable (StreamingDownload) throws -> Void) {
-    let thread = Thread { [self] in
+    threads.submit { [self] in
       var failure: Error?
       do { try body(self) } catch { failure = error }
       if let failure { file.fail(failure) } else { file.finish() }
@@ -34,9 +38,10 @@ final class StreamingDownload: RunningDownload, @unchecked Sendable {
         condition.broadcast()
       }
     }
-    thread.stackSize = 1 << 20
-    thread.start()
   }
+
+  /// Runs a helper request beside the transfer; its failure is its own business.
+  func alongside(_ job: @escaping @Sendable () -> Void) { threads.submit(job) }
 
   func cancel() {
     condition.withLock { cancelled = true }
@@ -121,6 +126,43 @@ final class RangeSchedule: @unchecked Sendable {
       guard !taken[index], !urgent.contains(index) else { return nil }
       urgent.insert(index, at: 0)
       return range(index)
+    }
+  }
+}
+
+/// The SHA-256 of a download, computed in file order beside it as its bytes arrive, so checking it at the end
+/// costs no second pass. `done` orders the write of `result` before its read.
+final class ArrivalDigest: @unchecked Sendable {
+  private let done = DispatchSemaphore(value: 0)
+  private var result: Result<[UInt8], Error> = .failure(DownloadCancelled())
+
+  init(of download: StreamingDownload) {
+    download.alongside { [self] in
+      result = Result { try Self.hash(download.file) }
+      done.signal()
+    }
+  }
+
+  /// The digest once every byte has arrived; the download's error if it stopped first.
+  func wait() throws -> [UInt8] {
+    done.wait()
+    done.signal()
+    return try result.get()
+  }
+
+  private static func hash(_ file: GrowingFile) throws -> [UInt8] {
+    guard let handle = FileHandle(forReadingAtPath: file.path) else { throw MissingLocalFile(path: file.path) }
+    defer { try? handle.close() }
+    let digest = try Digest(.sha256)
+    var offset: Int64 = 0
+    while true {
+      let count = try file.waitForBytes(at: offset, count: 1 << 20)
+      guard count > 0 else { return digest.finish() }
+      guard let data = try handle.read(upToCount: count), data.count == count else {
+        throw BlobIntegrityError(location: .file(path: file.path), reason: "the file is shorter than what arrived")
+      }
+      digest.update(data)
+      offset += Int64(count)
     }
   }
 }

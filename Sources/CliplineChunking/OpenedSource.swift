@@ -26,10 +26,10 @@ struct OpenedSource {
           throw failure(of: download) ?? error
         }
         let arrived = download.file.contiguousBytes
-        if let ahead = download.file.farthestReadAhead {
+        if let size = download.file.knownSize, size > 0, download.file.farthestRead * 10 >= size * 9 {
           diagnostics.debug(
-            "\(redacted) keeps its index at the end (byte \(ahead)): opened after \(arrived) bytes had arrived "
-              + "from the start, in \(elapsed(since: started))", line: line)
+            "\(redacted) keeps its index at the end: read its last bytes first, opened when \(arrived) bytes had "
+              + "arrived from the start, in \(elapsed(since: started))", line: line)
         } else {
           diagnostics.debug(
             "opened \(redacted) after its first \(arrived) bytes, in \(elapsed(since: started))", line: line)

@@ -74,10 +74,10 @@ final class AVIOSourceReader {
     guard available > 0 else { return clipline_averror_eof() }
     var read = 0
     while read < available {
-      let count = pread(
-        state.handle.fileDescriptor, buffer + read, available - read, off_t(state.position) + off_t(read))
-      if count < 0, errno == EINTR { continue }
-      guard count > 0 else { return read > 0 ? Int32(read) : clipline_averror(EIO) }
+      let count = try? FileDescriptorIO.retryingInterrupts("pread") {
+        pread(state.handle.fileDescriptor, buffer + read, available - read, off_t(state.position) + off_t(read))
+      }
+      guard let count, count > 0 else { return read > 0 ? Int32(read) : clipline_averror(EIO) }
       read += count
     }
     state.position += Int64(read)

@@ -15,7 +15,7 @@ public final class GrowingFile: @unchecked Sendable {
   private var finished = false
   private var failure: Error?
   private var onWanted: (@Sendable (Int64) -> Void)?
-  private var waitedAhead: Int64?
+  private var farthest: Int64 = 0
 
   public init(path: String) { self.path = path }
 
@@ -46,6 +46,7 @@ public final class GrowingFile: @unchecked Sendable {
   public func finish() {
     condition.withLock {
       finished = true
+      onWanted = nil  // nothing left to fetch; also drops what the handler holds (the download itself)
       if size == nil { size = complete.last?.upperBound ?? 0 }
       condition.broadcast()
     }
@@ -55,6 +56,7 @@ public final class GrowingFile: @unchecked Sendable {
   public func fail(_ error: Error) {
     condition.withLock {
       if failure == nil { failure = error }
+      onWanted = nil
       condition.broadcast()
     }
   }
@@ -69,9 +71,12 @@ public final class GrowingFile: @unchecked Sendable {
   /// Bytes from the start that have all arrived.
   public var contiguousBytes: Int64 { condition.withLock { prefixEnd } }
 
-  /// The farthest offset a reader had to wait for beyond the bytes contiguous from the start, if any:
-  /// a demuxer jumping ahead (an index at the end of the file).
-  public var farthestReadAhead: Int64? { condition.withLock { waitedAhead } }
+  /// The end of the farthest bytes a reader has read: near the end of the file right after opening, the demuxer
+  /// went there first (an index at the end).
+  public var farthestRead: Int64 { condition.withLock { farthest } }
+
+  /// The total size, if the download has announced it.
+  public var knownSize: Int64? { condition.withLock { size } }
 
   /// The total size, waiting for it if the download has not announced it yet.
   public func waitForSize() throws -> Int64 {
@@ -91,8 +96,10 @@ public final class GrowingFile: @unchecked Sendable {
     var asked = false
     while true {
       if let run = run(at: offset) {
+        let available = min(Int64(count), run.upperBound - offset)
+        farthest = max(farthest, offset + available)
         condition.unlock()
-        return Int(min(Int64(count), run.upperBound - offset))
+        return Int(available)
       }
       if let size, offset >= size {
         condition.unlock()
@@ -108,7 +115,6 @@ public final class GrowingFile: @unchecked Sendable {
       }
       if !asked {
         asked = true
-        if offset > prefixEnd { waitedAhead = max(waitedAhead ?? 0, offset) }
         if let onWanted {
           condition.unlock()
           onWanted(offset)

@@ -1,3 +1,4 @@
+import CliplineMedia
 import CliplineRecords
 import CliplineSystem
 import CliplineTestSupport
@@ -93,5 +94,28 @@ final class ChunkStreamingHTTPTests: XCTestCase {
     XCTAssertEqual(
       try FileManager.default.contentsOfDirectory(atPath: scratch.path).filter { $0.hasPrefix("source-") }, [],
       "the partial source copy is removed")
+  }
+}
+
+/// The AVIO owner opens over a file that exists, or throws before it owns anything.
+final class GrowingSourceOpenTests: XCTestCase {
+  func testOpeningAGrowingSourceWhoseFileIsMissingThrowsNoInput() throws {
+    let scratch = try ScratchDirectory("avio")
+    let file = GrowingFile(path: scratch.file("absent.mp4"))
+    XCTAssertThrowsError(try Segmenter(growingSource: file)) { error in
+      XCTAssertEqual(ExitStatus.of(error), .noInput, "\(error)")
+    }
+  }
+
+  func testAFailedDownloadEndsTheOpenWithItsError() throws {
+    let scratch = try ScratchDirectory("avio-fail")
+    let path = scratch.file("partial.mp4")
+    XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data(count: 4096)))
+    let file = GrowingFile(path: path)
+    file.setSize(1 << 20)
+    file.fail(DownloadCancelled())
+    XCTAssertThrowsError(try Segmenter(growingSource: file)) { error in
+      XCTAssertTrue("\(error)".contains("Input/output error"), "\(error)")
+    }
   }
 }
