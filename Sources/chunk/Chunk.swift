@@ -17,6 +17,11 @@ struct Chunk: ParsableCommand {
       and az:// are streamed to the work directory and removed afterwards), cuts it in a single pass with \
       FFmpeg's libraries, and writes one record per chunk to stdout as soon as that chunk's file is closed.
 
+      Cutting starts while the source downloads (one GET for http(s), parallel ranged GETs in file order for \
+      s3:// and az://): the first record leaves once its media has arrived. A source whose index (moov) sits at \
+      the end has its last bytes fetched first (a ranged GET; a server that ignores ranges makes the cut wait for \
+      the whole download); --verbose says which. If the download fails, that is the error reported.
+
       READS: cloud_stream_path (required); inference_modality ("batch" or "live"); live_start_time (RFC 3339, \
       required when live); video_preprocessing.chunk_duration (seconds; else --chunk-duration), \
       video_preprocessing.fps, .width, .height (for transcoding). Every other field passes through.
