@@ -68,7 +68,7 @@ let package = Package(
     library("CliplineBlobStores", ["CliplineAWS", "CliplineHTTP", "CliplineHashing"]),
     library(
       "CliplineMedia",
-      ["CCliplineAVUtil", "CCliplineAVCodec", "CCliplineAVFormat", "CCliplineAVFilter", "CCliplineSwScale"]),
+      ["CCliplineAVUtil", "CCliplineAVCodec", "CCliplineAVFormat", "CCliplineAVFilter", "CCliplineSwScale", "CliplineHashing"]),
     library("CliplineChunking", ["CliplineMedia", "CliplineHashing"]),
     library("CliplineAMQP", ["CCliplineRabbitMQ"]),
     library("CliplineCache", ["CCliplineHiredis"]),

@@ -20,26 +20,35 @@ public final class RedisConnection {
   public let url: RedisURL
 
   public init(url: RedisURL, timeout: Double = 2) throws {
+    context = try RedisConnection.connect(url, timeout: timeout)
+    self.url = url
+  }
+
+  /// A connected, authenticated context on the wanted database; freed here if any step fails, so `deinit` is
+  /// the only other free.
+  private static func connect(_ url: RedisURL, timeout: Double) throws -> UnsafeMutablePointer<redisContext> {
     let interval = timeval(tv_sec: Int(timeout), tv_usec: Int((timeout - Double(Int(timeout))) * 1_000_000))
     guard let context = redisConnectWithTimeout(url.host, Int32(url.port), interval) else {
       throw RedisError(operation: "connect to \(url.redacted)", message: "out of memory")
     }
-    if context.pointee.err != 0 {
-      let message = RedisConnection.errorText(context)
+    do {
+      if context.pointee.err != 0 {
+        throw RedisError(operation: "connect to \(url.redacted)", message: RedisConnection.errorText(context))
+      }
+      // Commands get the same limit as the connection: a stopped Redis must not hang the tool.
+      _ = redisSetTimeout(context, interval)
+      if let password = url.password {
+        var arguments = ["AUTH"]
+        if let user = url.user { arguments.append(user) }
+        arguments.append(password)
+        _ = try command(arguments.map { Array($0.utf8) }, on: context)
+      }
+      if url.database != 0 { _ = try command(["SELECT", String(url.database)].map { Array($0.utf8) }, on: context) }
+    } catch {
       redisFree(context)
-      throw RedisError(operation: "connect to \(url.redacted)", message: message)
+      throw error
     }
-    self.context = context
-    self.url = url
-    // Commands get the same limit as the connection: a stopped Redis must not hang the tool.
-    _ = redisSetTimeout(context, interval)
-    if let password = url.password {
-      var arguments = ["AUTH"]
-      if let user = url.user { arguments.append(user) }
-      arguments.append(password)
-      _ = try command(arguments.map { Array($0.utf8) })
-    }
-    if url.database != 0 { _ = try command(["SELECT", String(url.database)].map { Array($0.utf8) }) }
+    return context
   }
 
   deinit { redisFree(context) }
@@ -54,7 +63,9 @@ public final class RedisConnection {
   }
 
   /// Sends one command (binary-safe arguments) and returns its reply; a Redis `-ERR` is thrown.
-  public func command(_ arguments: [[UInt8]]) throws -> Reply {
+  public func command(_ arguments: [[UInt8]]) throws -> Reply { try RedisConnection.command(arguments, on: context) }
+
+  private static func command(_ arguments: [[UInt8]], on context: UnsafeMutablePointer<redisContext>) throws -> Reply {
     var pointers: [UnsafePointer<CChar>?] = []
     var lengths: [Int] = []
     var storage: [UnsafeMutablePointer<CChar>] = []

@@ -33,7 +33,8 @@ struct ChunkRequest: Decodable {
   /// Checks what decoding cannot: the modality's values, a live start time that parses, sizes that make sense.
   func validated() throws -> ChunkRequest {
     if let modality = inferenceModality, modality != "batch", modality != "live" {
-      throw InputError.invalidField("inference_modality", reason: "must be \"batch\" or \"live\", found \"\(modality)\"")
+      throw InputError.invalidField(
+        "inference_modality", reason: "must be \"batch\" or \"live\", found \"\(modality)\"")
     }
     if isLive {
       guard let live = liveStartTime else { throw InputError.missingField("live_start_time") }
@@ -41,15 +42,21 @@ struct ChunkRequest: Decodable {
         throw InputError.invalidField("live_start_time", reason: "must be an RFC 3339 time, found \"\(live)\"")
       }
     }
-    if let duration = videoPreprocessing?.chunkDuration, !(duration > 0) {
-      throw InputError.invalidField("video_preprocessing.chunk_duration", reason: "must be greater than 0")
+    if let duration = videoPreprocessing?.chunkDuration {
+      try RequestBounds.check(
+        duration, in: RequestBounds.chunkDuration, field: "video_preprocessing.chunk_duration", unit: " s")
     }
-    if let fps = videoPreprocessing?.fps, !(fps > 0) {
-      throw InputError.invalidField("video_preprocessing.fps", reason: "must be greater than 0")
+    if let fps = videoPreprocessing?.fps {
+      try RequestBounds.check(fps, in: RequestBounds.fps, field: "video_preprocessing.fps", unit: "")
     }
     for (name, value) in [("width", videoPreprocessing?.width), ("height", videoPreprocessing?.height)] {
-      if let value, value <= 0 || value % 2 != 0 {
-        throw InputError.invalidField("video_preprocessing.\(name)", reason: "must be a positive even number")
+      guard let value else { continue }
+      let field = "video_preprocessing.\(name)"
+      try RequestBounds.check(
+        Double(value), in: Double(RequestBounds.size.lowerBound)...Double(RequestBounds.size.upperBound), field: field,
+        unit: "")
+      if value % 2 != 0 {
+        throw InputError.invalidField(field, reason: "must be an even number (the video is yuv420p), found \(value)")
       }
     }
     return self
@@ -84,5 +91,34 @@ struct ChunkFields: Encodable {
     case sourceStreamPath = "source_stream_path"
     case chunkStartTime = "chunk_start_time"
     case chunkEndTime = "chunk_end_time"
+  }
+}
+
+/// The ranges a request's numbers must fall in, chosen to be what an operator would call sane; `chunk --help`
+/// documents them. Outside them a request is bad input (65): a tiny chunk duration would plan millions of chunks,
+/// a huge frame rate would encode for ever, a huge size is more than any encoder takes.
+public enum RequestBounds {
+  /// Seconds: one second to one day.
+  public static let chunkDuration = 1.0...86_400.0
+  /// Frames per second for transcoding.
+  public static let fps = 1.0...240.0
+  /// Pixels, width and height alike (8K UHD is 7680 wide); even, for yuv420p.
+  public static let size = 16...7680
+
+  public static let documentation = """
+    BOUNDS: video_preprocessing.chunk_duration 1 to 86400 s (and --chunk-duration); fps 1 to 240; width and \
+    height 16 to 7680 and even. A request outside them is refused (exit 65) with a sentence naming the field.
+    """
+
+  static func check(_ value: Double, in range: ClosedRange<Double>, field: String, unit: String) throws {
+    guard !range.contains(value) else { return }
+    throw InputError.invalidField(
+      field,
+      reason:
+        "must be between \(format(range.lowerBound)) and \(format(range.upperBound))\(unit), found \(format(value))")
+  }
+
+  static func format(_ value: Double) -> String {
+    value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : "\(value)"
   }
 }

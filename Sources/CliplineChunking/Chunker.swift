@@ -67,46 +67,41 @@ public final class Chunker {
       "cutting \(String(format: "%.1f", duration)) s into \(boundaries.count + 1) chunks of \(chunkDuration) s (\(modeName))",
       line: line)
 
-    // Hashing a chunk reads it again: do it on another core while the next chunk is cut. The queue is serial,
-    // so records still leave in chunk order; the first failure stops the rest.
-    let finishing = OrderedWork()
+    // Each chunk's size and hash were taken as its bytes were written: its record leaves at once.
+    let written: Int
     do {
-      try segmenter.run(
+      written = try segmenter.run(
         boundaries: boundaries, mode: mode,
-        outputPath: { index in (outputDirectory as NSString).appendingPathComponent(String(format: "chunk_%03d.mp4", index)) },
+        outputPath: { index in
+          (outputDirectory as NSString).appendingPathComponent(String(format: "chunk_%03d.mp4", index))
+        },
         onSegment: { segment in
-          try finishing.check()
           self.progress.update(
             String(
               format: "chunk: chunk %d of %d cut (%.0f of %.0f s)", segment.index, boundaries.count + 1,
               segment.endSeconds, duration), force: true)
-          finishing.submit {
-            try emit(try self.chunkRecord(for: segment, of: record, request: request, mode: modeName, liveStart: liveStart))
-            self.diagnostics.debug(
-              "chunk \(segment.index): \(String(format: "%.3f", segment.startSeconds))–"
-                + "\(String(format: "%.3f", segment.endSeconds)) s", line: line)
-          }
+          try emit(
+            try self.chunkRecord(for: segment, of: record, request: request, mode: modeName, liveStart: liveStart))
+          self.diagnostics.debug(
+            "chunk \(segment.index): \(String(format: "%.3f", segment.startSeconds))–"
+              + "\(String(format: "%.3f", segment.endSeconds)) s", line: line)
         })
       try source.waitForDownload()
     } catch {
-      _ = try? finishing.wait()
       progress.clear()
       throw source.downloadFailure ?? error
     }
-    try finishing.wait()
     progress.clear()
     diagnostics.info(
-      "cut \(SecretRedaction.url(request.cloudStreamPath)) into \(boundaries.count + 1) chunks (\(modeName)) "
+      "cut \(SecretRedaction.url(request.cloudStreamPath)) into \(written) chunks (\(modeName)) "
         + "in \(elapsed(since: started))", line: line)
   }
 
   private func chunkRecord(
     for segment: SegmentFile, of record: Record, request: ChunkRequest, mode: String, liveStart: Date?
   ) throws -> Record {
-    let hash = try Digest.ofFile(segment.path).hexString
-    let bytes = (try FileManager.default.attributesOfItem(atPath: segment.path)[.size] as? NSNumber)?.int64Value ?? 0
     let fields = ChunkFields(
-      chunkId: segment.index, chunkPath: segment.path, chunkHash: hash, chunkBytes: bytes,
+      chunkId: segment.index, chunkPath: segment.path, chunkHash: segment.sha256.hexString, chunkBytes: segment.bytes,
       startTime: Self.rounded(segment.startSeconds), endTime: Self.rounded(segment.endSeconds),
       chunkDuration: Self.rounded(segment.endSeconds - segment.startSeconds),
       timeOffset: Self.rounded(segment.startSeconds), chunkMode: mode, sourceStreamPath: request.cloudStreamPath,
@@ -124,8 +119,18 @@ public final class Chunker {
     } else {
       name = "line_\(line)"
     }
+    if name.utf8.count > Int(NAME_MAX) {
+      throw InputError.invalidField(
+        "process_id", reason: "is longer than the \(NAME_MAX) bytes a directory name can have")
+    }
     let directory = workDirectory.file(name)
-    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    if mkdir(directory, 0o755) != 0 && errno != EEXIST {
+      if errno == ENOENT {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+      } else {
+        throw FileSystemError("create the chunk directory", path: directory)
+      }
+    }
     return directory
   }
 

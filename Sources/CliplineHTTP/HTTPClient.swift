@@ -22,10 +22,16 @@ public final class HTTPClient {
   private let options: Options
 
   public init(options: Options = Options()) {
+    handle = HTTPClient.open()
+    self.options = options
+  }
+
+  /// The easy handle; libcurl returns NULL only when memory is exhausted, where nothing can go on.
+  /// Nothing else is set on it here (each request resets and sets it), so `deinit` is the only free.
+  private static func open() -> UnsafeMutableRawPointer {
     _ = HTTPClient.globalInit
     guard let handle = curl_easy_init() else { fatalError("curl_easy_init returned NULL: out of memory") }
-    self.handle = handle
-    self.options = options
+    return handle
   }
 
   deinit { curl_easy_cleanup(handle) }

@@ -10,15 +10,28 @@ public final class Digest {
   private let context: OpaquePointer
 
   public init(_ algorithm: Algorithm = .sha256) throws {
-    guard let context = EVP_MD_CTX_new() else { throw CryptoError.last("EVP_MD_CTX_new") }
-    self.context = context
     let md: OpaquePointer?
     switch algorithm {
     case .sha256: md = EVP_sha256()
     case .sha1: md = EVP_sha1()
     case .md5: md = EVP_md5()
     }
-    try check(EVP_DigestInit_ex(context, md, nil), "EVP_DigestInit_ex")
+    context = try Digest.open(md)
+  }
+
+  /// A digest by OpenSSL's name for it ("SHA512", "SHA3-256", …); an unknown name is a CryptoError.
+  public init(named name: String) throws {
+    context = try Digest.open(EVP_get_digestbyname(name))
+  }
+
+  /// An initialised context; freed here if initialising fails, so `deinit` is the only other free.
+  private static func open(_ md: OpaquePointer?) throws -> OpaquePointer {
+    guard let context = EVP_MD_CTX_new() else { throw CryptoError.last("EVP_MD_CTX_new") }
+    guard md != nil, EVP_DigestInit_ex(context, md, nil) == 1 else {
+      EVP_MD_CTX_free(context)
+      throw md == nil ? CryptoError(operation: "EVP_get_digestbyname", message: "unknown digest") : CryptoError.last("EVP_DigestInit_ex")
+    }
+    return context
   }
 
   deinit { EVP_MD_CTX_free(context) }

@@ -37,29 +37,34 @@ final class MediaInput {
 
   /// Opens `path`, or, with a `reader`, whatever it reads (`path` then only names the source in messages).
   init(path: String, reader: AVIOSourceReader? = nil) throws {
+    context = try MediaInput.open(path: path, reader: reader)
+    self.path = path
+    self.reader = reader
+  }
+
+  /// An opened input with its stream info read; closed here if that fails, so `deinit` is the only other free.
+  private static func open(path: String, reader: AVIOSourceReader?) throws -> UnsafeMutablePointer<AVFormatContext> {
     var context: UnsafeMutablePointer<AVFormatContext>?
     if let reader {
       context = avformat_alloc_context()
       context?.pointee.pb = reader.context
     }
-    let opened = avformat_open_input(&context, path, nil, nil)
-    guard opened >= 0, let context else {
-      if opened == clipline_averror(ENOENT) {
+    // On failure avformat_open_input frees the context itself (even one allocated here).
+    let result = avformat_open_input(&context, path, nil, nil)
+    guard result >= 0, let opened = context else {
+      if result == clipline_averror(ENOENT) {
         throw CocoaError(.fileReadNoSuchFile, userInfo: [NSFilePathErrorKey: path])
       }
       throw FFmpegError(
-        operation: "avformat_open_input", code: opened, message: FFmpegError.message(for: opened), path: path)
+        operation: "avformat_open_input", code: result, message: FFmpegError.message(for: result), path: path)
     }
-    self.context = context
-    self.path = path
-    self.reader = reader
     do {
-      try check(avformat_find_stream_info(context, nil), "avformat_find_stream_info", path: path)
+      try check(avformat_find_stream_info(opened, nil), "avformat_find_stream_info", path: path)
     } catch {
-      var owned: UnsafeMutablePointer<AVFormatContext>? = context
-      avformat_close_input(&owned)
+      avformat_close_input(&context)
       throw error
     }
+    return opened
   }
 
   deinit {
@@ -109,7 +114,8 @@ final class MediaInput {
         durationSeconds: stream.pointee.duration == nopts || stream.pointee.duration <= 0
           ? nil : CliplineMedia.seconds(stream.pointee.duration, timeBase))
     }
-    let duration = context.pointee.duration == nopts || context.pointee.duration <= 0
+    let duration =
+      context.pointee.duration == nopts || context.pointee.duration <= 0
       ? nil : Double(context.pointee.duration) / Double(AV_TIME_BASE)
     let start = context.pointee.start_time == nopts ? 0 : Double(context.pointee.start_time) / Double(AV_TIME_BASE)
     return MediaInfo(

@@ -3,86 +3,131 @@ internal import CCliplineAVCodec
 internal import CCliplineAVFormat
 internal import CCliplineAVUtil
 
-/// One output file being written (an AVFormatContext with its AVIOContext). `finish()` writes the trailer
-/// (and, for MP4, moves the index to the front); `discard()` closes it and deletes the partial file.
+/// One output file being written: an AVFormatContext whose muxer writes through an OutputIO into a
+/// HashedOutputFile. `finish()` writes the trailer and the file (an MP4's index at the front) and returns the file's
+/// size and SHA-256; an output never finished is deleted when it goes away (`discard()` deletes it at once).
 final class MediaOutput {
   let context: UnsafeMutablePointer<AVFormatContext>
-  let path: String
+  private let io: OutputIO
+  private let file: HashedOutputFile
   private var headerWritten = false
-  private var closed = false
-  private var options: [String: String]
+  private var finished = false
+  private let options: [String: String]
 
-  init(path: String, format: String = "mp4", options: [String: String] = ["movflags": "+faststart"]) throws {
+  var path: String { file.path }
+
+  init(
+    path: String, format: String = "mp4", options: [String: String] = ["movflags": "+faststart"],
+    memoryLimit: Int = HashedOutputFile.memoryLimit
+  ) throws {
+    // The index moves to the front as the file is written and hashed, not in the muxer's second pass.
+    var options = options
+    let faststart = ["mp4", "mov"].contains(format) && (options["movflags"]?.contains("+faststart") ?? false)
+    if faststart { options["movflags"] = options["movflags"]!.replacingOccurrences(of: "+faststart", with: "") }
+    if options["movflags"]?.isEmpty == true { options["movflags"] = nil }
+    let file = try HashedOutputFile(path: path, movesIndexToFront: faststart, memoryLimit: memoryLimit)
+    do {
+      let io = try OutputIO(file: file, writable: true)
+      context = try MediaOutput.open(format: format, path: path, io: io.context, file: file)
+      self.io = io
+    } catch {
+      file.discard()
+      throw error
+    }
+    self.file = file
+    self.options = options
+  }
+
+  /// An output context writing through `io`; freed here if anything fails, so `deinit` is the only other free.
+  private static func open(
+    format: String, path: String, io: UnsafeMutablePointer<AVIOContext>, file: HashedOutputFile
+  ) throws -> UnsafeMutablePointer<AVFormatContext> {
     var context: UnsafeMutablePointer<AVFormatContext>?
     try check(avformat_alloc_output_context2(&context, nil, format, path), "avformat_alloc_output_context2", path: path)
     guard let context else { throw MediaError("could not create an output for \(path)") }
-    self.context = context
-    self.path = path
-    self.options = options
-    do {
-      try check(avio_open(&context.pointee.pb, path, AVIO_FLAG_WRITE), "avio_open", path: path)
-    } catch {
-      avformat_free_context(context)
-      throw error
-    }
+    context.pointee.pb = io
+    context.pointee.flags |= AVFMT_FLAG_CUSTOM_IO
+    OutputIO.routeReopening(of: context, to: file)
+    return context
   }
 
   deinit {
-    if !closed { discard() }
+    // The context does not free a custom pb; `io` (released after this) does.
+    avformat_free_context(context)
+    if !finished { file.discard() }
   }
 
-  /// Adds a stream that copies an input stream's codec parameters; returns its index.
+  /// Adds a stream that copies an input stream's codec parameters, side data (display matrix, …) and the
+  /// metadata a player needs; returns its index.
   func addStream(copying input: UnsafeMutablePointer<AVStream>) throws -> Int {
     guard let stream = avformat_new_stream(context, nil) else { throw MediaError("could not add a stream to \(path)") }
     try check(avcodec_parameters_copy(stream.pointee.codecpar, input.pointee.codecpar), "avcodec_parameters_copy")
-    stream.pointee.codecpar.pointee.codec_tag = 0
+    if !MediaOutput.keepsCodecTag(input, in: context) { stream.pointee.codecpar.pointee.codec_tag = 0 }
     stream.pointee.time_base = input.pointee.time_base
+    try StreamProperties.copy(from: input, to: stream)
     return Int(stream.pointee.index)
   }
 
-  /// Adds a stream fed by an encoder; returns its index.
-  func addStream(encoder: UnsafeMutablePointer<AVCodecContext>) throws -> Int {
+  /// Adds a stream fed by an encoder; returns its index. `source` gives the side data and metadata to carry over.
+  func addStream(encoder: UnsafeMutablePointer<AVCodecContext>, source: UnsafeMutablePointer<AVStream>?) throws -> Int {
     guard let stream = avformat_new_stream(context, nil) else { throw MediaError("could not add a stream to \(path)") }
     try check(avcodec_parameters_from_context(stream.pointee.codecpar, encoder), "avcodec_parameters_from_context")
     stream.pointee.time_base = encoder.pointee.time_base
+    if let source { try StreamProperties.copy(from: source, to: stream) }
     return Int(stream.pointee.index)
   }
 
-  func timeBase(_ index: Int) -> AVRational { context.pointee.streams[index]!.pointee.time_base }
+  /// A source's codec tag stays when this container maps it to the same codec, or has no tag of its own for the
+  /// codec (hvc1 vs hev1 matters to players) — the test `ffmpeg -c copy` makes.
+  private static func keepsCodecTag(
+    _ input: UnsafeMutablePointer<AVStream>, in context: UnsafeMutablePointer<AVFormatContext>
+  ) -> Bool {
+    let parameters = input.pointee.codecpar.pointee
+    guard parameters.codec_tag != 0 else { return false }
+    guard let tags = context.pointee.oformat.pointee.codec_tag else { return true }
+    var own: UInt32 = 0
+    return av_codec_get_id(tags, parameters.codec_tag) == parameters.codec_id
+      || av_codec_get_tag2(tags, parameters.codec_id, &own) == 0
+  }
 
-  var needsGlobalHeader: Bool { (context.pointee.oformat.pointee.flags & AVFMT_GLOBALHEADER) != 0 }
+  func timeBase(_ index: Int) -> AVRational { context.pointee.streams[index]!.pointee.time_base }
 
   func writeHeader() throws {
     var dictionary: OpaquePointer?
     for (key, value) in options { av_dict_set(&dictionary, key, value, 0) }
     defer { av_dict_free(&dictionary) }
-    try check(avformat_write_header(context, &dictionary), "avformat_write_header", path: path)
+    try checked(avformat_write_header(context, &dictionary), "avformat_write_header")
     headerWritten = true
   }
 
   /// Writes a packet already in this output stream's time base (the muxer takes ownership of its data).
   func write(_ packet: Packet) throws {
     if !headerWritten { try writeHeader() }
-    try check(av_interleaved_write_frame(context, packet.pointer), "av_interleaved_write_frame", path: path)
+    try checked(av_interleaved_write_frame(context, packet.pointer), "av_interleaved_write_frame")
   }
 
-  func finish() throws {
-    guard !closed else { return }
+  /// Writes the trailer and the file; returns its size and SHA-256.
+  @discardableResult
+  func finish() throws -> WrittenFile {
     if !headerWritten { try writeHeader() }
-    let trailer = av_write_trailer(context)
-    close()
-    try check(trailer, "av_write_trailer", path: path)
+    try checked(av_write_trailer(context), "av_write_trailer")
+    avio_flush(io.context)
+    if let failure = file.failure { throw failure }
+    let written = try file.finish()
+    finished = true
+    return written
   }
 
+  /// Deletes the partial file now (what `deinit` would do).
   func discard() {
-    guard !closed else { return }
-    close()
-    unlink(path)
+    guard !finished else { return }
+    finished = true
+    file.discard()
   }
 
-  private func close() {
-    closed = true
-    avio_closep(&context.pointee.pb)
-    avformat_free_context(context)
+  /// A failed call whose cause was the file (disk full, …) reports that, not FFmpeg's "I/O error".
+  private func checked(_ code: Int32, _ operation: String) throws {
+    if code < 0, let failure = file.failure { throw failure }
+    try check(code, operation, path: path)
   }
 }

@@ -3,11 +3,14 @@ internal import CCliplineAVCodec
 internal import CCliplineAVUtil
 
 /// A finished segment file: its 1-based index, path, and real start and end in seconds from the source start.
+/// Its size and SHA-256 were taken as it was written.
 public struct SegmentFile: Sendable, Equatable {
   public let index: Int
   public let path: String
   public let startSeconds: Double
   public let endSeconds: Double
+  public let bytes: Int64
+  public let sha256: [UInt8]
 }
 
 /// Sends each packet to the segment file it belongs to, in one pass over the input.
@@ -29,6 +32,7 @@ final class SegmentRouter {
     let originSeconds: Double
     let startSeconds: Double
     var endSeconds: Double?
+    var hasVideo = false
 
     init(index: Int, output: MediaOutput, originSeconds: Double, startSeconds: Double) {
       self.index = index
@@ -44,7 +48,7 @@ final class SegmentRouter {
     let seconds: Double
   }
 
-  private let boundaries: [Double]
+  private let boundaries: CutTimes
   private let sourceStart: Double
   private let streams: [Int: Stream]
   private let makeOutput: (_ index: Int) throws -> MediaOutput
@@ -55,13 +59,14 @@ final class SegmentRouter {
   private var held: [HeldPacket] = []
   private var lastSeenSeconds: [Int: Double] = [:]
   private(set) var endSeconds: Double
+  private(set) var finishedCount = 0
   private static let tolerance = 0.001
 
   /// - Parameters:
   ///   - boundaries: nominal cut times, absolute seconds in the source's clock, ascending.
   ///   - streams: the output streams by index, with the time base their packets arrive in.
   init(
-    boundaries: [Double], sourceStart: Double, streams: [Int: Stream],
+    boundaries: CutTimes, sourceStart: Double, streams: [Int: Stream],
     makeOutput: @escaping (_ index: Int) throws -> MediaOutput, onFinished: @escaping (SegmentFile) throws -> Void
   ) {
     self.boundaries = boundaries
@@ -80,7 +85,8 @@ final class SegmentRouter {
   func route(_ packet: Packet, stream: Int) throws {
     guard let info = streams[stream], let time = packet.time else { return }
     let seconds = CliplineMedia.seconds(time, info.timeBase)
-    let duration = packet.pointer.pointee.duration > 0 ? CliplineMedia.seconds(packet.pointer.pointee.duration, info.timeBase) : 0
+    let duration =
+      packet.pointer.pointee.duration > 0 ? CliplineMedia.seconds(packet.pointer.pointee.duration, info.timeBase) : 0
     endSeconds = max(endSeconds, seconds + duration)
     if info.isVideo {
       try routeVideo(packet, stream: stream, seconds: seconds)
@@ -90,11 +96,16 @@ final class SegmentRouter {
   }
 
   private func routeVideo(_ packet: Packet, stream: Int, seconds: Double) throws {
-    if let next = nextBoundary, packet.isKeyframe, seconds >= next - SegmentRouter.tolerance, current != nil {
+    // A segment is cut only once it holds video: a boundary before the first keyframe (a chunk shorter than the
+    // source's GOP, audio that starts first) never makes a segment without video.
+    if let next = nextBoundary, packet.isKeyframe, seconds >= next - SegmentRouter.tolerance, current?.hasVideo == true
+    {
       let decodeSeconds = packet.dts.map { CliplineMedia.seconds($0, streams[stream]!.timeBase) } ?? seconds
       try cut(at: seconds, origin: min(seconds, decodeSeconds))
     }
-    try write(packet, stream: stream, to: try openCurrent())
+    let segment = try openCurrent()
+    segment.hasVideo = true
+    try write(packet, stream: stream, to: segment)
   }
 
   private func routeOther(_ packet: Packet, stream: Int, seconds: Double) throws {
@@ -111,7 +122,8 @@ final class SegmentRouter {
 
   private func openCurrent() throws -> OpenSegment {
     if let current { return current }
-    let segment = OpenSegment(index: 1, output: try makeOutput(1), originSeconds: sourceStart, startSeconds: sourceStart)
+    let segment = OpenSegment(
+      index: 1, output: try makeOutput(1), originSeconds: sourceStart, startSeconds: sourceStart)
     current = segment
     return segment
   }
@@ -125,7 +137,8 @@ final class SegmentRouter {
       index: previous.index + 1, output: try makeOutput(previous.index + 1), originSeconds: origin,
       startSeconds: seconds)
     // One cut may pass several boundaries when a GOP is longer than a segment.
-    while let next = nextBoundary, next <= seconds + SegmentRouter.tolerance { nextBoundaryIndex += 1 }
+    nextBoundaryIndex = boundaries.firstIndex(
+      after: seconds, tolerance: SegmentRouter.tolerance, from: nextBoundaryIndex)
     let waiting = held
     held = []
     for item in waiting {
@@ -153,17 +166,18 @@ final class SegmentRouter {
 
   private func finish(_ segment: OpenSegment) throws {
     if closing === segment { closing = nil }
-    try segment.output.finish()
+    let written = try segment.output.finish()
+    finishedCount += 1
     let end = segment.endSeconds ?? endSeconds
     try onFinished(
       SegmentFile(
         index: segment.index, path: segment.output.path, startSeconds: segment.startSeconds - sourceStart,
-        endSeconds: end - sourceStart))
+        endSeconds: end - sourceStart, bytes: written.bytes, sha256: written.sha256))
   }
 
   /// The input ended: everything held goes where it belongs, and the open segments are finished.
   func finishAll() throws {
-    guard let last = current else { throw MediaError("the input has no video packets") }
+    guard let last = current, last.hasVideo else { throw MediaError("the input has no video packets") }
     for item in held {
       let target = (closing != nil && item.seconds < last.startSeconds) ? closing! : last
       try write(item.packet, stream: item.stream, to: target)

@@ -37,8 +37,8 @@ public final class Segmenter {
   /// `n` to `outputPath(n)`, calling `onSegment` as each one is finished. On failure the segment being written
   /// is deleted; segments already reported stay valid.
   public func run(
-    boundaries: [Double], mode: Mode, outputPath: (Int) -> String, onSegment: (SegmentFile) throws -> Void
-  ) throws {
+    boundaries: CutTimes, mode: Mode, outputPath: (Int) -> String, onSegment: (SegmentFile) throws -> Void
+  ) throws -> Int {
     try withoutActuallyEscaping(outputPath) { outputPath in
       try withoutActuallyEscaping(onSegment) { onSegment in
         try cut(at: boundaries, mode: mode, outputPath: outputPath, onSegment: onSegment)
@@ -47,15 +47,15 @@ public final class Segmenter {
   }
 
   private func cut(
-    at boundaries: [Double], mode: Mode, outputPath: @escaping (Int) -> String,
+    at boundaries: CutTimes, mode: Mode, outputPath: @escaping (Int) -> String,
     onSegment: @escaping (SegmentFile) throws -> Void
-  ) throws {
+  ) throws -> Int {
     guard let videoIndex = input.bestVideoStreamIndex else {
       throw MediaError("\(input.path) has no video stream")
     }
     let audioIndexes = info.streams.filter { $0.kind == .audio }.map(\.index)
     let sourceStart = info.startSeconds
-    let absoluteBoundaries = boundaries.map { $0 + sourceStart }
+    let absoluteBoundaries = boundaries.shifted(by: sourceStart)
 
     var transcoder: VideoTranscoder?
     if case .transcode(let settings) = mode {
@@ -76,7 +76,7 @@ public final class Segmenter {
       let output = try MediaOutput(path: outputPath(index))
       do {
         if let transcoder {
-          _ = try output.addStream(encoder: transcoder.encoder)
+          _ = try output.addStream(encoder: transcoder.encoder, source: input.stream(videoIndex))
         } else {
           _ = try output.addStream(copying: input.stream(videoIndex))
         }
@@ -92,11 +92,26 @@ public final class Segmenter {
       boundaries: absoluteBoundaries, sourceStart: sourceStart, streams: streams, makeOutput: makeOutput,
       onFinished: onSegment)
 
+    let integrity = PacketIntegrity(video: input.stream(videoIndex))
+    var flaggedDamage: MediaError?
     do {
       let packet = Packet()
       while try input.read(into: packet) {
         if ShutdownSignal.shared.isRequested { throw Interrupted() }
         guard let outputStream = outputStreamOfInput[packet.streamIndex] else { continue }
+        // A packet flagged corrupt is also how a file cut short ends: hold that verdict until the next packet,
+        // so a truncated file is reported as truncated.
+        if let damage = flaggedDamage { throw damage }
+        if let damage = integrity.damage(in: packet, isVideo: outputStream == 0) {
+          let at = packet.time.map { CliplineMedia.seconds($0, input.timeBase(packet.streamIndex)) - sourceStart } ?? 0
+          let error = MediaError(
+            String(format: "%@ is damaged at %.1f s (stream %d: %@)", input.path, at, packet.streamIndex, damage))
+          if integrity.isOnlyFlagged(packet) {
+            flaggedDamage = error
+            continue
+          }
+          throw error
+        }
         if outputStream == 0, let transcoder {
           try transcoder.transcode(packet) { try router.route($0, stream: 0) }
         } else {
@@ -105,7 +120,9 @@ public final class Segmenter {
       }
       try transcoder?.transcode(nil) { try router.route($0, stream: 0) }
       try checkComplete(readUntil: router.endSeconds - sourceStart)
+      if let damage = flaggedDamage { throw damage }
       try router.finishAll()
+      return router.finishedCount
     } catch {
       router.abandon()
       throw error
@@ -117,6 +134,8 @@ public final class Segmenter {
   private func checkComplete(readUntil seconds: Double) throws {
     guard let promised = info.durationSeconds, promised - seconds > max(1.0, promised * 0.02) else { return }
     throw MediaError(
-      String(format: "%@ is truncated: its media ends at %.1f s of the %.1f s its header declares", input.path, seconds, promised))
+      String(
+        format: "%@ is truncated: its media ends at %.1f s of the %.1f s its header declares", input.path, seconds,
+        promised))
   }
 }

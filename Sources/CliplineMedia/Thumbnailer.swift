@@ -69,25 +69,22 @@ public enum Thumbnailer {
     scaled.pointer.pointee.height = Int32(height)
     scaled.pointer.pointee.format = AV_PIX_FMT_YUVJ420P.rawValue
     try check(av_frame_get_buffer(scaled.pointer, 0), "av_frame_get_buffer")
-    guard
-      let scaler = sws_getContext(
-        source.width, source.height, AVPixelFormat(source.format), Int32(width), Int32(height), AV_PIX_FMT_YUVJ420P,
-        SWS_BICUBIC, nil, nil, nil)
-    else { throw MediaError("libswscale cannot convert this frame's pixel format") }
-    defer { sws_freeContext(scaler) }
-    try check(sws_scale_frame(scaler, scaled.pointer, frame.pointer), "sws_scale_frame")
+    let scaler = try Scaler(
+      from: (source.width, source.height, AVPixelFormat(source.format)),
+      to: (Int32(width), Int32(height), AV_PIX_FMT_YUVJ420P))
+    try check(sws_scale_frame(scaler.pointer, scaled.pointer, frame.pointer), "sws_scale_frame")
 
     guard let codec = avcodec_find_encoder(AV_CODEC_ID_MJPEG) else {
       throw MediaError("libavcodec has no mjpeg encoder")
     }
-    let encoder = try CodecContext(encoding: codec)
-    encoder.pointer.pointee.width = Int32(width)
-    encoder.pointer.pointee.height = Int32(height)
-    encoder.pointer.pointee.pix_fmt = AV_PIX_FMT_YUVJ420P
-    encoder.pointer.pointee.time_base = AVRational(num: 1, den: 25)  // mjpeg refuses to open without one
-    encoder.pointer.pointee.flags |= AV_CODEC_FLAG_QSCALE
-    encoder.pointer.pointee.global_quality = 3 * FF_QP2LAMBDA
-    try check(avcodec_open2(encoder.pointer, codec, nil), "avcodec_open2 (mjpeg)")
+    let encoder = try CodecContext(encoding: codec) { context in
+      context.pointee.width = Int32(width)
+      context.pointee.height = Int32(height)
+      context.pointee.pix_fmt = AV_PIX_FMT_YUVJ420P
+      context.pointee.time_base = AVRational(num: 1, den: 25)  // mjpeg refuses to open without one
+      context.pointee.flags |= AV_CODEC_FLAG_QSCALE
+      context.pointee.global_quality = 3 * FF_QP2LAMBDA
+    }
     scaled.pointer.pointee.pts = 0
     scaled.pointer.pointee.quality = encoder.pointer.pointee.global_quality
     try check(avcodec_send_frame(encoder.pointer, scaled.pointer), "avcodec_send_frame (mjpeg)")
@@ -103,29 +100,17 @@ public enum Thumbnailer {
   }
 }
 
-/// Owns one AVCodecContext (a decoder opened on a stream, or an encoder to be configured and opened).
-final class CodecContext {
-  let pointer: UnsafeMutablePointer<AVCodecContext>
+/// Owns one SwsContext.
+final class Scaler {
+  let pointer: OpaquePointer
 
-  init(encoding codec: UnsafePointer<AVCodec>) throws {
-    guard let context = avcodec_alloc_context3(codec) else { throw MediaError("avcodec_alloc_context3 failed") }
+  init(from source: (Int32, Int32, AVPixelFormat), to target: (Int32, Int32, AVPixelFormat)) throws {
+    guard
+      let context = sws_getContext(
+        source.0, source.1, source.2, target.0, target.1, target.2, SWS_BICUBIC, nil, nil, nil)
+    else { throw MediaError("libswscale cannot convert \(source.0)x\(source.1) frames of this pixel format") }
     pointer = context
   }
 
-  init(decoding stream: UnsafeMutablePointer<AVStream>) throws {
-    let parameters = stream.pointee.codecpar!
-    guard let codec = avcodec_find_decoder(parameters.pointee.codec_id) else {
-      throw MediaError("no decoder for \(String(cString: avcodec_get_name(parameters.pointee.codec_id)))")
-    }
-    guard let context = avcodec_alloc_context3(codec) else { throw MediaError("avcodec_alloc_context3 failed") }
-    pointer = context
-    try check(avcodec_parameters_to_context(context, parameters), "avcodec_parameters_to_context")
-    context.pointee.pkt_timebase = stream.pointee.time_base
-    try check(avcodec_open2(context, codec, nil), "avcodec_open2 (decoder)")
-  }
-
-  deinit {
-    var context: UnsafeMutablePointer<AVCodecContext>? = pointer
-    avcodec_free_context(&context)
-  }
+  deinit { sws_freeContext(pointer) }
 }

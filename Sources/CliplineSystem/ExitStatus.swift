@@ -19,6 +19,7 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
     case let classified as ExitStatusProviding: return classified.exitStatus
     case let posix as POSIXError: return of(errno: posix.code.rawValue)
     case let cocoa as CocoaError:
+      if let code = cocoa.underlyingErrno { return of(errno: code) }
       switch cocoa.code {
       case .fileNoSuchFile, .fileReadNoSuchFile: return .noInput
       case .fileReadNoPermission, .fileWriteNoPermission: return .permissionDenied
@@ -34,6 +35,7 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
     case ENOENT, ENOTDIR: return .noInput
     case EACCES, EPERM, EROFS: return .permissionDenied
     case ENOSPC, EDQUOT, EAGAIN, EINTR, EMFILE, ENFILE, ENOMEM: return .temporaryFailure
+    case ENAMETOOLONG, EILSEQ: return .dataError  // a name from the input that the file system refuses
     default: return .failure
     }
   }
@@ -52,6 +54,20 @@ public protocol ExitStatusProviding: Error {
 
 /// Text for an error as it appears after `tool: error: `.
 public func describe(_ error: Error) -> String {
+  if let cocoa = error as? CocoaError, let code = cocoa.underlyingErrno, let path = cocoa.filePath {
+    return "\(path): \(String(cString: strerror(code)))"
+  }
   if let localized = error as? LocalizedError, let text = localized.errorDescription { return text }
   return String(describing: error)
+}
+
+extension CocoaError {
+  /// The errno under a Foundation file error, when it has one (NSPOSIXErrorDomain).
+  var underlyingErrno: Int32? {
+    guard let underlying = userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain
+    else { return nil }
+    return Int32(underlying.code)
+  }
+
+  var filePath: String? { userInfo[NSFilePathErrorKey] as? String ?? (userInfo[NSURLErrorKey] as? URL)?.path }
 }

@@ -48,8 +48,20 @@ struct Chunk: ParsableCommand {
         chunk --source https://example.com/video.mp4 --chunk-duration 30s --mode copy -o /tmp/chunks
         amqp-consume --queue M0_PRIORITY_QUEUE -- chunk | blob-put --to 's3://b/{process_id}/chunk_{chunk_id:03}.mp4'
 
+      \(RequestBounds.documentation)
+
+      KEPT IN EACH CHUNK: the streams' side data and metadata a player needs (the display matrix that turns \
+      portrait video upright, language, colour description, a valid codec tag), in copy and transcode mode. \
+      NEVER EMITTED: a chunk without video (a boundary before the first keyframe moves to the next keyframe), or \
+      a chunk from a damaged source: packets the demuxer marks corrupt, or H.264/HEVC packets whose NAL units do \
+      not add up, fail the request (exit 65, "is damaged at N s") and the chunk being cut is deleted. The summary \
+      line counts the chunks written. chunk_hash and chunk_bytes are taken as the chunk is written (it is not \
+      read back; a chunk over 256 MiB is the exception, hashed by one read when it is closed).
+
       \(ExitStatus.documentation) A request that fails is reported on stderr with its line number and writes no \
-      record for its unfinished chunk; chunks already written stay valid. SIGTERM stops at the next packet (exit 75).
+      record for its unfinished chunk; chunks already written stay valid. File-system errors are one sentence: a \
+      full disk is 75, a read-only or forbidden output directory 77, a process_id too long for a directory name \
+      65. SIGTERM stops at the next packet or frame (exit 75).
       """,
     version: "chunk " + cliplineVersion)
 
@@ -80,7 +92,12 @@ struct Chunk: ParsableCommand {
   var fit: TranscodeSettings.Fit = .pad
 
   func validate() throws {
-    guard chunkDuration.seconds > 0 else { throw ValidationError("--chunk-duration must be greater than 0.") }
+    guard RequestBounds.chunkDuration.contains(chunkDuration.seconds) else {
+      throw ValidationError("--chunk-duration must be between 1 s and 24 h.")
+    }
+    if let merge = mergeLastUnder, !(0...RequestBounds.chunkDuration.upperBound).contains(merge.seconds) {
+      throw ValidationError("--merge-last-under must be between 0 and 24 h.")
+    }
     guard (0...51).contains(crf) else { throw ValidationError("--crf must be between 0 and 51.") }
   }
 
@@ -98,7 +115,8 @@ struct Chunk: ParsableCommand {
         options: options, workDirectory: try WorkDirectory.resolve(flag: outputDirectory, prefix: "chunk"),
         fetcher: SourceFetcher.standard(), diagnostics: diagnostics, progress: ProgressLine())
       let writer = RecordWriter()
-      let reader = source.map { RecordReader(text: Record(["cloud_stream_path": .string($0)]).jsonText) } ?? RecordReader()
+      let reader =
+        source.map { RecordReader(text: Record(["cloud_stream_path": .string($0)]).jsonText) } ?? RecordReader()
       try RecordLoop(reader: reader, diagnostics: diagnostics).run { record, line in
         try chunker.process(record, line: line) { try writer.write($0) }
       }

@@ -68,10 +68,8 @@ final class ChunkToolTests: XCTestCase {
     let corrupt = scratch.file("corrupt.mp4")
     FileManager.default.createFile(atPath: corrupt, contents: Data((0..<50_000).map { UInt8(truncatingIfNeeded: $0 &* 7) }))
     let audioOnly = scratch.file("audio.m4a")
-    let made = try ToolInvocation.runProcess(
-      "/usr/bin/ffmpeg",
-      ["-v", "error", "-f", "lavfi", "-i", "sine=duration=2", "-c:a", "aac", audioOnly])
-    XCTAssertEqual(made.status, 0, made.stderr)
+    try MediaAssertions.makeWithFFmpeg(
+      ["-f", "lavfi", "-i", "sine=duration=2", "-c:a", "aac", audioOnly])
 
     let cases: [(stdin: String, status: ExitStatus, message: String)] = [
       ("this is not json", .dataError, "chunk: error (line 1): not a JSON object"),
@@ -82,7 +80,7 @@ final class ChunkToolTests: XCTestCase {
       (#"{"cloud_stream_path":"ftp://host/x.mp4"}"#, .dataError, "is not a storage URL"),
       (
         #"{"cloud_stream_path":"\#(corrupt)","video_preprocessing":{"chunk_duration":0}}"#, .dataError,
-        #"field "video_preprocessing.chunk_duration" must be greater than 0"#
+        #"field "video_preprocessing.chunk_duration" must be between 1 and 86400 s, found"#
       ),
     ]
     for (stdin, status, message) in cases {
@@ -119,11 +117,7 @@ final class ChunkToolTests: XCTestCase {
       stdin: #"{"process_id":"t","cloud_stream_path":"\#(truncated)","video_preprocessing":{"chunk_duration":3}}"#)
     XCTAssertEqual(result.status, ExitStatus.dataError.rawValue, result.stderr)
     XCTAssertTrue(result.stderr.contains("is truncated"), result.stderr)
-    let emitted = try result.records().compactMap { $0["chunk_path"]?.stringValue }
-    XCTAssertFalse(emitted.isEmpty, "chunks before the damage were emitted")
-    let onDisk = try FileManager.default.contentsOfDirectory(atPath: scratch.file("t")).sorted()
-    XCTAssertEqual(onDisk, emitted.map { ($0 as NSString).lastPathComponent }, "no partial chunk is left behind")
-    for path in emitted { try MediaAssertions.assertDecodesCleanly(path) }
+    try MediaAssertions.assertOnlyEmittedChunksRemain(result, in: scratch.file("t"))
   }
 
   func testProgressIsShownOnATerminalOnly() throws {
@@ -143,7 +137,7 @@ final class ChunkToolTests: XCTestCase {
   func testUsageErrorsExit64() throws {
     let result = try ToolInvocation.run("chunk", ["--chunk-duration", "0"])
     XCTAssertEqual(result.status, ExitStatus.usage.rawValue)
-    XCTAssertTrue(result.stderr.contains("--chunk-duration must be greater than 0"), result.stderr)
+    XCTAssertTrue(result.stderr.contains("--chunk-duration must be between 1 s and 24 h"), result.stderr)
   }
 }
 
@@ -196,5 +190,26 @@ final class ChunkShutdownTests: XCTestCase {
     XCTAssertLessThan(emitted.count, 30, "stopped before the end")
     let onDisk = try FileManager.default.contentsOfDirectory(atPath: scratch.file("s")).sorted()
     XCTAssertEqual(onDisk, emitted.map { ($0 as NSString).lastPathComponent }, "no partial chunk is left behind")
+  }
+
+  func testSIGTERMStopsInsideOnePacketsFrames() throws {
+    // Two source frames 300 s apart, resampled to 240 fps: one packet becomes 72,000 frames. The stop request
+    // must be seen between those frames, not only between packets (nor only before the flush at the end).
+    let scratch = try ScratchDirectory("sigterm-frames")
+    let source = scratch.file("two-frames.mp4")
+    try MediaAssertions.makeWithFFmpeg(
+      ["-f", "lavfi", "-i", "testsrc2=size=160x120:rate=1/300:duration=600", "-c:v", "libx264",
+       "-preset", "ultrafast", source])
+    let tool = try RunningTool("chunk", ["-o", scratch.path, "--mode", "transcode"])
+    try tool.write(
+      #"{"process_id":"f","cloud_stream_path":"\#(source)","video_preprocessing":{"chunk_duration":1,"fps":240}}"#)
+    try tool.closeInput()
+    let firstLine = tool.read(lines: 1)
+    tool.terminate()
+    let rest = tool.finish()
+    XCTAssertEqual(tool.status, ExitStatus.temporaryFailure.rawValue)
+    let emitted = String(decoding: firstLine + rest, as: UTF8.self).split(separator: "\n").count
+    XCTAssertGreaterThan(emitted, 0)
+    XCTAssertLessThan(emitted, 100, "stopped within the packet's 600 chunks")
   }
 }

@@ -143,9 +143,9 @@ final class ChunkerTests: XCTestCase {
     let cases: [(String, String)] = [
       (#"{"process_id":1}"#, #"field "cloud_stream_path" is missing"#),
       (#"{"cloud_stream_path":"\#(source)","video_preprocessing":{"chunk_duration":0}}"#,
-       #"field "video_preprocessing.chunk_duration" must be greater than 0"#),
+       #"field "video_preprocessing.chunk_duration" must be between 1 and 86400 s, found"#),
       (#"{"cloud_stream_path":"\#(source)","video_preprocessing":{"chunk_duration":-3}}"#,
-       #"field "video_preprocessing.chunk_duration" must be greater than 0"#),
+       #"field "video_preprocessing.chunk_duration" must be between 1 and 86400 s, found"#),
       (#"{"cloud_stream_path":"\#(source)","inference_modality":"live"}"#, #"field "live_start_time" is missing"#),
       (#"{"cloud_stream_path":"\#(source)","inference_modality":"later"}"#, #"field "inference_modality" must be"#),
     ]

@@ -26,3 +26,15 @@ final class DigestTests: XCTestCase {
     XCTAssertThrowsError(try Digest.ofFile(path + ".missing"))
   }
 }
+
+/// The EVP_MD_CTX owner: a digest that cannot be initialised is a CryptoError, and the context is freed once.
+final class DigestOpenTests: XCTestCase {
+  func testUnknownDigestIsACleanError() throws {
+    XCTAssertThrowsError(try Digest(named: "NO-SUCH-DIGEST")) { error in
+      XCTAssertEqual(String(describing: error), "libcrypto EVP_get_digestbyname failed: unknown digest")
+    }
+    let sha512 = try Digest(named: "SHA512")
+    sha512.update("abc")
+    XCTAssertEqual(sha512.finish().hexString.prefix(16), "ddaf35a193617aba")
+  }
+}

@@ -233,7 +233,8 @@ final class RedisProcess {
   private let directory: ScratchDirectory
   private let process = Process()
 
-  init() throws {
+  /// - Parameter arguments: more redis-server options (`--requirepass`, …).
+  init(arguments: [String] = []) throws {
     directory = try ScratchDirectory("redis")
     let scripts = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
       .deletingLastPathComponent().appendingPathComponent("scripts")
@@ -243,7 +244,7 @@ final class RedisProcess {
     process.arguments = [
       "--port", port, "--bind", "127.0.0.1", "--dir", directory.path, "--save", "", "--appendonly", "no",
       "--logfile", directory.file("redis.log"),
-    ]
+    ] + arguments
     process.standardInput = FileHandle.nullDevice
     process.standardOutput = FileHandle.nullDevice
     process.standardError = FileHandle.nullDevice

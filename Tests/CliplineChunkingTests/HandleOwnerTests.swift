@@ -1,0 +1,101 @@
+import CCliplineAVCodec
+import CliplineHTTP
+import CliplineHashing
+import CliplineSystem
+import CliplineTestSupport
+import Foundation
+import XCTest
+
+@testable import CliplineMedia
+
+/// Each C handle owner whose open fails: a clean error, no crash, no double free (each owner frees only in deinit).
+final class HandleOwnerTests: XCTestCase {
+  func testMediaOutputThatCannotBeCreated() throws {
+    let scratch = try ScratchDirectory("owner-output")
+    let blocked = scratch.file("chunk_001.mp4")
+    try FileManager.default.createDirectory(atPath: blocked, withIntermediateDirectories: true)
+    XCTAssertThrowsError(try MediaOutput(path: blocked)) { error in
+      XCTAssertEqual(describe(error), "cannot create \(blocked): Is a directory")
+    }
+    XCTAssertThrowsError(try MediaOutput(path: scratch.file("x.mp4"), format: "no-such-format")) { error in
+      XCTAssertTrue(describe(error).hasPrefix("avformat_alloc_output_context2 failed"), describe(error))
+    }
+    XCTAssertFalse(FileManager.default.fileExists(atPath: scratch.file("x.mp4")), "a failed open leaves no file")
+  }
+
+  func testAnOutputLargerThanMemoryIsWrittenAndHashedTheSameWay() throws {
+    // A 1 KiB memory limit sends the output to the scratch file almost at once: same bytes, same hash, index first.
+    let source = try FixtureVideo.path(.init(seconds: 3, gopFrames: 25))
+    let scratch = try ScratchDirectory("owner-spill")
+    var hashes: [String] = []
+    for (name, limit) in [("memory.mp4", HashedOutputFile.memoryLimit), ("spilled.mp4", 1024)] {
+      let input = try MediaInput(path: source)
+      let output = try MediaOutput(path: scratch.file(name), memoryLimit: limit)
+      for index in 0..<input.streamCount { _ = try output.addStream(copying: input.stream(index)) }
+      try output.writeHeader()
+      let packet = Packet()
+      while try input.read(into: packet) {
+        av_packet_rescale_ts(packet.pointer, input.timeBase(packet.streamIndex), output.timeBase(packet.streamIndex))
+        try output.write(packet)
+      }
+      let written = try output.finish()
+      XCTAssertEqual(written.sha256.hexString, try Digest.ofFile(scratch.file(name)).hexString, name)
+      let boxes = try MediaAssertions.topLevelBoxes(scratch.file(name))
+      XCTAssertLessThan(boxes.firstIndex(of: "moov") ?? .max, boxes.firstIndex(of: "mdat") ?? -1, "\(name): \(boxes)")
+      try MediaAssertions.assertDecodesCleanly(scratch.file(name))
+      hashes.append(written.sha256.hexString)
+    }
+    XCTAssertEqual(hashes[0], hashes[1])
+    XCTAssertEqual(
+      try FileManager.default.contentsOfDirectory(atPath: scratch.path).sorted(), ["memory.mp4", "spilled.mp4"])
+  }
+
+  func testMediaInputThatCannotBeOpened() throws {
+    let scratch = try ScratchDirectory("owner-input")
+    let garbage = scratch.file("garbage.ts")
+    _ = FileManager.default.createFile(
+      atPath: garbage, contents: Data([0x47, 0x1F, 0xFF, 0x10] + [UInt8](repeating: 0xFF, count: 184)))
+    XCTAssertThrowsError(try MediaInput(path: garbage)) { error in
+      XCTAssertEqual(
+        describe(error), "avformat_open_input failed for \(garbage): Invalid data found when processing input")
+      XCTAssertEqual(ExitStatus.of(error), .dataError)
+    }
+    XCTAssertThrowsError(try MediaInput(path: scratch.file("absent.mp4"))) { error in
+      XCTAssertEqual(ExitStatus.of(error), .noInput)
+    }
+  }
+
+  func testCodecAndFilterGraphThatCannotBeOpened() throws {
+    XCTAssertThrowsError(
+      try FilterGraph(bufferArguments: "video_size=320x240:pix_fmt=0:time_base=1/25", filters: "no_such_filter")
+    ) { error in
+      XCTAssertTrue(describe(error).hasPrefix("avfilter_graph_parse_ptr (no_such_filter) failed"), describe(error))
+    }
+    let source = try FixtureVideo.path(.init(seconds: 2))
+    let segmenter = try Segmenter(sourcePath: source)
+    let scratch = try ScratchDirectory("owner-codec")
+    XCTAssertThrowsError(
+      try segmenter.run(
+        boundaries: .none, mode: .transcode(TranscodeSettings(preset: "no-such-preset")),
+        outputPath: { scratch.file("c\($0).mp4") }, onSegment: { _ in XCTFail("no segment") })
+    ) { error in
+      XCTAssertTrue(describe(error).hasPrefix("avcodec_open2 (libx264) failed"), describe(error))
+      XCTAssertEqual(ExitStatus.of(error), .failure)
+    }
+  }
+
+  func testCurlHandleSurvivesATransferThatCannotStart() throws {
+    let scratch = try ScratchDirectory("owner-curl")
+    _ = FileManager.default.createFile(atPath: scratch.file("hello.txt"), contents: Data("hello".utf8))
+    let server = try StaticHTTPServer(directory: scratch.path)
+    defer { server.stop() }
+    let client = HTTPClient()
+    XCTAssertThrowsError(try client.send(HTTPRequest(url: "nosuchscheme://127.0.0.1/x"))) { error in
+      XCTAssertTrue(error is HTTPTransportError, describe(error))
+    }
+    // The same handle goes on to a good transfer: the failure freed nothing it still owns.
+    let response = try client.send(HTTPRequest(url: "\(server.baseURL)/hello.txt"))
+    XCTAssertEqual(response.status, 200)
+    XCTAssertEqual(response.body, Array("hello".utf8))
+  }
+}
