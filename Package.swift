@@ -35,7 +35,8 @@ func tests(_ name: String, _ dependencies: [Target.Dependency]) -> Target {
 }
 
 let tools = [
-  "chunk", "blob-put", "blob-get", "blob-rm", "amqp-pub", "amqp-consume", "kvs-discover", "kvs-clip", "gql-mutate",
+  "chunk", "blob-put", "blob-get", "blob-rm", "amqp-pub", "amqp-consume", "amqp-dlq", "kvs-discover", "kvs-clip",
+  "gql-mutate",
 ]
 
 let package = Package(
@@ -90,6 +91,7 @@ let package = Package(
     tool("blob-rm", ["CliplineBlobStores", "CliplineStorageFlags"]),
     tool("amqp-pub", ["CliplineAMQP", "CliplineAMQPFlags"]),
     tool("amqp-consume", ["CliplineAMQP", "CliplineAMQPFlags"]),
+    tool("amqp-dlq", ["CliplineAMQP", "CliplineAMQPFlags"]),
     tool("kvs-discover", ["CliplineKVS", "CliplineCache", "CliplineKVSFlags"]),
     tool("kvs-clip", ["CliplineKVS", "CliplineKVSClipping", "CliplineMedia", "CliplineKVSFlags"]),
     tool("gql-mutate", ["CliplineGraphQL"]),

@@ -139,6 +139,15 @@ public final class AMQPConnection {
     return (Int(ok.pointee.message_count), Int(ok.pointee.consumer_count))
   }
 
+  /// Binds a queue to an exchange (amqp-consume's `--exchange`, as amqp-tools does it); binding twice is harmless.
+  public func bindQueue(_ queue: String, exchange: String, routingKey: String, channel: UInt16 = 1) throws {
+    try usable("binding queue \(queue)")
+    let arena = CArena()
+    _ = amqp_queue_bind(
+      state, channel, arena.bytes(queue), arena.bytes(exchange), arena.bytes(routingKey), amqp_table_t())
+    try checkReply("binding queue \"\(queue)\" to exchange \"\(exchange)\"", channel: channel)
+  }
+
   public func setPrefetch(_ count: Int, channel: UInt16 = 1) throws {
     try usable("setting the prefetch count")
     _ = amqp_basic_qos(state, channel, 0, UInt16(clamping: count), 0)
@@ -212,6 +221,25 @@ public final class AMQPConnection {
     }
   }
 
+  /// basic.get with manual ack: the next ready message, held unacked by us until acked or rejected (or the
+  /// connection closes, when the broker requeues it); nil when the queue is empty. The `consumerTag` is empty.
+  public func get(queue: String, channel: UInt16 = 1) throws -> (delivery: Delivery, remaining: Int)? {
+    try usable("reading queue \(queue)")
+    let arena = CArena()
+    let reply = amqp_basic_get(state, channel, arena.bytes(queue), 0)
+    if reply.reply_type != AMQP_RESPONSE_NORMAL { try checkReply("reading queue \"\(queue)\"", channel: channel) }
+    guard reply.reply.id == AMQP_BASIC_GET_OK_METHOD else { return nil }  // get-empty
+    let ok = reply.reply.decoded.assumingMemoryBound(to: amqp_basic_get_ok_t.self).pointee
+    let exchange = ok.exchange.string
+    let routingKey = ok.routing_key.string
+    let content = try readContent(channel: channel)
+    var delivery = Delivery(
+      channel: channel, deliveryTag: ok.delivery_tag, redelivered: ok.redelivered != 0, exchange: exchange,
+      routingKey: routingKey, consumerTag: "", properties: content.properties, body: content.body)
+    delivery.decodingProblem = content.problem
+    return (delivery, Int(ok.message_count))
+  }
+
   public func ack(_ deliveryTag: UInt64, channel: UInt16 = 1) throws {
     try usable("acking a message")
     try connectionLevel {
@@ -221,11 +249,13 @@ public final class AMQPConnection {
 
   /// Gives a message back to the broker: requeued for another consumer, or (requeue false) dead-lettered
   /// by the queue's own dead-letter arguments.
-  public func reject(_ deliveryTag: UInt64, requeue: Bool, channel: UInt16 = 1) throws {
+  /// With `multiple`, every unacked message up to and including `deliveryTag` on the channel.
+  public func reject(_ deliveryTag: UInt64, requeue: Bool, multiple: Bool = false, channel: UInt16 = 1) throws {
     try usable("rejecting a message")
     try connectionLevel {
       try AMQPError.check(
-        status: amqp_basic_nack(state, channel, deliveryTag, 0, requeue ? 1 : 0), "returning message \(deliveryTag)")
+        status: amqp_basic_nack(state, channel, deliveryTag, multiple ? 1 : 0, requeue ? 1 : 0),
+        "returning message \(deliveryTag)")
     }
   }
 

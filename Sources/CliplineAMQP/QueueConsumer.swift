@@ -15,6 +15,8 @@ public enum ConsumerMode {
 public struct ConsumerSettings {
   public var topology: QueueTopology
   public var declare = false
+  /// Bind the queue to this exchange with this routing key before consuming (amqp-tools' `-e`/`-r`).
+  public var binding: (exchange: String, routingKey: String)?
   /// Unacked messages the broker may send ahead in print mode (handler mode uses the concurrency).
   public var prefetch = 100
   /// Stop after this many messages were taken.
@@ -170,6 +172,9 @@ public final class QueueConsumer {
   private func connect() throws {
     let opened = try AMQPConnection(options)
     if settings.declare { try settings.topology.declare(on: opened) }
+    if let binding = settings.binding {
+      try opened.bindQueue(queue, exchange: binding.exchange, routingKey: binding.routingKey)
+    }
     if case .handler = mode {
       // Failures need somewhere to go before the first message is taken.
       do {

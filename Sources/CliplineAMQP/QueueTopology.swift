@@ -21,16 +21,22 @@ public struct QueueTopology: Equatable, Sendable {
   /// Where a message waits before its next attempt.
   public var retryQueue: String { queue + ".retry" }
 
-  /// The work queue's arguments: rejected and expired messages go to the dead-letter queue via the default exchange.
+  /// The work queue's arguments: only what was asked for. amqp-consume dead-letters by publishing a copy itself,
+  /// so the queue needs no x-dead-letter-exchange for that; only with a TTL does it get one, so that expired
+  /// messages reach the dead-letter queue instead of vanishing. A plain declare (pika's
+  /// `queue_declare(q, durable=True)`) of a queue declared without --message-ttl or --quorum succeeds.
   public var queueArguments: [String: JSONValue] {
-    var arguments: [String: JSONValue] = [
-      "x-dead-letter-exchange": "",
-      "x-dead-letter-routing-key": .string(deadLetterQueue),
-    ]
+    var arguments: [String: JSONValue] = [:]
     if quorum { arguments["x-queue-type"] = "quorum" }
-    if let messageTTL { arguments["x-message-ttl"] = .integer(Int64(messageTTL * 1000)) }
+    if let messageTTL {
+      arguments["x-message-ttl"] = .integer(Int64(messageTTL * 1000))
+      arguments["x-dead-letter-exchange"] = ""
+      arguments["x-dead-letter-routing-key"] = .string(deadLetterQueue)
+    }
     return arguments
   }
+
+  public var deadLetterQueueArguments: [String: JSONValue] { quorum ? ["x-queue-type": "quorum"] : [:] }
 
   /// The retry queue dead-letters each message back to the work queue once its per-message expiration passes.
   /// It stays a classic queue whatever the work queue is: per-message TTL is what it is for, and a message
@@ -39,26 +45,40 @@ public struct QueueTopology: Equatable, Sendable {
     ["x-dead-letter-exchange": "", "x-dead-letter-routing-key": .string(queue)]
   }
 
-  /// Declares the dead-letter queue, then the work queue. Same arguments again: nothing happens; different
-  /// arguments: the broker refuses (406 PRECONDITION_FAILED), which we explain.
+  /// The dead-letter queue, then the work queue: one that exists (declared by us, the Python services or ops) is
+  /// used as it is; only a missing one is declared. Where an existing queue must have an argument we were asked
+  /// for (--message-ttl, --quorum), the broker compares it, and a queue without it is explained (exit 78).
   public func declare(on connection: AMQPConnection) throws {
-    try explainingMismatch {
-      try connection.declareQueue(deadLetterQueue, arguments: quorum ? ["x-queue-type": "quorum"] : [:])
-      try connection.declareQueue(queue, arguments: queueArguments)
+    try ensure(deadLetterQueue, arguments: deadLetterQueueArguments, on: connection)
+    try ensure(queue, arguments: queueArguments, on: connection)
+  }
+
+  private func ensure(_ name: String, arguments: [String: JSONValue], on connection: AMQPConnection) throws {
+    do {
+      try connection.declareQueue(name, passive: true)
+      guard !arguments.isEmpty else { return }  // it exists, and nothing was asked of it: used as it is
+    } catch let error as AMQPError where error.origin == .channelClosed(replyCode: 404) {
+      try connection.openChannel(1)  // the broker closed the channel to say "not found"
     }
+    try explainingMismatch(name, arguments) { try connection.declareQueue(name, arguments: arguments) }
   }
 
   public func declareRetryQueue(on connection: AMQPConnection) throws {
-    try explainingMismatch { try connection.declareQueue(retryQueue, arguments: retryQueueArguments) }
+    try explainingMismatch(retryQueue, retryQueueArguments) {
+      try connection.declareQueue(retryQueue, arguments: retryQueueArguments)
+    }
   }
 
-  private func explainingMismatch(_ body: () throws -> Void) throws {
+  private func explainingMismatch(_ name: String, _ arguments: [String: JSONValue], _ body: () throws -> Void) throws {
     do {
       try body()
     } catch let error as AMQPError where error.origin == .channelClosed(replyCode: 406) {
+      let asked = arguments.keys.sorted().map { "\($0)=\(arguments[$0]!.textValue)" }.joined(separator: ", ")
       throw AMQPError(
         operation: error.operation,
-        message: error.message + " — the queue exists with other arguments; delete it or declare it the same way",
+        message: "the queue \"\(name)\" exists without the arguments this needs (\(asked)), declared by someone "
+          + "else; add them there (a policy, rabbitmqctl set_policy) or leave out the flag that asks for them "
+          + "(broker: \(error.message))",
         origin: error.origin)
     }
   }

@@ -13,11 +13,18 @@ public struct MessageShape: Sendable {
   public var headerFields: [String]
   /// A record field to use as the message id (deterministic ids let consumers drop duplicates); else a UUID.
   public var messageIDField: String?
+  public var contentType: String
+  public var contentEncoding: String?
+  public var replyTo: String?
 
   public init(
     exchange: RecordTemplate? = nil, routingKey: RecordTemplate, headerTemplates: [(String, RecordTemplate)] = [],
-    headerFields: [String] = [], messageIDField: String? = nil
+    headerFields: [String] = [], messageIDField: String? = nil, contentType: String = "application/json",
+    contentEncoding: String? = nil, replyTo: String? = nil
   ) {
+    self.contentType = contentType
+    self.contentEncoding = contentEncoding
+    self.replyTo = replyTo
     self.exchange = exchange
     self.routingKey = routingKey
     self.headerTemplates = headerTemplates.map { (name: $0.0, template: $0.1) }
@@ -27,7 +34,9 @@ public struct MessageShape: Sendable {
 
   public func message(for record: Record, now: Date = Date()) throws -> OutgoingMessage {
     var properties = MessageProperties()
-    properties.contentType = "application/json"
+    properties.contentType = contentType
+    properties.contentEncoding = contentEncoding
+    properties.replyTo = replyTo
     properties.persistent = true
     properties.timestamp = now
     if let field = messageIDField {

@@ -7,7 +7,7 @@ import CliplineSystem
 /// The connection flags `amqp-pub` and `amqp-consume` share, spelled the same way in both.
 public struct ConnectionFlags: ParsableArguments {
   @Option(
-    name: .long,
+    name: .shortAndLong,
     help: ArgumentHelp(
       "Broker URL, amqp://user:pass@host:port/vhost or amqps://… (default: $AMQP_URL, else amqp://localhost). "
         + "The vhost is percent-encoded: /%2f is the default vhost."))
@@ -31,6 +31,11 @@ public struct ConnectionFlags: ParsableArguments {
   @Option(name: .long, help: "The client certificate's private key (PEM).", completion: .file())
   public var keyFile: String?
 
+  // amqp-tools' spellings of the three files, kept working for scripts written for them.
+  @Option(name: .customLong("cacert"), help: .hidden) var amqpToolsCAFile: String?
+  @Option(name: .customLong("cert"), help: .hidden) var amqpToolsCertFile: String?
+  @Option(name: .customLong("key"), help: .hidden) var amqpToolsKeyFile: String?
+
   @Flag(name: .long, help: "Do not verify the broker's TLS certificate (tests only: anyone could pose as the broker).")
   public var insecureSkipVerify = false
 
@@ -38,7 +43,7 @@ public struct ConnectionFlags: ParsableArguments {
 
   public func validate() throws {
     _ = try options(tool: "")
-    if keyFile != nil && certFile == nil { throw ValidationError("--key-file needs --cert-file.") }
+    if (keyFile ?? amqpToolsKeyFile) != nil && (certFile ?? amqpToolsCertFile) == nil { throw ValidationError("--key-file needs --cert-file.") }
   }
 
   /// Flags over `AMQP_URL` over the local default.
@@ -53,7 +58,8 @@ public struct ConnectionFlags: ParsableArguments {
     if let heartbeat, heartbeat < 0 { throw ValidationError("--heartbeat must be 0 or more seconds.") }
     return ConnectionOptions(
       endpoint: endpoint, heartbeat: heartbeat, connectTimeout: connectTimeout?.seconds,
-      connectionName: connectionName ?? tool, caFile: caFile, certificateFile: certFile, keyFile: keyFile,
+      connectionName: connectionName ?? tool, caFile: caFile ?? amqpToolsCAFile,
+      certificateFile: certFile ?? amqpToolsCertFile, keyFile: keyFile ?? amqpToolsKeyFile,
       verifyPeer: !insecureSkipVerify)
   }
 }

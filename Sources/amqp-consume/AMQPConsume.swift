@@ -18,7 +18,7 @@ struct AMQPConsume: ParsableCommand {
       with x-clipline-error saying why and x-clipline-exit-code 65, and the run ends with exit 65. In both modes a \
       message whose headers cannot be read is dead-lettered the same way instead of being run.
 
-      With -- CMD ARGS…, runs CMD once per message (no shell), --concurrency at a time (the prefetch matches), \
+      With -- CMD ARGS…, runs CMD once per message (no shell), --jobs at a time (the prefetch matches), \
       the body on stdin, the handler's stdout on ours, its stderr relayed to ours. Its environment adds \
       AMQP_QUEUE, AMQP_EXCHANGE, AMQP_ROUTING_KEY, AMQP_MESSAGE_ID, AMQP_REDELIVERED (true/false), AMQP_HEADERS \
       (a JSON object), AMQP_ATTEMPT (1, 2, …) and CLIPLINE_WORK_DIR: a fresh directory (mode 0700) for this \
@@ -52,11 +52,17 @@ struct AMQPConsume: ParsableCommand {
       broker's value; 0 if the broker has it disabled) and retries it as a timeout. For longer jobs, raise \
       consumer_timeout on the broker and --consumer-timeout here.
 
+      AMQP-TOOLS: a script written for Debian's amqp-tools keeps working: -u/--url, -q/--queue, -e/--exchange \
+      and -r/--routing-key (bind the queue to the exchange first), -c/--count, -p/--prefetch-count, --heartbeat, \
+      --cacert/--cert/--key, and the command right after the flags (no -- needed). Not taken: -A/--no-ack (a \
+      message is acked only once handled), -d/-x (an exclusive server-named queue), -s/--server, --port, \
+      --vhost, --username, --password, --authfile, --ssl (say them in --url).
+
       ENVIRONMENT: AMQP_URL (the broker, when --url is not given).
 
       EXAMPLES:
         amqp-consume --queue M0_RESULTS_QUEUE --count 10 --envelope
-        amqp-consume --queue M0_PRIORITY_QUEUE --dlq M0_DEADLETTER_QUEUE --declare --concurrency 2 \\
+        amqp-consume --queue M0_PRIORITY_QUEUE --dlq M0_DEADLETTER_QUEUE --declare --jobs 2 \\
           --on-failure 'gql-mutate --op set-status --status FAILED' -- ./m0-worker.sh
 
       \(ExitStatus.documentation) 69: the broker is unreachable (past --reconnect-for); 77: access refused; \
@@ -67,23 +73,35 @@ struct AMQPConsume: ParsableCommand {
   @OptionGroup var connection: ConnectionFlags
   @OptionGroup var topology: TopologyFlags
 
-  @Option(name: .long, help: "The queue to consume.")
+  @Option(name: .shortAndLong, help: "The queue to consume.")
   var queue: String
+
+  @Option(name: .shortAndLong, help: "Bind the queue to this exchange before consuming (with --routing-key).")
+  var exchange: String?
+
+  @Option(name: .shortAndLong, help: "With --exchange: the routing key to bind with (default: empty).")
+  var routingKey: String?
 
   @Flag(name: .long, help: "Print mode: add an \"amqp\" field with routing key, headers and properties.")
   var envelope = false
 
-  @Option(name: .long, help: "Stop after this many messages.")
+  @Option(name: .shortAndLong, help: "Stop after this many messages.")
   var count: Int?
 
   @Option(name: .long, help: "Stop once no message came for this long (and nothing is running).")
   var idleTimeout: DurationArgument?
 
-  @Option(name: .long, help: "Print mode: how many unacked messages the broker may send ahead.")
-  var prefetch = 100
+  @Option(
+    name: [.customShort("p"), .customLong("prefetch-count")],
+    help: "Print mode: how many unacked messages the broker may send ahead (with a handler: --jobs).")
+  var prefetchCount: Int?
+  @Option(name: .customLong("prefetch"), help: .hidden) var prefetchAlias: Int?
+  var prefetch: Int { prefetchCount ?? prefetchAlias ?? 100 }
 
-  @Option(name: .shortAndLong, help: "How many handlers run at once (and the prefetch count).")
-  var concurrency = 1
+  @Option(name: .long, help: "How many handlers run at once (and the prefetch count).")
+  var jobs: Int?
+  @Option(name: .customLong("concurrency"), help: .hidden) var concurrencyAlias: Int?
+  var concurrency: Int { jobs ?? concurrencyAlias ?? 1 }
 
   @Option(name: .long, help: "Stop a handler (its whole process group) after this long; it counts as a retry.")
   var timeout: DurationArgument?
@@ -109,19 +127,25 @@ struct AMQPConsume: ParsableCommand {
   @Option(name: .long, help: "Keep this JSON file updated with connection state and counters.", completion: .file())
   var healthFile: String?
 
-  @OptionGroup var common: CommonOptions
+  @OptionGroup var common: CommonOptionsWithoutDashQ
 
-  @Argument(parsing: .postTerminator, help: "The handler: a command and its arguments, run once per message.")
-  var command: [String] = []
+  /// The handler, after `--` or (as amqp-tools takes it) right after the flags: everything from the first word
+  /// that is not one of our flags on belongs to it.
+  @Argument(
+    parsing: .captureForPassthrough,
+    help: ArgumentHelp("The handler: a command and its arguments, run once per message.", valueName: "command"))
+  var handlerWords: [String] = []
+  var command: [String] { handlerWords.first == "--" ? Array(handlerWords.dropFirst()) : handlerWords }
 
   func validate() throws {
-    if concurrency < 1 { throw ValidationError("--concurrency must be at least 1.") }
-    if prefetch < 1 { throw ValidationError("--prefetch must be at least 1.") }
+    if concurrency < 1 { throw ValidationError("--jobs must be at least 1.") }
+    if prefetch < 1 { throw ValidationError("--prefetch-count must be at least 1.") }
+    if routingKey != nil && exchange == nil { throw ValidationError("--routing-key goes with --exchange.") }
     if let count, count < 1 { throw ValidationError("--count must be at least 1.") }
     if maxRetries < 0 { throw ValidationError("--max-retries must be 0 or more.") }
     if command.isEmpty {
       if onFailure != nil || timeout != nil || concurrency != 1 {
-        throw ValidationError("--on-failure, --timeout and --concurrency go with a handler: add -- CMD ARGS….")
+        throw ValidationError("--on-failure, --timeout and --jobs go with a handler: add -- CMD ARGS….")
       }
     } else if envelope {
       throw ValidationError("--envelope is for print mode; a handler gets the envelope in its environment.")
@@ -147,6 +171,7 @@ struct AMQPConsume: ParsableCommand {
     try runTool(diagnostics) {
       var settings = ConsumerSettings(topology: topology.topology(queue: queue))
       settings.declare = topology.declare
+      settings.binding = exchange.map { ($0, routingKey ?? "") }
       settings.prefetch = prefetch
       settings.count = count
       settings.idleTimeout = idleTimeout?.seconds

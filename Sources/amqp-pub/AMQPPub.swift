@@ -28,6 +28,13 @@ struct AMQPPub: ParsableCommand {
       --header-field and --message-id-field; the whole record is the body. With --tee, writes each record \
       unchanged to stdout once the broker confirmed it.
 
+      AMQP-TOOLS: amqp-publish's spellings mean the same here: -u/--url, -e/--exchange, -r/--routing-key, \
+      -C/--content-type, -E/--content-encoding, -t/--reply-to, -H/--header 'key: value', -b/--body, and \
+      -p/--persistent and -l/--line-buffered, which amqp-pub always does (so they change nothing). The \
+      difference: amqp-pub publishes one JSON record per line, where amqp-publish without -l sends all of stdin \
+      as one message. -q/--queue is amqp-consume's spelling. Not taken: -s/--server, --port, --vhost, \
+      --username, --password, --authfile, --ssl (say them in --url).
+
       ENVIRONMENT: AMQP_URL (the broker, when --url is not given).
 
       EXAMPLES:
@@ -44,19 +51,22 @@ struct AMQPPub: ParsableCommand {
   @OptionGroup var connection: ConnectionFlags
   @OptionGroup var topology: TopologyFlags
 
-  @Option(name: .long, help: "Publish to this queue through the default exchange ({field} templates allowed).")
+  @Option(name: .shortAndLong, help: "Publish to this queue through the default exchange ({field} templates allowed).")
   var queue: String?
 
   @Option(name: .shortAndLong, help: "Publish to this exchange ({field} templates allowed) with --routing-key.")
   var exchange: String?
 
-  @Option(name: .shortAndLong, help: "The routing key for --exchange ({field} templates allowed).")
+  @Option(
+    name: .shortAndLong,
+    help: "The routing key for --exchange ({field} templates allowed); alone, the default exchange (a queue name).")
   var routingKey: String?
 
   @Option(
-    name: .customLong("header"),
+    name: [.customShort("H"), .customLong("header")],
     help: ArgumentHelp(
-      "A string header NAME=TEMPLATE, e.g. camera={camera_id}; repeat for more.", valueName: "name=template"))
+      "A string header NAME=TEMPLATE (or 'NAME: TEMPLATE'), e.g. camera={camera_id}; repeat for more.",
+      valueName: "name=template"))
   var headers: [String] = []
 
   @Option(
@@ -69,6 +79,22 @@ struct AMQPPub: ParsableCommand {
   @Option(name: .long, help: "Use this record field as the message id (default: a fresh UUID per message).")
   var messageIdField: String?
 
+  @Option(name: [.customShort("C"), .long], help: "The content_type property (default: application/json).")
+  var contentType: String?
+
+  @Option(name: [.customShort("E"), .long], help: "The content_encoding property.")
+  var contentEncoding: String?
+
+  @Option(name: [.customShort("t"), .long], help: "The reply_to property.")
+  var replyTo: String?
+
+  @Option(name: .shortAndLong, help: "Publish this one record instead of reading stdin.")
+  var body: String?
+
+  // amqp-publish's -p (persistent) and -l (a message per line): what amqp-pub always does.
+  @Flag(name: [.customShort("p"), .customLong("persistent")], help: .hidden) var persistent = false
+  @Flag(name: [.customShort("l"), .customLong("line-buffered")], help: .hidden) var lineBuffered = false
+
   @Flag(name: .long, help: "Write each record to stdout once the broker confirmed it.")
   var tee = false
 
@@ -78,11 +104,12 @@ struct AMQPPub: ParsableCommand {
   @Option(name: .long, help: "How long to keep reconnecting when the broker goes away (0: give up at once).")
   var reconnectFor = DurationArgument(seconds: 60)
 
-  @OptionGroup var common: CommonOptions
+  @OptionGroup var common: CommonOptionsWithoutDashQ
 
   func validate() throws {
     switch (queue, exchange) {
-    case (nil, nil): throw ValidationError("Say where to publish: --queue NAME, or --exchange NAME --routing-key KEY.")
+    case (nil, nil) where routingKey == nil:
+      throw ValidationError("Say where to publish: --queue NAME, or --exchange NAME --routing-key KEY.")
     case (.some, .some): throw ValidationError("--queue and --exchange exclude each other; pass one of them.")
     case (nil, .some) where routingKey == nil: throw ValidationError("--exchange needs --routing-key.")
     case (.some, _) where routingKey != nil:
@@ -99,14 +126,18 @@ struct AMQPPub: ParsableCommand {
   func shape() throws -> MessageShape {
     do {
       let headerTemplates = try headers.map { pair -> (String, RecordTemplate) in
-        guard let equals = pair.firstIndex(of: "="), equals != pair.startIndex else {
-          throw ValidationError("--header \"\(pair)\" is not NAME=VALUE.")
+        // amqp-publish and curl spell it "Name: value"; ours was NAME=VALUE. The first separator decides.
+        guard let separator = pair.firstIndex(where: { $0 == "=" || $0 == ":" }), separator != pair.startIndex else {
+          throw ValidationError("--header \"\(pair)\" is not NAME=VALUE or \"NAME: VALUE\".")
         }
-        return (String(pair[..<equals]), try RecordTemplate(String(pair[pair.index(after: equals)...])))
+        var value = pair[pair.index(after: separator)...]
+        if pair[separator] == ":" { value = value.drop { $0 == " " } }
+        return (String(pair[..<separator]), try RecordTemplate(String(value)))
       }
       return MessageShape(
         exchange: try exchange.map(RecordTemplate.init), routingKey: try RecordTemplate(queue ?? routingKey!),
-        headerTemplates: headerTemplates, headerFields: headerFields, messageIDField: messageIdField)
+        headerTemplates: headerTemplates, headerFields: headerFields, messageIDField: messageIdField,
+        contentType: contentType ?? "application/json", contentEncoding: contentEncoding, replyTo: replyTo)
     } catch let error as RecordTemplate.SyntaxError {
       throw ValidationError(error.description)
     }
@@ -127,7 +158,9 @@ struct AMQPPub: ParsableCommand {
       }
       // SIGTERM/SIGINT: stop reading, wait for the confirms of what was sent, then exit 75 saying how far it got.
       ShutdownSignal.shared.install()
-      let reader = RecordReader(lines: .standardInputEndingOnShutdown { try publisher.awaitConfirms(timeout: 0.02) })
+      let reader =
+        body.map { RecordReader(text: $0) }
+        ?? RecordReader(lines: .standardInputEndingOnShutdown { try publisher.awaitConfirms(timeout: 0.02) })
       try RecordPublishing(shape: try shape(), diagnostics: diagnostics)
         .run(reader: reader, publisher: publisher, tee: tee ? RecordWriter() : nil)
     }

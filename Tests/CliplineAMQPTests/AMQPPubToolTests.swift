@@ -124,11 +124,16 @@ final class AMQPPubToolTests: XCTestCase {
     XCTAssertTrue(line.contains(#"{"x-dead-letter-routing-key","\#(queue).dead"}"#), String(line))
     XCTAssertTrue(listed.stdout.contains(queue + ".dead\tquorum\ttrue"), listed.stdout)
     XCTAssertEqual(try Broker.waitForDepth(queue, 2), 2)
-    let mismatch = try ToolInvocation.run(
+    // A plain --declare uses the queue as it is.
+    let plain = try ToolInvocation.run(
       "amqp-pub", ["--queue", queue, "--declare", "--dlq", queue + ".dead"], stdin: records(1),
       environment: ["AMQP_URL": try Broker.url()])
-    XCTAssertEqual(mismatch.status, 78)
-    XCTAssertTrue(mismatch.stderr.contains("exists with other arguments"), mismatch.stderr)
+    XCTAssertEqual(plain.status, 0, plain.stderr)
+    let otherTTL = try ToolInvocation.run(
+      "amqp-pub", arguments.map { $0 == "1h" ? "2h" : $0 }, stdin: records(1),
+      environment: ["AMQP_URL": try Broker.url()])
+    XCTAssertEqual(otherTTL.status, 78)
+    XCTAssertTrue(otherTTL.stderr.contains("exists without the arguments this needs"), otherTTL.stderr)
   }
 
   func testConnectionNameAndHeartbeatReachTheBroker() throws {
