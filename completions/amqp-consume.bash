@@ -163,14 +163,14 @@ _amqp-consume() {
     local -a unparsed_words=("${COMP_WORDS[@]:1:${COMP_CWORD}}")
 
     local -a repeating_flags=()
-    local -a non_repeating_flags=(--insecure-skip-verify --declare --quorum --envelope --verbose -v --quiet -q --version -h --help)
+    local -a non_repeating_flags=(--insecure-skip-verify --declare --quorum --envelope --verbose -v --quiet --version -h --help)
     local -a repeating_options=()
-    local -a non_repeating_options=(--url --heartbeat --connect-timeout --connection-name --ca-file --cert-file --key-file --dlq --message-ttl --queue --count --idle-timeout --prefetch --concurrency -c --timeout --max-retries --retry-delay --on-failure --grace --consumer-timeout --reconnect-for --health-file --log-format)
+    local -a non_repeating_options=(--url -u --heartbeat --connect-timeout --connection-name --ca-file --cert-file --key-file --dlq --message-ttl --queue -q --exchange -e --routing-key -r --count -c --idle-timeout -p --prefetch-count --jobs --timeout --max-retries --retry-delay --on-failure --grace --consumer-timeout --reconnect-for --health-file --log-format)
     __amqp-consume_offer_flags_options -1
 
     # Offer option value completions
     case "${prev}" in
-    '--url')
+    '--url'|'-u')
         return
         ;;
     '--heartbeat')
@@ -200,19 +200,25 @@ _amqp-consume() {
     '--message-ttl')
         return
         ;;
-    '--queue')
+    '--queue'|'-q')
         return
         ;;
-    '--count')
+    '--exchange'|'-e')
+        return
+        ;;
+    '--routing-key'|'-r')
+        return
+        ;;
+    '--count'|'-c')
         return
         ;;
     '--idle-timeout')
         return
         ;;
-    '--prefetch')
+    '-p'|'--prefetch-count')
         return
         ;;
-    '--concurrency'|'-c')
+    '--jobs')
         return
         ;;
     '--timeout')

@@ -20,7 +20,7 @@ function __amqp-consume_parse_tokens -S
     set -l unparsed_tokens (__amqp-consume_tokens -pc)
     switch $unparsed_tokens[1]
     case 'amqp-consume'
-        __amqp-consume_parse_subcommand -r 1 'url=' 'heartbeat=' 'connect-timeout=' 'connection-name=' 'ca-file=' 'cert-file=' 'key-file=' 'insecure-skip-verify' 'declare' 'dlq=' 'quorum' 'message-ttl=' 'queue=' 'envelope' 'count=' 'idle-timeout=' 'prefetch=' 'c/concurrency=' 'timeout=' 'max-retries=' 'retry-delay=' 'on-failure=' 'grace=' 'consumer-timeout=' 'reconnect-for=' 'health-file=' 'v/verbose' 'q/quiet' 'log-format=' 'version' 'h/help'
+        __amqp-consume_parse_subcommand -r 1 'u/url=' 'heartbeat=' 'connect-timeout=' 'connection-name=' 'ca-file=' 'cert-file=' 'key-file=' 'insecure-skip-verify' 'declare' 'dlq=' 'quorum' 'message-ttl=' 'q/queue=' 'e/exchange=' 'r/routing-key=' 'envelope' 'c/count=' 'idle-timeout=' 'p/prefetch-count=' 'jobs=' 'timeout=' 'max-retries=' 'retry-delay=' 'on-failure=' 'grace=' 'consumer-timeout=' 'reconnect-for=' 'health-file=' 'v/verbose' 'quiet' 'log-format=' 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'help'
             __amqp-consume_parse_subcommand -r 1 'version'
@@ -77,7 +77,7 @@ function __amqp-consume_custom_completion
 end
 
 complete -c 'amqp-consume' -f
-complete -c 'amqp-consume' -n '__amqp-consume_should_offer_completions_for_flags_or_options "amqp-consume" url' -l 'url' -d 'Broker URL, amqp://user:pass@host:port/vhost or amqps://… (default: $AMQP_URL, else amqp://localhost). The vhost is percent-encoded: /%2f is the default vhost.' -rfka ''
+complete -c 'amqp-consume' -n '__amqp-consume_should_offer_completions_for_flags_or_options "amqp-consume" u url' -l 'url' -s 'u' -d 'Broker URL, amqp://user:pass@host:port/vhost or amqps://… (default: $AMQP_URL, else amqp://localhost). The vhost is percent-encoded: /%2f is the default vhost.' -rfka ''
 complete -c 'amqp-consume' -n '__amqp-consume_should_offer_completions_for_flags_or_options "amqp-consume" heartbeat' -l 'heartbeat' -d 'Seconds between heartbeats; 0 turns them off.' -rfka ''
 complete -c 'amqp-consume' -n '__amqp-consume_should_offer_completions_for_flags_or_options "amqp-consume" connect-timeout' -l 'connect-timeout' -d 'How long to wait for the TCP (and TLS) connection and the login.' -rfka ''
 complete -c 'amqp-consume' -n '__amqp-consume_should_offer_completions_for_flags_or_options "amqp-consume" connection-name' -l 'connection-name' -d 'A name for the connection, shown by rabbitmqctl list_connections and the management UI.' -rfka ''
@@ -89,12 +89,14 @@ complete -c 'amqp-consume' -n '__amqp-consume_should_offer_completions_for_flags
 complete -c 'amqp-consume' -n '__amqp-consume_should_offer_completions_for_flags_or_options "amqp-consume" dlq' -l 'dlq' -d 'The dead-letter queue (default: QUEUE.dlq).' -rfka ''
 complete -c 'amqp-consume' -n '__amqp-consume_should_offer_completions_for_flags_or_options "amqp-consume" quorum' -l 'quorum' -d 'With --declare: make them quorum queues (x-queue-type=quorum), replicated and safer.'
 complete -c 'amqp-consume' -n '__amqp-consume_should_offer_completions_for_flags_or_options "amqp-consume" message-ttl' -l 'message-ttl' -d 'With --declare: messages older than this go to the dead-letter queue (x-message-ttl).' -rfka ''
-complete -c 'amqp-consume' -n '__amqp-consume_should_offer_completions_for_flags_or_options "amqp-consume" queue' -l 'queue' -d 'The queue to consume.' -rfka ''
+complete -c 'amqp-consume' -n '__amqp-consume_should_offer_completions_for_flags_or_options "amqp-consume" q queue' -l 'queue' -s 'q' -d 'The queue to consume.' -rfka ''
+complete -c 'amqp-consume' -n '__amqp-consume_should_offer_completions_for_flags_or_options "amqp-consume" e exchange' -l 'exchange' -s 'e' -d 'Bind the queue to this exchange before consuming (with --routing-key).' -rfka ''
+complete -c 'amqp-consume' -n '__amqp-consume_should_offer_completions_for_flags_or_options "amqp-consume" r routing-key' -l 'routing-key' -s 'r' -d 'With --exchange: the routing key to bind with (default: empty).' -rfka ''
 complete -c 'amqp-consume' -n '__amqp-consume_should_offer_completions_for_flags_or_options "amqp-consume" envelope' -l 'envelope' -d 'Print mode: add an "amqp" field with routing key, headers and properties.'
-complete -c 'amqp-consume' -n '__amqp-consume_should_offer_completions_for_flags_or_options "amqp-consume" count' -l 'count' -d 'Stop after this many messages.' -rfka ''
+complete -c 'amqp-consume' -n '__amqp-consume_should_offer_completions_for_flags_or_options "amqp-consume" c count' -l 'count' -s 'c' -d 'Stop after this many messages.' -rfka ''
 complete -c 'amqp-consume' -n '__amqp-consume_should_offer_completions_for_flags_or_options "amqp-consume" idle-timeout' -l 'idle-timeout' -d 'Stop once no message came for this long (and nothing is running).' -rfka ''
-complete -c 'amqp-consume' -n '__amqp-consume_should_offer_completions_for_flags_or_options "amqp-consume" prefetch' -l 'prefetch' -d 'Print mode: how many unacked messages the broker may send ahead.' -rfka ''
-complete -c 'amqp-consume' -n '__amqp-consume_should_offer_completions_for_flags_or_options "amqp-consume" c concurrency' -l 'concurrency' -s 'c' -d 'How many handlers run at once (and the prefetch count).' -rfka ''
+complete -c 'amqp-consume' -n '__amqp-consume_should_offer_completions_for_flags_or_options "amqp-consume" p prefetch-count' -s 'p' -l 'prefetch-count' -d 'Print mode: how many unacked messages the broker may send ahead (with a handler: --jobs).' -rfka ''
+complete -c 'amqp-consume' -n '__amqp-consume_should_offer_completions_for_flags_or_options "amqp-consume" jobs' -l 'jobs' -d 'How many handlers run at once (and the prefetch count).' -rfka ''
 complete -c 'amqp-consume' -n '__amqp-consume_should_offer_completions_for_flags_or_options "amqp-consume" timeout' -l 'timeout' -d 'Stop a handler (its whole process group) after this long; it counts as a retry.' -rfka ''
 complete -c 'amqp-consume' -n '__amqp-consume_should_offer_completions_for_flags_or_options "amqp-consume" max-retries' -l 'max-retries' -d 'How often a message whose handler exits 75 is retried before it is dead-lettered.' -rfka ''
 complete -c 'amqp-consume' -n '__amqp-consume_should_offer_completions_for_flags_or_options "amqp-consume" retry-delay' -l 'retry-delay' -d 'The wait before the first retry; it doubles for each further attempt.' -rfka ''
@@ -104,7 +106,7 @@ complete -c 'amqp-consume' -n '__amqp-consume_should_offer_completions_for_flags
 complete -c 'amqp-consume' -n '__amqp-consume_should_offer_completions_for_flags_or_options "amqp-consume" reconnect-for' -l 'reconnect-for' -d 'How long to keep reconnecting when the broker goes away (default: for ever).' -rfka ''
 complete -c 'amqp-consume' -n '__amqp-consume_should_offer_completions_for_flags_or_options "amqp-consume" health-file' -l 'health-file' -d 'Keep this JSON file updated with connection state and counters.' -rF
 complete -c 'amqp-consume' -n '__amqp-consume_should_offer_completions_for_flags_or_options "amqp-consume" v verbose' -l 'verbose' -s 'v' -d 'Say more on stderr: every step, with timings.'
-complete -c 'amqp-consume' -n '__amqp-consume_should_offer_completions_for_flags_or_options "amqp-consume" q quiet' -l 'quiet' -s 'q' -d 'Say only errors on stderr.'
+complete -c 'amqp-consume' -n '__amqp-consume_should_offer_completions_for_flags_or_options "amqp-consume" quiet' -l 'quiet' -d 'Say only errors on stderr.'
 complete -c 'amqp-consume' -n '__amqp-consume_should_offer_completions_for_flags_or_options "amqp-consume" log-format' -l 'log-format' -d 'How stderr lines look: text (tool: message) or json (one object per line).' -rfka 'text json'
 complete -c 'amqp-consume' -n '__amqp-consume_should_offer_completions_for_flags_or_options "amqp-consume" version' -l 'version' -d 'Show the version.'
 complete -c 'amqp-consume' -n '__amqp-consume_should_offer_completions_for_flags_or_options "amqp-consume" h help' -s 'h' -l 'help' -d 'Show help information.'

@@ -163,14 +163,14 @@ _amqp-pub() {
     local -a unparsed_words=("${COMP_WORDS[@]:1:${COMP_CWORD}}")
 
     local -a repeating_flags=()
-    local -a non_repeating_flags=(--insecure-skip-verify --declare --quorum --tee --verbose -v --quiet -q --version -h --help)
-    local -a repeating_options=(--header --header-field)
-    local -a non_repeating_options=(--url --heartbeat --connect-timeout --connection-name --ca-file --cert-file --key-file --dlq --message-ttl --queue --exchange -e --routing-key -r --message-id-field --window --reconnect-for --log-format)
+    local -a non_repeating_flags=(--insecure-skip-verify --declare --quorum --tee --verbose -v --quiet --version -h --help)
+    local -a repeating_options=(-H --header --header-field)
+    local -a non_repeating_options=(--url -u --heartbeat --connect-timeout --connection-name --ca-file --cert-file --key-file --dlq --message-ttl --queue -q --exchange -e --routing-key -r --message-id-field -C --content-type -E --content-encoding -t --reply-to --body -b --window --reconnect-for --log-format)
     __amqp-pub_offer_flags_options 0
 
     # Offer option value completions
     case "${prev}" in
-    '--url')
+    '--url'|'-u')
         return
         ;;
     '--heartbeat')
@@ -200,7 +200,7 @@ _amqp-pub() {
     '--message-ttl')
         return
         ;;
-    '--queue')
+    '--queue'|'-q')
         return
         ;;
     '--exchange'|'-e')
@@ -209,13 +209,25 @@ _amqp-pub() {
     '--routing-key'|'-r')
         return
         ;;
-    '--header')
+    '-H'|'--header')
         return
         ;;
     '--header-field')
         return
         ;;
     '--message-id-field')
+        return
+        ;;
+    '-C'|'--content-type')
+        return
+        ;;
+    '-E'|'--content-encoding')
+        return
+        ;;
+    '-t'|'--reply-to')
+        return
+        ;;
+    '--body'|'-b')
         return
         ;;
     '--window')

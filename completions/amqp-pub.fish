@@ -20,7 +20,7 @@ function __amqp-pub_parse_tokens -S
     set -l unparsed_tokens (__amqp-pub_tokens -pc)
     switch $unparsed_tokens[1]
     case 'amqp-pub'
-        __amqp-pub_parse_subcommand 0 'url=' 'heartbeat=' 'connect-timeout=' 'connection-name=' 'ca-file=' 'cert-file=' 'key-file=' 'insecure-skip-verify' 'declare' 'dlq=' 'quorum' 'message-ttl=' 'queue=' 'e/exchange=' 'r/routing-key=' 'header=+' 'header-field=+' 'message-id-field=' 'tee' 'window=' 'reconnect-for=' 'v/verbose' 'q/quiet' 'log-format=' 'version' 'h/help'
+        __amqp-pub_parse_subcommand 0 'u/url=' 'heartbeat=' 'connect-timeout=' 'connection-name=' 'ca-file=' 'cert-file=' 'key-file=' 'insecure-skip-verify' 'declare' 'dlq=' 'quorum' 'message-ttl=' 'q/queue=' 'e/exchange=' 'r/routing-key=' 'H/header=+' 'header-field=+' 'message-id-field=' 'C/content-type=' 'E/content-encoding=' 't/reply-to=' 'b/body=' 'tee' 'window=' 'reconnect-for=' 'v/verbose' 'quiet' 'log-format=' 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'help'
             __amqp-pub_parse_subcommand -r 1 'version'
@@ -77,7 +77,7 @@ function __amqp-pub_custom_completion
 end
 
 complete -c 'amqp-pub' -f
-complete -c 'amqp-pub' -n '__amqp-pub_should_offer_completions_for_flags_or_options "amqp-pub" url' -l 'url' -d 'Broker URL, amqp://user:pass@host:port/vhost or amqps://… (default: $AMQP_URL, else amqp://localhost). The vhost is percent-encoded: /%2f is the default vhost.' -rfka ''
+complete -c 'amqp-pub' -n '__amqp-pub_should_offer_completions_for_flags_or_options "amqp-pub" u url' -l 'url' -s 'u' -d 'Broker URL, amqp://user:pass@host:port/vhost or amqps://… (default: $AMQP_URL, else amqp://localhost). The vhost is percent-encoded: /%2f is the default vhost.' -rfka ''
 complete -c 'amqp-pub' -n '__amqp-pub_should_offer_completions_for_flags_or_options "amqp-pub" heartbeat' -l 'heartbeat' -d 'Seconds between heartbeats; 0 turns them off.' -rfka ''
 complete -c 'amqp-pub' -n '__amqp-pub_should_offer_completions_for_flags_or_options "amqp-pub" connect-timeout' -l 'connect-timeout' -d 'How long to wait for the TCP (and TLS) connection and the login.' -rfka ''
 complete -c 'amqp-pub' -n '__amqp-pub_should_offer_completions_for_flags_or_options "amqp-pub" connection-name' -l 'connection-name' -d 'A name for the connection, shown by rabbitmqctl list_connections and the management UI.' -rfka ''
@@ -89,17 +89,21 @@ complete -c 'amqp-pub' -n '__amqp-pub_should_offer_completions_for_flags_or_opti
 complete -c 'amqp-pub' -n '__amqp-pub_should_offer_completions_for_flags_or_options "amqp-pub" dlq' -l 'dlq' -d 'The dead-letter queue (default: QUEUE.dlq).' -rfka ''
 complete -c 'amqp-pub' -n '__amqp-pub_should_offer_completions_for_flags_or_options "amqp-pub" quorum' -l 'quorum' -d 'With --declare: make them quorum queues (x-queue-type=quorum), replicated and safer.'
 complete -c 'amqp-pub' -n '__amqp-pub_should_offer_completions_for_flags_or_options "amqp-pub" message-ttl' -l 'message-ttl' -d 'With --declare: messages older than this go to the dead-letter queue (x-message-ttl).' -rfka ''
-complete -c 'amqp-pub' -n '__amqp-pub_should_offer_completions_for_flags_or_options "amqp-pub" queue' -l 'queue' -d 'Publish to this queue through the default exchange ({field} templates allowed).' -rfka ''
+complete -c 'amqp-pub' -n '__amqp-pub_should_offer_completions_for_flags_or_options "amqp-pub" q queue' -l 'queue' -s 'q' -d 'Publish to this queue through the default exchange ({field} templates allowed).' -rfka ''
 complete -c 'amqp-pub' -n '__amqp-pub_should_offer_completions_for_flags_or_options "amqp-pub" e exchange' -l 'exchange' -s 'e' -d 'Publish to this exchange ({field} templates allowed) with --routing-key.' -rfka ''
-complete -c 'amqp-pub' -n '__amqp-pub_should_offer_completions_for_flags_or_options "amqp-pub" r routing-key' -l 'routing-key' -s 'r' -d 'The routing key for --exchange ({field} templates allowed).' -rfka ''
-complete -c 'amqp-pub' -n '__amqp-pub_should_offer_completions_for_flags_or_options "amqp-pub"' -l 'header' -d 'A string header NAME=TEMPLATE, e.g. camera={camera_id}; repeat for more.' -rfka ''
+complete -c 'amqp-pub' -n '__amqp-pub_should_offer_completions_for_flags_or_options "amqp-pub" r routing-key' -l 'routing-key' -s 'r' -d 'The routing key for --exchange ({field} templates allowed); alone, the default exchange (a queue name).' -rfka ''
+complete -c 'amqp-pub' -n '__amqp-pub_should_offer_completions_for_flags_or_options "amqp-pub"' -s 'H' -l 'header' -d 'A string header NAME=TEMPLATE (or \'NAME: TEMPLATE\'), e.g. camera={camera_id}; repeat for more.' -rfka ''
 complete -c 'amqp-pub' -n '__amqp-pub_should_offer_completions_for_flags_or_options "amqp-pub"' -l 'header-field' -d 'Copy this record field into a header of the same name, keeping its JSON type; repeat for more.' -rfka ''
 complete -c 'amqp-pub' -n '__amqp-pub_should_offer_completions_for_flags_or_options "amqp-pub" message-id-field' -l 'message-id-field' -d 'Use this record field as the message id (default: a fresh UUID per message).' -rfka ''
+complete -c 'amqp-pub' -n '__amqp-pub_should_offer_completions_for_flags_or_options "amqp-pub" C content-type' -s 'C' -l 'content-type' -d 'The content_type property (default: application/json).' -rfka ''
+complete -c 'amqp-pub' -n '__amqp-pub_should_offer_completions_for_flags_or_options "amqp-pub" E content-encoding' -s 'E' -l 'content-encoding' -d 'The content_encoding property.' -rfka ''
+complete -c 'amqp-pub' -n '__amqp-pub_should_offer_completions_for_flags_or_options "amqp-pub" reply-to t' -s 't' -l 'reply-to' -d 'The reply_to property.' -rfka ''
+complete -c 'amqp-pub' -n '__amqp-pub_should_offer_completions_for_flags_or_options "amqp-pub" b body' -l 'body' -s 'b' -d 'Publish this one record instead of reading stdin.' -rfka ''
 complete -c 'amqp-pub' -n '__amqp-pub_should_offer_completions_for_flags_or_options "amqp-pub" tee' -l 'tee' -d 'Write each record to stdout once the broker confirmed it.'
 complete -c 'amqp-pub' -n '__amqp-pub_should_offer_completions_for_flags_or_options "amqp-pub" window' -l 'window' -d 'How many messages may await confirmation at once.' -rfka ''
 complete -c 'amqp-pub' -n '__amqp-pub_should_offer_completions_for_flags_or_options "amqp-pub" reconnect-for' -l 'reconnect-for' -d 'How long to keep reconnecting when the broker goes away (0: give up at once).' -rfka ''
 complete -c 'amqp-pub' -n '__amqp-pub_should_offer_completions_for_flags_or_options "amqp-pub" v verbose' -l 'verbose' -s 'v' -d 'Say more on stderr: every step, with timings.'
-complete -c 'amqp-pub' -n '__amqp-pub_should_offer_completions_for_flags_or_options "amqp-pub" q quiet' -l 'quiet' -s 'q' -d 'Say only errors on stderr.'
+complete -c 'amqp-pub' -n '__amqp-pub_should_offer_completions_for_flags_or_options "amqp-pub" quiet' -l 'quiet' -d 'Say only errors on stderr.'
 complete -c 'amqp-pub' -n '__amqp-pub_should_offer_completions_for_flags_or_options "amqp-pub" log-format' -l 'log-format' -d 'How stderr lines look: text (tool: message) or json (one object per line).' -rfka 'text json'
 complete -c 'amqp-pub' -n '__amqp-pub_should_offer_completions_for_flags_or_options "amqp-pub" version' -l 'version' -d 'Show the version.'
 complete -c 'amqp-pub' -n '__amqp-pub_should_offer_completions_for_flags_or_options "amqp-pub" h help' -s 'h' -l 'help' -d 'Show help information.'
