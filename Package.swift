@@ -57,6 +57,7 @@ let package = Package(
     cLibrary("CCliplineCrypto", pkgConfig: "libcrypto", apt: "libssl-dev"),
     cLibrary("CCliplineRabbitMQ", pkgConfig: "librabbitmq", apt: "librabbitmq-dev"),
     cLibrary("CCliplineHiredis", pkgConfig: "hiredis", apt: "libhiredis-dev"),
+    .systemLibrary(name: "CCliplineXattr", path: "Sources/CCliplineXattr"),
 
     // What every library stands on: exit codes, signals, retries, work directories; the JSON record contract.
     .target(name: "CliplineSystem"),
@@ -66,7 +67,7 @@ let package = Package(
     library("CliplineHashing", ["CCliplineCrypto"]),
     library("CliplineHTTP", ["CCliplineCurl"]),
     library("CliplineAWS", ["CliplineHTTP", "CliplineHashing"]),
-    library("CliplineBlobStores", ["CliplineAWS", "CliplineHTTP", "CliplineHashing"]),
+    library("CliplineBlobStores", ["CliplineAWS", "CliplineHTTP", "CliplineHashing", "CCliplineXattr"]),
     library(
       "CliplineMedia",
       ["CCliplineAVUtil", "CCliplineAVCodec", "CCliplineAVFormat", "CCliplineAVFilter", "CCliplineSwScale", "CliplineHashing"]),

@@ -91,7 +91,7 @@ complete -c 'gql-mutate' -n '__gql-mutate_should_offer_completions_for_flags_or_
 complete -c 'gql-mutate' -n '__gql-mutate_should_offer_completions_for_flags_or_options "gql-mutate"' -l 'field' -d 'With --at-end: a field for the operation\'s record, name=text or name:=JSON.' -rfka ''
 complete -c 'gql-mutate' -n '__gql-mutate_should_offer_completions_for_flags_or_options "gql-mutate"' -l 'header' -d 'An extra request header, "Name: value".' -rfka ''
 complete -c 'gql-mutate' -n '__gql-mutate_should_offer_completions_for_flags_or_options "gql-mutate" batch' -l 'batch' -d 'Operations per request (aliases of one document).' -rfka ''
-complete -c 'gql-mutate' -n '__gql-mutate_should_offer_completions_for_flags_or_options "gql-mutate" timeout' -l 'timeout' -d 'Time limit of one request (30s, 2m).' -rfka ''
+complete -c 'gql-mutate' -n '__gql-mutate_should_offer_completions_for_flags_or_options "gql-mutate" timeout' -l 'timeout' -d 'Time limit of one request (30s, 2m; 1ms to 1h).' -rfka ''
 complete -c 'gql-mutate' -n '__gql-mutate_should_offer_completions_for_flags_or_options "gql-mutate" attempts' -l 'attempts' -d 'Attempts per request for temporary failures (transport, 5xx, 429).' -rfka ''
 complete -c 'gql-mutate' -n '__gql-mutate_should_offer_completions_for_flags_or_options "gql-mutate" version' -l 'version' -d 'Show the version.'
 complete -c 'gql-mutate' -n '__gql-mutate_should_offer_completions_for_flags_or_options "gql-mutate" h help' -s 'h' -l 'help' -d 'Show help information.'

@@ -72,9 +72,12 @@ public final class AzureBlobStore: BlobStore, @unchecked Sendable {
       if size >= configuration.blockThreshold && size > configuration.blockSize {
         return try putBlocks(file: file, size: size, target: target, options: options)
       }
-      // Azure verifies Content-MD5: the one digest S3 does not need.
-      var digests = try options.knownDigests ?? options.pendingDigests?.wait() ?? FileDigests.of(file)
-      if digests.md5.isEmpty { digests = try FileDigests.of(file, sha256: digests.sha256.isEmpty).merged(digests) }
+      // Azure verifies Content-MD5 (the one digest S3 does not need) but not a SHA-256: both come from one pass
+      // over the bytes (unless another destination's pass already has the SHA-256), and a known SHA-256 must match.
+      let shared = options.pendingDigests?.ifReady
+      var digests = try FileDigests.of(file, sha256: shared == nil, md5: true)
+      if let shared { digests = digests.merged(shared) }
+      try options.checkKnownDigest(digests, location: location)
       var headers = blobHeaders(options, digests: digests, prefix: "")
       headers += [("x-ms-blob-type", "BlockBlob"), ("Content-MD5", digests.md5.base64String)]
       let response = try send(
@@ -105,9 +108,8 @@ public final class AzureBlobStore: BlobStore, @unchecked Sendable {
 
   /// The whole-file SHA-256 (metadata, set at commit) is hashed while the blocks go.
   func putBlocks(file: String, size: Int64, target: Target, options: BlobPutOptions) throws -> StoredBlob {
-    let pending =
-      options.pendingDigests ?? options.knownDigests.map { PendingDigests(ready: $0) }
-      ?? PendingDigests(file: file)
+    let pending = options.pendingDigests ?? PendingDigests(file: file)
+    pending.start()
     let blockSize = configuration.blockSize
     let count = Int((size + blockSize - 1) / blockSize)
     // Block ids must all have the same length; a per-upload nonce keeps a concurrent writer's blocks apart.
@@ -126,6 +128,7 @@ public final class AzureBlobStore: BlobStore, @unchecked Sendable {
     if let failure = errors.first(where: { $0 != nil && !($0 is ParallelWork.Skipped) }) { throw failure! }
     if ShutdownSignal.shared.isRequested { throw Interrupted() }
     let digests = try pending.wait()
+    try options.checkKnownDigest(digests, location: target.location)
     let list =
       "<?xml version=\"1.0\" encoding=\"utf-8\"?><BlockList>"
       + ids.map { "<Latest>\($0)</Latest>" }.joined() + "</BlockList>"

@@ -3,7 +3,8 @@ import CliplineRecords
 import CliplineSystem
 
 /// Where an object lives: `file:///abs/path` (or a bare path), `http(s)://…`, `s3://bucket/key`,
-/// `az://account/container/blob`.
+/// `az://account/container/blob`. Keys, blob names and paths are taken as written (never percent-decoded), so one
+/// key names the same object in every store.
 public enum BlobLocation: Equatable, Sendable, CustomStringConvertible {
   case file(path: String)
   case http(url: String)
@@ -30,7 +31,8 @@ public enum BlobLocation: Equatable, Sendable, CustomStringConvertible {
     switch scheme {
     case "file":
       guard rest.hasPrefix("/") else { throw InvalidLocation(text: text, reason: "file URLs take an absolute path") }
-      self = .file(path: rest.removingPercentEncoding ?? rest)
+      // Taken as written, like an S3 key or Azure blob name: `%20` is three characters in every store.
+      self = .file(path: rest)
     case "http", "https":
       self = .http(url: text)
     case "s3":

@@ -50,11 +50,21 @@ public struct BlobPutOptions: Sendable {
   /// The tag a multipart upload's SHA-256 goes to when it was not known at CreateMultipartUpload.
   public static let sha256Tag = "clipline-sha256"
 
-  /// The SHA-256 digests: known, pending (waited for), or computed now.
+  /// The SHA-256 digests: known, pending (waited for), or computed now. Only for a request whose server checks
+  /// the bytes against the digest (an S3 PUT with x-amz-checksum-sha256): a wrong known digest is refused there.
   func sha256Digests(_ file: String) throws -> FileDigests {
     if let knownDigests, !knownDigests.sha256.isEmpty { return knownDigests }
     if let pendingDigests { return try pendingDigests.wait() }
     return try FileDigests.of(file, md5: false)
+  }
+
+  /// Where no server checks the known SHA-256 (a multipart upload's whole file, Azure, the local store), the store
+  /// hashes the bytes it sends and calls this: a known digest that is not the file's is refused (65).
+  func checkKnownDigest(_ computed: FileDigests, location: BlobLocation) throws {
+    guard let known = knownDigests?.sha256, !known.isEmpty, known != computed.sha256 else { return }
+    throw BlobIntegrityError(
+      location: location, reason: "the file's SHA-256 is \(computed.sha256.hexString), not the known \(known.hexString)"
+    )
   }
 
   /// The tag that carries the expiry, readable by `blob-rm --expired` on every backend.
@@ -113,18 +123,16 @@ public struct BlobStoreError: ExitStatusProviding, CustomStringConvertible {
     self.underlying = underlying
   }
 
-  /// A server that stayed unreachable through every retry is still a temporary failure for a storage write:
-  /// the message is worth redelivering later (75), not dead-lettering (69).
-  public var exitStatus: ExitStatus {
-    let status = ExitStatus.of(underlying)
-    return status == .unavailable ? .temporaryFailure : status
-  }
+  /// The underlying error's code, as in every other tool: 69 when the service could not be reached at all
+  /// (connection refused, host not found), 75 when it was reached but timed out, answered 5xx or throttled.
+  public var exitStatus: ExitStatus { ExitStatus.of(underlying) }
 
   public var description: String {
     let hint: String
     switch exitStatus {
     case .permissionDenied: hint = " (check the credentials and their permissions for this bucket/container)"
     case .temporaryFailure: hint = " (worth retrying later)"
+    case .unavailable: hint = " (is the endpoint right, and the service running?)"
     default: hint = ""
     }
     return "\(operation) \(location) failed: \(describe(underlying))\(hint)"

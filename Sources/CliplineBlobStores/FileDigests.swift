@@ -8,6 +8,12 @@ public struct FileDigests: Sendable, Equatable {
   public let md5: [UInt8]
   public let bytes: Int64
 
+  public init(sha256: [UInt8], md5: [UInt8] = [], bytes: Int64) {
+    self.sha256 = sha256
+    self.md5 = md5
+    self.bytes = bytes
+  }
+
   /// Either digest may be skipped (left empty): MD5 costs twice SHA-256's time on CPUs with SHA extensions, and
   /// S3 verifies `x-amz-checksum-sha256`, so only Azure (which checks `Content-MD5`) asks for it.
   public static func of(
@@ -47,14 +53,31 @@ func localFileSize(_ path: String) throws -> Int64 {
   return Int64(status.st_size)
 }
 
-/// A file's digests computed on their own thread, so hashing overlaps the upload (a multipart upload needs the
-/// whole-file SHA-256 only at its end); every destination of a record shares the one pass.
+/// A file's digests computed on their own thread, so hashing overlaps the upload (a block upload needs the
+/// whole-file SHA-256 only at its end); every destination of a record shares the one pass. The pass starts on the
+/// first `start()` or `wait()`: a record whose destinations never need it (a known digest, a multipart upload that
+/// hashes its parts, a server-side copy) never reads the file for it.
 public final class PendingDigests: @unchecked Sendable {
   private let done = DispatchSemaphore(value: 0)
   private var result: Result<FileDigests, Error>?
+  private var pendingFile: (path: String, md5: Bool)?
   private let lock = NSLock()
 
-  public init(file: String, md5: Bool = false) {
+  public init(file: String, md5: Bool = false) { pendingFile = (file, md5) }
+
+  public init(ready: FileDigests) {
+    result = .success(ready)
+    done.signal()
+  }
+
+  /// Starts the pass if nothing started it yet.
+  public func start() {
+    guard
+      let (file, md5) = lock.withLock({ () -> (String, Bool)? in
+        defer { pendingFile = nil }
+        return pendingFile
+      })
+    else { return }
     let thread = Thread { [self] in
       let outcome = Result { try FileDigests.of(file, md5: md5) }
       lock.withLock { result = outcome }
@@ -63,18 +86,82 @@ public final class PendingDigests: @unchecked Sendable {
     thread.start()
   }
 
-  public init(ready: FileDigests) {
-    result = .success(ready)
-    done.signal()
-  }
-
   public func wait() throws -> FileDigests {
     if let ready = lock.withLock({ result }) { return try ready.get() }
+    start()
     done.wait()
     done.signal()  // later waiters pass straight through
     return try lock.withLock { result! }.get()
   }
 
-  /// The digests if they are already computed, without waiting.
+  /// The digests if they are already computed, without waiting (or starting the pass).
   public var ifReady: FileDigests? { lock.withLock { try? result?.get() } }
+}
+
+/// One sequential pass over a file that yields each part's SHA-256 (for a multipart upload's per-part checksums)
+/// and the whole file's, so the file is read once for hashing and once for sending. Parts become ready in order;
+/// an upload of part N waits only for the pass to get past it.
+final class PartDigests: @unchecked Sendable {
+  private let condition = NSCondition()
+  private var parts: [[UInt8]] = []
+  private var whole: FileDigests?
+  private var failure: Error?
+
+  init(file: String, partSize: Int64, size: Int64) {
+    let thread = Thread { [self] in
+      do {
+        let digests = try Self.hash(file, partSize: partSize, size: size) { part in
+          condition.withLock {
+            parts.append(part)
+            condition.broadcast()
+          }
+        }
+        condition.withLock { whole = digests }
+      } catch {
+        condition.withLock { failure = error }
+      }
+      condition.withLock { condition.broadcast() }
+    }
+    thread.start()
+  }
+
+  static func hash(_ file: String, partSize: Int64, size: Int64, part: ([UInt8]) -> Void) throws -> FileDigests {
+    guard let handle = FileHandle(forReadingAtPath: file) else { throw MissingLocalFile(path: file) }
+    defer { try? handle.close() }
+    let whole = try Digest(.sha256)
+    var total: Int64 = 0
+    while total < size {
+      let piece = try Digest(.sha256)
+      var remaining = min(partSize, size - total)
+      while remaining > 0 {
+        guard let data = try handle.read(upToCount: Int(min(remaining, 1 << 20))), !data.isEmpty else {
+          throw CocoaError(.fileReadCorruptFile, userInfo: [NSFilePathErrorKey: file])
+        }
+        piece.update(data)
+        whole.update(data)
+        remaining -= Int64(data.count)
+        total += Int64(data.count)
+      }
+      part(piece.finish())
+    }
+    return FileDigests(sha256: whole.finish(), md5: [], bytes: total)
+  }
+
+  /// Part `index`'s SHA-256, once the pass has read it.
+  func part(_ index: Int) throws -> [UInt8] {
+    try condition.withLock {
+      while parts.count <= index && failure == nil && whole == nil { condition.wait() }
+      if index < parts.count { return parts[index] }
+      throw failure ?? CocoaError(.fileReadCorruptFile)
+    }
+  }
+
+  /// The whole file's SHA-256, once the pass is done.
+  func wholeFile() throws -> FileDigests {
+    try condition.withLock {
+      while whole == nil && failure == nil { condition.wait() }
+      if let failure { throw failure }
+      return whole!
+    }
+  }
 }

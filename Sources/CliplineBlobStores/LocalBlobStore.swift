@@ -4,8 +4,9 @@ import CliplineRecords
 import CliplineSystem
 
 /// `file:///…`, the embedded default: the same operations and fields as the cloud stores. Writes are atomic
-/// (temporary file, fsync, rename): a reader sees the old file or the whole new one, never a part. Tags and
-/// expiry live in a hidden sidecar (`.<name>.clipline.json`) next to the file.
+/// (temporary file, fsync, rename): a reader sees the old file or the whole new one, never a part. The SHA-256 and
+/// the tags (expiry included) travel with the file as its `user.clipline` extended attribute, set before the rename
+/// (see `LocalObjectAttributes`), and a download checks the bytes against that SHA-256, as S3 and Azure downloads do.
 public struct LocalBlobStore: BlobStore {
   public init() {}
 
@@ -14,7 +15,9 @@ public struct LocalBlobStore: BlobStore {
     return path
   }
 
-  static func sidecar(_ path: String) -> String {
+  /// Where earlier versions kept tags and the SHA-256 (`.<name>.clipline.json`); still read when a file has no
+  /// attribute, removed with the file.
+  static func legacySidecar(_ path: String) -> String {
     let directory = (path as NSString).deletingLastPathComponent
     return (directory as NSString).appendingPathComponent(".\((path as NSString).lastPathComponent).clipline.json")
   }
@@ -30,67 +33,67 @@ public struct LocalBlobStore: BlobStore {
     _ = try localFileSize(file)
     let atomic = try AtomicFile(destination: destination)
     defer { atomic.discard() }
-    guard FileManager.default.createFile(atPath: atomic.temporaryPath, contents: nil),
-      let output = FileHandle(forWritingAtPath: atomic.temporaryPath)
-    else { throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: destination]) }
-    let sha = try Digest(.sha256)
-    let md5 = try Digest(.md5)
-    var bytes: Int64 = 0
+    let output = try atomic.create()
+    let copied: CopiedBytes
     do {
       defer { try? output.close() }
-      while let data = try input.read(upToCount: 1 << 20), !data.isEmpty {
-        sha.update(data)
-        md5.update(data)
-        try output.write(contentsOf: data)
-        bytes += Int64(data.count)
-      }
+      copied = try CopiedBytes.copy(from: input, to: output, md5: true)
+      try options.checkKnownDigest(
+        FileDigests(sha256: copied.sha256, md5: [], bytes: copied.bytes), location: location)
+      try LocalObjectAttributes(sha256: copied.sha256.hexString, tags: options.allTags)
+        .write(to: output.fileDescriptor, path: destination)
     }
-    let sha256 = sha.finish().hexString
-    let etag = md5.finish().hexString
-    try writeSidecar(for: destination, tags: options.allTags, sha256: sha256)
     try atomic.commit()
-    return StoredBlob(location: location, bytes: bytes, etag: etag, sha256: sha256)
+    return StoredBlob(
+      location: location, bytes: copied.bytes, etag: copied.md5.hexString, sha256: copied.sha256.hexString)
   }
 
-  func writeSidecar(for destination: String, tags: [String: String], sha256: String) throws {
-    let sidecar = Self.sidecar(destination)
-    var object: [String: JSONValue] = ["sha256": .string(sha256)]
-    if !tags.isEmpty { object["tags"] = .object(tags.mapValues { .string($0) }) }
-    let atomic = try AtomicFile(destination: sidecar)
-    defer { atomic.discard() }
-    guard
-      FileManager.default.createFile(
-        atPath: atomic.temporaryPath, contents: Data(JSONSerializer.bytes(.object(object))))
-    else { throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: sidecar]) }
-    try atomic.commit()
-  }
-
-  func readSidecar(_ path: String) -> (tags: [String: String], sha256: String?) {
-    guard let data = FileManager.default.contents(atPath: Self.sidecar(path)),
-      case .object(let object)? = try? JSONParser.parse(Array(data))
-    else { return ([:], nil) }
-    let tags = (object["tags"]?.objectValue ?? [:]).compactMapValues { $0.stringValue }
-    return (tags, object["sha256"]?.stringValue)
-  }
-
+  /// Copies the object and checks its bytes against the SHA-256 recorded at upload: a file changed since (or a
+  /// torn copy) is a 65 and leaves nothing at `destination`. Attribute and bytes come from one open file, so a
+  /// writer replacing the object meanwhile cannot mix two versions.
   public func get(_ location: BlobLocation, to destination: String) throws -> BlobInfo {
     let source = try path(location)
-    guard let info = try head(location) else { throw MissingLocalFile(path: source) }
+    guard let input = FileHandle(forReadingAtPath: source) else { throw MissingLocalFile(path: source) }
+    defer { try? input.close() }
+    guard let info = try info(of: input, location: location) else { throw MissingLocalFile(path: source) }
     let atomic = try AtomicFile(destination: destination)
     defer { atomic.discard() }
-    try FileManager.default.copyItem(atPath: source, toPath: atomic.temporaryPath)
+    let output = try atomic.create()
+    let copied: CopiedBytes
+    do {
+      defer { try? output.close() }
+      copied = try CopiedBytes.copy(from: input, to: output, md5: false)
+    }
+    if let recorded = info.sha256, recorded != copied.sha256.hexString {
+      throw BlobIntegrityError(
+        location: location,
+        reason: "its SHA-256 is \(copied.sha256.hexString), not the \(recorded) recorded at upload")
+    }
     try atomic.commit()
-    return info
+    return BlobInfo(
+      location: location, bytes: copied.bytes, etag: nil, expiresAt: info.expiresAt, sha256: copied.sha256.hexString)
   }
 
   public func head(_ location: BlobLocation) throws -> BlobInfo? {
     let path = try self.path(location)
+    guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+    defer { try? handle.close() }
+    return try info(of: handle, location: location)
+  }
+
+  /// Size, SHA-256 and expiry of an open file; nil when it is not a regular file.
+  func info(of handle: FileHandle, location: BlobLocation) throws -> BlobInfo? {
     var status = stat()
-    guard stat(path, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG else { return nil }
-    let sidecar = readSidecar(path)
+    guard fstat(handle.fileDescriptor, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG else { return nil }
+    let path = try self.path(location)
+    let attributes =
+      try LocalObjectAttributes.read(from: handle.fileDescriptor, path: path)
+      ?? FileManager.default.contents(atPath: Self.legacySidecar(path)).flatMap {
+        LocalObjectAttributes(json: Array($0))
+      }
     return BlobInfo(
       location: location, bytes: Int64(status.st_size), etag: nil,
-      expiresAt: sidecar.tags[BlobPutOptions.expiryTag].flatMap(RFC3339.parse), sha256: sidecar.sha256)
+      expiresAt: attributes?.tags[BlobPutOptions.expiryTag].flatMap(RFC3339.parse), sha256: attributes?.sha256)
   }
 
   public func delete(_ location: BlobLocation) throws {
@@ -98,7 +101,7 @@ public struct LocalBlobStore: BlobStore {
     if unlink(path) != 0, errno != ENOENT {
       throw BlobStoreError("delete of", location, POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO))
     }
-    unlink(Self.sidecar(path))
+    unlink(Self.legacySidecar(path))
   }
 
   /// A local file needs no signature: its "presigned URL" is its path.
@@ -126,5 +129,25 @@ public struct LocalBlobStore: BlobStore {
       found.append(info)
     }
     return found.sorted { $0.location.description < $1.location.description }
+  }
+}
+
+/// One pass over a file: copied to another while its SHA-256 (and MD5, the local ETag) are computed.
+struct CopiedBytes {
+  let bytes: Int64
+  let sha256: [UInt8]
+  let md5: [UInt8]
+
+  static func copy(from input: FileHandle, to output: FileHandle, md5 wantsMD5: Bool) throws -> CopiedBytes {
+    let sha = try Digest(.sha256)
+    let md5 = wantsMD5 ? try Digest(.md5) : nil
+    var bytes: Int64 = 0
+    while let data = try input.read(upToCount: 1 << 20), !data.isEmpty {
+      sha.update(data)
+      md5?.update(data)
+      try output.write(contentsOf: data)
+      bytes += Int64(data.count)
+    }
+    return CopiedBytes(bytes: bytes, sha256: sha.finish(), md5: md5?.finish() ?? [])
   }
 }

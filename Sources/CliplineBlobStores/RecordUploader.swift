@@ -1,3 +1,4 @@
+import CliplineAWS
 import Foundation
 import CliplineRecords
 import CliplineSystem
@@ -43,14 +44,31 @@ public struct UploadDestination: Sendable {
   }
 }
 
-/// What `blob-put` does to one record: find its file, upload it to every destination in parallel, add the URLs,
-/// `bytes`, `etag`, `sha256` (and presigned URLs, expiry times), then optionally remove the local file.
+/// How a record's second destination on the same service and account is written.
+public enum CopyMode: String, Sendable, CaseIterable {
+  /// A server-side copy where the service can make one (S3 to S3, Azure to Azure on one account); an upload where
+  /// it refuses (a server without CopyObject, a blob over Put Blob From URL's limit) or for file://.
+  case auto
+  /// A server-side copy for every such pair; a refused copy fails the record.
+  case server
+  /// Every destination uploads the file.
+  case upload
+}
+
+/// What `blob-put` does to one record: find its file, upload it to every destination in parallel (or upload once
+/// and copy server-side), add the URLs, `bytes`, `etag`, `sha256` (and presigned URLs, expiry times), then
+/// optionally remove the local file.
 public struct RecordUploader: Sendable {
   public static let defaultFileFields = ["chunk_path", "clip_path", "thumbnail_path"]
 
   public let stores: BlobStoreSet
   public let destinations: [UploadDestination]
   public var fileField: String?
+  /// The field holding the file's SHA-256 as 64 hex digits (`chunk` writes `chunk_hash`): used as the known
+  /// digest, so the file is not read again to hash it. The server (S3 PUT) or the store's own pass checks it; a
+  /// value that is not 64 hex digits is ignored and the file is hashed.
+  public var sha256Field: String? = "chunk_hash"
+  public var copyMode = CopyMode.auto
   public var presignLifetime: TimeInterval?
   public var removeSource = false
   public var contentType: String?
@@ -73,29 +91,55 @@ public struct RecordUploader: Sendable {
   public func upload(_ record: Record) throws -> Record {
     let file = try sourcePath(record)
     let locations = try destinations.map { try location(for: $0, record: record) }
-    _ = try localFileSizeOrMissing(file)
-    // SHA-256 once for every destination (the record's field), hashed while the uploads run; MD5 only where a
+    let size = try localFileSizeOrMissing(file)
+    let known = try knownSHA256(record).map { FileDigests(sha256: $0, md5: [], bytes: size) }
+    // SHA-256 once for every destination that needs it (started by the first that does); MD5 only where a
     // backend needs it.
     let digests = PendingDigests(file: file)
     let results = ResultSlots<StoredBlob>(count: destinations.count)
     // Whole seconds, so the tag, the Expires header and the record's field name the same instant.
     let started = Date(timeIntervalSince1970: now().timeIntervalSince1970.rounded(.down))
-    let errors = ParallelWork.run(count: destinations.count, width: destinations.count) { index in
-      var options = BlobPutOptions(contentType: self.contentType ?? Self.contentType(of: file), pendingDigests: digests)
-      if let ttl = self.destinations[index].timeToLive {
+    func options(_ index: Int) -> BlobPutOptions {
+      var options = BlobPutOptions(
+        contentType: contentType ?? Self.contentType(of: file), knownDigests: known, pendingDigests: digests)
+      if let ttl = destinations[index].timeToLive {
         options.expiresAt = started.addingTimeInterval(ttl)
         options.tags[S3Store.lifecycleDaysTag] = String(Int((ttl / 86400).rounded(.up)))
       }
+      return options
+    }
+    func put(_ index: Int) throws {
       let location = locations[index]
       let began = Date()
-      let stored = try self.stores.store(for: location).put(file: file, to: location, options: options)
+      let stored = try stores.store(for: location).put(file: file, to: location, options: options(index))
       results.set(index, stored)
-      self.log?(
+      log?(
         String(
           format: "%@ -> %@: %lld bytes in %.3f s", file, location.description, stored.bytes,
           Date().timeIntervalSince(began)))
     }
-    if let failure = errors.compactMap({ $0 }).first { throw failure }
+    let sources = try copySources(locations)
+    let uploads = sources.indices.filter { sources[$0] == nil }
+    let uploadErrors = ParallelWork.run(count: uploads.count, width: uploads.count) { try put(uploads[$0]) }
+    if let failure = uploadErrors.compactMap({ $0 }).first { throw refusedDigest(failure, file: file) ?? failure }
+    let copies = sources.indices.filter { sources[$0] != nil }
+    let copyErrors = ParallelWork.run(count: copies.count, width: copies.count) { slot in
+      let index = copies[slot]
+      let source = results.values[sources[index]!]!
+      let store = try stores.store(for: locations[index]) as! ServerSideCopying
+      let began = Date()
+      do {
+        results.set(index, try store.copy(source, to: locations[index], options: options(index)))
+      } catch  where copyMode == .auto && Self.uploadInstead(after: error) {
+        log?("\(locations[index]): the server-side copy was refused (\(describe(error))); uploading instead")
+        return try put(index)
+      }
+      log?(
+        String(
+          format: "%@ -> %@: server-side copy in %.3f s", source.location.description, locations[index].description,
+          Date().timeIntervalSince(began)))
+    }
+    if let failure = copyErrors.compactMap({ $0 }).first { throw failure }
 
     var output = record
     for (index, destination) in destinations.enumerated() {
@@ -115,6 +159,50 @@ public struct RecordUploader: Sendable {
     try output.merge(Output(bytes: first.bytes, etag: first.etag, sha256: first.sha256))
     if removeSource { unlink(file) }
     return output
+  }
+
+  /// For each destination, the earlier destination it is a server-side copy of, or nil to upload it.
+  func copySources(_ locations: [BlobLocation]) throws -> [Int?] {
+    guard copyMode != .upload else { return locations.map { _ in nil } }
+    var sources: [Int?] = []
+    for (index, location) in locations.enumerated() {
+      let store = try stores.store(for: location)
+      let source = (store as? ServerSideCopying).flatMap { copier in
+        (0..<index).first { sources[$0] == nil && copier.canCopy(from: locations[$0], to: location) }
+      }
+      sources.append(source)
+    }
+    return sources
+  }
+
+  /// In auto mode, a copy the service will not make (not a throttle, an outage or a permission problem, which
+  /// an upload would meet too) is made an upload instead.
+  static func uploadInstead(after error: Error) -> Bool {
+    if error is CopyTooLarge { return true }
+    switch ExitStatus.of(error) {
+    case .temporaryFailure, .unavailable, .permissionDenied, .configuration: return false
+    default: return !ShutdownSignal.shared.isRequested
+    }
+  }
+
+  /// The record's SHA-256 of the file, when `sha256Field` holds one as 64 hex digits.
+  func knownSHA256(_ record: Record) throws -> [UInt8]? {
+    guard let sha256Field, let text = record.value(at: sha256Field)?.stringValue, text.utf8.count == 64 else {
+      return nil
+    }
+    return [UInt8](hex: text.lowercased())
+  }
+
+  /// A known digest the store or the server found wrong, as a sentence about the record's field.
+  func refusedDigest(_ error: Error, file: String) -> Error? {
+    guard let sha256Field, ExitStatus.of(error) == .dataError else { return nil }
+    let underlying = (error as? BlobStoreError)?.underlying ?? error
+    let refused =
+      underlying is BlobIntegrityError
+      || ["BadDigest", "XAmzContentSHA256Mismatch", "InvalidDigest"].contains((underlying as? AWSServiceError)?.code)
+    guard refused else { return nil }
+    return InputError.invalidField(
+      sha256Field, reason: "is not the SHA-256 of \(file), so it was not stored (\(describe(error)))")
   }
 
   func sourcePath(_ record: Record) throws -> String {

@@ -24,6 +24,8 @@ public struct S3Configuration: Sendable {
   public var partSize: Int64 = 16 << 20
   /// Parts (or ranges) in flight at once for one object.
   public var concurrency = 8
+  /// Server-side copies of objects this large go as UploadPartCopy parts (CopyObject stops at 5 GiB).
+  public var copyPartThreshold: Int64 = 5 << 30
   public var retry = RetryPolicy(attempts: 5, baseDelay: 0.25, maximumDelay: 8)
 
   public init(

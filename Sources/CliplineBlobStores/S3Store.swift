@@ -43,8 +43,9 @@ public final class S3Store: BlobStore, @unchecked Sendable {
         .sign(&request, payloadSHA256: payloadSHA256)
       let response = try pool.with { try $0.send(request, to: destination()) }
       if acceptNotFound, response.status == 404 { return response }
-      // CompleteMultipartUpload and CopyObject can answer 200 with an <Error> body.
-      if response.isSuccess, method == "POST", response.bodyText.contains("<Error>") {
+      // CompleteMultipartUpload, CopyObject and UploadPartCopy can answer 200 with an <Error> body.
+      let mayHideAnError = method == "POST" || headers.contains { $0.name == "x-amz-copy-source" }
+      if response.isSuccess, mayHideAnError, response.bodyText.contains("<Error>") {
         throw AWSServiceError(status: 500, headers: response.headers, body: response.body, resource: resource)
       }
       return try response.checkedAWS(resource: resource)
@@ -266,42 +267,5 @@ final class OffsetWriter {
   func write(_ bytes: UnsafeRawBufferPointer) throws {
     guard let handle else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path]) }
     try handle.write(contentsOf: Data(bytes))
-  }
-}
-
-/// A download or local write that appears whole or not at all: a temporary file next to the destination,
-/// fsynced and renamed over it.
-final class AtomicFile {
-  let destination: String
-  let temporaryPath: String
-  private var committed = false
-
-  init(destination: String) throws {
-    self.destination = destination
-    let directory = (destination as NSString).deletingLastPathComponent
-    try FileManager.default.createDirectory(
-      atPath: directory.isEmpty ? "." : directory, withIntermediateDirectories: true)
-    let name = (destination as NSString).lastPathComponent
-    temporaryPath = (directory as NSString).appendingPathComponent(
-      ".\(name).partial-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
-  }
-
-  func commit() throws {
-    let descriptor = open(temporaryPath, O_RDONLY)
-    if descriptor >= 0 {
-      fsync(descriptor)
-      close(descriptor)
-    }
-    guard rename(temporaryPath, destination) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
-    let directory = open((destination as NSString).deletingLastPathComponent, O_RDONLY)
-    if directory >= 0 {
-      fsync(directory)
-      close(directory)
-    }
-    committed = true
-  }
-
-  func discard() {
-    if !committed { unlink(temporaryPath) }
   }
 }

@@ -6,6 +6,14 @@ import CliplineSystem
 
 extension DurationArgument: ExpressibleByArgument {
   public var defaultValueDescription: String { description }
+
+  /// The usage error (64) for a duration outside what the flag can mean: `--timeout 0s`, `--ttl 1000000d`.
+  public func check(_ flag: String, within bounds: ClosedRange<Double>) throws {
+    guard bounds.contains(seconds) else {
+      throw ValidationError(
+        "\(flag) must be between \(Self.format(bounds.lowerBound)) and \(Self.format(bounds.upperBound)).")
+    }
+  }
 }
 
 extension Diagnostics.Format: ExpressibleByArgument {}

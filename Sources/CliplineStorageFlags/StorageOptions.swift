@@ -16,24 +16,30 @@ public struct StorageOptions: ParsableArguments {
   @Option(help: "Azure connection string (default: AZURE_STORAGE_CONNECTION_STRING).")
   public var azureConnectionString: String?
 
-  @Option(help: "Part (and block) size for large transfers: bytes, or with K/M/G (MiB units).")
+  @Option(help: "Part (and block) size for large transfers, 5M to 5G: bytes, or with K/M/G (MiB units).")
   public var partSize: String = "16M"
 
-  @Option(help: "Files at least this large use multipart (S3) or block (Azure) uploads and ranged downloads.")
+  @Option(
+    help: ArgumentHelp(
+      "Files at least this large (at most 5G, S3's largest single PUT) use multipart (S3) or block (Azure) "
+        + "uploads and ranged downloads."))
   public var multipartThreshold: String = "16M"
 
-  @Option(help: "Parts or ranges in flight at once for one object.")
+  @Option(help: "Parts or ranges in flight at once for one object (1 to 64).")
   public var concurrency: Int = 8
 
   public init() {}
 
+  /// S3's limits: parts of 5 MiB to 5 GiB, single PUTs up to 5 GiB.
+  static let partSizes: ClosedRange<Int64> = (5 << 20)...(5 << 30)
+  static let thresholds: ClosedRange<Int64> = 0...(5 << 30)
+
   public func validate() throws {
-    guard let part = Self.byteCount(partSize), part >= 5 << 20 else {
-      throw ValidationError("--part-size must be at least 5M (S3's minimum part), e.g. 16M.")
+    guard let part = Self.byteCount(partSize), Self.partSizes.contains(part) else {
+      throw ValidationError("--part-size must be between 5M (S3's smallest part) and 5G (its largest), e.g. 16M.")
     }
-    _ = part
-    guard Self.byteCount(multipartThreshold) != nil else {
-      throw ValidationError("--multipart-threshold must be a size like 16M.")
+    guard let threshold = Self.byteCount(multipartThreshold), Self.thresholds.contains(threshold) else {
+      throw ValidationError("--multipart-threshold must be a size from 0 to 5G, like 16M.")
     }
     guard (1...64).contains(concurrency) else { throw ValidationError("--concurrency must be between 1 and 64.") }
     if let addressingStyle, S3Addressing(rawValue: addressingStyle) == nil {
@@ -54,7 +60,7 @@ public struct StorageOptions: ParsableArguments {
     default: scale = 1
     }
     if scale > 1 { digits.removeLast() }
-    guard let value = Double(digits), value >= 0 else { return nil }
+    guard let value = Double(digits), value >= 0, value * Double(scale) < 0x1p62 else { return nil }
     return Int64(value * Double(scale))
   }
 

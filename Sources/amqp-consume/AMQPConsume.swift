@@ -138,8 +138,9 @@ struct AMQPConsume: ParsableCommand {
   var command: [String] { handlerWords.first == "--" ? Array(handlerWords.dropFirst()) : handlerWords }
 
   func validate() throws {
-    if concurrency < 1 { throw ValidationError("--jobs must be at least 1.") }
-    if prefetch < 1 { throw ValidationError("--prefetch-count must be at least 1.") }
+    try timeout?.check("--timeout", within: 0.001...(7 * 86400))
+    if !(1...256).contains(concurrency) { throw ValidationError("--jobs must be between 1 and 256.") }
+    if !(1...65535).contains(prefetch) { throw ValidationError("--prefetch-count must be between 1 and 65535.") }
     if routingKey != nil && exchange == nil { throw ValidationError("--routing-key goes with --exchange.") }
     if let count, count < 1 { throw ValidationError("--count must be at least 1.") }
     if maxRetries < 0 { throw ValidationError("--max-retries must be 0 or more.") }

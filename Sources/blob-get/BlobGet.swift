@@ -13,11 +13,17 @@ struct BlobGet: ParsableCommand {
     abstract: "Download an object from S3, Azure Blob or a local directory, or print a presigned URL for it.",
     discussion: """
       blob-get URL --output PATH downloads the object, streamed (large objects in parallel ranges), verifies its \
-      size and the SHA-256 recorded at upload, and renames it into place: PATH appears whole or not at all. It \
-      writes one record: url, path, bytes, sha256 (when known).
+      size and the SHA-256 recorded at upload, and renames it into place: PATH appears whole or not at all. An \
+      object whose bytes are not the ones recorded (changed since, or torn) exits 65 and leaves no file, on every \
+      store, file:// included. It writes one record: url, path, bytes, sha256 (of the bytes received; always for \
+      file://, when recorded at upload for S3 and Azure).
       blob-get URL --presign DURATION [--method put] writes one record with presigned_url: a URL that reads (or, \
       with put, writes) the object without credentials until it expires (at most 7d). On Azure it is a SAS URL; \
       for file:// it is the path.
+
+      ERRORS: a service that could not be reached at all (connection refused, host not found) exits 69; one that \
+      was reached but timed out, answered 5xx or throttled exits 75 after --attempts tries; bad credentials 77; a \
+      missing object 66. --presign is 1s to 7d; the storage flags have the bounds blob-put documents.
 
       EXAMPLES:
         blob-get s3://spectra-videos/uploads/feed.mp4 --output /tmp/feed.mp4
@@ -47,9 +53,7 @@ struct BlobGet: ParsableCommand {
       throw ValidationError("Give either --output PATH or --presign DURATION.")
     }
     guard ["get", "put"].contains(method) else { throw ValidationError("--method must be get or put.") }
-    if let presign, presign.seconds < 1 || presign.seconds > 604_800 {
-      throw ValidationError("--presign must be between 1s and 7d.")
-    }
+    try presign?.check("--presign", within: 1...604_800)
     do { _ = try BlobLocation(parsing: url) } catch { throw ValidationError(describe(error)) }
   }
 

@@ -24,6 +24,21 @@ struct BlobPut: ParsableCommand {
       FIELDS WRITTEN: FIELD (the object's URL), FIELD_presigned_url (with --presign), FIELD_expires_at (with \
       --ttl), bytes, etag, sha256 (hex, of the file; the same for every destination).
 
+      KNOWN DIGEST: when the --sha256-field field (default chunk_hash, which chunk writes) holds 64 hex digits, \
+      it is taken as the file's SHA-256 and the file is not read again to hash it: an S3 PUT sends it as \
+      x-amz-checksum-sha256 and S3 refuses bytes that do not match; multipart, Azure and file:// uploads check it \
+      against their own pass over the bytes. A wrong digest exits 65 naming the field, and nothing is stored. Any \
+      other value (a shorter hash) is ignored and the file is hashed. sha256 is not read unless named: it is what \
+      an earlier blob-put wrote for its own file.
+
+      SERVER-SIDE COPY: a destination on the same service and account as an earlier one (S3 to S3, Azure to Azure) \
+      is, with --copy-mode auto (the default) or server, a copy made by the service from the object just uploaded \
+      (S3 CopyObject, UploadPartCopy from 5 GiB; Azure Put Blob From URL, up to 5000 MiB), with its own tags, \
+      expiry and content type: no second upload of the bytes. auto uploads instead where the service refuses the \
+      copy (or the blob is too large for it); server makes that refusal the record's failure; upload uploads every \
+      destination. On a real cloud a copy moves no client bytes at all; on loopback it costs about what an upload \
+      does.
+
       INTEGRITY: every upload carries a checksum the server verifies (x-amz-checksum-sha256 per object or part on \
       S3, Content-MD5 per blob or block on Azure); files from --multipart-threshold up go up in --part-size parts, \
       --concurrency at a time, and a failed or \
@@ -41,9 +56,14 @@ struct BlobPut: ParsableCommand {
                          --ttl cache_path=24h --remove-source
         kvs-clip | blob-put --to "az://acct/videos/live/{camera_id}/{start_time}.mp4=cloud_stream_path" --presign 1h
 
-      Network errors and 5xx/503 SlowDown are retried with exponential backoff and jitter (--attempts), then exit \
-      75. Bad credentials exit 77 with a sentence naming the bucket and key (never a secret). A missing local \
-      file exits 66. SIGTERM aborts uploads in flight (multipart uploads are aborted) and exits 75.
+      ERRORS: network errors and 5xx/503 SlowDown are retried with exponential backoff and jitter (--attempts). \
+      Then a service that could not be reached at all (connection refused, host not found) exits 69, as in every \
+      clipline tool; one that was reached but timed out, answered 5xx or throttled exits 75 (worth retrying). Bad \
+      credentials exit 77 with a sentence naming the bucket and key (never a secret). A missing local file exits \
+      66. SIGTERM aborts uploads in flight (multipart uploads are aborted) and exits 75.
+
+      BOUNDS: --jobs 1 to 256, --concurrency 1 to 64, --attempts 1 to 20, --part-size 5M to 5G, \
+      --multipart-threshold 0 to 5G, --ttl 1s to 3650d, --presign 1s to 7d; outside them, exit 64.
 
       \(ExitStatus.documentation)
       """,
@@ -67,6 +87,15 @@ struct BlobPut: ParsableCommand {
       valueName: "field=duration"))
   var ttl: [String] = []
 
+  @Option(help: "The field holding the file's SHA-256 as 64 hex digits, trusted as the known digest (checked).")
+  var sha256Field: String = "chunk_hash"
+
+  @Option(
+    help: ArgumentHelp(
+      "A second destination on the same service: auto or server (a server-side copy), or upload.",
+      valueName: "auto|server|upload"))
+  var copyMode: String = "auto"
+
   @Flag(help: "Delete the local file once every upload of its record succeeded.")
   var removeSource = false
 
@@ -89,10 +118,11 @@ struct BlobPut: ParsableCommand {
     guard Set(fields).count == fields.count else {
       throw ValidationError("Two --to destinations write the same field.")
     }
-    if let presign, presign.seconds < 1 || presign.seconds > 604_800 {
-      throw ValidationError("--presign must be between 1s and 7d (the longest SigV4 allows).")
-    }
+    try presign?.check("--presign (at most what SigV4 allows)", within: Self.presignLifetimes)
     guard (1...256).contains(jobs) else { throw ValidationError("--jobs must be between 1 and 256.") }
+    guard CopyMode(rawValue: copyMode) != nil else {
+      throw ValidationError("--copy-mode must be auto, server or upload.")
+    }
   }
 
   func parsedDestinations() throws -> [UploadDestination] {
@@ -106,8 +136,10 @@ struct BlobPut: ParsableCommand {
     }
     for entry in ttl {
       guard let equals = entry.lastIndex(of: "="),
-        let seconds = DurationArgument.parse(String(entry[entry.index(after: equals)...])), seconds > 0
+        let duration = DurationArgument(argument: String(entry[entry.index(after: equals)...]))
       else { throw ValidationError("--ttl \"\(entry)\": write FIELD=DURATION, e.g. --ttl cache_path=24h.") }
+      try duration.check("--ttl \(entry)", within: Self.timesToLive)
+      let seconds = duration.seconds
       let field = String(entry[..<equals])
       guard let index = parsed.firstIndex(where: { $0.field == field }) else {
         throw ValidationError("--ttl \(field)=…: no --to destination writes the field \"\(field)\".")
@@ -116,6 +148,10 @@ struct BlobPut: ParsableCommand {
     }
     return parsed
   }
+
+  /// SigV4 presigned URLs live at most 7 days; a cache object's TTL at most ten years.
+  static let presignLifetimes: ClosedRange<Double> = 1...604_800
+  static let timesToLive: ClosedRange<Double> = 1...(3650 * 86400)
 
   func run() throws {
     let diagnostics = common.diagnostics(tool: "blob-put")
@@ -126,6 +162,8 @@ struct BlobPut: ParsableCommand {
       uploader.presignLifetime = presign?.seconds
       uploader.removeSource = removeSource
       uploader.contentType = contentType
+      uploader.sha256Field = sha256Field.isEmpty ? nil : sha256Field
+      uploader.copyMode = CopyMode(rawValue: copyMode) ?? .auto
       if diagnostics.isEnabled(.debug) { uploader.log = { diagnostics.debug($0) } }
       let writer = RecordWriter()
       try OrderedRecordLoop(diagnostics: diagnostics, jobs: jobs).run(

@@ -25,7 +25,10 @@ struct BlobRm: ParsableCommand {
       --lifecycle-days, and abort multipart uploads open for a day. It replaces the bucket's lifecycle \
       configuration; writes one record per bucket: bucket, prefix, lifecycle_days.
 
-      Credentials and endpoints as for blob-put (AWS chain, AWS_ENDPOINT_URL_S3, AZURE_STORAGE_*).
+      Credentials and endpoints as for blob-put (AWS chain, AWS_ENDPOINT_URL_S3, AZURE_STORAGE_*). A service that \
+      could not be reached at all (connection refused, host not found) exits 69; one that was reached but timed \
+      out, answered 5xx or throttled exits 75. --lifecycle-days is 1 to 365; the storage flags have the bounds \
+      blob-put documents.
 
       EXAMPLES:
         blob-rm s3://spectra-cache/temp/42/chunk_001.mp4

@@ -99,13 +99,14 @@ struct GQLMutate: ParsableCommand {
   @Option(help: "Operations per request (aliases of one document).")
   var batch = 1
 
-  @Option(help: "Time limit of one request (30s, 2m).")
+  @Option(help: "Time limit of one request (30s, 2m; 1ms to 1h).")
   var timeout = DurationArgument(seconds: 30)
 
   @Option(help: "Attempts per request for temporary failures (transport, 5xx, 429).")
   var attempts = 5
 
   func validate() throws {
+    try timeout.check("--timeout", within: 0.001...3600)
     let sources = [op != nil, query != nil, queryFile != nil].filter { $0 }.count
     guard sources == 1 else {
       throw ValidationError("Give exactly one of --op, --query and --query-file.")

@@ -226,6 +226,77 @@ final class AzureBlobStoreTests: XCTestCase {
     XCTAssertFalse(denied.stderr.contains(key), "the key never appears")
   }
 
+  /// Two destinations on one account: the second is Put Blob From URL (the testbed checks the source's SAS with the
+  /// SDK's code), byte-identical, tagged and expiring like an uploaded blob; --copy-mode upload uploads both.
+  func testTheCacheCopyIsServerSideByteIdenticalTaggedAndExpiring() throws {
+    let main = try makeContainer("copy-main")
+    let cache = try makeContainer("copy-cache")
+    for size in [300_000, 9 << 20] {
+      let file = scratch.file("chunk-\(size).mp4")
+      try writeRandomFile(file, bytes: size)
+      let result = try ToolInvocation.run(
+        "blob-put",
+        [
+          "--to", "az://\(account!)/\(main)/processed/\(size).mp4=cloud_stream_path",
+          "--to", "az://\(account!)/\(cache)/temp/\(size).mp4=cache_path", "--ttl", "cache_path=24h",
+          "--part-size", "5M", "--multipart-threshold", "5M", "--verbose",
+        ],
+        stdin: Record(["chunk_path": .string(file)]).jsonText + "\n",
+        environment: ["AZURE_STORAGE_CONNECTION_STRING": connectionString])
+      XCTAssertEqual(result.status, 0, result.stderr)
+      XCTAssertTrue(result.stderr.contains("server-side copy"), result.stderr)
+      let record = try XCTUnwrap(try result.records().first)
+      let expiresAt = try XCTUnwrap(record["cache_path_expires_at"]?.stringValue)
+      let script = """
+        import sys, hashlib
+        from azure.storage.blob import BlobServiceClient
+        c = BlobServiceClient.from_connection_string(sys.argv[1]).get_blob_client(sys.argv[2], sys.argv[3])
+        p = c.get_blob_properties()
+        print(hashlib.sha256(c.download_blob().readall()).hexdigest(), c.get_blob_tags().get("clipline-expires-at", ""),
+              p.content_settings.content_type, p.metadata.get("sha256", ""))
+        """
+      let sdk = try ToolInvocation.runProcess(
+        "/usr/bin/env", ["python3", "-c", script, connectionString, cache, "temp/\(size).mp4"])
+      XCTAssertEqual(sdk.status, 0, sdk.stderr)
+      let words = sdk.stdout.split(separator: " ").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+      let sha256 = try sha256Hex(ofFile: file)
+      XCTAssertEqual(words, [sha256, expiresAt, "video/mp4", sha256])
+      let location = BlobLocation.azure(account: account, container: cache, blob: "temp/\(size).mp4")
+      XCTAssertEqual(try store().expiry(of: location), RFC3339.parse(expiresAt))
+      XCTAssertNil(
+        try store().head(.azure(account: account, container: main, blob: "processed/\(size).mp4"))?.expiresAt)
+    }
+    let file = scratch.file("chunk-300000.mp4")
+    let uploaded = try ToolInvocation.run(
+      "blob-put",
+      [
+        "--to", "az://\(account!)/\(main)/u.mp4", "--to", "az://\(account!)/\(cache)/u.mp4=cache_path",
+        "--copy-mode", "upload", "--verbose",
+      ],
+      stdin: Record(["chunk_path": .string(file)]).jsonText + "\n",
+      environment: ["AZURE_STORAGE_CONNECTION_STRING": connectionString])
+    XCTAssertEqual(uploaded.status, 0, uploaded.stderr)
+    XCTAssertFalse(uploaded.stderr.contains("server-side copy"), uploaded.stderr)
+  }
+
+  /// Azure checks no SHA-256: the store's own pass over the bytes refuses a wrong known digest, and nothing appears.
+  func testAWrongKnownDigestIsRefusedAndNoBlobAppears() throws {
+    let container = try makeContainer("known")
+    for size in [300_000, 9 << 20] {
+      let file = scratch.file("k-\(size).bin")
+      try writeRandomFile(file, bytes: size)
+      let result = try ToolInvocation.run(
+        "blob-put",
+        ["--to", "az://\(account!)/\(container)/\(size).bin", "--part-size", "5M", "--multipart-threshold", "5M"],
+        stdin: Record(["chunk_path": .string(file), "chunk_hash": .string(String(repeating: "0", count: 64))]).jsonText
+          + "\n",
+        environment: ["AZURE_STORAGE_CONNECTION_STRING": connectionString])
+      XCTAssertEqual(result.status, 65, result.stderr)
+      XCTAssertTrue(result.stderr.contains("\"chunk_hash\""), result.stderr)
+    }
+    XCTAssertEqual(try store().list(prefix: .azure(account: account, container: container, blob: "")), [])
+  }
+
   /// SIGTERM during a block upload: exit 75 and no blob (the block list is never committed).
   func testInterruptedBlockUploadLeavesNoBlob() throws {
     let container = try makeContainer("killed")

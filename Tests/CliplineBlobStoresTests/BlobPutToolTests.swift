@@ -201,16 +201,29 @@ final class BlobPutToolTests: XCTestCase {
     XCTAssertFalse(bad.stderr.contains("FlagSecretThatMustNotLeak"))
   }
 
-  func testUnreachableServerIsRetriedThenExit75() throws {
+  /// Connection refused is "service unavailable" (69) in every storage tool, as in the other clipline tools;
+  /// a server that answers 5xx or throttles is 75 (FaultInjectionTests).
+  func testUnreachableServerIsRetriedThenExit69InEveryStorageTool() throws {
     let file = scratch.file("a.bin")
     try writeRandomFile(file, bytes: 10)
-    let started = Date()
-    let result = try run(
+    let unreachable = ["AWS_ENDPOINT_URL_S3": "http://127.0.0.1:9"]
+    let put = try run(
       "blob-put", ["--to", "s3://bucket/k.bin", "--attempts", "3"], stdin: line(["clip_path": .string(file)]),
-      environment: ["AWS_ENDPOINT_URL_S3": "http://127.0.0.1:9"])
-    XCTAssertEqual(result.status, 75, result.stderr)
-    XCTAssertTrue(result.stderr.contains("s3://bucket/k.bin"), result.stderr)
-    XCTAssertLessThan(Date().timeIntervalSince(started), 20)
+      environment: unreachable)
+    XCTAssertEqual(put.status, 69, put.stderr)
+    XCTAssertTrue(put.stderr.contains("s3://bucket/k.bin"), put.stderr)
+    let get = try run(
+      "blob-get", ["s3://bucket/k.bin", "--output", scratch.file("k.bin"), "--attempts", "2"], environment: unreachable)
+    XCTAssertEqual(get.status, 69, get.stderr)
+    let rm = try run("blob-rm", ["s3://bucket/k.bin", "--attempts", "2"], environment: unreachable)
+    XCTAssertEqual(rm.status, 69, rm.stderr)
+    let azure = try run(
+      "blob-put", ["--to", "az://account/container/k.bin", "--attempts", "2"],
+      stdin: line(["clip_path": .string(file)]),
+      environment: [
+        "AZURE_STORAGE_CONNECTION_STRING": "AccountName=account;AccountKey=AAAA;BlobEndpoint=http://127.0.0.1:9/account"
+      ])
+    XCTAssertEqual(azure.status, 69, azure.stderr)
   }
 
   func testRemoveSourceOnlyAfterEveryUploadSucceeded() throws {
@@ -375,5 +388,25 @@ final class BlobPutToolTests: XCTestCase {
     XCTAssertEqual(ttl.status, 64)
     XCTAssertTrue(ttl.stderr.contains("cache_path"), ttl.stderr)
     XCTAssertEqual(try run("blob-put", ["--to", "s3://b/k", "--presign", "8d"]).status, 64)
+  }
+
+  /// Every number a user gives the storage tools has documented bounds; outside them, a sentence and 64.
+  func testNumbersOutsideTheirBoundsAreUsageErrors() throws {
+    let put = ["--to", "s3://b/k=cache_path"]
+    for extra in [
+      ["--part-size", "4M"], ["--part-size", "6G"], ["--part-size", "1e30"], ["--multipart-threshold", "6G"],
+      ["--concurrency", "0"], ["--concurrency", "65"], ["--attempts", "0"], ["--attempts", "21"], ["--jobs", "0"],
+      ["--jobs", "257"], ["--ttl", "cache_path=0s"], ["--ttl", "cache_path=3651d"], ["--ttl", "cache_path=inf"],
+      ["--presign", "0s"], ["--copy-mode", "sometimes"],
+    ] {
+      let result = try run("blob-put", put + extra)
+      XCTAssertEqual(result.status, 64, "\(extra): \(result.stderr)")
+      XCTAssertEqual(result.stderr.split(separator: "\n").first.map { $0.contains(extra[0]) }, true, result.stderr)
+    }
+    XCTAssertEqual(try run("blob-get", ["s3://b/k", "--presign", "0s"]).status, 64)
+    XCTAssertEqual(try run("blob-get", ["s3://b/k", "--output", "/tmp/x", "--part-size", "0"]).status, 64)
+    XCTAssertEqual(try run("blob-rm", ["s3://b/k", "--attempts", "100"]).status, 64)
+    XCTAssertEqual(try run("gql-mutate", ["--op", "create-chunk", "--timeout", "0s"]).status, 64)
+    XCTAssertEqual(try run("amqp-consume", ["--queue", "q", "--timeout", "0s", "--", "true"]).status, 64)
   }
 }

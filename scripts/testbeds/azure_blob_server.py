@@ -5,7 +5,8 @@ Blobs live on disk under --root. Every request is authenticated the way Azure do
 computed by the azure-storage-blob package's own code: SharedKey through its SharedKeyCredentialPolicy, SAS
 tokens (blob, container and account) through its BlobSharedAccessSignature / SharedAccessSignature generators.
 Served: Create Container, List Blobs, Put Blob, Put Block, Put Block List, Get Blob (ranges, If-Match),
-Get Block List (uncommitted block names, hashed), Get Blob Properties, Delete Blob, Get/Set Blob Tags. URLs are emulator-style: http://127.0.0.1:PORT/ACCOUNT/...
+Get Block List (uncommitted block names, hashed), Get Blob Properties, Delete Blob, Get/Set Blob Tags, Put Blob
+From URL (the server-side copy; the source's SAS is checked like any other). URLs are emulator-style: http://127.0.0.1:PORT/ACCOUNT/...
 """
 import argparse
 import base64
@@ -296,10 +297,43 @@ class Handler(BaseHTTPRequestHandler):
             "last_modified": email.utils.formatdate(usegmt=True),
         }
 
+    def put_blob_from_url(self, container, blob):
+        """Put Blob From URL: the source is a blob of this account, read through its SAS (checked by the SDK's
+        signing code like any SAS); the destination gets its own content type, metadata and tags."""
+        storage = self.server.storage
+        if self.headers.get("x-ms-blob-type") != "BlockBlob":
+            raise BlobError(400, "InvalidHeaderValue", "Only BlockBlob is served here.")
+        source = urllib.parse.urlsplit(self.headers["x-ms-copy-source"])
+        source_parts = source.path.split("/", 3)
+        if len(source_parts) < 4 or source_parts[1] != self.server.account:
+            raise BlobError(400, "CannotVerifyCopySource", "The copy source is not a blob of this account.")
+        source_container = urllib.parse.unquote(source_parts[2])
+        source_blob = urllib.parse.unquote(source_parts[3])
+        source_query = urllib.parse.parse_qs(source.query, keep_blank_values=True)
+        if "sig" not in source_query:
+            raise BlobError(401, "CannotVerifyCopySource", "The copy source needs a SAS.")
+        self.check_sas(source_container, source_blob, source_query, "r")
+        source_props = storage.properties(source_container, source_blob)
+        if_match = self.headers.get("x-ms-source-if-match")
+        if if_match and if_match not in ("*", source_props["etag"]):
+            raise BlobError(412, "SourceConditionNotMet", "The source condition specified using HTTP conditional header(s) is not met.")
+        source_data, _ = storage.blob_paths(source_container, source_blob)
+        directory = os.path.join(storage.container_dir(container), "blobs")
+        os.makedirs(directory, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=directory, delete=False) as out, open(source_data, "rb") as f:
+            shutil.copyfileobj(f, out)
+        props = self.new_properties(
+            blob, source_props["size"], self.headers.get("x-ms-blob-content-type"), source_props.get("md5"), "")
+        storage.commit(container, blob, out.name, props)
+        self.respond(201, headers={"ETag": props["etag"], "x-ms-request-server-encrypted": "true"})
+
     def blob_operation(self, container, blob, query, comp):
         storage = self.server.storage
         method = self.command
-        if method == "PUT" and comp is None:
+        if method == "PUT" and comp is None and self.headers.get("x-ms-copy-source"):
+            self.authenticate(container, blob, query, "cw")
+            self.put_blob_from_url(container, blob)
+        elif method == "PUT" and comp is None:
             self.authenticate(container, blob, query, "cw")
             if self.headers.get("x-ms-blob-type") != "BlockBlob":
                 raise BlobError(400, "InvalidHeaderValue", "Only BlockBlob is served here.")
