@@ -8,7 +8,7 @@ import CliplineSystem
 /// Azure Blob Storage (`az://account/container/blob`) over libcurl: Put Blob, or Put Block in parallel +
 /// Put Block List for large files (blocks never listed are discarded by the service: no partial blob appears),
 /// Get Blob (parallel `x-ms-range` reads when large), Delete Blob, blob index tags, SAS URLs.
-public final class AzureBlobStore: BlobStore, @unchecked Sendable {
+public final class AzureBlobStore: CloudBlobStore, @unchecked Sendable {
   public let configuration: AzureConfiguration
   let pool = HTTPClientPool()
 
@@ -144,49 +144,15 @@ public final class AzureBlobStore: BlobStore, @unchecked Sendable {
 
   public func get(_ location: BlobLocation, to path: String) throws -> BlobInfo {
     let target = try self.target(location)
-    do {
-      guard let info = try head(location) else {
-        throw AzureServiceError(
-          status: 404, code: "BlobNotFound", message: "no such blob", resource: target.description)
+    let download = VerifiedDownload(
+      rangeSize: configuration.blockSize, threshold: configuration.blockThreshold, width: configuration.concurrency,
+      rangeHeader: "x-ms-range")
+    return try download.get(
+      location, to: path, head: { try head(location) },
+      missing: {
+        AzureServiceError(status: 404, code: "BlobNotFound", message: "no such blob", resource: target.description)
       }
-      let temporary = try AtomicFile(destination: path)
-      defer { temporary.discard() }
-      if info.bytes >= configuration.blockThreshold && configuration.concurrency > 1 {
-        guard FileManager.default.createFile(atPath: temporary.temporaryPath, contents: nil),
-          truncate(temporary.temporaryPath, off_t(info.bytes)) == 0
-        else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
-        let rangeSize = configuration.blockSize
-        let count = Int((info.bytes + rangeSize - 1) / rangeSize)
-        let errors = ParallelWork.run(count: count, width: configuration.concurrency, stopOnFirstError: true) { index in
-          let start = Int64(index) * rangeSize
-          let end = min(info.bytes, start + rangeSize) - 1
-          var headers: [(name: String, value: String)] = [("x-ms-range", "bytes=\(start)-\(end)")]
-          if let etag = info.etag { headers.append(("If-Match", "\"\(etag)\"")) }
-          _ = try self.send(
-            "GET", target, headers: headers,
-            to: {
-              let writer = OffsetWriter(path: temporary.temporaryPath, offset: start)
-              return .stream { try writer.write($0) }
-            })
-        }
-        if let failure = errors.first(where: { $0 != nil && !($0 is ParallelWork.Skipped) }) { throw failure! }
-      } else {
-        _ = try send("GET", target, to: { .file(path: temporary.temporaryPath) })
-      }
-      let size = try localFileSize(temporary.temporaryPath)
-      guard size == info.bytes else {
-        throw BlobIntegrityError(location: location, reason: "received \(size) bytes, expected \(info.bytes)")
-      }
-      if let expected = info.sha256, try FileDigests.of(temporary.temporaryPath).sha256.hexString != expected {
-        throw BlobIntegrityError(location: location, reason: "the SHA-256 is not the one recorded at upload")
-      }
-      try temporary.commit()
-      return info
-    } catch let error as BlobIntegrityError {
-      throw error
-    } catch {
-      throw BlobStoreError("download of", location, error)
-    }
+    ) { headers, destination in _ = try self.send("GET", target, headers: headers, to: destination) }
   }
 
   public func head(_ location: BlobLocation) throws -> BlobInfo? {
@@ -229,22 +195,19 @@ public final class AzureBlobStore: BlobStore, @unchecked Sendable {
   public func list(prefix location: BlobLocation) throws -> [BlobInfo] {
     let target = try self.target(location)
     let container = Target(account: target.account, container: target.container, blob: nil)
-    var found: [BlobInfo] = []
-    var marker: String?
-    repeat {
+    return try listPages { marker in
       var query = "restype=container&comp=list&prefix=" + HTTPEncoding.query(target.blob ?? "")
       if let marker { query += "&marker=" + HTTPEncoding.query(marker) }
       let xml = XMLScanner(try send("GET", container, query: query).body)
-      for blob in xml.scanners("Blob") {
-        guard let name = blob.text("Name") else { continue }
-        found.append(
+      let items = xml.scanners("Blob").compactMap { blob in
+        blob.text("Name").map {
           BlobInfo(
-            location: .azure(account: target.account, container: target.container, blob: name),
-            bytes: Int64(blob.text("Content-Length") ?? "") ?? 0, etag: blob.text("Etag").map(S3Store.unquoted)))
+            location: .azure(account: target.account, container: target.container, blob: $0),
+            bytes: Int64(blob.text("Content-Length") ?? "") ?? 0, etag: blob.text("Etag").map(S3Store.unquoted))
+        }
       }
-      marker = xml.text("NextMarker").flatMap { $0.isEmpty ? nil : $0 }
-    } while marker != nil
-    return found
+      return (items, xml.text("NextMarker"))
+    }
   }
 
   // MARK: - Tags and containers
@@ -266,11 +229,6 @@ public final class AzureBlobStore: BlobStore, @unchecked Sendable {
   public func uncommittedBlockCount(of location: BlobLocation) throws -> Int {
     let response = try send("GET", try target(location), query: "comp=blocklist&blocklisttype=uncommitted")
     return XMLScanner(response.body).scanners("UncommittedBlocks").first?.elements("Block").count ?? 0
-  }
-
-  public func expiry(of location: BlobLocation) throws -> Date? {
-    if let tagged = try tags(of: location)[BlobPutOptions.expiryTag], let date = RFC3339.parse(tagged) { return date }
-    return try head(location)?.expiresAt
   }
 
   public func createContainer(account: String, container: String) throws {

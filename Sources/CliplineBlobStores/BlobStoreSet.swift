@@ -52,11 +52,8 @@ public final class BlobStoreSet: @unchecked Sendable {
 
   /// The expiry an object carries (tag, else `Expires`), on any backend.
   public func expiry(of info: BlobInfo) throws -> Date? {
-    switch info.location {
-    case .s3: return try s3Store().expiry(of: info.location)
-    case .azure: return try azureStore().expiry(of: info.location)
-    default: return info.expiresAt
-    }
+    guard let cloud = try store(for: info.location) as? CloudBlobStore else { return info.expiresAt }
+    return try cloud.expiry(of: info.location)
   }
 }
 

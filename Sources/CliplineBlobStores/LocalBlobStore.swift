@@ -31,19 +31,12 @@ public struct LocalBlobStore: BlobStore {
     guard let input = FileHandle(forReadingAtPath: file) else { throw MissingLocalFile(path: file) }
     defer { try? input.close() }
     _ = try localFileSize(file)
-    let atomic = try AtomicFile(destination: destination)
-    defer { atomic.discard() }
-    let output = try atomic.create()
-    let copied: CopiedBytes
-    do {
-      defer { try? output.close() }
-      copied = try CopiedBytes.copy(from: input, to: output, md5: true)
+    let copied = try CopiedBytes.copyAtomically(input, to: destination, md5: true) { copied, output in
       try options.checkKnownDigest(
         FileDigests(sha256: copied.sha256, md5: [], bytes: copied.bytes), location: location)
       try LocalObjectAttributes(sha256: copied.sha256.hexString, tags: options.allTags)
         .write(to: output.fileDescriptor, path: destination)
     }
-    try atomic.commit()
     return StoredBlob(
       location: location, bytes: copied.bytes, etag: copied.md5.hexString, sha256: copied.sha256.hexString)
   }
@@ -56,20 +49,13 @@ public struct LocalBlobStore: BlobStore {
     guard let input = FileHandle(forReadingAtPath: source) else { throw MissingLocalFile(path: source) }
     defer { try? input.close() }
     guard let info = try info(of: input, location: location) else { throw MissingLocalFile(path: source) }
-    let atomic = try AtomicFile(destination: destination)
-    defer { atomic.discard() }
-    let output = try atomic.create()
-    let copied: CopiedBytes
-    do {
-      defer { try? output.close() }
-      copied = try CopiedBytes.copy(from: input, to: output, md5: false)
+    let copied = try CopiedBytes.copyAtomically(input, to: destination, md5: false) { copied, _ in
+      if let recorded = info.sha256, recorded != copied.sha256.hexString {
+        throw BlobIntegrityError(
+          location: location,
+          reason: "its SHA-256 is \(copied.sha256.hexString), not the \(recorded) recorded at upload")
+      }
     }
-    if let recorded = info.sha256, recorded != copied.sha256.hexString {
-      throw BlobIntegrityError(
-        location: location,
-        reason: "its SHA-256 is \(copied.sha256.hexString), not the \(recorded) recorded at upload")
-    }
-    try atomic.commit()
     return BlobInfo(
       location: location, bytes: copied.bytes, etag: nil, expiresAt: info.expiresAt, sha256: copied.sha256.hexString)
   }
@@ -137,6 +123,24 @@ struct CopiedBytes {
   let bytes: Int64
   let sha256: [UInt8]
   let md5: [UInt8]
+
+  /// Copies `input` into a temporary file next to `destination`, lets `check` refuse the copy (or add to the open
+  /// file), then renames it into place; a refusal leaves nothing behind.
+  static func copyAtomically(
+    _ input: FileHandle, to destination: String, md5: Bool, check: (CopiedBytes, FileHandle) throws -> Void
+  ) throws -> CopiedBytes {
+    let atomic = try AtomicFile(destination: destination)
+    defer { atomic.discard() }
+    let output = try atomic.create()
+    let copied: CopiedBytes
+    do {
+      defer { try? output.close() }
+      copied = try copy(from: input, to: output, md5: md5)
+      try check(copied, output)
+    }
+    try atomic.commit()
+    return copied
+  }
 
   static func copy(from input: FileHandle, to output: FileHandle, md5 wantsMD5: Bool) throws -> CopiedBytes {
     let sha = try Digest(.sha256)

@@ -7,7 +7,7 @@ import CliplineSystem
 
 /// S3 (and S3-compatible servers) over libcurl with SigV4: uploads streamed from disk with a checksum the server
 /// verifies, multipart in parallel above a threshold, downloads streamed (in parallel ranges when large).
-public final class S3Store: BlobStore, @unchecked Sendable {
+public final class S3Store: CloudBlobStore, @unchecked Sendable {
   public let configuration: S3Configuration
   let pool = HTTPClientPool()
 
@@ -97,60 +97,13 @@ public final class S3Store: BlobStore, @unchecked Sendable {
 
   public func get(_ location: BlobLocation, to path: String) throws -> BlobInfo {
     let target = try self.target(location)
-    do {
-      guard let info = try head(location) else {
-        throw AWSServiceError(code: "NoSuchKey", message: "no such object", status: 404, resource: location.description)
-      }
-      let temporary = try AtomicFile(destination: path)
-      defer { temporary.discard() }
-      if info.bytes >= configuration.multipartThreshold && configuration.concurrency > 1 {
-        try getRanges(target: target, info: info, into: temporary.temporaryPath)
-      } else {
-        _ = try send("GET", target, to: { .file(path: temporary.temporaryPath) })
-      }
-      try verifyDownload(temporary.temporaryPath, info: info)
-      try temporary.commit()
-      return info
-    } catch let error as BlobIntegrityError {
-      throw error
-    } catch {
-      throw BlobStoreError("download of", location, error)
-    }
-  }
-
-  /// Parallel ranged GETs into one preallocated file; `If-Match` makes a change mid-download an error, not a mix.
-  func getRanges(target: Target, info: BlobInfo, into path: String) throws {
-    guard FileManager.default.createFile(atPath: path, contents: nil), truncate(path, off_t(info.bytes)) == 0 else {
-      throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
-    }
-    let rangeSize = configuration.partSize
-    let count = Int((info.bytes + rangeSize - 1) / rangeSize)
-    let errors = ParallelWork.run(count: count, width: configuration.concurrency, stopOnFirstError: true) { index in
-      let start = Int64(index) * rangeSize
-      let end = min(info.bytes, start + rangeSize) - 1
-      var headers: [(name: String, value: String)] = [("Range", "bytes=\(start)-\(end)")]
-      if let etag = info.etag { headers.append(("If-Match", "\"\(etag)\"")) }
-      _ = try self.send(
-        "GET", target, headers: headers,
-        to: {
-          let writer = OffsetWriter(path: path, offset: start)
-          return .stream { bytes in try writer.write(bytes) }
-        })
-    }
-    if let failure = errors.first(where: { $0 != nil && !($0 is ParallelWork.Skipped) }) { throw failure! }
-  }
-
-  func verifyDownload(_ path: String, info: BlobInfo) throws {
-    let size = try localFileSize(path)
-    guard size == info.bytes else {
-      throw BlobIntegrityError(location: info.location, reason: "received \(size) bytes, expected \(info.bytes)")
-    }
-    if let expected = info.sha256 {
-      let actual = try FileDigests.of(path).sha256.hexString
-      guard actual == expected else {
-        throw BlobIntegrityError(location: info.location, reason: "SHA-256 \(actual) is not the uploaded \(expected)")
-      }
-    }
+    let download = VerifiedDownload(
+      rangeSize: configuration.partSize, threshold: configuration.multipartThreshold,
+      width: configuration.concurrency, rangeHeader: "Range")
+    return try download.get(
+      location, to: path, head: { try head(location) },
+      missing: { AWSServiceError(code: "NoSuchKey", message: "no such object", status: 404, resource: "\(location)") }
+    ) { headers, destination in _ = try self.send("GET", target, headers: headers, to: destination) }
   }
 
   public func head(_ location: BlobLocation) throws -> BlobInfo? {
@@ -186,23 +139,19 @@ public final class S3Store: BlobStore, @unchecked Sendable {
 
   public func list(prefix location: BlobLocation) throws -> [BlobInfo] {
     let target = try self.target(location)
-    var found: [BlobInfo] = []
-    var continuation: String?
-    repeat {
+    return try listPages { continuation in
       var query = "list-type=2&prefix=" + HTTPEncoding.query(target.key)
       if let continuation { query += "&continuation-token=" + HTTPEncoding.query(continuation) }
-      let response = try send("GET", Target(bucket: target.bucket, key: ""), query: query)
-      let xml = XMLScanner(response.body)
-      for item in xml.scanners("Contents") {
-        guard let key = item.text("Key") else { continue }
-        found.append(
+      let xml = XMLScanner(try send("GET", Target(bucket: target.bucket, key: ""), query: query).body)
+      let items = xml.scanners("Contents").compactMap { item in
+        item.text("Key").map {
           BlobInfo(
-            location: .s3(bucket: target.bucket, key: key), bytes: Int64(item.text("Size") ?? "") ?? 0,
-            etag: item.text("ETag").map(Self.unquoted)))
+            location: .s3(bucket: target.bucket, key: $0), bytes: Int64(item.text("Size") ?? "") ?? 0,
+            etag: item.text("ETag").map(Self.unquoted))
+        }
       }
-      continuation = xml.text("IsTruncated") == "true" ? xml.text("NextContinuationToken") : nil
-    } while continuation != nil
-    return found
+      return (items, xml.text("IsTruncated") == "true" ? xml.text("NextContinuationToken") : nil)
+    }
   }
 
   // MARK: - Tags
@@ -220,12 +169,6 @@ public final class S3Store: BlobStore, @unchecked Sendable {
       "PUT", try target(location), query: "tagging",
       headers: [("Content-Type", "application/xml"), ("Content-MD5", Digest.md5(bytes).base64String)],
       body: .bytes(bytes))
-  }
-
-  /// The expiry an upload with `--ttl` carries: its tag, else its `Expires` header.
-  public func expiry(of location: BlobLocation) throws -> Date? {
-    if let tagged = try tags(of: location)[BlobPutOptions.expiryTag], let date = RFC3339.parse(tagged) { return date }
-    return try head(location)?.expiresAt
   }
 
   // MARK: - Buckets (tests and the demo)
