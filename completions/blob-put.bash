@@ -165,7 +165,7 @@ _blob-put() {
     local -a repeating_flags=()
     local -a non_repeating_flags=(--remove-source --verbose -v --quiet -q --version -h --help)
     local -a repeating_options=(--to --ttl)
-    local -a non_repeating_options=(--file-field --presign --jobs --content-type --endpoint-url --region --profile --access-key-id --secret-access-key --attempts --addressing-style --azure-connection-string --part-size --multipart-threshold --concurrency --log-format)
+    local -a non_repeating_options=(--file-field --presign --sha256-field --copy-mode --jobs --content-type --endpoint-url --region --profile --access-key-id --secret-access-key --attempts --addressing-style --azure-connection-string --part-size --multipart-threshold --concurrency --log-format)
     __blob-put_offer_flags_options 0
 
     # Offer option value completions
@@ -180,6 +180,12 @@ _blob-put() {
         return
         ;;
     '--ttl')
+        return
+        ;;
+    '--sha256-field')
+        return
+        ;;
+    '--copy-mode')
         return
         ;;
     '--jobs')
