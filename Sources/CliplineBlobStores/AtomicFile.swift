@@ -1,3 +1,4 @@
+import CliplineSystem
 import Foundation
 
 /// A download or local write that appears whole or not at all: a temporary file next to the destination,
@@ -31,7 +32,9 @@ final class AtomicFile {
       fsync(descriptor)
       close(descriptor)
     }
-    guard rename(temporaryPath, destination) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+    guard rename(temporaryPath, destination) == 0 else {
+      throw SystemCallError(call: "rename to \(destination)", code: errno)
+    }
     let directory = open((destination as NSString).deletingLastPathComponent, O_RDONLY)
     if directory >= 0 {
       fsync(directory)

@@ -1,7 +1,7 @@
-import Foundation
 import CliplineHTTP
 import CliplineRecords
 import CliplineSystem
+import Foundation
 
 /// What S3Store and AzureBlobStore share above their own requests: tags and the expiry read from them, listings
 /// followed page by page, and verified downloads. Each store only says how one request is sent.
@@ -66,7 +66,7 @@ struct VerifiedDownload {
     if info.bytes >= threshold && width > 1 {
       let into = temporary.temporaryPath
       guard FileManager.default.createFile(atPath: into, contents: nil), truncate(into, off_t(info.bytes)) == 0 else {
-        throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
+        throw SystemCallError(call: "truncate \(into)", code: errno)
       }
       let count = Int((info.bytes + rangeSize - 1) / rangeSize)
       let errors = ParallelWork.run(count: count, width: width, stopOnFirstError: true) { index in

@@ -1,7 +1,7 @@
-import Foundation
 import CliplineHashing
 import CliplineRecords
 import CliplineSystem
+import Foundation
 
 /// `file:///…`, the embedded default: the same operations and fields as the cloud stores. Writes are atomic
 /// (temporary file, fsync, rename): a reader sees the old file or the whole new one, never a part. The SHA-256 and
@@ -85,7 +85,7 @@ public struct LocalBlobStore: BlobStore {
   public func delete(_ location: BlobLocation) throws {
     let path = try self.path(location)
     if unlink(path) != 0, errno != ENOENT {
-      throw BlobStoreError("delete of", location, POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO))
+      throw BlobStoreError("delete of", location, SystemCallError(call: "unlink \(path)", code: errno))
     }
     unlink(Self.legacySidecar(path))
   }

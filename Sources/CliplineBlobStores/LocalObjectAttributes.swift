@@ -1,7 +1,7 @@
 internal import CCliplineXattr
-import Foundation
 import CliplineRecords
 import CliplineSystem
+import Foundation
 
 /// What a `file://` object carries besides its bytes (the SHA-256 recorded at upload, its tags), kept as one
 /// extended attribute, `user.clipline`, of the file itself.
@@ -24,10 +24,8 @@ struct LocalObjectAttributes: Equatable {
     var exitStatus: ExitStatus {
       switch code {
       case ENOTSUP: return .configuration
-      case ENOSPC, EDQUOT: return .temporaryFailure
       case E2BIG, ERANGE: return .dataError
-      case EACCES, EPERM: return .permissionDenied
-      default: return .failure
+      default: return ExitStatus.of(errno: code)
       }
     }
 
