@@ -1,8 +1,8 @@
 import CliplineBlobStores
-import Foundation
-import CliplineTestSupport
 import CliplineRecords
 import CliplineSystem
+import CliplineTestSupport
+import Foundation
 import XCTest
 
 /// The Azure Blob store against the test endpoint whose SharedKey/SAS checks are azure-storage-blob's own code;
@@ -302,36 +302,24 @@ final class AzureBlobStoreTests: XCTestCase {
     let container = try makeContainer("killed")
     let big = scratch.file("big.bin")
     try writeRandomFile(big, bytes: 150 << 20)
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: ToolInvocation.path(of: "blob-put"))
-    process.arguments = [
-      "--to", "az://\(account!)/\(container)/big.bin", "--part-size", "5M", "--multipart-threshold", "5M",
-      "--concurrency", "2",
-    ]
-    process.environment = ProcessInfo.processInfo.environment.merging([
-      "AZURE_STORAGE_CONNECTION_STRING": connectionString
-    ]) {
-      _, new in new
-    }
-    let input = Pipe()
-    let errors = Pipe()
-    process.standardInput = input
-    process.standardOutput = FileHandle.nullDevice
-    process.standardError = errors
-    try process.run()
-    input.fileHandleForWriting.write(Data((Record(["chunk_path": .string(big)]).jsonText + "\n").utf8))
-    try input.fileHandleForWriting.close()
+    let tool = try RunningTool(
+      "blob-put",
+      [
+        "--to", "az://\(account!)/\(container)/big.bin", "--part-size", "5M", "--multipart-threshold", "5M",
+        "--concurrency", "2",
+      ], environment: ["AZURE_STORAGE_CONNECTION_STRING": connectionString])
+    try tool.write(Record(["chunk_path": .string(big)]).jsonText + "\n")
+    try tool.closeInput()
     // Wait until blocks are arriving, then stop the tool.
     let location = BlobLocation.azure(account: account, container: container, blob: "big.bin")
     let deadline = Date().addingTimeInterval(30)
-    while (try? store().uncommittedBlockCount(of: location)) ?? 0 == 0, Date() < deadline, process.isRunning {
+    while (try? store().uncommittedBlockCount(of: location)) ?? 0 == 0, Date() < deadline, tool.process.isRunning {
       Thread.sleep(forTimeInterval: 0.02)
     }
-    XCTAssertTrue(process.isRunning, "the upload finished before it could be interrupted; make the file larger")
-    process.terminate()
-    process.waitUntilExit()
-    let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    XCTAssertEqual(process.terminationStatus, 75, stderr)
+    XCTAssertTrue(tool.process.isRunning, "the upload finished before it could be interrupted; make the file larger")
+    tool.terminate()
+    _ = tool.finish()
+    XCTAssertEqual(tool.status, 75)
     XCTAssertNil(try store().head(location), "no blob may appear")
   }
 

@@ -1,9 +1,9 @@
 import CliplineAWS
 import CliplineBlobStores
-import Foundation
-import CliplineTestSupport
 import CliplineRecords
 import CliplineSystem
+import CliplineTestSupport
+import Foundation
 import XCTest
 
 /// The built `blob-put`, `blob-get` and `blob-rm` against SeaweedFS (SigV4 verified): stdout, stderr, exit codes,
@@ -251,33 +251,22 @@ final class BlobPutToolTests: XCTestCase {
     let bucket = try server.makeBucket("killed")
     let big = scratch.file("big.bin")
     try writeRandomFile(big, bytes: 120 << 20)
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: ToolInvocation.path(of: "blob-put"))
-    process.arguments = [
-      "--to", "s3://\(bucket)/big.bin", "--part-size", "5M", "--multipart-threshold", "5M", "--concurrency", "2",
-    ]
-    var environment = ProcessInfo.processInfo.environment.merging(server.toolEnvironment) { _, new in new }
-    for name in S3TestServer.unrelatedVariables { environment[name] = nil }
-    process.environment = environment
-    let input = Pipe()
-    let errors = Pipe()
-    process.standardInput = input
-    process.standardOutput = FileHandle.nullDevice
-    process.standardError = errors
-    try process.run()
-    input.fileHandleForWriting.write(Data(line(["chunk_path": .string(big)]).utf8))
-    try input.fileHandleForWriting.close()
+    let tool = try RunningTool(
+      "blob-put",
+      ["--to", "s3://\(bucket)/big.bin", "--part-size", "5M", "--multipart-threshold", "5M", "--concurrency", "2"],
+      environment: server.toolEnvironment, removingEnvironment: S3TestServer.unrelatedVariables)
+    try tool.write(line(["chunk_path": .string(big)]))
+    try tool.closeInput()
     let store = server.store()
     // Wait until the multipart upload is open, then stop the tool.
     let deadline = Date().addingTimeInterval(30)
-    while try store.openMultipartUploads(bucket: bucket).isEmpty, Date() < deadline, process.isRunning {
+    while try store.openMultipartUploads(bucket: bucket).isEmpty, Date() < deadline, tool.process.isRunning {
       Thread.sleep(forTimeInterval: 0.05)
     }
-    XCTAssertTrue(process.isRunning, "the upload finished before it could be interrupted; make the file larger")
-    process.terminate()
-    process.waitUntilExit()
-    let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    XCTAssertEqual(process.terminationStatus, 75, stderr)
+    XCTAssertTrue(tool.process.isRunning, "the upload finished before it could be interrupted; make the file larger")
+    tool.terminate()
+    _ = tool.finish()
+    XCTAssertEqual(tool.status, 75)
     XCTAssertNil(try store.head(.s3(bucket: bucket, key: "big.bin")), "no object may appear")
     XCTAssertEqual(try store.openMultipartUploads(bucket: bucket), [], "the multipart upload must be aborted")
   }
