@@ -1,9 +1,9 @@
 import CliplineAWS
-import Foundation
 import CliplineHTTP
 import CliplineHashing
 import CliplineRecords
 import CliplineSystem
+import Foundation
 
 extension S3Store {
   /// CreateMultipartUpload, parts in parallel (each with its own MD5 and signed SHA-256), CompleteMultipartUpload;
@@ -100,9 +100,22 @@ extension S3Store {
     return XMLScanner(completed.body)
   }
 
-  /// Best effort, retried: a failed abort leaves parts a lifecycle rule (AbortIncompleteMultipartUpload) clears.
+  /// Best effort, and checked: the retry policy stops retrying once SIGTERM is in (which is when most aborts run),
+  /// and a part the server was still receiving can reopen the upload after a first abort; so the abort is repeated
+  /// until the upload is no longer listed, three times at most. What is still left, a lifecycle rule
+  /// (AbortIncompleteMultipartUpload) clears.
   func abort(target: Target, uploadQuery: String) {
-    _ = try? send("DELETE", target, query: uploadQuery, acceptNotFound: true, cleanup: true)
+    let uploadId = String(uploadQuery.dropFirst("uploadId=".count))
+    for _ in 0..<3 {
+      _ = try? send("DELETE", target, query: uploadQuery, acceptNotFound: true, cleanup: true)
+      guard
+        let open = try? send(
+          "GET", Target(bucket: target.bucket, key: ""),
+          query: "prefix=" + HTTPEncoding.query(target.key) + "&uploads=", cleanup: true)
+      else { return }
+      let ids = XMLScanner(open.body).scanners("Upload").compactMap { $0.text("UploadId") }
+      if !ids.contains(where: { HTTPEncoding.query($0) == uploadId }) { return }
+    }
   }
 
   /// The multipart uploads still open under a prefix (tests prove a killed upload leaves none).
