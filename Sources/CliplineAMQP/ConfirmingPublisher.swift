@@ -161,7 +161,9 @@ public final class ConfirmingPublisher<Context> {
         }
         diagnostics?.warning(
           "\(error); reconnecting in \(String(format: "%.1f", wait)) s (\(pending.count) messages unconfirmed)")
-        Thread.sleep(forTimeInterval: wait)
+        if ShutdownSignal.shared.sleep(wait) {
+          throw BrokerGone(confirmed: confirmedCount, unconfirmed: pending.count, underlying: error)
+        }
         do {
           try republish()
         } catch let again as AMQPError where again.isConnectionLost {

@@ -37,6 +37,8 @@ public indirect enum FieldValue: Equatable, Sendable {
     case .bool(let flag): self = .boolean(flag)
     case .integer(let number): self = .int64(number)
     case .double(let number): self = .double(number)
+    // A number kept as its text (beyond Int64, 1e400, -0): its text, which no AMQP number type would keep.
+    case .number(let text): self = .string(Array(text.utf8))
     case .string(let text): self = .string(Array(text.utf8))
     case .object(let object): self = .table(FieldTable(json: object))
     case .array(let items): self = .array(items.map(FieldValue.init(json:)))

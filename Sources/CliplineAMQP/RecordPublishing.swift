@@ -107,17 +107,11 @@ public struct RecordPublishing {
     if let readError = reader.readError { throw readError }
     try publisher.finish()
     diagnostics.debug("\(publisher.confirmedCount) messages confirmed")
-    if ShutdownSignal.shared.isRequested { throw StoppedBySignal(confirmed: publisher.confirmedCount) }
+    if ShutdownSignal.shared.isRequested {
+      throw StoppedBySignal(
+        "before the input ended; the \(publisher.confirmedCount) messages read before it were confirmed")
+    }
     if let firstFailure { throw RecordsFailed(failedRecords: failed, of: total, exitStatus: firstFailure) }
     return total
-  }
-}
-
-/// SIGTERM/SIGINT ended the input early; everything read before it was confirmed.
-public struct StoppedBySignal: ExitStatusProviding, CustomStringConvertible {
-  public let confirmed: Int
-  public var exitStatus: ExitStatus { .temporaryFailure }
-  public var description: String {
-    "stopped by a signal before the input ended; the \(confirmed) messages read before it were confirmed"
   }
 }

@@ -116,7 +116,7 @@ public final class AzureBlobStore: CloudBlobStore, @unchecked Sendable {
     let nonce = String(format: "%08x", UInt32.random(in: 0...UInt32.max))
     let ids = (0..<count).map { Data("\(nonce)-\(String(format: "%06d", $0))".utf8).base64EncodedString() }
     let errors = ParallelWork.run(count: count, width: configuration.concurrency, stopOnFirstError: true) { index in
-      if ShutdownSignal.shared.isRequested { throw Interrupted() }
+      if ShutdownSignal.shared.isRequested { throw StoppedBySignal() }
       let offset = Int64(index) * blockSize
       let length = min(blockSize, size - offset)
       let blockDigests = try FileDigests.of(file, offset: offset, length: length, sha256: false)
@@ -126,7 +126,7 @@ public final class AzureBlobStore: CloudBlobStore, @unchecked Sendable {
         body: .file(path: file, offset: offset, length: length))
     }
     if let failure = errors.first(where: { $0 != nil && !($0 is ParallelWork.Skipped) }) { throw failure! }
-    if ShutdownSignal.shared.isRequested { throw Interrupted() }
+    if ShutdownSignal.shared.isRequested { throw StoppedBySignal() }
     let digests = try pending.wait()
     try options.checkKnownDigest(digests, location: target.location)
     let list =

@@ -21,7 +21,7 @@ extension S3Store {
     do {
       let errors = ParallelWork.run(count: partCount, width: configuration.concurrency, stopOnFirstError: true) {
         index in
-        if ShutdownSignal.shared.isRequested { throw Interrupted() }
+        if ShutdownSignal.shared.isRequested { throw StoppedBySignal() }
         let offset = Int64(index) * partSize
         let length = min(partSize, size - offset)
         // Each part carries its SHA-256 as x-amz-checksum-sha256, which the server verifies; the payload itself is
@@ -39,7 +39,7 @@ extension S3Store {
         parts.set(index, etag: etag, sha256: partSHA256)
       }
       if let failure = errors.first(where: { $0 != nil && !($0 is ParallelWork.Skipped) }) { throw failure! }
-      if ShutdownSignal.shared.isRequested { throw Interrupted() }
+      if ShutdownSignal.shared.isRequested { throw StoppedBySignal() }
       let digests = try partDigests.wholeFile()
       try options.checkKnownDigest(digests, location: target.location)
       let answer = try completeMultipartUpload(target, uploadQuery: uploadQuery, parts: parts)

@@ -69,8 +69,8 @@ public final class MutationRunner {
     for line in reader {
       if stop != nil { break }
       if ShutdownSignal.shared.isRequested {
-        stop = Interrupted()
-        diagnostics.report(Interrupted(), line: line.number)
+        stop = StoppedBySignal()
+        diagnostics.report(StoppedBySignal(), line: line.number)
         break
       }
       total += 1
@@ -125,7 +125,7 @@ public final class MutationRunner {
       }
     } catch {
       // SIGTERM/SIGINT abandon the transfer in flight: say so rather than libcurl's "aborted by callback".
-      let error: Error = ShutdownSignal.shared.isRequested ? Interrupted() : error
+      let error: Error = ShutdownSignal.shared.isRequested ? StoppedBySignal() : error
       if ExitStatus.of(error) == .dataError {
         results = items.map { _ in .failure(error) }
       } else {
@@ -190,7 +190,7 @@ struct StoppedRun: Error, CustomStringConvertible, ExitStatusProviding {
   let context: String
   var description: String {
     describe(underlying) + context
-      + (underlying is Interrupted ? "" : "; stopping: later records would fail the same way")
+      + (underlying is StoppedBySignal ? "" : "; stopping: later records would fail the same way")
   }
   var exitStatus: ExitStatus { ExitStatus.of(underlying) }
 }

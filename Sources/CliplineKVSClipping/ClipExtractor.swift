@@ -224,10 +224,3 @@ public final class ClipExtractor {
     return output
   }
 }
-
-/// SIGTERM or SIGINT arrived: the tasks not started yet are left for a redelivery (75).
-public struct StoppedBySignal: Error, CustomStringConvertible, ExitStatusProviding {
-  public init() {}
-  public var description: String { "stopped by a signal before this task; it was not clipped" }
-  public var exitStatus: ExitStatus { .temporaryFailure }
-}

@@ -97,7 +97,7 @@ public final class Segmenter {
     do {
       let packet = Packet()
       while try input.read(into: packet) {
-        if ShutdownSignal.shared.isRequested { throw Interrupted() }
+        if ShutdownSignal.shared.isRequested { throw StoppedBySignal() }
         guard let outputStream = outputStreamOfInput[packet.streamIndex] else { continue }
         // A packet flagged corrupt is also how a file cut short ends: hold that verdict until the next packet,
         // so a truncated file is reported as truncated.

@@ -5,6 +5,7 @@ public enum InputError: ExitStatusProviding, Equatable, CustomStringConvertible 
   case notAnObject(reason: String)
   case missingField(String)
   case invalidField(String, reason: String)
+  case lineTooLong(maximum: Int)
 
   public var exitStatus: ExitStatus { .dataError }
 
@@ -13,6 +14,8 @@ public enum InputError: ExitStatusProviding, Equatable, CustomStringConvertible 
     case .notAnObject(let reason): return "not a JSON object: \(reason)"
     case .missingField(let field): return "field \"\(field)\" is missing"
     case .invalidField(let field, let reason): return "field \"\(field)\" \(reason)"
+    case .lineTooLong(let maximum):
+      return "the line is longer than the maximum of \(maximum) bytes; it was skipped"
     }
   }
 }

@@ -61,7 +61,7 @@ private struct Cursor {
     case UInt8(ascii: "f"): try expectLiteral("false"); return .bool(false)
     case UInt8(ascii: "n"): try expectLiteral("null"); return .null
     case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try parseNumber()
-    default: throw error("unexpected character '\(Character(Unicode.Scalar(bytes[index])))'")
+    default: throw error("unexpected \(describeByte(at: index))")
     }
   }
 
@@ -232,9 +232,22 @@ private struct Cursor {
       while index < bytes.count, isDigit(bytes[index]) { index += 1 }
     }
     let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
-    if isInteger, let integer = Int64(text) { return .integer(integer) }
-    guard let double = Double(text) else { throw error("invalid number") }
-    return .double(double)
+    // Only a value that writes back as the same text is kept parsed; any other number is kept as its text.
+    if isInteger, let integer = Int64(text), String(integer) == text { return .integer(integer) }
+    if !isInteger, let double = Double(text), double.isFinite, JSONSerializer.format(double) == text {
+      return .double(double)
+    }
+    return .number(text)
+  }
+
+  /// A byte as an error names it: printable ASCII quoted, a byte order mark by name, anything else in hex.
+  func describeByte(at position: Int) -> String {
+    let byte = bytes[position]
+    if (0x21...0x7E).contains(byte) { return "character '\(Character(Unicode.Scalar(byte)))'" }
+    if byte == 0xEF, position + 2 < bytes.count, bytes[position + 1] == 0xBB, bytes[position + 2] == 0xBF {
+      return "byte order mark (U+FEFF)"
+    }
+    return "byte 0x" + (byte < 0x10 ? "0" : "") + String(byte, radix: 16, uppercase: true)
   }
 
   func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }

@@ -19,6 +19,7 @@ public enum JSONSerializer {
     case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
     case .integer(let i): out.append(contentsOf: String(i).utf8)
     case .double(let d): out.append(contentsOf: format(d).utf8)
+    case .number(let text): out.append(contentsOf: text.utf8)
     case .string(let s): writeString(s, into: &out)
     case .array(let array):
       out.append(UInt8(ascii: "["))

@@ -1,11 +1,14 @@
 import CliplineSystem
 
 /// A JSON value as records carry it: integers stay integers, doubles stay doubles, objects keep every key.
+/// A number whose text would not come back the same from an `Int64` or a `Double` (beyond Int64, `1e400`, `-0`,
+/// `1.5e3`, `60.50`) is kept as the text it was read as, and written back verbatim.
 public enum JSONValue: Equatable, Sendable {
   case null
   case bool(Bool)
   case integer(Int64)
   case double(Double)
+  case number(String)
   case string(String)
   case array([JSONValue])
   case object([String: JSONValue])
@@ -20,6 +23,7 @@ public enum JSONValue: Equatable, Sendable {
     switch self {
     case .integer(let i): return i
     case .double(let d) where d.rounded() == d && abs(d) < 9.2e18: return Int64(d)
+    case .number(let text): return Int64(text) ?? Double(text).flatMap { JSONValue.double($0).integerValue }
     default: return nil
     }
   }
@@ -28,6 +32,7 @@ public enum JSONValue: Equatable, Sendable {
     switch self {
     case .integer(let i): return Double(i)
     case .double(let d): return d
+    case .number(let text): return Double(text).flatMap { $0.isFinite ? $0 : nil }
     default: return nil
     }
   }
@@ -60,7 +65,7 @@ public enum JSONValue: Equatable, Sendable {
     switch self {
     case .null: return "null"
     case .bool: return "a boolean"
-    case .integer, .double: return "a number"
+    case .integer, .double, .number: return "a number"
     case .string: return "a string"
     case .array: return "an array"
     case .object: return "an object"

@@ -172,6 +172,9 @@ extension JSONValue: Codable {
     case .bool(let b): try container.encode(b)
     case .integer(let i): try container.encode(i)
     case .double(let d): try container.encode(d)
+    case .number(let text):
+      // Another encoder has no way to write a number's text: the nearest double, else the text as a string.
+      if let d = Double(text), d.isFinite { try container.encode(d) } else { try container.encode(text) }
     case .string(let s): try container.encode(s)
     case .array(let a): try container.encode(a)
     case .object(let o): try container.encode(o)

@@ -50,9 +50,8 @@ public struct Record: Equatable, Sendable {
 
   /// Decodes the fields a tool reads into its own `Decodable` view of the record.
   public func decode<T: Decodable>(_ type: T.Type) throws -> T {
-    let data = Data(JSONSerializer.bytes(.object(fields)))
     do {
-      return try JSONDecoder().decode(type, from: data)
+      return try JSONValueDecoder().decode(type, from: .object(fields))
     } catch let error as DecodingError {
       throw InputError(error)
     }
@@ -83,7 +82,8 @@ public struct Record: Equatable, Sendable {
 }
 
 extension InputError {
-  /// Turns Foundation's decoding errors into a sentence that names the field.
+  /// Turns decoding errors into a sentence that names the field. `JSONValueDecoder`'s descriptions are already
+  /// sentences in JSON's words; a type mismatch from elsewhere is named by the JSON kind the type stands for.
   init(_ error: DecodingError) {
     func path(_ context: DecodingError.Context, _ key: CodingKey? = nil) -> String {
       let keys = context.codingPath + (key.map { [$0] } ?? [])
@@ -96,7 +96,8 @@ extension InputError {
     case .valueNotFound(_, let context):
       self = .missingField(path(context))
     case .typeMismatch(let type, let context):
-      self = .invalidField(path(context), reason: "must be \(Self.kind(of: type))")
+      let reason = context.debugDescription.hasPrefix("must be ") ? context.debugDescription : "must be \(Self.kind(of: type))"
+      self = .invalidField(path(context), reason: reason)
     case .dataCorrupted(let context):
       self = .invalidField(path(context), reason: context.debugDescription)
     @unknown default:
@@ -109,7 +110,11 @@ extension InputError {
     case is String.Type: return "a string"
     case is Double.Type, is Float.Type, is Int.Type, is Int64.Type, is Int32.Type: return "a number"
     case is Bool.Type: return "a boolean"
-    default: return "\(type)"
+    default:
+      let name = String(describing: type)
+      if name.hasPrefix("Dictionary") || name.hasPrefix("[") && name.contains(":") { return "an object" }
+      if name.hasPrefix("Array") || name.hasPrefix("[") { return "an array" }
+      return "a value of another kind"
     }
   }
 }

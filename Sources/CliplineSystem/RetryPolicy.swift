@@ -20,9 +20,12 @@ public struct RetryPolicy: Sendable {
 
   public static let none = RetryPolicy(attempts: 1)
 
-  /// The wait before retry number `attempt` (1-based): random in [0, min(max, base·2^(attempt-1))].
+  /// The wait before retry number `attempt` (1-based): random in [0, min(max, base·2^(attempt-1))]; a server's
+  /// `Retry-After` is taken as it is, but never beyond `maximumDelay`.
   public func delay(beforeRetry attempt: Int, after error: Error? = nil) -> Double {
-    if let hinted = (error as? RetryAfterProviding)?.retryAfter { return min(hinted, maximumDelay * 6) }
+    if let hinted = (error as? RetryAfterProviding)?.retryAfter, !hinted.isNaN {
+      return min(max(0, hinted), maximumDelay)
+    }
     let ceiling = min(maximumDelay, baseDelay * pow(2, Double(attempt - 1)))
     return Double.random(in: 0...ceiling)
   }
@@ -40,7 +43,8 @@ public struct RetryPolicy: Sendable {
         guard attempt < attempts, isRetryable(error), !ShutdownSignal.shared.isRequested else { throw error }
         let wait = delay(beforeRetry: attempt, after: error)
         onRetry(error, attempt, wait)
-        Thread.sleep(forTimeInterval: wait)
+        // A signal during the wait ends it: the last error is rethrown, as when attempts run out.
+        if ShutdownSignal.shared.sleep(wait) { throw error }
         attempt += 1
       }
     }

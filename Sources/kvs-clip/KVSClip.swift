@@ -158,7 +158,7 @@ struct KVSClip: ParsableCommand {
         client: connection.client(diagnostics: diagnostics), options: options, diagnostics: diagnostics)
       let writer = RecordWriter()
       let handle: (Record, Int?) throws -> Void = { record, line in
-        if ShutdownSignal.shared.isRequested { throw StoppedBySignal() }
+        if ShutdownSignal.shared.isRequested { throw StoppedBySignal("before this task; it was not clipped") }
         if hls {
           try writer.write(try extractor.hlsRecord(record, mode: hlsMode.mode, expires: Int(hlsExpires.seconds)))
         } else if let output = try extractor.process(record, line: line) {

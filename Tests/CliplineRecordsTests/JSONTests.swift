@@ -9,8 +9,10 @@ final class JSONTests: XCTestCase {
       value,
       .object([
         "a": .integer(1), "b": .double(-2.5), "c": .string("x\"yé😀"), "d": .array([.bool(true), .bool(false), .null]),
-        "e": .object([:]), "f": .double(1000),
+        "e": .object([:]), "f": .number("1e3"),
       ]))
+    // 1e3 would come back as 1000.0 from a double: it is kept as read, and still reads as a number.
+    XCTAssertEqual(value.objectValue?["f"]?.doubleValue, 1000)
   }
 
   func testSerializesWithSortedKeysAndKeepsNumberKinds() throws {

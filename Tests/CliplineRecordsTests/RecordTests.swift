@@ -31,7 +31,7 @@ final class RecordTests: XCTestCase {
     }
     let wrong = try Record(json: #"{"end_time":"x","count":"many"}"#)
     XCTAssertThrowsError(try wrong.decode(Needs.self)) { error in
-      XCTAssertEqual(describe(error), #"field "count" must be a number"#)
+      XCTAssertEqual(describe(error), #"field "count" must be a number, found a string"#)
     }
   }
 

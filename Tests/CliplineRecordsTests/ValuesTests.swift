@@ -66,6 +66,6 @@ final class ValuesTests: XCTestCase {
   func testExitStatusMapping() {
     XCTAssertEqual(ExitStatus.of(CocoaError(.fileReadNoSuchFile)), .noInput)
     XCTAssertEqual(ExitStatus.of(InputError.missingField("x")), .dataError)
-    XCTAssertEqual(ExitStatus.of(Interrupted()), .temporaryFailure)
+    XCTAssertEqual(ExitStatus.of(StoppedBySignal()), .temporaryFailure)
   }
 }
