@@ -76,10 +76,12 @@ struct KVSDiscover: ParsableCommand {
   @Option(name: .long, help: "Streams per ListStreams page (1-10000).")
   var pageSize = 1000
 
-  @Option(name: .long, help: "Write one KVS task per camera for the last whole window of this length (e.g. 60s).")
+  @Option(
+    name: .long, help: "Write one KVS task per camera for the last whole window of this length (e.g. 60s; 1s to 366d).")
   var window: DurationArgument?
 
-  @Option(name: .long, help: "With --window: the window must have ended at least this long ago (KVS ingests late).")
+  @Option(
+    name: .long, help: "With --window: the window must have ended at least this long ago (KVS ingests late; up to 366d).")
   var delay = DurationArgument(seconds: 0)
 
   @Option(
@@ -111,10 +113,18 @@ struct KVSDiscover: ParsableCommand {
       throw ValidationError("--cache \(cache) is not a redis://host[:port][/db] URL.")
     }
     if let window, window.seconds < 1 { throw ValidationError("--window must be at least 1s.") }
+    if let window, window.seconds > TaskWindow.maximumSeconds { throw ValidationError("--window must be at most 366d.") }
+    if delay.seconds > TaskWindow.maximumSeconds { throw ValidationError("--delay must be at most 366d.") }
     if window == nil, processId != nil || inferenceConfig != nil || template != nil || at != nil {
       throw ValidationError("--process-id, --inference-config, --template and --at go with --window.")
     }
     if let at, RFC3339.parse(at) == nil { throw ValidationError("--at \(at) is not an RFC 3339 time.") }
+    if let window {
+      let range = TaskWindow(length: window.seconds, delay: delay.seconds).range(now: at.flatMap(RFC3339.parse) ?? Date())
+      guard TaskWindow.writableTimes.contains(range.start), TaskWindow.writableTimes.contains(range.end) else {
+        throw ValidationError("--at \(at ?? "") puts the window outside the years 0001–9999 that RFC 3339 can write.")
+      }
+    }
     if let inferenceConfig { _ = try JSONArgument.parse(inferenceConfig, flag: "--inference-config") }
     if let template, case .object = try JSONArgument.parse(template, flag: "--template") {
     } else if template != nil {

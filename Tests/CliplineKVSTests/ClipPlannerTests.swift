@@ -45,4 +45,20 @@ final class ClipPlannerTests: XCTestCase {
     XCTAssertEqual(pieces.map(\.fragmentCount), [24, 24, 12])
     XCTAssertTrue(pieces.allSatisfy { $0.end.timeIntervalSince($0.start) <= 24 * 3600 })
   }
+
+  func testAGapInTheStreamOrAnEarlyStartNeverMakesAPieceLongerThanTwentyFourHours() {
+    // Two hours of media, then the camera is off for two days, then two more hours; the task asks from a day
+    // and a half before the first fragment to a day and a half after the last.
+    let list = fragments(2, length: 3600, from: 0) + fragments(2, length: 3600, from: 50 * 3600)
+    let start = Date(timeIntervalSince1970: -36 * 3600)
+    let end = Date(timeIntervalSince1970: 88 * 3600)
+    let pieces = ClipPlanner().plan(list, start: start, end: end)
+    XCTAssertEqual(pieces.map(\.fragmentCount), [2, 2])
+    XCTAssertTrue(pieces.allSatisfy { $0.end.timeIntervalSince($0.start) <= 24 * 3600 }, "\(pieces)")
+    // Every fragment is still inside its piece.
+    XCTAssertLessThanOrEqual(pieces[0].start, list[0].start)
+    XCTAssertGreaterThanOrEqual(pieces[0].end, list[1].end)
+    XCTAssertEqual(pieces[1].start, list[2].start)
+    XCTAssertGreaterThanOrEqual(pieces[1].end, list[3].end)
+  }
 }

@@ -2,9 +2,23 @@ import Foundation
 import CliplineKVS
 import CliplineRecords
 import CliplineSystem
+import CliplineTestSupport
 import XCTest
 
 final class TaskWindowTests: XCTestCase {
+  func testHugeWindowsDelaysAndFarTimesAreUsageErrors() throws {
+    for (arguments, expected) in [
+      (["--window", "1000000000d"], "--window must be at most 366d."),
+      (["--window", "60s", "--delay", "1000000000d"], "--delay must be at most 366d."),
+      (["--window", "366d", "--at", "0001-06-01T00:00:00Z"], "outside the years 0001–9999"),
+    ] {
+      let result = try ToolInvocation.run("kvs-discover", ["--no-cache"] + arguments)
+      XCTAssertEqual(result.status, 64, "\(arguments): \(result.stderr)")
+      XCTAssertTrue(result.stderr.contains(expected), "\(arguments): \(result.stderr)")
+      XCTAssertEqual(result.stdout, "")
+    }
+  }
+
   func testTheLastWholeWindowThatEndedBeforeTheDelay() {
     let now = RFC3339.parse("2026-02-26T14:31:10Z")!
     let plain = TaskWindow(length: 60).range(now: now)
