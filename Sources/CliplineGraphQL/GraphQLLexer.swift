@@ -1,3 +1,5 @@
+import CliplineSystem
+
 /// GraphQL source text as tokens (names, punctuators, numbers, strings): enough to read an operation's variable
 /// definitions and root fields, and to rename them when several operations travel in one request.
 struct GraphQLToken: Equatable {
@@ -91,7 +93,7 @@ enum GraphQLLexer {
         tokens.append(GraphQLToken(kind: .number, text: text(start..<index), line: line))
       default:
         guard isNameStart(c) else {
-          throw OperationSyntaxError("unexpected character \"\(c)\" on line \(line)")
+          throw OperationSyntaxError("unexpected character \(quoted(String(c))) on line \(line)")
         }
         let start = index
         while let next = peek(), isNameContinue(next) { index += 1 }

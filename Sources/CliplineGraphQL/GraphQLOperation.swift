@@ -157,14 +157,14 @@ private struct Parser {
   mutating func expect(_ punctuator: String) throws {
     let token = try next()
     guard token.isPunctuator(punctuator) else {
-      throw OperationSyntaxError("expected \"\(punctuator)\" on line \(token.line), found \"\(token.text)\"")
+      throw OperationSyntaxError("expected \"\(punctuator)\" on line \(token.line), found \(quoted(token.text))")
     }
   }
 
   mutating func name() throws -> String {
     let token = try next()
     guard token.kind == .name else {
-      throw OperationSyntaxError("expected a name on line \(token.line), found \"\(token.text)\"")
+      throw OperationSyntaxError("expected a name on line \(token.line), found \(quoted(token.text))")
     }
     return token.text
   }
@@ -204,7 +204,7 @@ private struct Parser {
     if let first = peek(), first.kind == .name {
       guard ["query", "mutation", "subscription"].contains(first.text) else {
         throw OperationSyntaxError(
-          "expected query, mutation or fragment on line \(first.line), found \"\(first.text)\"")
+          "expected query, mutation or fragment on line \(first.line), found \(quoted(first.text))")
       }
       operation.type = first.text
       index += 1

@@ -80,7 +80,7 @@ public enum OperationChoice: Equatable, Sendable {
       switch modality.lowercased() {
       case "batch": return batch
       case "live": return live
-      default: throw InputError.invalidField(field, reason: "must be \"batch\" or \"live\", found \"\(modality)\"")
+      default: throw InputError.invalidField(field, reason: "must be \"batch\" or \"live\", found \(quoted(modality))")
       }
     }
   }

@@ -24,10 +24,10 @@ public struct ClipTask: Decodable, Sendable {
   /// The task's stream and times, checked before any call: a bad task never costs an API request.
   public func validated() throws -> (stream: KVSStreamReference, start: Date, end: Date) {
     guard let start = RFC3339.parse(startTime) else {
-      throw InputError.invalidField("start_time", reason: "is not an RFC 3339 time: \"\(startTime)\"")
+      throw InputError.invalidField("start_time", reason: "is not an RFC 3339 time: \(quoted(startTime))")
     }
     guard let end = RFC3339.parse(endTime) else {
-      throw InputError.invalidField("end_time", reason: "is not an RFC 3339 time: \"\(endTime)\"")
+      throw InputError.invalidField("end_time", reason: "is not an RFC 3339 time: \(quoted(endTime))")
     }
     guard start < end else {
       throw InputError.invalidField(

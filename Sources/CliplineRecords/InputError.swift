@@ -12,8 +12,8 @@ public enum InputError: ExitStatusProviding, Equatable, CustomStringConvertible 
   public var description: String {
     switch self {
     case .notAnObject(let reason): return "not a JSON object: \(reason)"
-    case .missingField(let field): return "field \"\(field)\" is missing"
-    case .invalidField(let field, let reason): return "field \"\(field)\" \(reason)"
+    case .missingField(let field): return "field \(quoted(field)) is missing"
+    case .invalidField(let field, let reason): return "field \(quoted(field)) \(reason)"
     case .lineTooLong(let maximum):
       return "the line is longer than the maximum of \(maximum) bytes; it was skipped"
     }

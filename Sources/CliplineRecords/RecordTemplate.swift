@@ -14,7 +14,7 @@ public struct RecordTemplate: Equatable, Sendable, CustomStringConvertible {
   public struct SyntaxError: Error, CustomStringConvertible, ExitStatusProviding {
     public let template: String
     public let reason: String
-    public var description: String { "template \"\(template)\": \(reason)" }
+    public var description: String { "template \(quoted(template)): \(reason)" }
     public var exitStatus: ExitStatus { .usage }
   }
 

@@ -73,3 +73,19 @@ final class JSONValueDecoderTests: XCTestCase {
     }
   }
 }
+
+final class QuotedTextTests: XCTestCase {
+  func testQuotedInputEscapesWhatATerminalWouldNotShow() {
+    XCTAssertEqual(quoted("a\"b\\c\n\t"), #""a\"b\\c\n\t""#)
+    XCTAssertEqual(quoted("x\u{0}y\u{FEFF}z\u{202E}"), #""x\u{0}y\u{FEFF}z\u{202E}""#)
+    XCTAssertEqual(quoted("é😀"), "\"é😀\"")
+    XCTAssertEqual(quoted(String(repeating: "a", count: 5), limit: 3), "\"aaa…\"")
+  }
+
+  func testAFieldNameWithControlCharactersIsEscapedInTheSentence() throws {
+    XCTAssertThrowsError(try Record(json: #"{"a":1}"#).decode([String: [String: Int]].self)) {
+      XCTAssertEqual("\($0)", #"field "a" must be an object, found a number"#)
+    }
+    XCTAssertEqual("\(InputError.missingField("bad\u{0}name"))", #"field "bad\u{0}name" is missing"#)
+  }
+}
