@@ -25,7 +25,7 @@ final class NumberPassThroughTests: XCTestCase {
     XCTAssertEqual(try JSONParser.parse("0.5"), .double(0.5))
     XCTAssertEqual(try JSONParser.parse("-0"), .number("-0"))
     XCTAssertEqual(try JSONParser.parse("1e400"), .number("1e400"))
-    XCTAssertEqual(try JSONParser.parse("12345678901234567890").doubleValue, 12345678901234567890)
+    XCTAssertEqual(try JSONParser.parse("12345678901234567890").doubleValue, 1.2345678901234567e19)
     XCTAssertEqual(try JSONParser.parse("1.5e3").integerValue, 1500)
     XCTAssertNil(try JSONParser.parse("1e400").doubleValue)
   }
