@@ -12,6 +12,10 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
   var offset = 0
   let encoded = amqp_bytes_t(len: size, bytes: UnsafeMutableRawPointer(mutating: data))
   guard amqp_decode_table(encoded, &pool, &table, &offset) == 0 else { return 0 }
-  _ = FieldTableReader.object(table)
+  guard let read = try? FieldTableReader.table(table) else { return 0 }
+  // What a consumer does with it: headers as JSON, and the table encoded again for a dead letter.
+  _ = read.jsonObject
+  let arena = CArena()
+  _ = arena.table(read)
   return 0
 }
