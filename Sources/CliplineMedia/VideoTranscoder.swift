@@ -90,7 +90,7 @@ final class VideoTranscoder {
   private func drainFilter(emit: (Packet) throws -> Void) throws {
     let timeBase = av_buffersink_get_time_base(graph.sink)
     while true {
-      if ShutdownSignal.shared.isRequested { throw Interrupted() }
+      if ShutdownSignal.shared.isRequested { throw StoppedBySignal() }
       let received = av_buffersink_get_frame(graph.sink, filtered.pointer)
       if received == clipline_averror_eagain() || received == clipline_averror_eof() { return }
       try check(received, "av_buffersink_get_frame")
@@ -111,7 +111,7 @@ final class VideoTranscoder {
   private func encode(_ frame: UnsafeMutablePointer<AVFrame>?, emit: (Packet) throws -> Void) throws {
     try check(avcodec_send_frame(encoder, frame), "avcodec_send_frame")
     while true {
-      if ShutdownSignal.shared.isRequested { throw Interrupted() }
+      if ShutdownSignal.shared.isRequested { throw StoppedBySignal() }
       let received = avcodec_receive_packet(encoder, encoded.pointer)
       if received == clipline_averror_eagain() || received == clipline_averror_eof() { return }
       try check(received, "avcodec_receive_packet")
