@@ -46,7 +46,7 @@ extension S3Store: ServerSideCopying {
     do {
       let errors = ParallelWork.run(count: partCount, width: configuration.concurrency, stopOnFirstError: true) {
         index in
-        if ShutdownSignal.shared.isRequested { throw Interrupted() }
+        if ShutdownSignal.shared.isRequested { throw StoppedBySignal() }
         let start = Int64(index) * partSize
         let end = min(source.bytes, start + partSize) - 1
         let response = try self.send(

@@ -82,7 +82,3 @@ public struct StoppedBySignal: ExitStatusProviding, CustomStringConvertible, Equ
   public var exitStatus: ExitStatus { .temporaryFailure }
   public var description: String { "stopped by a signal \(detail)" }
 }
-
-/// The old name, while branches written against it land; use `StoppedBySignal`.
-@available(*, deprecated, renamed: "StoppedBySignal")
-public typealias Interrupted = StoppedBySignal
