@@ -6,12 +6,20 @@ against the real thing:
   --corrupt responses     flips one byte in the body of every GET answer (the client must notice)
 Everything else is forwarded unchanged, Host header included (SigV4 signs it).
 
+A slow link instead, for benchmarks (bytes pass unchanged, below HTTP, so keep-alive and chunked bodies just work):
+  --rate MB_PER_S         each direction's capacity in MB/s (10^6 bytes), shared by every connection, like one link
+  --latency MS            one-way delay in milliseconds, added to every byte in both directions
+
     fault_proxy.py --port P --upstream http://127.0.0.1:S3PORT [--fail-first N] [--corrupt requests|responses]
+    fault_proxy.py --port P --upstream http://127.0.0.1:S3PORT --rate 50 --latency 20
 Prints "ready" on stdout once listening."""
 import argparse
 import http.client
+import queue
+import socket
 import sys
 import threading
+import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -67,13 +75,107 @@ class Proxy(BaseHTTPRequestHandler):
     do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = relay
 
 
+class Link:
+    """One direction of a modelled network link: `rate` bytes a second of capacity shared by every connection in that
+    direction, and `latency` seconds from the moment a byte is on the wire to its arrival."""
+
+    def __init__(self, rate, latency):
+        self.rate, self.latency = rate, latency
+        self.lock = threading.Lock()
+        self.free_at = 0.0
+
+    def reserve(self, size):
+        """Queues `size` bytes behind what is already on the link; returns (sent by, arrives at) in monotonic time."""
+        with self.lock:
+            start = max(time.monotonic(), self.free_at)
+            self.free_at = start + (size / self.rate if self.rate else 0.0)
+            return self.free_at, self.free_at + self.latency
+
+
+def sleep_until(moment):
+    delay = moment - time.monotonic()
+    if delay > 0:
+        time.sleep(delay)
+
+
+def carry(source, target, link):
+    """Moves bytes from source to target over `link`: a reader paced by the link's capacity (so the sender feels
+    the slow link through TCP's own back-pressure) and a writer that delivers each piece after the latency."""
+    pieces = queue.Queue(maxsize=256)
+
+    def deliver():
+        broken = False
+        while True:
+            arrives, data = pieces.get()
+            if broken:  # the target is gone: drain what the reader still hands over, until its end mark
+                if data is None:
+                    return
+                continue
+            sleep_until(arrives)
+            try:
+                if data is None:
+                    target.shutdown(socket.SHUT_WR)
+                    return
+                target.sendall(data)
+            except OSError:
+                broken = True
+
+    writer = threading.Thread(target=deliver, daemon=True)
+    writer.start()
+    try:
+        while True:
+            data = source.recv(65536)
+            sent, arrives = link.reserve(len(data))
+            sleep_until(sent)
+            pieces.put((arrives, data or None))
+            if not data:
+                break
+    except OSError:
+        pieces.put((0.0, None))
+    writer.join()
+
+
+def serve_link(port, upstream, rate, latency):
+    """A TCP relay to `upstream` that behaves like a link of `rate` bytes/s and `latency` s each way."""
+    address = urllib.parse.urlsplit(upstream)
+    up, down = Link(rate, latency), Link(rate, latency)
+    listener = socket.create_server(("127.0.0.1", port))
+
+    def relay(client):
+        try:
+            server = socket.create_connection((address.hostname, address.port), timeout=60)
+            server.settimeout(None)
+        except OSError:
+            client.close()
+            return
+        for end in (client, server):
+            end.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        outbound = threading.Thread(target=carry, args=(client, server, up), daemon=True)
+        outbound.start()
+        carry(server, client, down)
+        outbound.join()
+        client.close()
+        server.close()
+
+    print("ready", flush=True)
+    while True:
+        client, _ = listener.accept()
+        threading.Thread(target=relay, args=(client,), daemon=True).start()
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--upstream", required=True)
     parser.add_argument("--fail-first", type=int, default=0)
     parser.add_argument("--corrupt", choices=["requests", "responses"])
+    parser.add_argument("--rate", type=float, help="a slow link: MB/s each way, shared by all connections")
+    parser.add_argument("--latency", type=float, default=0.0, help="a slow link: one-way delay in ms")
     args = parser.parse_args()
+    if args.rate is not None or args.latency:
+        if args.fail_first or args.corrupt:
+            parser.error("--rate/--latency model a link; they do not combine with --fail-first or --corrupt")
+        return serve_link(args.port, args.upstream, (args.rate or 0.0) * 1e6, args.latency / 1000)
     server = ThreadingHTTPServer(("127.0.0.1", args.port), Proxy)
     server.daemon_threads = True
     server.upstream, server.fail_first, server.seen, server.lock = args.upstream, args.fail_first, 0, threading.Lock()

@@ -1,0 +1,71 @@
+"""The Markdown tables bench/pipeline prints: per variant median (min–max) of every measure, then the ratios of
+medians against the issue's goals."""
+import statistics
+
+MODES = {
+    "copy": "copy, loopback",
+    "throttled": "copy, S3 through a 50 MB/s, 20 ms link",
+    "s2": "S2: one KVS clip to an M0 request",
+    "transcode": "transcode 1280x720 15 fps, loopback",
+}
+VARIANTS = {
+    "ours": "clipline",
+    "python": "the Python way",
+    "floor-get": "floor: `blob-get` of the source",
+    "floor-put": "floor: `blob-put` of the chunks to both buckets",
+}
+MEASURES = [("wall", "wall s", 1.0), ("cpu", "client CPU s", 1.0), ("rss", "peak RSS MB", 1e-6),
+            ("first", "first message s", 1.0)]
+
+
+def median(samples, measure):
+    values = [s[measure] for s in samples if s.get(measure) is not None]
+    return statistics.median(values) if values else None
+
+
+def cell(samples, measure, scale):
+    values = [s[measure] * scale for s in samples if s.get(measure) is not None]
+    if not values:
+        return "—"
+    digits = 0 if measure == "rss" else 2
+    middle = f"{statistics.median(values):.{digits}f}"
+    if len(values) == 1:
+        return middle
+    return f"{middle} ({min(values):.{digits}f}–{max(values):.{digits}f})"
+
+
+def ratio(numerator, denominator):
+    if numerator is None or not denominator:
+        return "—"
+    return f"{numerator / denominator:.2f}×"
+
+
+def results_table(results, labels):
+    """results: {(mode, variant): [Sample…]} in the order to print; labels: {variant: text} overrides."""
+    lines = ["| mode | variant | " + " | ".join(title for _, title, _ in MEASURES) + " |",
+             "|---|---|" + "---:|" * len(MEASURES)]
+    for (mode, variant), samples in results.items():
+        name = labels.get((mode, variant)) or VARIANTS[variant]
+        lines.append(f"| {MODES[mode]} | {name} | "
+                     + " | ".join(cell(samples, measure, scale) for measure, _, scale in MEASURES) + " |")
+    return "\n".join(lines)
+
+
+def ratios_table(results):
+    lines = ["| mode | wall: Python ÷ clipline | client CPU: Python ÷ clipline | wall: clipline ÷ floor's longest leg"
+             " | goal (issue 13) |",
+             "|---|---:|---:|---:|---|"]
+    goals = {"copy": "wall ≥ 1.8×, CPU ≥ 4×, ≤ 1.15× the floor, first message ≤ 1.5 s",
+             "transcode": "wall ≥ 1.0×, CPU ≥ 1.0×",
+             "throttled": "wall ≥ 3×",
+             "s2": "wall ≥ 1.5×, CPU ≥ 2×"}
+    for mode in MODES:
+        ours, python = results.get((mode, "ours")), results.get((mode, "python"))
+        if not ours:
+            continue
+        legs = [median(results[(mode, leg)], "wall") for leg in ("floor-get", "floor-put") if (mode, leg) in results]
+        floor = max(legs) if legs else None
+        lines.append(f"| {MODES[mode]} | {ratio(median(python or [], 'wall'), median(ours, 'wall'))} | "
+                     f"{ratio(median(python or [], 'cpu'), median(ours, 'cpu'))} | "
+                     f"{ratio(median(ours, 'wall'), floor)} | {goals[mode]} |")
+    return "\n".join(lines)
