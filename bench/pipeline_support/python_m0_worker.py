@@ -10,7 +10,6 @@ streaming generator yields them.
     python_m0_worker.py [--count N]
 Environment: AMQP_URL, GRAPHQL_ENDPOINT, GRAPHQL_TOKEN, VIDEO_STORE (s3://bucket), the AWS_* variables boto3 reads.
 """
-import argparse
 import datetime
 import hashlib
 import json
@@ -134,16 +133,5 @@ class M0Service:
             shutil.rmtree(work, ignore_errors=True)
 
 
-def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--count", type=int, default=1, help="requests to handle before exiting")
-    args = parser.parse_args()
-    connection = rabbit.connect(os.environ["AMQP_URL"])
-    service = M0Service(connection)
-    failures = rabbit.consume(connection, "M0_PRIORITY_QUEUE", args.count, service.handle, "M0_DEADLETTER_QUEUE")
-    connection.close()
-    return 1 if failures else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(rabbit.serve("M0_PRIORITY_QUEUE", "M0_DEADLETTER_QUEUE", M0Service))

@@ -7,7 +7,6 @@ to M0_PRIORITY_QUEUE with a confirmed pika publish: the same request examples/s2
     python_s2_worker.py [--count N]
 Environment: AMQP_URL, VIDEO_STORE (s3://bucket), CHUNK_DURATION (60), the AWS_* variables boto3 reads.
 """
-import argparse
 import datetime
 import json
 import os
@@ -58,16 +57,5 @@ class S2Service:
             "video_preprocessing": {"chunk_duration": self.chunk_duration, "fps": 15}})
 
 
-def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--count", type=int, default=1, help="tasks to handle before exiting")
-    args = parser.parse_args()
-    connection = rabbit.connect(os.environ["AMQP_URL"])
-    service = S2Service(connection)
-    failures = rabbit.consume(connection, "S2_PROCESSING_QUEUE", args.count, service.handle, "S2_PROCESSING_DLQ")
-    connection.close()
-    return 1 if failures else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(rabbit.serve("S2_PROCESSING_QUEUE", "S2_PROCESSING_DLQ", S2Service))

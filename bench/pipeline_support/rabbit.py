@@ -1,6 +1,8 @@
 """RabbitMQ with pika, as the Python services use it: persistent messages, publisher confirms, prefetch 1. Shared by the Python baselines and by the bench (which publishes the job and watches the
 output queue)."""
+import argparse
 import json
+import os
 import sys
 import threading
 import time
@@ -59,6 +61,19 @@ def consume(connection, queue, count, handle, dead_letter_queue):
             break
     channel.cancel()
     return failures
+
+
+def serve(queue, dead_letter_queue, make_service):
+    """The main of a Python service: `--count N` (default 1) messages from `queue`, each handled by
+    make_service(connection).handle(body); returns the exit status (1 when any message failed)."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--count", type=int, default=1, help="messages to handle before exiting")
+    args = parser.parse_args()
+    connection = connect(os.environ["AMQP_URL"])
+    service = make_service(connection)
+    failures = consume(connection, queue, args.count, service.handle, dead_letter_queue)
+    connection.close()
+    return 1 if failures else 0
 
 
 class Broker:

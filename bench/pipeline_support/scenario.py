@@ -22,8 +22,8 @@ class Scenario:
     """What every run needs: the bench's broker connection, an S3 client for checks and clean-up, the GraphQL
     control URL, a work directory for logs, and a counter that gives every run its own process id."""
 
-    def __init__(self, env, s3, work, log):
-        self.env, self.s3, self.work, self.log = env, s3, work, log
+    def __init__(self, env, s3, work):
+        self.env, self.s3, self.work = env, s3, work
         self.broker = Broker(env["AMQP_URL"])
         self.next_process_id = 9000
         self.running = set()
