@@ -65,6 +65,9 @@ struct ChunkRequest: Decodable {
 
 /// What `chunk` adds to each record.
 struct ChunkFields: Encodable {
+  /// The request's source field, which a chunk record does not carry (it becomes `source_stream_path`).
+  static let requestSourceField = "cloud_stream_path"
+
   let chunkId: Int
   let chunkPath: String
   let chunkHash: String

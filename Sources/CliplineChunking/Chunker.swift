@@ -107,7 +107,11 @@ public final class Chunker {
       timeOffset: Self.rounded(segment.startSeconds), chunkMode: mode, sourceStreamPath: request.cloudStreamPath,
       chunkStartTime: liveStart.map { RFC3339.format($0.addingTimeInterval(segment.startSeconds)) },
       chunkEndTime: liveStart.map { RFC3339.format($0.addingTimeInterval(segment.endSeconds)) })
-    return try record.merging(fields)
+    var chunk = try record.merging(fields)
+    // One meaning per field: the request's cloud_stream_path is the source (now source_stream_path); the chunk's
+    // own URL is set by blob-put once the chunk is stored.
+    chunk[ChunkFields.requestSourceField] = nil
+    return chunk
   }
 
   /// `<work dir>/<process_id>/`, so requests in one run never overwrite each other's chunks.

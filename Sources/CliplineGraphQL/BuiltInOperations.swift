@@ -52,6 +52,11 @@ public enum BuiltInOperations {
     ("chunkStartTime", "chunk_start_time"), ("chunkEndTime", "chunk_end_time"),
   ]
 
+  /// A chunk row stores the chunk's own URL, never its source video's.
+  static let chunkURLRefusal = SameValueRefusal(
+    field: "cloud_stream_path", otherField: "source_stream_path",
+    advice: "it must be the stored chunk's own URL (blob-put --to URL=cloud_stream_path), not the source video")
+
   /// The record field written with the id the backend gave the chunk row.
   public static let chunkRecordIDField = "chunk_record_id"
   /// The record field written with the status the backend now holds.
@@ -67,10 +72,10 @@ public enum BuiltInOperations {
         field: modalityField,
         batch: try OperationTemplate(
           operation: GraphQLOperation(createBatchChunk), bindings: bindings(chunkFields),
-          merges: [MergeRule(field: chunkRecordIDField, path: "data.createBatchChunk.id")]),
+          merges: [MergeRule(field: chunkRecordIDField, path: "data.createBatchChunk.id")], refusals: [chunkURLRefusal]),
         live: try OperationTemplate(
           operation: GraphQLOperation(createLiveChunk), bindings: bindings(chunkFields + liveChunkFields),
-          merges: [MergeRule(field: chunkRecordIDField, path: "data.createLiveChunk.id")]))
+          merges: [MergeRule(field: chunkRecordIDField, path: "data.createLiveChunk.id")], refusals: [chunkURLRefusal]))
     case .setStatus:
       guard let status else { throw BindingSyntaxError("--op set-status needs --status PROCESSING|COMPLETED|FAILED") }
       let statusBindings = [

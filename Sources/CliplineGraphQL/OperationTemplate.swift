@@ -6,10 +6,14 @@ public struct OperationTemplate: Equatable, Sendable {
   public let operation: GraphQLOperation
   public let bindings: [VariableBinding]
   public let merges: [MergeRule]
+  /// Records this operation must never send (a chunk whose URL is still its source video's).
+  public let refusals: [SameValueRefusal]
 
   /// Checks the bindings against the operation's variable definitions: every binding feeds a declared variable and
   /// every required variable is fed, so a mistake shows before the first record (usage error).
-  public init(operation: GraphQLOperation, bindings: [VariableBinding], merges: [MergeRule]) throws {
+  public init(
+    operation: GraphQLOperation, bindings: [VariableBinding], merges: [MergeRule], refusals: [SameValueRefusal] = []
+  ) throws {
     for binding in bindings where operation.variable(named: binding.variable) == nil {
       let declared = operation.variables.map { "$" + $0.name }.joined(separator: ", ")
       throw BindingSyntaxError(
@@ -25,6 +29,7 @@ public struct OperationTemplate: Equatable, Sendable {
     self.operation = operation
     self.bindings = bindings
     self.merges = merges
+    self.refusals = refusals
   }
 
   /// The same operation with extra bindings (replacing any with the same target) and extra merge rules.
@@ -32,12 +37,14 @@ public struct OperationTemplate: Equatable, Sendable {
     let targets = Set(extra.map(\.target))
     return try OperationTemplate(
       operation: operation, bindings: bindings.filter { !targets.contains($0.target) } + extra,
-      merges: merges.filter { rule in !extraMerges.contains { $0.field == rule.field } } + extraMerges)
+      merges: merges.filter { rule in !extraMerges.contains { $0.field == rule.field } } + extraMerges,
+      refusals: refusals)
   }
 
   /// The variables for one record; a field missing from the record fails here, before anything is sent.
   func prepare(_ record: Record, line: Int?) throws -> PreparedOperation {
-    PreparedOperation(
+    for refusal in refusals { try refusal.check(record) }
+    return PreparedOperation(
       template: self, variables: try VariableBinding.variables(for: record, bindings: bindings), record: record,
       line: line)
   }

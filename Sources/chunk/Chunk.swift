@@ -29,8 +29,9 @@ struct Chunk: ParsableCommand {
       WRITES, per chunk, the request's fields plus: chunk_id (1-based), chunk_path, chunk_hash (SHA-256 of the \
       file), chunk_bytes, start_time and end_time (seconds from the start of the video, the real cut times), \
       chunk_duration, time_offset (= start_time), chunk_mode ("copy" or "transcode"), source_stream_path (the \
-      request's cloud_stream_path, kept after blob-put replaces it); for live requests also chunk_start_time and \
-      chunk_end_time (absolute, RFC 3339).
+      request's cloud_stream_path); for live requests also chunk_start_time and chunk_end_time (absolute, \
+      RFC 3339). A chunk record has no cloud_stream_path: that field is the chunk's own URL, which blob-put sets \
+      when it stores the chunk (--to URL=cloud_stream_path).
 
       MODES: copy keeps the compressed video and audio and cuts at the first keyframe on or after each boundary. \
       transcode scales to width x height (--fit: pad keeps the aspect ratio and letterboxes, crop fills and crops, \
@@ -82,10 +83,10 @@ struct Chunk: ParsableCommand {
   @Option(help: "Cut this video (path or URL) instead of reading requests from stdin.", completion: .file())
   var source: String?
 
-  @Option(help: "libx264 preset for transcode mode (ultrafast … veryslow).")
+  @Option(help: "libx264 preset for transcode mode (ultrafast ... veryslow).")
   var preset = "ultrafast"
 
-  @Option(help: "libx264 constant rate factor for transcode mode (0–51, lower is better).")
+  @Option(help: "libx264 constant rate factor for transcode mode (0-51, lower is better).")
   var crf = 23
 
   @Option(help: "How transcode mode fits another aspect ratio into width x height: pad, crop or stretch.")

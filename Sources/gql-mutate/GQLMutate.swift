@@ -26,8 +26,10 @@ struct GQLMutate: ParsableCommand {
       live mutation from inference_modality (batch|live).
 
       --op create-chunk sends createBatchChunk or createLiveChunk. Reads process_id, chunk_hash, chunk_duration, \
-      start_time, end_time, time_offset, cloud_stream_path (sent as cloudPath), and for live chunks \
-      chunk_start_time and chunk_end_time (RFC 3339). Writes chunk_record_id (the row's id).
+      start_time, end_time, time_offset, cloud_stream_path (the stored chunk's own URL, set by blob-put; sent as \
+      cloudPath), and for live chunks chunk_start_time and chunk_end_time (RFC 3339). Writes chunk_record_id (the \
+      row's id). A record without cloud_stream_path, or whose cloud_stream_path equals its source_stream_path \
+      (the source video), is refused with exit 65 and nothing is sent for it.
 
       --op set-status --status PROCESSING|COMPLETED|FAILED sends updateBatchVideoProcessingStatus or \
       updateCamVideoProcessingStatus. Reads process_id. Writes processing_status.

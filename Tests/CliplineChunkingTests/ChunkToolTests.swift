@@ -18,6 +18,8 @@ final class ChunkToolTests: XCTestCase {
     XCTAssertEqual(records.map { $0["chunk_path"]?.stringValue }, (1...3).map { "\(out.path)/101/chunk_00\($0).mp4" })
     for record in records {
       XCTAssertEqual(record["destination_prefix"], "processed/101/")
+      XCTAssertEqual(record["source_stream_path"], .string("file://\(source)"))
+      XCTAssertNil(record["cloud_stream_path"])
       XCTAssertEqual(record["inference_config"], JSONValue.object(["vlm_provider": "bedrock"]))
     }
     XCTAssertTrue(result.stderr.contains("chunk: cut"), result.stderr)

@@ -50,6 +50,8 @@ final class ChunkerTests: XCTestCase {
       XCTAssertEqual(record["process_id"], JSONValue.integer(42))
       XCTAssertEqual(record["inference_config"], JSONValue.object(["vlm": "x"]))
       XCTAssertEqual(record["chunk_mode"], "copy")
+      XCTAssertEqual(record["source_stream_path"], .string(source), "the request's source moves to source_stream_path")
+      XCTAssertNil(record["cloud_stream_path"], "a chunk has no URL of its own until blob-put stores it")
       XCTAssertEqual(record["time_offset"], record["start_time"])
       XCTAssertEqual(try MediaAssertions.streamKinds(path), ["video", "audio"], "audio is kept")
       XCTAssertEqual(

@@ -54,6 +54,37 @@ final class GQLMutateChunkTests: XCTestCase {
     XCTAssertEqual(try result.records().first?["chunk_record_id"], .string(String(rows[0]["id"]?.integerValue ?? -1)))
   }
 
+  func testChunkWhoseURLIsItsSourceIsRefusedAndRecordsNoRow() throws {
+    let server = try GraphQLTestServer()
+    let processID = GraphQLTestServer.newProcessID()
+    var chunk = ChunkRecords.batch(processID: processID, chunkID: 1)
+    chunk["cloud_stream_path"] = chunk["source_stream_path"]
+
+    let result = try server.run(["--op", "create-chunk"], stdin: ChunkRecords.lines([chunk]))
+
+    XCTAssertEqual(result.status, 65, result.stderr)
+    XCTAssertTrue(
+      result.stderr.contains(#"error (line 1): field "cloud_stream_path" is the same URL as source_stream_path"#),
+      result.stderr)
+    XCTAssertEqual(result.stdout, "")
+    XCTAssertTrue(try server.rows("batch_chunks", processID: processID).isEmpty)
+  }
+
+  /// blob-put's default field is `url`: the chunk then has no URL of its own, and the source is never used instead.
+  func testChunkStoredUnderAnotherFieldIsRefusedAndRecordsNoRow() throws {
+    let server = try GraphQLTestServer()
+    let processID = GraphQLTestServer.newProcessID()
+    var chunk = ChunkRecords.batch(processID: processID, chunkID: 1)
+    chunk["url"] = chunk["cloud_stream_path"]
+    chunk["cloud_stream_path"] = nil
+
+    let result = try server.run(["--op", "create-chunk"], stdin: ChunkRecords.lines([chunk]))
+
+    XCTAssertEqual(result.status, 65, result.stderr)
+    XCTAssertTrue(result.stderr.contains(#"cloud_stream_path"#), result.stderr)
+    XCTAssertTrue(try server.rows("batch_chunks", processID: processID).isEmpty)
+  }
+
   func testRedeliveredChunkStillMakesOneRow() throws {
     let server = try GraphQLTestServer()
     let processID = GraphQLTestServer.newProcessID()

@@ -62,6 +62,7 @@ enum ChunkRecords {
       "process_id": .integer(Int64(processID)), "inference_modality": "batch",
       "cloud_stream_path": .string("s3://spectra-videos/processed/\(processID)/chunk_\(chunkID).mp4"),
       "cache_path": .string("s3://spectra-cache/temp/\(processID)/chunk_\(chunkID).mp4"),
+      "source_stream_path": .string("s3://spectra-videos/uploads/\(processID).mp4"),
       "destination_prefix": .string("processed/\(processID)/"), "cache_container_name": "spectra-cache",
       "video_preprocessing": ["chunk_duration": 60, "fps": 30, "width": 1280, "height": 720],
       "inference_config": ["vlm_provider": "bedrock", "vlm_model": "amazon.nova-pro-v1"],
