@@ -36,7 +36,7 @@ func tests(_ name: String, _ dependencies: [Target.Dependency]) -> Target {
 
 let tools = [
   "chunk", "blob-put", "blob-get", "blob-rm", "amqp-pub", "amqp-consume", "amqp-dlq", "kvs-discover", "kvs-clip",
-  "gql-mutate",
+  "gql-mutate", "record-shape", "m0-submit", "contact-sheet",
 ]
 
 let package = Package(
@@ -96,11 +96,14 @@ let package = Package(
     tool("kvs-discover", ["CliplineKVS", "CliplineCache", "CliplineKVSFlags"]),
     tool("kvs-clip", ["CliplineKVS", "CliplineKVSClipping", "CliplineMedia", "CliplineKVSFlags"]),
     tool("gql-mutate", ["CliplineGraphQL"]),
+    tool("record-shape", []),
+    tool("m0-submit", ["CliplineChunking", "CliplineAMQP", "CliplineAMQPFlags", "CliplineBlobStores"]),
+    tool("contact-sheet", ["CliplineMedia", "CliplineBlobStores"]),
 
     // Tests: library tests per concern, and end-to-end runs of the built tools against the real services.
     .target(name: "CliplineTestSupport", dependencies: foundations, path: "Tests/CliplineTestSupport"),
     tests("CliplineSystemTests", []),
-    tests("CliplineRecordsTests", []),
+    tests("CliplineRecordsTests", ["CliplineTestSupport"]),
     tests("CliplineHashingTests", ["CliplineHashing"]),
     tests(
       "CliplineChunkingTests",

@@ -2,10 +2,19 @@
 # M0's worker: cut each video into chunks, upload every chunk twice (persistent, and cache with a TTL),
 # record it through GraphQL, publish it for M1, and mark the job PROCESSING after the last chunk.
 # Failures dead-letter the request on M0_DEADLETTER_QUEUE and mark the job FAILED (--on-failure).
+#   examples/m0-worker.sh --shape-only < chunk-records.jsonl   prints the messages it would publish for M1.
 set -euo pipefail
 : "${VIDEO_STORE:=file:///var/lib/clipline/spectra-videos}"   # or s3://spectra-videos
 : "${CACHE_STORE:=file:///var/lib/clipline}"                   # the cache container name is appended
 export VIDEO_STORE CACHE_STORE
+
+# What M1 reads from M0_RESULTS_QUEUE: the chunk message, not the pipe's local history (chunk_path, digests).
+results_message() {
+  record-shape --keep process_id,chunk_id,chunk_hash,cloud_stream_path,cache_path,start_time,end_time \
+    --keep inference_config,inference_modality,chunk_duration,time_offset,live_start_time
+}
+if [[ ${1:-} == --shape-only ]]; then results_message; exit; fi
+export -f results_message
 
 exec amqp-consume --queue M0_PRIORITY_QUEUE --dlq M0_DEADLETTER_QUEUE --declare \
   --concurrency "${CONCURRENCY:-2}" ${COUNT:+--count "$COUNT"} \
@@ -17,4 +26,5 @@ exec amqp-consume --queue M0_PRIORITY_QUEUE --dlq M0_DEADLETTER_QUEUE --declare 
                --ttl cache_path=24h --remove-source \
     | gql-mutate --op create-chunk \
     | gql-mutate --op set-status --status PROCESSING --at-end \
+    | results_message \
     | amqp-pub --queue M0_RESULTS_QUEUE --declare'

@@ -71,10 +71,19 @@ public struct PublishedRecord {
 public struct RecordPublishing {
   public let shape: MessageShape
   public let diagnostics: Diagnostics
+  /// Checks a record before it is published; an `InputError` is reported with its line and nothing is sent for it.
+  public var check: (Record) throws -> Void
+  /// What the tee writes for each confirmed record (the record itself, or an answer made from it).
+  public var confirmation: (Record) -> Record
 
-  public init(shape: MessageShape, diagnostics: Diagnostics) {
+  public init(
+    shape: MessageShape, diagnostics: Diagnostics, check: @escaping (Record) throws -> Void = { _ in },
+    confirmation: @escaping (Record) -> Record = { $0 }
+  ) {
     self.shape = shape
     self.diagnostics = diagnostics
+    self.check = check
+    self.confirmation = confirmation
   }
 
   @discardableResult
@@ -89,13 +98,14 @@ public struct RecordPublishing {
       diagnostics.report(error, line: line)
       firstFailure = firstFailure ?? ExitStatus.of(error)
     }
-    publisher.onConfirmed = { published in try tee?.write(published.record) }
+    publisher.onConfirmed = { [confirmation] published in try tee?.write(confirmation(published.record)) }
     publisher.onFailed = { published, failure in fail(failure, line: published.line) }
     defer { publisher.close() }
     for input in reader {
       total += 1
       do {
         let record = try input.record.get()
+        try check(record)
         try publisher.publish(
           try shape.message(for: record), context: PublishedRecord(line: input.number, record: record))
       } catch let error as InputError {

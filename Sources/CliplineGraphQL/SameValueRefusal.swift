@@ -1,4 +1,5 @@
-import ToolSupport
+import CliplineRecords
+import CliplineSystem
 
 /// A record whose `field` holds the same value as `otherField` is refused (exit 65): `create-chunk` must never
 /// record the source video (`source_stream_path`) as a chunk's `cloudPath`.
