@@ -85,8 +85,8 @@ complete -c 'chunk' -n '__chunk_should_offer_completions_for_flags_or_options "c
 complete -c 'chunk' -n '__chunk_should_offer_completions_for_flags_or_options "chunk" merge-last-under' -l 'merge-last-under' -d 'Merge a last piece shorter than this into the previous chunk (default: a quarter of a chunk).' -rfka ''
 complete -c 'chunk' -n '__chunk_should_offer_completions_for_flags_or_options "chunk" o output-directory' -l 'output-directory' -s 'o' -d 'Directory for the chunk files.' -rfa '(__chunk_complete_directories)'
 complete -c 'chunk' -n '__chunk_should_offer_completions_for_flags_or_options "chunk" source' -l 'source' -d 'Cut this video (path or URL) instead of reading requests from stdin.' -rF
-complete -c 'chunk' -n '__chunk_should_offer_completions_for_flags_or_options "chunk" preset' -l 'preset' -d 'libx264 preset for transcode mode (ultrafast … veryslow).' -rfka ''
-complete -c 'chunk' -n '__chunk_should_offer_completions_for_flags_or_options "chunk" crf' -l 'crf' -d 'libx264 constant rate factor for transcode mode (0–51, lower is better).' -rfka ''
+complete -c 'chunk' -n '__chunk_should_offer_completions_for_flags_or_options "chunk" preset' -l 'preset' -d 'libx264 preset for transcode mode (ultrafast ... veryslow).' -rfka ''
+complete -c 'chunk' -n '__chunk_should_offer_completions_for_flags_or_options "chunk" crf' -l 'crf' -d 'libx264 constant rate factor for transcode mode (0-51, lower is better).' -rfka ''
 complete -c 'chunk' -n '__chunk_should_offer_completions_for_flags_or_options "chunk" fit' -l 'fit' -d 'How transcode mode fits another aspect ratio into width x height: pad, crop or stretch.' -rfka 'pad crop stretch'
 complete -c 'chunk' -n '__chunk_should_offer_completions_for_flags_or_options "chunk" version' -l 'version' -d 'Show the version.'
 complete -c 'chunk' -n '__chunk_should_offer_completions_for_flags_or_options "chunk" h help' -s 'h' -l 'help' -d 'Show help information.'

@@ -9,7 +9,7 @@ public struct ConnectionFlags: ParsableArguments {
   @Option(
     name: .shortAndLong,
     help: ArgumentHelp(
-      "Broker URL, amqp://user:pass@host:port/vhost or amqps://… (default: $AMQP_URL, else amqp://localhost). "
+      "Broker URL, amqp://user:pass@host:port/vhost or amqps://... (default: $AMQP_URL, else amqp://localhost). "
         + "The vhost is percent-encoded: /%2f is the default vhost."))
   public var url: String?
 

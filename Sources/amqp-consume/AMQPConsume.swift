@@ -18,10 +18,10 @@ struct AMQPConsume: ParsableCommand {
       with x-clipline-error saying why and x-clipline-exit-code 65, and the run ends with exit 65. In both modes a \
       message whose headers cannot be read is dead-lettered the same way instead of being run.
 
-      With -- CMD ARGS…, runs CMD once per message (no shell), --jobs at a time (the prefetch matches), \
+      With -- CMD ARGS..., runs CMD once per message (no shell), --jobs at a time (the prefetch matches), \
       the body on stdin, the handler's stdout on ours, its stderr relayed to ours. Its environment adds \
       AMQP_QUEUE, AMQP_EXCHANGE, AMQP_ROUTING_KEY, AMQP_MESSAGE_ID, AMQP_REDELIVERED (true/false), AMQP_HEADERS \
-      (a JSON object), AMQP_ATTEMPT (1, 2, …) and CLIPLINE_WORK_DIR: a fresh directory (mode 0700) for this \
+      (a JSON object), AMQP_ATTEMPT (1, 2, ...) and CLIPLINE_WORK_DIR: a fresh directory (mode 0700) for this \
       message, removed afterwards whatever happened. --timeout stops the handler's whole process group (SIGTERM, \
       SIGKILL 5 s later).
 
@@ -146,7 +146,7 @@ struct AMQPConsume: ParsableCommand {
     if maxRetries < 0 { throw ValidationError("--max-retries must be 0 or more.") }
     if command.isEmpty {
       if onFailure != nil || timeout != nil || concurrency != 1 {
-        throw ValidationError("--on-failure, --timeout and --jobs go with a handler: add -- CMD ARGS….")
+        throw ValidationError("--on-failure, --timeout and --jobs go with a handler: add -- CMD ARGS....")
       }
     } else if envelope {
       throw ValidationError("--envelope is for print mode; a handler gets the envelope in its environment.")

@@ -13,11 +13,11 @@ struct BlobRm: ParsableCommand {
     abstract: "Remove objects from S3, Azure Blob or a local directory: named, from records, or once expired.",
     discussion: """
       Three ways to say what goes:
-        blob-rm URL…                      removes those objects (s3://, az://, file://); removing what is not there \
+        blob-rm URL...                    removes those objects (s3://, az://, file://); removing what is not there \
       is not an error.
-        … | blob-rm --field cache_path    reads records, removes the object each names in FIELD (repeatable), and \
+        ... | blob-rm --field cache_path    reads records, removes the object each names in FIELD (repeatable), and \
       writes the record on unchanged, so it can sit in a pipeline (M2 deletes cache chunks after inference).
-        blob-rm --expired PREFIX_URL…     lists each prefix and removes the objects whose expiry (set by \
+        blob-rm --expired PREFIX_URL...   lists each prefix and removes the objects whose expiry (set by \
       blob-put --ttl as the tag clipline-expires-at, else the Expires header) has passed; writes one record per \
       expired object: url, expires_at, bytes, removed (false with --dry-run). Objects without an expiry stay.
         blob-rm --install-lifecycle s3://BUCKET[/PREFIX]   lets S3 do it instead: installs lifecycle rules that \

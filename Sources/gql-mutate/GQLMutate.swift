@@ -53,9 +53,9 @@ struct GQLMutate: ParsableCommand {
 
       EXAMPLES:
 
-      chunk | blob-put --to … | gql-mutate --op create-chunk | amqp-pub --queue M0_RESULTS_QUEUE
+      chunk | blob-put --to ... | gql-mutate --op create-chunk | amqp-pub --queue M0_RESULTS_QUEUE
 
-      … | gql-mutate --op set-status --status PROCESSING --at-end
+      ... | gql-mutate --op set-status --status PROCESSING --at-end
 
       gql-mutate --op set-status --status FAILED --at-end --field process_id:=101 --field inference_modality=batch
 

@@ -37,7 +37,7 @@ struct KVSClip: ParsableCommand {
       AWS_ENDPOINT_URL_KINESIS_VIDEO, CLIPLINE_WORK_DIR (the work directory amqp-consume provides).
 
       EXAMPLES:
-        amqp-consume --queue S2_PROCESSING_QUEUE -- kvs-clip --thumbnail | blob-put --to 's3://…/{camera_id}.mp4=clip_path'
+        amqp-consume --queue S2_PROCESSING_QUEUE -- kvs-clip --thumbnail | blob-put --to 's3://.../{camera_id}.mp4=clip_path'
         kvs-clip --camera-id front --stream-name FrontEntrance --start-time 2026-02-26T14:30:00Z \\
           --end-time 2026-02-26T14:31:00Z --work-dir /tmp/clips
         echo '{"camera_id":"front","stream_name":"FrontEntrance"}' | kvs-clip --hls --hls-mode live

@@ -30,9 +30,8 @@ struct M0Submit: ParsableCommand {
       ENVIRONMENT: AMQP_URL (the broker, when --url is not given).
 
       EXAMPLES:
-        echo '{"process_id":101,"inference_modality":"batch","cloud_stream_path":"s3://videos/feed.mp4",
-              "destination_prefix":"processed/101/","cache_container_name":"spectra-cache",
-              "video_preprocessing":{"chunk_duration":60}}' | m0-submit
+        echo '{"process_id":101,"cloud_stream_path":"s3://videos/feed.mp4","destination_prefix":"processed/101/",\
+      "cache_container_name":"spectra-cache","video_preprocessing":{"chunk_duration":60}}' | m0-submit
         m0-submit --queue M0_PRIORITY_QUEUE --declare --dlq M0_DEADLETTER_QUEUE < requests.jsonl
 
       \(ExitStatus.documentation) 65: a request is not valid (nothing was published for it); 69: the broker \

@@ -30,7 +30,7 @@ struct RecordShapeTool: ParsableCommand {
               --set cache_container_name=spectra-cache \\
               --set-json 'video_preprocessing={"chunk_duration":60,"fps":15}'
         ... | record-shape --keep process_id,chunk_id,chunk_hash,cloud_stream_path,cache_path,start_time,end_time
-        ... | record-shape --drop chunk_path,cloud_stream_path_etag
+        ... | record-shape --drop chunk_path,etag,sha256
 
       \(ExitStatus.documentation) 64: a flag does not parse; 65: a line is not a JSON object, or lacks a field \
       that --rename or a --set template needs (nothing is written for it; the other records go on).

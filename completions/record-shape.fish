@@ -1,0 +1,89 @@
+function __record-shape_should_offer_completions_for_flags_or_options -a expected_commands
+    set -l non_repeating_flags_or_options $argv[2..]
+    set -l non_repeating_flags_or_options_absent 0
+    set -l positional_index 0
+    set -l commands
+    __record-shape_parse_tokens
+    test "$commands" = "$expected_commands"; and return $non_repeating_flags_or_options_absent
+end
+
+function __record-shape_should_offer_completions_for_positional -a expected_commands positional_index_comparison expected_positional_index
+    set -l non_repeating_flags_or_options
+    set -l non_repeating_flags_or_options_absent 0
+    set -l positional_index 0
+    set -l commands
+    __record-shape_parse_tokens
+    test "$commands" = "$expected_commands" -a \( "$positional_index" "$positional_index_comparison" "$expected_positional_index" \)
+end
+
+function __record-shape_parse_tokens -S
+    set -l unparsed_tokens (__record-shape_tokens -pc)
+    switch $unparsed_tokens[1]
+    case 'record-shape'
+        __record-shape_parse_subcommand 0 'rename=+' 'keep=+' 'drop=+' 'set=+' 'set-json=+' 'v/verbose' 'q/quiet' 'log-format=' 'h/help'
+        switch $unparsed_tokens[1]
+        case 'help'
+            __record-shape_parse_subcommand -r 1 
+        end
+    end
+end
+
+function __record-shape_tokens
+    if test (string split -m 1 -f 1 -- . "$FISH_VERSION") -gt 3
+        commandline --tokens-raw $argv
+    else
+        commandline -o $argv
+    end
+end
+
+function __record-shape_parse_subcommand -S -a positional_count
+    argparse -s r -- $argv
+    set -l option_specs $argv[2..]
+    set -l is_repeating_positional $_flag_r
+    set -el _flag_r
+    set -a commands $unparsed_tokens[1]
+    set positional_index 0
+    while true
+        set -e unparsed_tokens[1]
+        argparse -sn "$commands" $option_specs -- $unparsed_tokens 2> /dev/null
+        set unparsed_tokens $argv
+        set positional_index (math $positional_index + 1)
+        for non_repeating_flag_or_option in $non_repeating_flags_or_options
+            if set -ql "_flag_$(string replace -a - _ -- $non_repeating_flag_or_option)"
+                set non_repeating_flags_or_options_absent 1
+                break
+            end
+        end
+        test (count $unparsed_tokens) -eq 0 -o \( -z "$is_repeating_positional" -a "$positional_index" -gt "$positional_count" \) && break
+    end
+end
+
+function __record-shape_complete_directories
+    set -l token (commandline -t)
+    string match -- '*/' $token
+    set -l subdirs $token*/
+    printf %s\n $subdirs
+end
+
+function __record-shape_custom_completion
+    set -x SAP_SHELL fish
+    set -x SAP_SHELL_VERSION $FISH_VERSION
+    set -l tokens (__record-shape_tokens -p)
+    if test -z "$(__record-shape_tokens -t)"
+        set -l index (count (__record-shape_tokens -pc))
+        set tokens $tokens[..$index] \'\' $tokens[(math $index + 1)..]
+    end
+    command $tokens[1] $argv $tokens
+end
+
+complete -c 'record-shape' -f
+complete -c 'record-shape' -n '__record-shape_should_offer_completions_for_flags_or_options "record-shape"' -l 'rename' -d 'Move field OLD to NEW (repeatable).' -rfka ''
+complete -c 'record-shape' -n '__record-shape_should_offer_completions_for_flags_or_options "record-shape"' -l 'keep' -d 'Keep only these fields, comma-separated (repeatable).' -rfka ''
+complete -c 'record-shape' -n '__record-shape_should_offer_completions_for_flags_or_options "record-shape"' -l 'drop' -d 'Remove these fields, comma-separated (repeatable).' -rfka ''
+complete -c 'record-shape' -n '__record-shape_should_offer_completions_for_flags_or_options "record-shape"' -l 'set' -d 'Set FIELD to a string template such as processed/{process_id}/.' -rfka ''
+complete -c 'record-shape' -n '__record-shape_should_offer_completions_for_flags_or_options "record-shape"' -l 'set-json' -d 'Set FIELD to a literal JSON value.' -rfka ''
+complete -c 'record-shape' -n '__record-shape_should_offer_completions_for_flags_or_options "record-shape" v verbose' -l 'verbose' -s 'v' -d 'Say more on stderr: every step, with timings.'
+complete -c 'record-shape' -n '__record-shape_should_offer_completions_for_flags_or_options "record-shape" q quiet' -l 'quiet' -s 'q' -d 'Say only errors on stderr.'
+complete -c 'record-shape' -n '__record-shape_should_offer_completions_for_flags_or_options "record-shape" log-format' -l 'log-format' -d 'How stderr lines look: text (tool: message) or json (one object per line).' -rfka 'text json'
+complete -c 'record-shape' -n '__record-shape_should_offer_completions_for_flags_or_options "record-shape" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'record-shape' -n '__record-shape_should_offer_completions_for_positional "record-shape" -eq 1' -fa 'help' -d 'Show subcommand help information.'
