@@ -163,7 +163,7 @@ _contact-sheet() {
     local -a unparsed_words=("${COMP_WORDS[@]:1:${COMP_CWORD}}")
 
     local -a repeating_flags=()
-    local -a non_repeating_flags=(--verbose -v --quiet -q -h --help)
+    local -a non_repeating_flags=(--verbose -v --quiet -q --version -h --help)
     local -a repeating_options=()
     local -a non_repeating_options=(--output -o --columns --tile-width --log-format)
     __contact-sheet_offer_flags_options 0
@@ -203,7 +203,11 @@ _contact-sheet() {
 }
 
 _contact-sheet_help() {
-    :
+    repeating_flags=()
+    non_repeating_flags=(--version)
+    repeating_options=()
+    non_repeating_options=()
+    __contact-sheet_offer_flags_options -1
 }
 
 complete -o filenames -F _contact-sheet contact-sheet

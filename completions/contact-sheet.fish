@@ -20,10 +20,10 @@ function __contact-sheet_parse_tokens -S
     set -l unparsed_tokens (__contact-sheet_tokens -pc)
     switch $unparsed_tokens[1]
     case 'contact-sheet'
-        __contact-sheet_parse_subcommand 0 'o/output=' 'columns=' 'tile-width=' 'v/verbose' 'q/quiet' 'log-format=' 'h/help'
+        __contact-sheet_parse_subcommand 0 'o/output=' 'columns=' 'tile-width=' 'v/verbose' 'q/quiet' 'log-format=' 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'help'
-            __contact-sheet_parse_subcommand -r 1 
+            __contact-sheet_parse_subcommand -r 1 'version'
         end
     end
 end
@@ -83,5 +83,7 @@ complete -c 'contact-sheet' -n '__contact-sheet_should_offer_completions_for_fla
 complete -c 'contact-sheet' -n '__contact-sheet_should_offer_completions_for_flags_or_options "contact-sheet" v verbose' -l 'verbose' -s 'v' -d 'Say more on stderr: every step, with timings.'
 complete -c 'contact-sheet' -n '__contact-sheet_should_offer_completions_for_flags_or_options "contact-sheet" q quiet' -l 'quiet' -s 'q' -d 'Say only errors on stderr.'
 complete -c 'contact-sheet' -n '__contact-sheet_should_offer_completions_for_flags_or_options "contact-sheet" log-format' -l 'log-format' -d 'How stderr lines look: text (tool: message) or json (one object per line).' -rfka 'text json'
+complete -c 'contact-sheet' -n '__contact-sheet_should_offer_completions_for_flags_or_options "contact-sheet" version' -l 'version' -d 'Show the version.'
 complete -c 'contact-sheet' -n '__contact-sheet_should_offer_completions_for_flags_or_options "contact-sheet" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'contact-sheet' -n '__contact-sheet_should_offer_completions_for_positional "contact-sheet" -eq 1' -fa 'help' -d 'Show subcommand help information.'
+complete -c 'contact-sheet' -n '__contact-sheet_should_offer_completions_for_flags_or_options "contact-sheet help" version' -l 'version' -d 'Show the version.'

@@ -20,10 +20,10 @@ function __m0-submit_parse_tokens -S
     set -l unparsed_tokens (__m0-submit_tokens -pc)
     switch $unparsed_tokens[1]
     case 'm0-submit'
-        __m0-submit_parse_subcommand 0 'url=' 'heartbeat=' 'connect-timeout=' 'connection-name=' 'ca-file=' 'cert-file=' 'key-file=' 'insecure-skip-verify' 'declare' 'dlq=' 'quorum' 'message-ttl=' 'queue=' 'v/verbose' 'q/quiet' 'log-format=' 'h/help'
+        __m0-submit_parse_subcommand 0 'url=' 'heartbeat=' 'connect-timeout=' 'connection-name=' 'ca-file=' 'cert-file=' 'key-file=' 'insecure-skip-verify' 'declare' 'dlq=' 'quorum' 'message-ttl=' 'queue=' 'v/verbose' 'q/quiet' 'log-format=' 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'help'
-            __m0-submit_parse_subcommand -r 1 
+            __m0-submit_parse_subcommand -r 1 'version'
         end
     end
 end
@@ -93,5 +93,7 @@ complete -c 'm0-submit' -n '__m0-submit_should_offer_completions_for_flags_or_op
 complete -c 'm0-submit' -n '__m0-submit_should_offer_completions_for_flags_or_options "m0-submit" v verbose' -l 'verbose' -s 'v' -d 'Say more on stderr: every step, with timings.'
 complete -c 'm0-submit' -n '__m0-submit_should_offer_completions_for_flags_or_options "m0-submit" q quiet' -l 'quiet' -s 'q' -d 'Say only errors on stderr.'
 complete -c 'm0-submit' -n '__m0-submit_should_offer_completions_for_flags_or_options "m0-submit" log-format' -l 'log-format' -d 'How stderr lines look: text (tool: message) or json (one object per line).' -rfka 'text json'
+complete -c 'm0-submit' -n '__m0-submit_should_offer_completions_for_flags_or_options "m0-submit" version' -l 'version' -d 'Show the version.'
 complete -c 'm0-submit' -n '__m0-submit_should_offer_completions_for_flags_or_options "m0-submit" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'm0-submit' -n '__m0-submit_should_offer_completions_for_positional "m0-submit" -eq 1' -fa 'help' -d 'Show subcommand help information.'
+complete -c 'm0-submit' -n '__m0-submit_should_offer_completions_for_flags_or_options "m0-submit help" version' -l 'version' -d 'Show the version.'

@@ -163,7 +163,7 @@ _record-shape() {
     local -a unparsed_words=("${COMP_WORDS[@]:1:${COMP_CWORD}}")
 
     local -a repeating_flags=()
-    local -a non_repeating_flags=(--verbose -v --quiet -q -h --help)
+    local -a non_repeating_flags=(--verbose -v --quiet -q --version -h --help)
     local -a repeating_options=(--rename --keep --drop --set --set-json)
     local -a non_repeating_options=(--log-format)
     __record-shape_offer_flags_options 0
@@ -208,7 +208,11 @@ _record-shape() {
 }
 
 _record-shape_help() {
-    :
+    repeating_flags=()
+    non_repeating_flags=(--version)
+    repeating_options=()
+    non_repeating_options=()
+    __record-shape_offer_flags_options -1
 }
 
 complete -o filenames -F _record-shape record-shape

@@ -20,10 +20,10 @@ function __record-shape_parse_tokens -S
     set -l unparsed_tokens (__record-shape_tokens -pc)
     switch $unparsed_tokens[1]
     case 'record-shape'
-        __record-shape_parse_subcommand 0 'rename=+' 'keep=+' 'drop=+' 'set=+' 'set-json=+' 'v/verbose' 'q/quiet' 'log-format=' 'h/help'
+        __record-shape_parse_subcommand 0 'rename=+' 'keep=+' 'drop=+' 'set=+' 'set-json=+' 'v/verbose' 'q/quiet' 'log-format=' 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'help'
-            __record-shape_parse_subcommand -r 1 
+            __record-shape_parse_subcommand -r 1 'version'
         end
     end
 end
@@ -85,5 +85,7 @@ complete -c 'record-shape' -n '__record-shape_should_offer_completions_for_flags
 complete -c 'record-shape' -n '__record-shape_should_offer_completions_for_flags_or_options "record-shape" v verbose' -l 'verbose' -s 'v' -d 'Say more on stderr: every step, with timings.'
 complete -c 'record-shape' -n '__record-shape_should_offer_completions_for_flags_or_options "record-shape" q quiet' -l 'quiet' -s 'q' -d 'Say only errors on stderr.'
 complete -c 'record-shape' -n '__record-shape_should_offer_completions_for_flags_or_options "record-shape" log-format' -l 'log-format' -d 'How stderr lines look: text (tool: message) or json (one object per line).' -rfka 'text json'
+complete -c 'record-shape' -n '__record-shape_should_offer_completions_for_flags_or_options "record-shape" version' -l 'version' -d 'Show the version.'
 complete -c 'record-shape' -n '__record-shape_should_offer_completions_for_flags_or_options "record-shape" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'record-shape' -n '__record-shape_should_offer_completions_for_positional "record-shape" -eq 1' -fa 'help' -d 'Show subcommand help information.'
+complete -c 'record-shape' -n '__record-shape_should_offer_completions_for_flags_or_options "record-shape help" version' -l 'version' -d 'Show the version.'

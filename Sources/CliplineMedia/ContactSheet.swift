@@ -1,3 +1,4 @@
+internal import CCliplineAVCodec
 internal import CCliplineAVUtil
 import Foundation
 

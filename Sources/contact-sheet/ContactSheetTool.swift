@@ -32,7 +32,8 @@ struct ContactSheetTool: ParsableCommand {
       \(ExitStatus.documentation) 65: a line is not a JSON object, a record has neither chunk_path nor \
       cloud_stream_path, or a chunk has no picture; 66: a chunk file is missing. Nothing is written unless every \
       chunk has its picture.
-      """)
+      """,
+    version: "contact-sheet " + cliplineVersion)
 
   @Option(name: .shortAndLong, help: "Where to write the PNG.", completion: .file(extensions: ["png"]))
   var output: String

@@ -36,7 +36,8 @@ struct M0Submit: ParsableCommand {
 
       \(ExitStatus.documentation) 65: a request is not valid (nothing was published for it); 69: the broker \
       is unreachable or the queue does not exist; 75: the broker nacked a request, or a signal stopped the run.
-      """)
+      """,
+    version: "m0-submit " + cliplineVersion)
 
   @OptionGroup var connection: ConnectionFlags
   @OptionGroup var topology: TopologyFlags

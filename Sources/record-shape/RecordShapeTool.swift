@@ -34,7 +34,8 @@ struct RecordShapeTool: ParsableCommand {
 
       \(ExitStatus.documentation) 64: a flag does not parse; 65: a line is not a JSON object, or lacks a field \
       that --rename or a --set template needs (nothing is written for it; the other records go on).
-      """)
+      """,
+    version: "record-shape " + cliplineVersion)
 
   @Option(
     name: .customLong("rename"),
