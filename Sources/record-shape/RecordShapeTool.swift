@@ -18,7 +18,7 @@ struct RecordShapeTool: ParsableCommand {
       dropped in step 2 can still fill a hole; {chunk_id:03} pads with zeros). --set-json FIELD=JSON sets a \
       literal JSON value (a number, an object, ...).
       FIELDS is a comma-separated list; --keep, --drop, --rename, --set and --set-json may be repeated. Values \
-      that are not renamed or set leave exactly as they came (numbers keep their spelling).
+      that are not renamed or set are written back unchanged.
 
       RECORD FIELDS: reads the fields the flags name; writes the record with the changes above, nothing else.
 
