@@ -77,7 +77,7 @@ function __amqp-consume_custom_completion
 end
 
 complete -c 'amqp-consume' -f
-complete -c 'amqp-consume' -n '__amqp-consume_should_offer_completions_for_flags_or_options "amqp-consume" u url' -l 'url' -s 'u' -d 'Broker URL, amqp://user:pass@host:port/vhost or amqps://… (default: $AMQP_URL, else amqp://localhost). The vhost is percent-encoded: /%2f is the default vhost.' -rfka ''
+complete -c 'amqp-consume' -n '__amqp-consume_should_offer_completions_for_flags_or_options "amqp-consume" u url' -l 'url' -s 'u' -d 'Broker URL, amqp://user:pass@host:port/vhost or amqps://... (default: $AMQP_URL, else amqp://localhost). The vhost is percent-encoded: /%2f is the default vhost.' -rfka ''
 complete -c 'amqp-consume' -n '__amqp-consume_should_offer_completions_for_flags_or_options "amqp-consume" heartbeat' -l 'heartbeat' -d 'Seconds between heartbeats; 0 turns them off.' -rfka ''
 complete -c 'amqp-consume' -n '__amqp-consume_should_offer_completions_for_flags_or_options "amqp-consume" connect-timeout' -l 'connect-timeout' -d 'How long to wait for the TCP (and TLS) connection and the login.' -rfka ''
 complete -c 'amqp-consume' -n '__amqp-consume_should_offer_completions_for_flags_or_options "amqp-consume" connection-name' -l 'connection-name' -d 'A name for the connection, shown by rabbitmqctl list_connections and the management UI.' -rfka ''

@@ -77,7 +77,7 @@ function __amqp-pub_custom_completion
 end
 
 complete -c 'amqp-pub' -f
-complete -c 'amqp-pub' -n '__amqp-pub_should_offer_completions_for_flags_or_options "amqp-pub" u url' -l 'url' -s 'u' -d 'Broker URL, amqp://user:pass@host:port/vhost or amqps://… (default: $AMQP_URL, else amqp://localhost). The vhost is percent-encoded: /%2f is the default vhost.' -rfka ''
+complete -c 'amqp-pub' -n '__amqp-pub_should_offer_completions_for_flags_or_options "amqp-pub" u url' -l 'url' -s 'u' -d 'Broker URL, amqp://user:pass@host:port/vhost or amqps://... (default: $AMQP_URL, else amqp://localhost). The vhost is percent-encoded: /%2f is the default vhost.' -rfka ''
 complete -c 'amqp-pub' -n '__amqp-pub_should_offer_completions_for_flags_or_options "amqp-pub" heartbeat' -l 'heartbeat' -d 'Seconds between heartbeats; 0 turns them off.' -rfka ''
 complete -c 'amqp-pub' -n '__amqp-pub_should_offer_completions_for_flags_or_options "amqp-pub" connect-timeout' -l 'connect-timeout' -d 'How long to wait for the TCP (and TLS) connection and the login.' -rfka ''
 complete -c 'amqp-pub' -n '__amqp-pub_should_offer_completions_for_flags_or_options "amqp-pub" connection-name' -l 'connection-name' -d 'A name for the connection, shown by rabbitmqctl list_connections and the management UI.' -rfka ''

@@ -165,12 +165,12 @@ _m0-submit() {
     local -a repeating_flags=()
     local -a non_repeating_flags=(--insecure-skip-verify --declare --quorum --verbose -v --quiet -q --version -h --help)
     local -a repeating_options=()
-    local -a non_repeating_options=(--url --heartbeat --connect-timeout --connection-name --ca-file --cert-file --key-file --dlq --message-ttl --queue --log-format)
+    local -a non_repeating_options=(--url -u --heartbeat --connect-timeout --connection-name --ca-file --cert-file --key-file --dlq --message-ttl --queue --log-format)
     __m0-submit_offer_flags_options 0
 
     # Offer option value completions
     case "${prev}" in
-    '--url')
+    '--url'|'-u')
         return
         ;;
     '--heartbeat')

@@ -20,7 +20,7 @@ function __m0-submit_parse_tokens -S
     set -l unparsed_tokens (__m0-submit_tokens -pc)
     switch $unparsed_tokens[1]
     case 'm0-submit'
-        __m0-submit_parse_subcommand 0 'url=' 'heartbeat=' 'connect-timeout=' 'connection-name=' 'ca-file=' 'cert-file=' 'key-file=' 'insecure-skip-verify' 'declare' 'dlq=' 'quorum' 'message-ttl=' 'queue=' 'v/verbose' 'q/quiet' 'log-format=' 'version' 'h/help'
+        __m0-submit_parse_subcommand 0 'u/url=' 'heartbeat=' 'connect-timeout=' 'connection-name=' 'ca-file=' 'cert-file=' 'key-file=' 'insecure-skip-verify' 'declare' 'dlq=' 'quorum' 'message-ttl=' 'queue=' 'v/verbose' 'q/quiet' 'log-format=' 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'help'
             __m0-submit_parse_subcommand -r 1 'version'
@@ -77,7 +77,7 @@ function __m0-submit_custom_completion
 end
 
 complete -c 'm0-submit' -f
-complete -c 'm0-submit' -n '__m0-submit_should_offer_completions_for_flags_or_options "m0-submit" url' -l 'url' -d 'Broker URL, amqp://user:pass@host:port/vhost or amqps://... (default: $AMQP_URL, else amqp://localhost). The vhost is percent-encoded: /%2f is the default vhost.' -rfka ''
+complete -c 'm0-submit' -n '__m0-submit_should_offer_completions_for_flags_or_options "m0-submit" u url' -l 'url' -s 'u' -d 'Broker URL, amqp://user:pass@host:port/vhost or amqps://... (default: $AMQP_URL, else amqp://localhost). The vhost is percent-encoded: /%2f is the default vhost.' -rfka ''
 complete -c 'm0-submit' -n '__m0-submit_should_offer_completions_for_flags_or_options "m0-submit" heartbeat' -l 'heartbeat' -d 'Seconds between heartbeats; 0 turns them off.' -rfka ''
 complete -c 'm0-submit' -n '__m0-submit_should_offer_completions_for_flags_or_options "m0-submit" connect-timeout' -l 'connect-timeout' -d 'How long to wait for the TCP (and TLS) connection and the login.' -rfka ''
 complete -c 'm0-submit' -n '__m0-submit_should_offer_completions_for_flags_or_options "m0-submit" connection-name' -l 'connection-name' -d 'A name for the connection, shown by rabbitmqctl list_connections and the management UI.' -rfka ''
