@@ -165,7 +165,7 @@ _chunk() {
     local -a repeating_flags=()
     local -a non_repeating_flags=(--verbose -v --quiet -q --version -h --help)
     local -a repeating_options=()
-    local -a non_repeating_options=(--log-format --mode --chunk-duration --merge-last-under --output-directory -o --source --preset --crf --fit)
+    local -a non_repeating_options=(--log-format --mode --chunk-duration --merge-last-under -o --work-dir --source --preset --crf --fit)
     __chunk_offer_flags_options 0
 
     # Offer option value completions
@@ -184,7 +184,7 @@ _chunk() {
     '--merge-last-under')
         return
         ;;
-    '--output-directory'|'-o')
+    '-o'|'--work-dir')
         __chunk_add_completions -d
         return
         ;;

@@ -20,7 +20,7 @@ function __chunk_parse_tokens -S
     set -l unparsed_tokens (__chunk_tokens -pc)
     switch $unparsed_tokens[1]
     case 'chunk'
-        __chunk_parse_subcommand 0 'v/verbose' 'q/quiet' 'log-format=' 'mode=' 'chunk-duration=' 'merge-last-under=' 'o/output-directory=' 'source=' 'preset=' 'crf=' 'fit=' 'version' 'h/help'
+        __chunk_parse_subcommand 0 'v/verbose' 'q/quiet' 'log-format=' 'mode=' 'chunk-duration=' 'merge-last-under=' 'o/work-dir=' 'source=' 'preset=' 'crf=' 'fit=' 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'help'
             __chunk_parse_subcommand -r 1 'version'
@@ -83,7 +83,7 @@ complete -c 'chunk' -n '__chunk_should_offer_completions_for_flags_or_options "c
 complete -c 'chunk' -n '__chunk_should_offer_completions_for_flags_or_options "chunk" mode' -l 'mode' -d 'copy, transcode, or auto (transcode only when the request asks for another size or frame rate).' -rfka 'copy transcode auto'
 complete -c 'chunk' -n '__chunk_should_offer_completions_for_flags_or_options "chunk" chunk-duration' -l 'chunk-duration' -d 'Chunk length for requests without video_preprocessing.chunk_duration (e.g. 60, 60s, 2m).' -rfka ''
 complete -c 'chunk' -n '__chunk_should_offer_completions_for_flags_or_options "chunk" merge-last-under' -l 'merge-last-under' -d 'Merge a last piece shorter than this into the previous chunk (default: a quarter of a chunk).' -rfka ''
-complete -c 'chunk' -n '__chunk_should_offer_completions_for_flags_or_options "chunk" o output-directory' -l 'output-directory' -s 'o' -d 'Directory for the chunk files.' -rfa '(__chunk_complete_directories)'
+complete -c 'chunk' -n '__chunk_should_offer_completions_for_flags_or_options "chunk" o work-dir' -s 'o' -l 'work-dir' -d 'Where chunk files go (else CLIPLINE_WORK_DIR, else a new temporary directory).' -rfa '(__chunk_complete_directories)'
 complete -c 'chunk' -n '__chunk_should_offer_completions_for_flags_or_options "chunk" source' -l 'source' -d 'Cut this video (path or URL) instead of reading requests from stdin.' -rF
 complete -c 'chunk' -n '__chunk_should_offer_completions_for_flags_or_options "chunk" preset' -l 'preset' -d 'libx264 preset for transcode mode (ultrafast ... veryslow).' -rfka ''
 complete -c 'chunk' -n '__chunk_should_offer_completions_for_flags_or_options "chunk" crf' -l 'crf' -d 'libx264 constant rate factor for transcode mode (0-51, lower is better).' -rfka ''

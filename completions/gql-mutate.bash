@@ -164,7 +164,7 @@ _gql-mutate() {
 
     local -a repeating_flags=()
     local -a non_repeating_flags=(--verbose -v --quiet -q --at-end --version -h --help)
-    local -a repeating_options=(--var --merge --field --header)
+    local -a repeating_options=(--var --merge --field -H --header)
     local -a non_repeating_options=(--log-format --endpoint --op --status --query --query-file --batch --timeout --attempts)
     __gql-mutate_offer_flags_options 0
 
@@ -201,7 +201,7 @@ _gql-mutate() {
     '--field')
         return
         ;;
-    '--header')
+    '-H'|'--header')
         return
         ;;
     '--batch')

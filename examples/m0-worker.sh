@@ -17,7 +17,7 @@ if [[ ${1:-} == --shape-only ]]; then results_message; exit; fi
 export -f results_message
 
 exec amqp-consume --queue M0_PRIORITY_QUEUE --dlq M0_DEADLETTER_QUEUE --declare \
-  --concurrency "${CONCURRENCY:-2}" ${COUNT:+--count "$COUNT"} \
+  --jobs "${JOBS:-${CONCURRENCY:-2}}" ${COUNT:+--count "$COUNT"} \
   --on-failure 'gql-mutate --op set-status --status FAILED' \
   -- bash -o pipefail -c '
     chunk \

@@ -1,6 +1,8 @@
 internal import CCliplineAVCodec
+internal import CCliplineAVFilter
 internal import CCliplineAVFormat
 internal import CCliplineAVUtil
+internal import CCliplineSwScale
 import Foundation
 
 /// Joins MP4 pieces of one stream (consecutive GetClip answers) into one MP4 by stream copy: no re-encoding.

@@ -1,6 +1,8 @@
 internal import CCliplineAVCodec
+internal import CCliplineAVFilter
 internal import CCliplineAVFormat
 internal import CCliplineAVUtil
+internal import CCliplineSwScale
 
 /// Owns one AVCodecContext: a decoder opened on a stream, or an encoder configured and opened by `configure`.
 final class CodecContext {

@@ -1,5 +1,8 @@
 internal import CCliplineAVCodec
+internal import CCliplineAVFilter
+internal import CCliplineAVFormat
 internal import CCliplineAVUtil
+internal import CCliplineSwScale
 import Foundation
 
 /// One PNG with a thumbnail per video (a job's chunks) and a few lines of text under each: made in process

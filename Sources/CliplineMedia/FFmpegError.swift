@@ -1,6 +1,10 @@
 import CliplineRecords
 import CliplineSystem
+internal import CCliplineAVCodec
+internal import CCliplineAVFilter
+internal import CCliplineAVFormat
 internal import CCliplineAVUtil
+internal import CCliplineSwScale
 
 /// A libav* failure: the operation, FFmpeg's own message (`av_strerror`), and which file it concerned.
 public struct FFmpegError: Error, CustomStringConvertible, ExitStatusProviding {

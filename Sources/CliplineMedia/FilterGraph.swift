@@ -1,5 +1,8 @@
+internal import CCliplineAVCodec
 internal import CCliplineAVFilter
+internal import CCliplineAVFormat
 internal import CCliplineAVUtil
+internal import CCliplineSwScale
 
 /// Owns one configured libavfilter graph for video: a `buffer` source, the filters, a `buffersink`.
 final class FilterGraph {

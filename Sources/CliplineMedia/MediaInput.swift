@@ -1,7 +1,9 @@
 import Foundation
 internal import CCliplineAVCodec
+internal import CCliplineAVFilter
 internal import CCliplineAVFormat
 internal import CCliplineAVUtil
+internal import CCliplineSwScale
 
 /// What a stream carries, as the tools and their tests need to know it.
 public struct StreamInfo: Sendable, Equatable {

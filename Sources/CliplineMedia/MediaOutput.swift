@@ -1,7 +1,9 @@
 import Foundation
 internal import CCliplineAVCodec
+internal import CCliplineAVFilter
 internal import CCliplineAVFormat
 internal import CCliplineAVUtil
+internal import CCliplineSwScale
 
 /// One output file being written: an AVFormatContext whose muxer writes through an OutputIO into a
 /// HashedOutputFile. `finish()` writes the trailer and the file (an MP4's index at the front) and returns the file's

@@ -1,5 +1,8 @@
+internal import CCliplineAVCodec
+internal import CCliplineAVFilter
 internal import CCliplineAVFormat
 internal import CCliplineAVUtil
+internal import CCliplineSwScale
 import CliplineSystem
 import Foundation
 

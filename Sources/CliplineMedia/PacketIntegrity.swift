@@ -1,6 +1,8 @@
 internal import CCliplineAVCodec
+internal import CCliplineAVFilter
 internal import CCliplineAVFormat
 internal import CCliplineAVUtil
+internal import CCliplineSwScale
 
 /// Damage the demuxer lets through. A file overwritten in the middle still demuxes (MP4 reads samples by its
 /// index), so copy mode would pass the damage on in a chunk that does not decode. This catches what can be seen

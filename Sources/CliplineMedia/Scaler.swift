@@ -1,3 +1,6 @@
+internal import CCliplineAVCodec
+internal import CCliplineAVFilter
+internal import CCliplineAVFormat
 internal import CCliplineAVUtil
 internal import CCliplineSwScale
 

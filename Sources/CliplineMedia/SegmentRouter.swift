@@ -1,6 +1,9 @@
 import Foundation
 internal import CCliplineAVCodec
+internal import CCliplineAVFilter
+internal import CCliplineAVFormat
 internal import CCliplineAVUtil
+internal import CCliplineSwScale
 
 /// A finished segment file: its 1-based index, path, and real start and end in seconds from the source start.
 /// Its size and SHA-256 were taken as it was written.

@@ -2,8 +2,10 @@ import Foundation
 import CliplineRecords
 import CliplineSystem
 internal import CCliplineAVCodec
+internal import CCliplineAVFilter
 internal import CCliplineAVFormat
 internal import CCliplineAVUtil
+internal import CCliplineSwScale
 
 /// Cuts one media file into MP4 segments at time boundaries in a single pass over the input.
 ///

@@ -1,4 +1,5 @@
 internal import CCliplineAVCodec
+internal import CCliplineAVFilter
 internal import CCliplineAVFormat
 internal import CCliplineAVUtil
 internal import CCliplineSwScale

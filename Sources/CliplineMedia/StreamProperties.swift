@@ -1,6 +1,8 @@
 internal import CCliplineAVCodec
+internal import CCliplineAVFilter
 internal import CCliplineAVFormat
 internal import CCliplineAVUtil
+internal import CCliplineSwScale
 
 /// What a player needs from a source stream besides its codec parameters: side data (the display matrix that
 /// rotates portrait video, HDR mastering data, …), metadata (language, handler) and the disposition.

@@ -1,5 +1,8 @@
 internal import CCliplineAVCodec
+internal import CCliplineAVFilter
+internal import CCliplineAVFormat
 internal import CCliplineAVUtil
+internal import CCliplineSwScale
 import Foundation
 
 /// A JPEG of one video frame, scaled to a width, made in process with FFmpeg's libraries (`StillFrame`, the code

@@ -40,7 +40,7 @@ struct Chunk: ParsableCommand {
       a size or frame rate the source does not already have.
 
       The last piece is merged into the previous chunk when it is shorter than --merge-last-under (default: a \
-      quarter of the chunk duration). Chunks are written to --output-directory, else $CLIPLINE_WORK_DIR (the \
+      quarter of the chunk duration). Chunks are written to --work-dir, else $CLIPLINE_WORK_DIR (the \
       per-message directory amqp-consume provides), else a fresh directory under $TMPDIR; each request gets a \
       subdirectory named after its process_id, holding chunk_001.mp4, chunk_002.mp4 and so on.
 
@@ -77,7 +77,14 @@ struct Chunk: ParsableCommand {
   @Option(help: "Merge a last piece shorter than this into the previous chunk (default: a quarter of a chunk).")
   var mergeLastUnder: DurationArgument?
 
-  @Option(name: .shortAndLong, help: "Directory for the chunk files.", completion: .directory)
+  @Option(
+    name: [.customShort("o"), .customLong("work-dir")],
+    help: ArgumentHelp(
+      "Where chunk files go (else CLIPLINE_WORK_DIR, else a new temporary directory).", valueName: "dir"),
+    completion: .directory)
+  var workDir: String?
+
+  @Option(name: .customLong("output-directory"), help: .hidden)
   var outputDirectory: String?
 
   @Option(help: "Cut this video (path or URL) instead of reading requests from stdin.", completion: .file())
@@ -113,7 +120,8 @@ struct Chunk: ParsableCommand {
       options.mergeLastUnder = mergeLastUnder?.seconds
       options.encoding = TranscodeSettings(fit: fit, preset: preset, crf: crf)
       let chunker = Chunker(
-        options: options, workDirectory: try WorkDirectory.resolve(flag: outputDirectory, prefix: "chunk"),
+        options: options,
+        workDirectory: try WorkDirectory.resolve(flag: workDir ?? outputDirectory, prefix: "chunk"),
         fetcher: SourceFetcher.standard(), diagnostics: diagnostics, progress: ProgressLine())
       let writer = RecordWriter()
       let reader =

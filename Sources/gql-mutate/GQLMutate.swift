@@ -95,7 +95,7 @@ struct GQLMutate: ParsableCommand {
   @Option(help: "With --at-end: a field for the operation's record, name=text or name:=JSON.")
   var field: [String] = []
 
-  @Option(help: "An extra request header, \"Name: value\".")
+  @Option(name: [.customShort("H"), .long], help: "An extra request header, \"Name: value\" (as curl -H).")
   var header: [String] = []
 
   @Option(help: "Operations per request (aliases of one document).")

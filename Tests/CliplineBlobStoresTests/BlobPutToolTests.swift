@@ -351,7 +351,7 @@ final class BlobPutToolTests: XCTestCase {
       "process_id": 101, "cloud_stream_path": .string("s3://\(bucket)/uploads/feed.mp4"),
       "video_preprocessing": ["chunk_duration": 2],
     ])
-    let chunked = try run("chunk", ["--output-directory", scratch.file("chunks")], stdin: request)
+    let chunked = try run("chunk", ["--work-dir", scratch.file("chunks")], stdin: request)
     XCTAssertEqual(chunked.status, 0, chunked.stderr)
     let stored = try run(
       "blob-put",

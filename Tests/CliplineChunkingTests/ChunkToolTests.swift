@@ -36,6 +36,19 @@ final class ChunkToolTests: XCTestCase {
     XCTAssertEqual(try result.records().compactMap { $0["chunk_path"]?.stringValue }.map { $0.hasPrefix(work.path) }, [true, true])
   }
 
+  func testWorkDirIsTheSpellingAndOutputDirectoryStillWorks() throws {
+    let source = try FixtureVideo.path(.init(seconds: 4, gopFrames: 25))
+    for flag in ["--work-dir", "--output-directory"] {
+      let work = try ScratchDirectory("flag" + flag)
+      let result = try ToolInvocation.run("chunk", ["--source", source, "--chunk-duration", "2s", flag, work.path])
+      XCTAssertEqual(result.status, 0, result.stderr)
+      XCTAssertEqual(try result.records().compactMap { $0["chunk_path"]?.stringValue }.map { $0.hasPrefix(work.path) }, [true, true])
+    }
+    let help = try ToolInvocation.run("chunk", ["--help"])
+    XCTAssertTrue(help.stdout.contains("--work-dir"))
+    XCTAssertFalse(help.stdout.contains("--output-directory"), "the old spelling is a hidden alias")
+  }
+
   func testDownloadsAnHTTPSourceIntoTheWorkDirectoryAndRemovesIt() throws {
     let source = try FixtureVideo.path(.init(seconds: 6, gopFrames: 25))
     let server = try StaticHTTPServer(directory: (source as NSString).deletingLastPathComponent)
