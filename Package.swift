@@ -20,8 +20,8 @@ func tool(_ name: String, _ dependencies: [Target.Dependency]) -> Target {
 }
 
 /// A library of one concern: it takes sources and sinks and knows nothing of flags.
-func library(_ name: String, _ dependencies: [Target.Dependency]) -> Target {
-  .target(name: name, dependencies: dependencies + foundations)
+func library(_ name: String, _ dependencies: [Target.Dependency], swiftSettings: [SwiftSetting] = []) -> Target {
+  .target(name: name, dependencies: dependencies + foundations, swiftSettings: swiftSettings)
 }
 
 /// Flags for one concern, in the CLI layer.
@@ -30,8 +30,9 @@ func flags(_ name: String, _ dependencies: [Target.Dependency]) -> Target {
 }
 
 /// Tests of one concern; they may use everything below it, as the tools do.
+/// (Swift 5 mode: XCTest's shared fixtures are not yet Sendable; docs/DEVELOPING.md has the plan.)
 func tests(_ name: String, _ dependencies: [Target.Dependency]) -> Target {
-  .testTarget(name: name, dependencies: dependencies + foundations)
+  .testTarget(name: name, dependencies: dependencies + foundations, swiftSettings: [.swiftLanguageMode(.v5)])
 }
 
 let tools = [
@@ -68,9 +69,13 @@ let package = Package(
     library("CliplineHTTP", ["CCliplineCurl"]),
     library("CliplineAWS", ["CliplineHTTP", "CliplineHashing"]),
     library("CliplineBlobStores", ["CliplineAWS", "CliplineHTTP", "CliplineHashing", "CCliplineXattr"]),
+    // Swift 5 mode until the chunk writer's hashing thread takes Sendable buffers (docs/DEVELOPING.md).
     library(
       "CliplineMedia",
-      ["CCliplineAVUtil", "CCliplineAVCodec", "CCliplineAVFormat", "CCliplineAVFilter", "CCliplineSwScale", "CliplineHashing"]),
+      [
+        "CCliplineAVUtil", "CCliplineAVCodec", "CCliplineAVFormat", "CCliplineAVFilter", "CCliplineSwScale",
+        "CliplineHashing",
+      ], swiftSettings: [.swiftLanguageMode(.v5)]),
     library("CliplineChunking", ["CliplineMedia", "CliplineHashing"]),
     library("CliplineAMQP", ["CCliplineRabbitMQ"]),
     library("CliplineCache", ["CCliplineHiredis"]),
@@ -101,7 +106,9 @@ let package = Package(
     tool("contact-sheet", ["CliplineMedia", "CliplineBlobStores"]),
 
     // Tests: library tests per concern, and end-to-end runs of the built tools against the real services.
-    .target(name: "CliplineTestSupport", dependencies: foundations, path: "Tests/CliplineTestSupport"),
+    .target(
+      name: "CliplineTestSupport", dependencies: foundations, path: "Tests/CliplineTestSupport",
+      swiftSettings: [.swiftLanguageMode(.v5)]),
     tests("CliplineSystemTests", []),
     tests("CliplineRecordsTests", ["CliplineTestSupport"]),
     tests("CliplineHashingTests", ["CliplineHashing"]),
@@ -122,5 +129,5 @@ let package = Package(
       ]),
     tests("CliplineGraphQLTests", ["CliplineGraphQL", "CliplineHTTP", "CliplineTestSupport"]),
   ],
-  swiftLanguageModes: [.v5]
+  swiftLanguageModes: [.v6]
 )

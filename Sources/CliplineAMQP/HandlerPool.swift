@@ -2,8 +2,8 @@ import Foundation
 import CliplineRecords
 import CliplineSystem
 
-/// The handlers of one consumer: up to `concurrency` running, each on its own thread, the rest waiting in
-/// delivery order. A finished handler leaves its outcome here and wakes the consumer's thread, which owns
+/// The handlers of one consumer: up to `concurrency` running, each waited for on a thread of the pool, the rest
+/// waiting in delivery order. A finished handler leaves its outcome here and wakes the consumer's thread, which owns
 /// the connection and settles it.
 final class HandlerPool {
   struct Completion {
@@ -28,6 +28,8 @@ final class HandlerPool {
   private let wakeUp: WakeUpPipe
   private let workDirectories: WorkDirectoryLedger
 
+  /// One thread per running handler; the backlog lets a finished handler's thread return while its successor starts.
+  private let threads: ThreadPool
   private var running: [UInt64: RunningJob] = [:]
   private(set) var waiting: [Delivery] = []
   private let completionLock = NSLock()
@@ -45,6 +47,7 @@ final class HandlerPool {
     self.diagnostics = diagnostics
     self.wakeUp = wakeUp
     self.workDirectories = workDirectories
+    threads = ThreadPool(width: concurrency, backlog: concurrency)
   }
 
   var runningCount: Int { running.count }
@@ -85,7 +88,7 @@ final class HandlerPool {
       stoppedForConsumerTimeout: timeout.map { $0 < settings.handlerTimeout ?? .infinity } ?? false,
       policy: settings.policy, onFailure: onFailure, diagnostics: diagnostics, workDirectories: workDirectories)
     running[delivery.deliveryTag] = RunningJob(process: job.process)
-    Thread.detachNewThread { [weak self] in
+    threads.submit { [weak self] in
       let outcome = job.run()
       self?.complete(
         Completion(

@@ -1,3 +1,4 @@
+import CliplineSystem
 import Foundation
 import CliplineHashing
 
@@ -57,10 +58,11 @@ func localFileSize(_ path: String) throws -> Int64 {
 /// whole-file SHA-256 only at its end); every destination of a record shares the one pass. The pass starts on the
 /// first `start()` or `wait()`: a record whose destinations never need it (a known digest, a multipart upload that
 /// hashes its parts, a server-side copy) never reads the file for it.
-public final class PendingDigests: @unchecked Sendable {
+public final class PendingDigests: @unchecked Sendable {  // `lock` guards `result`, `pendingFile`, `worker`
   private let done = DispatchSemaphore(value: 0)
   private var result: Result<FileDigests, Error>?
   private var pendingFile: (path: String, md5: Bool)?
+  private var worker: ThreadPool?
   private let lock = NSLock()
 
   public init(file: String, md5: Bool = false) { pendingFile = (file, md5) }
@@ -78,12 +80,13 @@ public final class PendingDigests: @unchecked Sendable {
         return pendingFile
       })
     else { return }
-    let thread = Thread { [self] in
+    let worker = ThreadPool(width: 1)
+    lock.withLock { self.worker = worker }
+    worker.submit { [self] in
       let outcome = Result { try FileDigests.of(file, md5: md5) }
       lock.withLock { result = outcome }
       done.signal()
     }
-    thread.start()
   }
 
   public func wait() throws -> FileDigests {
@@ -101,14 +104,16 @@ public final class PendingDigests: @unchecked Sendable {
 /// One sequential pass over a file that yields each part's SHA-256 (for a multipart upload's per-part checksums)
 /// and the whole file's, so the file is read once for hashing and once for sending. Parts become ready in order;
 /// an upload of part N waits only for the pass to get past it.
-final class PartDigests: @unchecked Sendable {
+final class PartDigests: @unchecked Sendable {  // `condition` guards `parts`, `whole`, `failure`
   private let condition = NSCondition()
   private var parts: [[UInt8]] = []
   private var whole: FileDigests?
   private var failure: Error?
 
+  private let worker = ThreadPool(width: 1)
+
   init(file: String, partSize: Int64, size: Int64) {
-    let thread = Thread { [self] in
+    worker.submit { [self] in
       do {
         let digests = try Self.hash(file, partSize: partSize, size: size) { part in
           condition.withLock {
@@ -122,7 +127,6 @@ final class PartDigests: @unchecked Sendable {
       }
       condition.withLock { condition.broadcast() }
     }
-    thread.start()
   }
 
   static func hash(_ file: String, partSize: Int64, size: Int64, part: ([UInt8]) -> Void) throws -> FileDigests {

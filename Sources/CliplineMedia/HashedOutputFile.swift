@@ -119,7 +119,7 @@ final class HashedOutputFile {
     }
     let move = movesIndexToFront ? try MP4IndexMove.plan(size: size, read: readBytes) : nil
     if spill == nil {
-      // In memory: the hash and the write read the same bytes, on two cores at once.
+      // In memory: the hash (on a pool thread) and the write read the same bytes, on two cores at once.
       let index = move?.index ?? []
       let ranges = move.map { [$0.head, $0.media] } ?? [0..<size]
       var failure: Error?
@@ -129,21 +129,18 @@ final class HashedOutputFile {
             UnsafeRawBufferPointer(rebasing: all[Int(range.lowerBound)..<Int(range.upperBound)])
           }
           let parts = move == nil ? [slice(ranges[0])] : [slice(ranges[0]), indexBytes, slice(ranges[1])]
-          DispatchQueue.concurrentPerform(iterations: 2) { task in
-            if task == 0 {
-              for part in parts { digest.update(part) }
-              return
+          let hashing = ThreadPool(width: 1)
+          hashing.submit { for part in parts { digest.update(part) } }
+          do {
+            var at: Int64 = 0
+            for part in parts {
+              try HashedOutputFile.write(part, to: descriptor, at: at, path: path)
+              at += Int64(part.count)
             }
-            do {
-              var at: Int64 = 0
-              for part in parts {
-                try HashedOutputFile.write(part, to: descriptor, at: at, path: path)
-                at += Int64(part.count)
-              }
-            } catch {
-              failure = error
-            }
+          } catch {
+            failure = error
           }
+          hashing.waitUntilIdle()
           written = Int64(parts.reduce(0) { $0 + $1.count })
         }
       }

@@ -8,9 +8,10 @@ final class FileDescriptorIOTests: XCTestCase {
     XCTAssertEqual(pipe(&ends), 0)
     defer { close(ends[0]) }
     let bytes = [UInt8](repeating: 7, count: 40_000)
+    let writeEnd = ends[1]
     let writer = Thread {
-      try? bytes.withUnsafeBytes { try FileDescriptorIO.writeAll(ends[1], $0) }
-      close(ends[1])
+      try? bytes.withUnsafeBytes { try FileDescriptorIO.writeAll(writeEnd, $0) }
+      close(writeEnd)
     }
     writer.start()
     var received: [UInt8] = []
