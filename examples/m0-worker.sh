@@ -3,6 +3,7 @@
 # record it through GraphQL, publish it for M1, and mark the job PROCESSING after the last chunk.
 # Failures dead-letter the request on M0_DEADLETTER_QUEUE and mark the job FAILED (--on-failure).
 #   examples/m0-worker.sh --shape-only < chunk-records.jsonl   prints the messages it would publish for M1.
+# Optional: CONCURRENCY, COUNT, GRACE (seconds after SIGTERM), HEALTH_FILE (amqp-consume --health-file).
 set -euo pipefail
 : "${VIDEO_STORE:=file:///var/lib/clipline/spectra-videos}"   # or s3://spectra-videos
 : "${CACHE_STORE:=file:///var/lib/clipline}"                   # the cache container name is appended
@@ -18,6 +19,7 @@ export -f results_message
 
 exec amqp-consume --queue M0_PRIORITY_QUEUE --dlq M0_DEADLETTER_QUEUE --declare \
   --jobs "${JOBS:-${CONCURRENCY:-2}}" ${COUNT:+--count "$COUNT"} \
+  ${GRACE:+--grace "$GRACE"} ${HEALTH_FILE:+--health-file "$HEALTH_FILE"} \
   --on-failure 'gql-mutate --op set-status --status FAILED' \
   -- bash -o pipefail -c '
     chunk \

@@ -455,6 +455,7 @@ class Handler(BaseHTTPRequestHandler):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--bind", default="127.0.0.1", help="the address to listen on")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--root", required=True)
     parser.add_argument("--account", required=True)
@@ -462,7 +463,7 @@ def main():
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args()
     os.makedirs(args.root, exist_ok=True)
-    server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
+    server = ThreadingHTTPServer((args.bind, args.port), Handler)
     server.daemon_threads = True
     server.account, server.key, server.verbose = args.account, args.key, args.verbose
     server.storage = Storage(args.root)

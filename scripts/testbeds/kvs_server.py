@@ -400,13 +400,14 @@ def json_response(value):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--bind", default="127.0.0.1", help="the address to listen on")
     parser.add_argument("--port", type=int, required=True)
     arguments = parser.parse_args()
     testbed = Testbed()
-    testbed.self_url = f"http://127.0.0.1:{arguments.port}"
+    testbed.self_url = f"http://{arguments.bind}:{arguments.port}"
     testbed.install()
     app = testbed.wrap(DomainDispatcherApplication(create_backend_app))
-    server = make_server("127.0.0.1", arguments.port, app, threaded=True)
+    server = make_server(arguments.bind, arguments.port, app, threaded=True)
     print(f"kvs testbed listening on {testbed.self_url}", file=sys.stderr, flush=True)
     server.serve_forever()
 
