@@ -42,6 +42,8 @@ public struct ConnectionFlags: ParsableArguments {
   public init() {}
 
   public func validate() throws {
+    if let heartbeat { try check(heartbeat, "--heartbeat", within: 0...3600) }
+    try connectTimeout?.check("--connect-timeout", within: 0.001...600)
     _ = try options(tool: "")
     if (keyFile ?? amqpToolsKeyFile) != nil && (certFile ?? amqpToolsCertFile) == nil { throw ValidationError("--key-file needs --cert-file.") }
   }
@@ -55,7 +57,6 @@ public struct ConnectionFlags: ParsableArguments {
     } catch let error as AMQPEndpoint.InvalidURL {
       throw ValidationError("\(error.description) (\(SecretRedaction.url(text)))")
     }
-    if let heartbeat, heartbeat < 0 { throw ValidationError("--heartbeat must be 0 or more seconds.") }
     return ConnectionOptions(
       endpoint: endpoint, heartbeat: heartbeat, connectTimeout: connectTimeout?.seconds,
       connectionName: connectionName ?? tool, caFile: caFile ?? amqpToolsCAFile,
@@ -79,6 +80,11 @@ public struct TopologyFlags: ParsableArguments {
   public var messageTtl: DurationArgument?
 
   public init() {}
+
+  public func validate() throws {
+    // x-message-ttl is a 32-bit count of milliseconds.
+    try messageTtl?.check("--message-ttl", within: 0.001...(Double(UInt32.max) / 1000))
+  }
 
   public func topology(queue: String) -> QueueTopology {
     QueueTopology(

@@ -16,6 +16,13 @@ extension DurationArgument: ExpressibleByArgument {
   }
 }
 
+/// A whole-number flag outside its bounds is a usage error that names the flag and the range.
+public func check(_ value: Int, _ flag: String, within bounds: ClosedRange<Int>) throws {
+  guard bounds.contains(value) else {
+    throw ValidationError("\(flag) must be between \(bounds.lowerBound) and \(bounds.upperBound).")
+  }
+}
+
 extension Diagnostics.Format: ExpressibleByArgument {}
 
 /// A flag that fails `validate()` is a usage error (64), wherever it is reported.

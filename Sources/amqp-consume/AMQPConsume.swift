@@ -138,12 +138,18 @@ struct AMQPConsume: ParsableCommand {
   var command: [String] { handlerWords.first == "--" ? Array(handlerWords.dropFirst()) : handlerWords }
 
   func validate() throws {
-    try timeout?.check("--timeout", within: 0.001...(7 * 86400))
-    if !(1...256).contains(concurrency) { throw ValidationError("--jobs must be between 1 and 256.") }
-    if !(1...65535).contains(prefetch) { throw ValidationError("--prefetch-count must be between 1 and 65535.") }
+    let week = 7 * 86400.0
+    try timeout?.check("--timeout", within: 0.001...week)
+    try idleTimeout?.check("--idle-timeout", within: 0.001...week)
+    try retryDelay.check("--retry-delay", within: 0.001...86400)
+    try grace.check("--grace", within: 0...3600)
+    try consumerTimeout.check("--consumer-timeout", within: 0...(30 * 86400))
+    try reconnectFor?.check("--reconnect-for", within: 0...week)
+    try check(concurrency, "--jobs", within: 1...256)
+    try check(prefetch, "--prefetch-count", within: 1...65535)
+    if let count { try check(count, "--count", within: 1...Int(Int32.max)) }
+    try check(maxRetries, "--max-retries", within: 0...1000)
     if routingKey != nil && exchange == nil { throw ValidationError("--routing-key goes with --exchange.") }
-    if let count, count < 1 { throw ValidationError("--count must be at least 1.") }
-    if maxRetries < 0 { throw ValidationError("--max-retries must be 0 or more.") }
     if command.isEmpty {
       if onFailure != nil || timeout != nil || concurrency != 1 {
         throw ValidationError("--on-failure, --timeout and --jobs go with a handler: add -- CMD ARGS....")

@@ -119,7 +119,8 @@ struct AMQPPub: ParsableCommand {
     if topology.declare, queue == nil || queue!.contains("{") {
       throw ValidationError("--declare needs a fixed --queue name (no {field} template).")
     }
-    if window < 1 { throw ValidationError("--window must be at least 1.") }
+    try check(window, "--window", within: 1...65535)
+    try reconnectFor.check("--reconnect-for", within: 0...(7 * 86400))
     _ = try shape()
   }
 

@@ -123,7 +123,7 @@ struct GQLMutate: ParsableCommand {
     if !field.isEmpty && !atEnd { throw ValidationError("--field goes with --at-end only.") }
     if atEnd && batch != 1 { throw ValidationError("--at-end sends one operation; drop --batch.") }
     guard batch >= 1, batch <= 1000 else { throw ValidationError("--batch must be between 1 and 1000.") }
-    guard attempts >= 1 else { throw ValidationError("--attempts must be at least 1.") }
+    try check(attempts, "--attempts", within: 1...20)
     do {
       _ = try variables.map(VariableBinding.init(parsing:))
       _ = try merge.map(MergeRule.init(parsing:))
