@@ -20,7 +20,7 @@ function __blob-get_parse_tokens -S
     set -l unparsed_tokens (__blob-get_tokens -pc)
     switch $unparsed_tokens[1]
     case 'blob-get'
-        __blob-get_parse_subcommand 1 'o/output=' 'presign=' 'method=' 'endpoint-url=' 'region=' 'profile=' 'access-key-id=' 'secret-access-key=' 'attempts=' 'addressing-style=' 'azure-connection-string=' 'part-size=' 'multipart-threshold=' 'concurrency=' 'v/verbose' 'q/quiet' 'log-format=' 'version' 'h/help'
+        __blob-get_parse_subcommand 1 'o/output=' 'presign=' 'method=' 'endpoint-url=' 'region=' 'profile=' 'access-key-id=' 'secret-access-key=' 'attempts=' 'addressing-style=' 'azure-connection-string=' 'part-size=' 'multipart-threshold=' 'part-jobs=' 'v/verbose' 'q/quiet' 'log-format=' 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'help'
             __blob-get_parse_subcommand -r 1 'version'
@@ -90,7 +90,7 @@ complete -c 'blob-get' -n '__blob-get_should_offer_completions_for_flags_or_opti
 complete -c 'blob-get' -n '__blob-get_should_offer_completions_for_flags_or_options "blob-get" azure-connection-string' -l 'azure-connection-string' -d 'Azure connection string (default: AZURE_STORAGE_CONNECTION_STRING).' -rfka ''
 complete -c 'blob-get' -n '__blob-get_should_offer_completions_for_flags_or_options "blob-get" part-size' -l 'part-size' -d 'Part (and block) size for large transfers, 5M to 5G: bytes, or with K/M/G (MiB units).' -rfka ''
 complete -c 'blob-get' -n '__blob-get_should_offer_completions_for_flags_or_options "blob-get" multipart-threshold' -l 'multipart-threshold' -d 'Files at least this large (at most 5G, S3\'s largest single PUT) use multipart (S3) or block (Azure) uploads and ranged downloads.' -rfka ''
-complete -c 'blob-get' -n '__blob-get_should_offer_completions_for_flags_or_options "blob-get" concurrency' -l 'concurrency' -d 'Parts or ranges in flight at once for one object (1 to 64).' -rfka ''
+complete -c 'blob-get' -n '__blob-get_should_offer_completions_for_flags_or_options "blob-get" part-jobs' -l 'part-jobs' -d 'Parts or ranges of one object in flight at once (1 to 64; default 8).' -rfka ''
 complete -c 'blob-get' -n '__blob-get_should_offer_completions_for_flags_or_options "blob-get" v verbose' -l 'verbose' -s 'v' -d 'Say more on stderr: every step, with timings.'
 complete -c 'blob-get' -n '__blob-get_should_offer_completions_for_flags_or_options "blob-get" q quiet' -l 'quiet' -s 'q' -d 'Say only errors on stderr.'
 complete -c 'blob-get' -n '__blob-get_should_offer_completions_for_flags_or_options "blob-get" log-format' -l 'log-format' -d 'How stderr lines look: text (tool: message) or json (one object per line).' -rfka 'text json'

@@ -165,7 +165,7 @@ _blob-put() {
     local -a repeating_flags=()
     local -a non_repeating_flags=(--remove-source --verbose -v --quiet -q --version -h --help)
     local -a repeating_options=(--to --ttl)
-    local -a non_repeating_options=(--file-field --presign --sha256-field --copy-mode --jobs --content-type --endpoint-url --region --profile --access-key-id --secret-access-key --attempts --addressing-style --azure-connection-string --part-size --multipart-threshold --concurrency --log-format)
+    local -a non_repeating_options=(--file-field --presign --sha256-field --copy-mode --jobs --content-type --endpoint-url --region --profile --access-key-id --secret-access-key --attempts --addressing-style --azure-connection-string --part-size --multipart-threshold --part-jobs --log-format)
     __blob-put_offer_flags_options 0
 
     # Offer option value completions
@@ -224,7 +224,7 @@ _blob-put() {
     '--multipart-threshold')
         return
         ;;
-    '--concurrency')
+    '--part-jobs')
         return
         ;;
     '--log-format')

@@ -20,7 +20,7 @@ function __blob-put_parse_tokens -S
     set -l unparsed_tokens (__blob-put_tokens -pc)
     switch $unparsed_tokens[1]
     case 'blob-put'
-        __blob-put_parse_subcommand 0 'to=+' 'file-field=' 'presign=' 'ttl=+' 'sha256-field=' 'copy-mode=' 'remove-source' 'jobs=' 'content-type=' 'endpoint-url=' 'region=' 'profile=' 'access-key-id=' 'secret-access-key=' 'attempts=' 'addressing-style=' 'azure-connection-string=' 'part-size=' 'multipart-threshold=' 'concurrency=' 'v/verbose' 'q/quiet' 'log-format=' 'version' 'h/help'
+        __blob-put_parse_subcommand 0 'to=+' 'file-field=' 'presign=' 'ttl=+' 'sha256-field=' 'copy-mode=' 'remove-source' 'jobs=' 'content-type=' 'endpoint-url=' 'region=' 'profile=' 'access-key-id=' 'secret-access-key=' 'attempts=' 'addressing-style=' 'azure-connection-string=' 'part-size=' 'multipart-threshold=' 'part-jobs=' 'v/verbose' 'q/quiet' 'log-format=' 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'help'
             __blob-put_parse_subcommand -r 1 'version'
@@ -81,7 +81,7 @@ complete -c 'blob-put' -n '__blob-put_should_offer_completions_for_flags_or_opti
 complete -c 'blob-put' -n '__blob-put_should_offer_completions_for_flags_or_options "blob-put" file-field' -l 'file-field' -d 'The field naming the local file (default: chunk_path, clip_path or thumbnail_path).' -rfka ''
 complete -c 'blob-put' -n '__blob-put_should_offer_completions_for_flags_or_options "blob-put" presign' -l 'presign' -d 'Add FIELD_presigned_url, a GET URL valid this long (at most 7d), for each destination.' -rfka ''
 complete -c 'blob-put' -n '__blob-put_should_offer_completions_for_flags_or_options "blob-put"' -l 'ttl' -d 'Mark a destination as cache: its object expires after DURATION (tag and Expires); repeatable.' -rfka ''
-complete -c 'blob-put' -n '__blob-put_should_offer_completions_for_flags_or_options "blob-put" sha256-field' -l 'sha256-field' -d 'The field holding the file\'s SHA-256 as 64 hex digits, trusted as the known digest (checked).' -rfka ''
+complete -c 'blob-put' -n '__blob-put_should_offer_completions_for_flags_or_options "blob-put" sha256-field' -l 'sha256-field' -d 'The field holding the file\'s SHA-256 as 64 hex digits, trusted as the known digest (checked); default STEM_sha256, else chunk_hash; \'\' hashes every file.' -rfka ''
 complete -c 'blob-put' -n '__blob-put_should_offer_completions_for_flags_or_options "blob-put" copy-mode' -l 'copy-mode' -d 'A second destination on the same service: auto or server (a server-side copy), or upload.' -rfka ''
 complete -c 'blob-put' -n '__blob-put_should_offer_completions_for_flags_or_options "blob-put" remove-source' -l 'remove-source' -d 'Delete the local file once every upload of its record succeeded.'
 complete -c 'blob-put' -n '__blob-put_should_offer_completions_for_flags_or_options "blob-put" jobs' -l 'jobs' -d 'Records uploaded at once (output stays in input order).' -rfka ''
@@ -96,7 +96,7 @@ complete -c 'blob-put' -n '__blob-put_should_offer_completions_for_flags_or_opti
 complete -c 'blob-put' -n '__blob-put_should_offer_completions_for_flags_or_options "blob-put" azure-connection-string' -l 'azure-connection-string' -d 'Azure connection string (default: AZURE_STORAGE_CONNECTION_STRING).' -rfka ''
 complete -c 'blob-put' -n '__blob-put_should_offer_completions_for_flags_or_options "blob-put" part-size' -l 'part-size' -d 'Part (and block) size for large transfers, 5M to 5G: bytes, or with K/M/G (MiB units).' -rfka ''
 complete -c 'blob-put' -n '__blob-put_should_offer_completions_for_flags_or_options "blob-put" multipart-threshold' -l 'multipart-threshold' -d 'Files at least this large (at most 5G, S3\'s largest single PUT) use multipart (S3) or block (Azure) uploads and ranged downloads.' -rfka ''
-complete -c 'blob-put' -n '__blob-put_should_offer_completions_for_flags_or_options "blob-put" concurrency' -l 'concurrency' -d 'Parts or ranges in flight at once for one object (1 to 64).' -rfka ''
+complete -c 'blob-put' -n '__blob-put_should_offer_completions_for_flags_or_options "blob-put" part-jobs' -l 'part-jobs' -d 'Parts or ranges of one object in flight at once (1 to 64; default 8).' -rfka ''
 complete -c 'blob-put' -n '__blob-put_should_offer_completions_for_flags_or_options "blob-put" v verbose' -l 'verbose' -s 'v' -d 'Say more on stderr: every step, with timings.'
 complete -c 'blob-put' -n '__blob-put_should_offer_completions_for_flags_or_options "blob-put" q quiet' -l 'quiet' -s 'q' -d 'Say only errors on stderr.'
 complete -c 'blob-put' -n '__blob-put_should_offer_completions_for_flags_or_options "blob-put" log-format' -l 'log-format' -d 'How stderr lines look: text (tool: message) or json (one object per line).' -rfka 'text json'

@@ -3,8 +3,10 @@ import CliplineRecords
 import CliplineSystem
 
 /// What happens to a message after its handler ran: the ARCHITECTURE's exit-code contract in one place.
-/// 0 → ack; 75 (or a timeout) → retried after a delay, at most `maxRetries` times; anything else, or
+/// 0 → ack; 75 or 69 (or a timeout) → retried after a delay, at most `maxRetries` times; anything else, or
 /// retries used up → a copy on the dead-letter queue with the error in its headers, then ack.
+/// 69 is retried because a service the handler could not reach (storage restarting, a DNS hiccup) says nothing
+/// about the message: dead-lettering every job of an outage would leave the operator a queue to replay.
 public enum HandlingDecision: Equatable, Sendable {
   case acknowledge
   case retry(attempt: Int, delay: Double)
@@ -18,6 +20,11 @@ public struct FailurePolicy: Sendable {
   public static let attemptsHeader = "x-clipline-attempts"
   /// Header that says why a message was dead-lettered (secrets masked).
   public static let errorHeader = "x-clipline-error"
+
+  /// The handler exits that are worth another try: 75 (temporary failure) and 69 (a service unreachable).
+  public static let retriedExitCodes: Set<Int32> = [
+    ExitStatus.temporaryFailure.rawValue, ExitStatus.unavailable.rawValue,
+  ]
 
   public var maxRetries: Int
   public var retryDelay: Double
@@ -37,7 +44,7 @@ public struct FailurePolicy: Sendable {
   public func decide(exitCode: Int32, timedOut: Bool, stoppedByUs: Bool, attempt: Int) -> HandlingDecision {
     if stoppedByUs { return .requeue }
     if exitCode == 0 && !timedOut { return .acknowledge }
-    if exitCode == ExitStatus.temporaryFailure.rawValue || timedOut {
+    if Self.retriedExitCodes.contains(exitCode) || timedOut {
       if attempt <= maxRetries {
         // Doubling delays: attempt 1 waits retryDelay, attempt 2 twice that, …
         return .retry(attempt: attempt, delay: min(maximumRetryDelay, retryDelay * pow(2, Double(attempt - 1))))

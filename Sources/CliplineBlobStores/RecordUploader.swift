@@ -56,18 +56,23 @@ public enum CopyMode: String, Sendable, CaseIterable {
 }
 
 /// What `blob-put` does to one record: find its file, upload it to every destination in parallel (or upload once
-/// and copy server-side), add the URLs, `bytes`, `etag`, `sha256` (and presigned URLs, expiry times), then
-/// optionally remove the local file.
+/// and copy server-side), add the URLs and what was stored, then optionally remove the local file.
+///
+/// The fields follow the record vocabulary (docs/DEVELOPING.md): for a file in `STEM_path` (`chunk_path`,
+/// `clip_path`, ...), `STEM_bytes` and `STEM_sha256` describe the file; for each destination `FIELD`, `FIELD` is
+/// its URL and `FIELD_etag` the ETag that service returned (each destination its own, a copy's included).
 public struct RecordUploader: Sendable {
   public static let defaultFileFields = ["chunk_path", "clip_path", "thumbnail_path"]
 
   public let stores: BlobStoreSet
   public let destinations: [UploadDestination]
   public var fileField: String?
-  /// The field holding the file's SHA-256 as 64 hex digits (`chunk` writes `chunk_hash`): used as the known
-  /// digest, so the file is not read again to hash it. The server (S3 PUT) or the store's own pass checks it; a
-  /// value that is not 64 hex digits is ignored and the file is hashed.
-  public var sha256Field: String? = "chunk_hash"
+  /// The field holding the file's SHA-256 as 64 hex digits, used as the known digest so the file is not read
+  /// again to hash it; nil reads `STEM_sha256`, then `chunk_hash` (M1's name for it, which `chunk` writes). The
+  /// server (S3 PUT) or the store's own pass checks it; a value that is not 64 hex digits is ignored and the file
+  /// is hashed. `knownDigestDisabled` hashes every file.
+  public var sha256Field: String?
+  public var knownDigestDisabled = false
   public var copyMode = CopyMode.auto
   public var presignLifetime: TimeInterval?
   public var removeSource = false
@@ -81,18 +86,19 @@ public struct RecordUploader: Sendable {
     self.destinations = destinations
   }
 
-  struct Output: Encodable {
-    let bytes: Int64
-    let etag: String
-    let sha256: String
+  /// `chunk_path` -> `chunk`: the prefix of the fields that describe the file.
+  static func stem(ofFileField field: String) -> String {
+    field.hasSuffix("_path") && field.count > 5 ? String(field.dropLast(5)) : field
   }
 
   /// The record with the fields this upload adds; throws (and uploads nothing) when a field or key is unsafe.
   public func upload(_ record: Record) throws -> Record {
-    let file = try sourcePath(record)
+    let (fileField, file) = try source(record)
+    let stem = Self.stem(ofFileField: fileField)
+    let digestField = knownDigestField(record, stem: stem)
     let locations = try destinations.map { try location(for: $0, record: record) }
     let size = try localFileSizeOrMissing(file)
-    let known = try knownSHA256(record).map { FileDigests(sha256: $0, md5: [], bytes: size) }
+    let known = digestField.flatMap { Self.knownSHA256(record, field: $0) }.map { FileDigests(sha256: $0, md5: [], bytes: size) }
     // SHA-256 once for every destination that needs it (started by the first that does); MD5 only where a
     // backend needs it.
     let digests = PendingDigests(file: file)
@@ -121,7 +127,8 @@ public struct RecordUploader: Sendable {
     let sources = try copySources(locations)
     let uploads = sources.indices.filter { sources[$0] == nil }
     let uploadErrors = ParallelWork.run(count: uploads.count, width: uploads.count) { try put(uploads[$0]) }
-    if let failure = uploadErrors.compactMap({ $0 }).first { throw refusedDigest(failure, file: file) ?? failure }
+    if let failure = uploadErrors.compactMap({ $0 }).first { throw refusedDigest(failure, field: digestField, file: file) ?? failure
+    }
     let copies = sources.indices.filter { sources[$0] != nil }
     let copyErrors = ParallelWork.run(count: copies.count, width: copies.count) { slot in
       let index = copies[slot]
@@ -145,6 +152,7 @@ public struct RecordUploader: Sendable {
     for (index, destination) in destinations.enumerated() {
       let stored = results.values[index]!
       output[destination.field] = .string(stored.location.description)
+      output[destination.field + "_etag"] = .string(stored.etag)
       if let ttl = destination.timeToLive {
         output[destination.field + "_expires_at"] = .string(
           RFC3339.format(started.addingTimeInterval(ttl), fractionalDigits: 0))
@@ -156,7 +164,8 @@ public struct RecordUploader: Sendable {
       }
     }
     let first = results.values[0]!
-    try output.merge(Output(bytes: first.bytes, etag: first.etag, sha256: first.sha256))
+    output[stem + "_bytes"] = .integer(first.bytes)
+    output[stem + "_sha256"] = .string(first.sha256)
     if removeSource { unlink(file) }
     return output
   }
@@ -185,16 +194,20 @@ public struct RecordUploader: Sendable {
     }
   }
 
-  /// The record's SHA-256 of the file, when `sha256Field` holds one as 64 hex digits.
-  func knownSHA256(_ record: Record) throws -> [UInt8]? {
-    guard let sha256Field, let text = record.value(at: sha256Field)?.stringValue, text.utf8.count == 64 else {
-      return nil
-    }
+  /// The field that holds the file's SHA-256 as 64 hex digits, if one does.
+  func knownDigestField(_ record: Record, stem: String) -> String? {
+    guard !knownDigestDisabled else { return nil }
+    let candidates = sha256Field.map { [$0] } ?? [stem + "_sha256", "chunk_hash"]
+    return candidates.first { Self.knownSHA256(record, field: $0) != nil }
+  }
+
+  static func knownSHA256(_ record: Record, field: String) -> [UInt8]? {
+    guard let text = record.value(at: field)?.stringValue, text.utf8.count == 64 else { return nil }
     return [UInt8](hex: text.lowercased())
   }
 
   /// A known digest the store or the server found wrong, as a sentence about the record's field.
-  func refusedDigest(_ error: Error, file: String) -> Error? {
+  func refusedDigest(_ error: Error, field sha256Field: String?, file: String) -> Error? {
     guard let sha256Field, ExitStatus.of(error) == .dataError else { return nil }
     let underlying = (error as? BlobStoreError)?.underlying ?? error
     let refused =
@@ -205,10 +218,11 @@ public struct RecordUploader: Sendable {
       sha256Field, reason: "is not the SHA-256 of \(file), so it was not stored (\(describe(error)))")
   }
 
-  func sourcePath(_ record: Record) throws -> String {
-    if let fileField { return try record.requireString(fileField) }
+  /// The field naming the local file, and the file.
+  func source(_ record: Record) throws -> (field: String, path: String) {
+    if let fileField { return (fileField, try record.requireString(fileField)) }
     for field in Self.defaultFileFields where record.value(at: field) != nil {
-      return try record.requireString(field)
+      return (field, try record.requireString(field))
     }
     throw InputError.invalidField(
       Self.defaultFileFields[0],

@@ -59,7 +59,7 @@ public struct ClipResult: Encodable, Sendable {
     case clipStartTime = "clip_start_time"
     case clipEndTime = "clip_end_time"
     case clipDuration = "clip_duration"
-    case sha256
+    case sha256 = "clip_sha256"
     case thumbnailPath = "thumbnail_path"
   }
 }

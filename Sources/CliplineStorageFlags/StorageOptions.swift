@@ -25,8 +25,11 @@ public struct StorageOptions: ParsableArguments {
         + "uploads and ranged downloads."))
   public var multipartThreshold: String = "16M"
 
-  @Option(help: "Parts or ranges in flight at once for one object (1 to 64).")
-  public var concurrency: Int = 8
+  @Option(help: "Parts or ranges of one object in flight at once (1 to 64; default 8).")
+  public var partJobs: Int?
+  @Option(name: .customLong("concurrency"), help: .hidden) public var partJobsAlias: Int?
+  /// `--part-jobs`, or its old spelling `--concurrency`.
+  public var concurrency: Int { partJobs ?? partJobsAlias ?? 8 }
 
   public init() {}
 
@@ -41,7 +44,7 @@ public struct StorageOptions: ParsableArguments {
     guard let threshold = Self.byteCount(multipartThreshold), Self.thresholds.contains(threshold) else {
       throw ValidationError("--multipart-threshold must be a size from 0 to 5G, like 16M.")
     }
-    guard (1...64).contains(concurrency) else { throw ValidationError("--concurrency must be between 1 and 64.") }
+    guard (1...64).contains(concurrency) else { throw ValidationError("--part-jobs must be between 1 and 64.") }
     if let addressingStyle, S3Addressing(rawValue: addressingStyle) == nil {
       throw ValidationError("--addressing-style must be auto, path or virtual.")
     }

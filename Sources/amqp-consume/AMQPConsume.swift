@@ -28,7 +28,7 @@ struct AMQPConsume: ParsableCommand {
       Handlers get the parent-death signal (SIGKILL if amqp-consume dies, even by kill -9); a new amqp-consume \
       removes the work directories, and kills the processes, that a dead one left behind.
 
-      OUTCOME BY EXIT CODE: 0 acks the message. 75 (or a timeout) retries it: a copy waits in QUEUE.retry for \
+      OUTCOME BY EXIT CODE: 0 acks the message. 75 or 69 (or a timeout) retries it: a copy waits in QUEUE.retry for \
       --retry-delay (doubling each attempt) and flows back to the queue, at most --max-retries times. Anything \
       else, or retries used up, publishes the original body and properties to the dead-letter queue (--dlq, \
       default QUEUE.dlq) with headers x-clipline-error (the stderr tail), x-clipline-exit-code, x-clipline-queue, \
@@ -106,7 +106,7 @@ struct AMQPConsume: ParsableCommand {
   @Option(name: .long, help: "Stop a handler (its whole process group) after this long; it counts as a retry.")
   var timeout: DurationArgument?
 
-  @Option(name: .long, help: "How often a message whose handler exits 75 is retried before it is dead-lettered.")
+  @Option(name: .long, help: "How often a message whose handler exits 75 or 69 is retried before it is dead-lettered.")
   var maxRetries = 3
 
   @Option(name: .long, help: "The wait before the first retry; it doubles for each further attempt.")

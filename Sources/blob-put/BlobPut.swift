@@ -21,15 +21,16 @@ struct BlobPut: ParsableCommand {
       nested field). The URL goes to FIELD (default: url). A field value that would climb out of the prefix \
       (".." or "." segments), make an absolute path, or an invalid key is refused with exit 65; nothing is written.
 
-      FIELDS WRITTEN: FIELD (the object's URL), FIELD_presigned_url (with --presign), FIELD_expires_at (with \
-      --ttl), bytes, etag, sha256 (hex, of the file; the same for every destination).
+      FIELDS WRITTEN: for each destination FIELD (the object's URL), FIELD_etag (the ETag that service \
+      returned), FIELD_presigned_url (with --presign), FIELD_expires_at (with --ttl); for the file, named after \
+      its field without _path (chunk_path gives chunk_): STEM_bytes and STEM_sha256 (hex).
 
-      KNOWN DIGEST: when the --sha256-field field (default chunk_hash, which chunk writes) holds 64 hex digits, \
+      KNOWN DIGEST: when the --sha256-field field (default STEM_sha256, else chunk_hash, which chunk writes) \
+      holds 64 hex digits, \
       it is taken as the file's SHA-256 and the file is not read again to hash it: an S3 PUT sends it as \
       x-amz-checksum-sha256 and S3 refuses bytes that do not match; multipart, Azure and file:// uploads check it \
       against their own pass over the bytes. A wrong digest exits 65 naming the field, and nothing is stored. Any \
-      other value (a shorter hash) is ignored and the file is hashed. sha256 is not read unless named: it is what \
-      an earlier blob-put wrote for its own file.
+      other value (a shorter hash) is ignored and the file is hashed; --sha256-field '' hashes every file.
 
       SERVER-SIDE COPY: a destination on the same service and account as an earlier one (S3 to S3, Azure to Azure) \
       is, with --copy-mode auto (the default) or server, a copy made by the service from the object just uploaded \
@@ -41,7 +42,7 @@ struct BlobPut: ParsableCommand {
 
       INTEGRITY: every upload carries a checksum the server verifies (x-amz-checksum-sha256 per object or part on \
       S3, Content-MD5 per blob or block on Azure); files from --multipart-threshold up go up in --part-size parts, \
-      --concurrency at a time, and a failed or \
+      --part-jobs at a time, and a failed or \
       interrupted multipart upload is aborted, so no object and no orphaned parts remain. Keys are deterministic: \
       a rerun overwrites the same objects.
 
@@ -62,7 +63,7 @@ struct BlobPut: ParsableCommand {
       credentials exit 77 with a sentence naming the bucket and key (never a secret). A missing local file exits \
       66. SIGTERM aborts uploads in flight (multipart uploads are aborted) and exits 75.
 
-      BOUNDS: --jobs 1 to 256, --concurrency 1 to 64, --attempts 1 to 20, --part-size 5M to 5G, \
+      BOUNDS: --jobs 1 to 256, --part-jobs 1 to 64, --attempts 1 to 20, --part-size 5M to 5G, \
       --multipart-threshold 0 to 5G, --ttl 1s to 3650d, --presign 1s to 7d; outside them, exit 64.
 
       \(ExitStatus.documentation)
@@ -87,8 +88,11 @@ struct BlobPut: ParsableCommand {
       valueName: "field=duration"))
   var ttl: [String] = []
 
-  @Option(help: "The field holding the file's SHA-256 as 64 hex digits, trusted as the known digest (checked).")
-  var sha256Field: String = "chunk_hash"
+  @Option(
+    help: ArgumentHelp(
+      "The field holding the file's SHA-256 as 64 hex digits, trusted as the known digest (checked); default "
+        + "STEM_sha256, else chunk_hash; '' hashes every file.", valueName: "field"))
+  var sha256Field: String?
 
   @Option(
     help: ArgumentHelp(
@@ -162,7 +166,8 @@ struct BlobPut: ParsableCommand {
       uploader.presignLifetime = presign?.seconds
       uploader.removeSource = removeSource
       uploader.contentType = contentType
-      uploader.sha256Field = sha256Field.isEmpty ? nil : sha256Field
+      uploader.sha256Field = sha256Field
+      uploader.knownDigestDisabled = sha256Field?.isEmpty == true
       uploader.copyMode = CopyMode(rawValue: copyMode) ?? .auto
       if diagnostics.isEnabled(.debug) { uploader.log = { diagnostics.debug($0) } }
       let writer = RecordWriter()

@@ -30,7 +30,7 @@ struct KVSClip: ParsableCommand {
 
       RECORD FIELDS: reads camera_id, stream_arn (or stream_name), start_time, end_time (RFC 3339); every other \
       field passes through. Writes clip_path, clip_bytes, clip_start_time and clip_end_time (the media's own \
-      first and last instants), clip_duration (seconds), sha256, thumbnail_path. With --hls: hls_url, \
+      first and last instants), clip_duration (seconds), clip_sha256, thumbnail_path. With --hls: hls_url, \
       hls_playback_mode, hls_expires_at.
 
       ENVIRONMENT: AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_PROFILE, \

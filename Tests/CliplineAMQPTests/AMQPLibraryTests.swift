@@ -55,6 +55,12 @@ final class FailurePolicyTests: XCTestCase {
     XCTAssertEqual(
       policy.decide(exitCode: 75, timedOut: false, stoppedByUs: false, attempt: 3), .deadLetter(attempt: 3))
     XCTAssertEqual(policy.decide(exitCode: 1, timedOut: false, stoppedByUs: false, attempt: 1), .deadLetter(attempt: 1))
+    // A service the handler could not reach (69) is an outage, not a bad message: retried like 75.
+    XCTAssertEqual(
+      policy.decide(exitCode: 69, timedOut: false, stoppedByUs: false, attempt: 1), .retry(attempt: 1, delay: 1))
+    XCTAssertEqual(
+      policy.decide(exitCode: 69, timedOut: false, stoppedByUs: false, attempt: 3), .deadLetter(attempt: 3))
+    XCTAssertEqual(policy.decide(exitCode: 65, timedOut: false, stoppedByUs: false, attempt: 1), .deadLetter(attempt: 1))
     XCTAssertEqual(
       policy.decide(exitCode: 65, timedOut: false, stoppedByUs: false, attempt: 1), .deadLetter(attempt: 1))
     XCTAssertEqual(

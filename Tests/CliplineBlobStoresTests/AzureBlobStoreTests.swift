@@ -198,7 +198,7 @@ final class AzureBlobStoreTests: XCTestCase {
     XCTAssertEqual(result.status, 0, result.stderr)
     let record = try XCTUnwrap(try result.records().first)
     XCTAssertEqual(record["cloud_stream_path"], .string("az://\(account!)/\(container)/processed/7/chunk_002.mp4"))
-    XCTAssertEqual(record["sha256"], .string(try sha256Hex(ofFile: file)))
+    XCTAssertEqual(record["chunk_sha256"], .string(try sha256Hex(ofFile: file)))
     let sasURL = try XCTUnwrap(record["cloud_stream_path_presigned_url"]?.stringValue)
     XCTAssertEqual(try curl(["-o", "/dev/null", sasURL]), "200")
     let script = """
@@ -306,7 +306,7 @@ final class AzureBlobStoreTests: XCTestCase {
       "blob-put",
       [
         "--to", "az://\(account!)/\(container)/big.bin", "--part-size", "5M", "--multipart-threshold", "5M",
-        "--concurrency", "2",
+        "--concurrency", "2",  // the old spelling of --part-jobs, still read
       ], environment: ["AZURE_STORAGE_CONNECTION_STRING": connectionString])
     try tool.write(Record(["chunk_path": .string(big)]).jsonText + "\n")
     try tool.closeInput()

@@ -51,16 +51,24 @@ final class BlobPutToolTests: XCTestCase {
     XCTAssertEqual(record["cloud_stream_path"], .string("s3://\(bucket)/processed/101/chunk_001.mp4"))
     XCTAssertEqual(record["cache_path"], .string("s3://\(cache)/temp/101/chunk_001.mp4"))
     XCTAssertEqual(record["inference_config"], ["vlm": "nova"], "other fields pass through")
-    XCTAssertEqual(record["bytes"], .integer(300_000))
-    XCTAssertEqual(record["sha256"], .string(try sha256Hex(ofFile: chunk)))
-    XCTAssertEqual(record["etag"]?.stringValue?.count, 32)
+    XCTAssertEqual(record["chunk_bytes"], .integer(300_000))
+    XCTAssertEqual(record["chunk_sha256"], .string(try sha256Hex(ofFile: chunk)))
+    // Each destination has its own ETag (the cache one is a server-side copy's), as its server answers HEAD.
+    let store = server.store()
+    for (field, location) in [
+      ("cloud_stream_path", BlobLocation.s3(bucket: bucket, key: "processed/101/chunk_001.mp4")),
+      ("cache_path", .s3(bucket: cache, key: "temp/101/chunk_001.mp4")),
+    ] {
+      XCTAssertEqual(record[field + "_etag"]?.stringValue?.count, 32, field)
+      XCTAssertEqual(record[field + "_etag"]?.stringValue, try store.head(location)?.etag, field)
+    }
+    for old in ["bytes", "sha256", "etag"] { XCTAssertNil(record[old], "the unprefixed \(old) is gone") }
     let expiresAt = try XCTUnwrap(record["cache_path_expires_at"]?.stringValue.flatMap(RFC3339.parse))
     XCTAssertEqual(expiresAt.timeIntervalSinceNow, 86400, accuracy: 120)
     XCTAssertNil(record["cloud_stream_path_expires_at"])
     XCTAssertNotNil(record["cloud_stream_path_presigned_url"]?.stringValue)
 
     // The cache copy carries its expiry as a tag and as Expires; the persistent copy carries neither.
-    let store = server.store()
     XCTAssertEqual(
       try store.tags(of: .s3(bucket: cache, key: "temp/101/chunk_001.mp4"))[BlobPutOptions.expiryTag],
       RFC3339.format(expiresAt, fractionalDigits: 0))
@@ -93,7 +101,7 @@ final class BlobPutToolTests: XCTestCase {
     XCTAssertEqual(result.status, 0, result.stderr)
     let written = try result.records()
     guard written.count == 2 else { return XCTFail("two records expected: \(result.stderr)") }
-    XCTAssertTrue(written[1]["etag"]?.stringValue?.hasSuffix("-3") ?? false, "the large file went multipart")
+    XCTAssertTrue(written[1]["cloud_stream_path_etag"]?.stringValue?.hasSuffix("-3") ?? false, "the large file went multipart")
 
     var environment = server.toolEnvironment
     environment["AWS_DEFAULT_REGION"] = server.region
@@ -253,7 +261,7 @@ final class BlobPutToolTests: XCTestCase {
     try writeRandomFile(big, bytes: 120 << 20)
     let tool = try RunningTool(
       "blob-put",
-      ["--to", "s3://\(bucket)/big.bin", "--part-size", "5M", "--multipart-threshold", "5M", "--concurrency", "2"],
+      ["--to", "s3://\(bucket)/big.bin", "--part-size", "5M", "--multipart-threshold", "5M", "--part-jobs", "2"],
       environment: server.toolEnvironment, removingEnvironment: S3TestServer.unrelatedVariables)
     try tool.write(line(["chunk_path": .string(big)]))
     try tool.closeInput()
@@ -365,7 +373,8 @@ final class BlobPutToolTests: XCTestCase {
     for record in records {
       let url = try XCTUnwrap(record["cloud_stream_path"]?.stringValue)
       let info = try XCTUnwrap(try server.store().head(try BlobLocation(parsing: url)))
-      XCTAssertEqual(info.sha256, record["sha256"]?.stringValue)
+      XCTAssertEqual(info.sha256, record["chunk_sha256"]?.stringValue)
+      XCTAssertEqual(record["chunk_sha256"], record["chunk_hash"], "chunk's hash is the stored object's")
       XCTAssertFalse(FileManager.default.fileExists(atPath: record["chunk_path"]?.stringValue ?? "/"))
     }
   }
@@ -384,7 +393,7 @@ final class BlobPutToolTests: XCTestCase {
     let put = ["--to", "s3://b/k=cache_path"]
     for extra in [
       ["--part-size", "4M"], ["--part-size", "6G"], ["--part-size", "1e30"], ["--multipart-threshold", "6G"],
-      ["--concurrency", "0"], ["--concurrency", "65"], ["--attempts", "0"], ["--attempts", "21"], ["--jobs", "0"],
+      ["--part-jobs", "0"], ["--part-jobs", "65"], ["--attempts", "0"], ["--attempts", "21"], ["--jobs", "0"],
       ["--jobs", "257"], ["--ttl", "cache_path=0s"], ["--ttl", "cache_path=3651d"], ["--ttl", "cache_path=inf"],
       ["--presign", "0s"], ["--copy-mode", "sometimes"],
     ] {
@@ -392,6 +401,13 @@ final class BlobPutToolTests: XCTestCase {
       XCTAssertEqual(result.status, 64, "\(extra): \(result.stderr)")
       XCTAssertEqual(result.stderr.split(separator: "\n").first.map { $0.contains(extra[0]) }, true, result.stderr)
     }
+    // The old spelling of --part-jobs is still read, bounded the same way, and no longer shown.
+    let alias = try run("blob-put", put + ["--concurrency", "65"])
+    XCTAssertEqual(alias.status, 64, alias.stderr)
+    XCTAssertTrue(alias.stderr.contains("--part-jobs must be between 1 and 64"), alias.stderr)
+    let help = try run("blob-put", ["--help"])
+    XCTAssertTrue(help.stdout.contains("--part-jobs"), help.stdout)
+    XCTAssertFalse(help.stdout.contains("--concurrency"), help.stdout)
     XCTAssertEqual(try run("blob-get", ["s3://b/k", "--presign", "0s"]).status, 64)
     XCTAssertEqual(try run("blob-get", ["s3://b/k", "--output", "/tmp/x", "--part-size", "0"]).status, 64)
     XCTAssertEqual(try run("blob-rm", ["s3://b/k", "--attempts", "100"]).status, 64)

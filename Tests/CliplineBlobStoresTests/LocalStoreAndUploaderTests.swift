@@ -94,7 +94,7 @@ final class LocalStoreAndUploaderTests: XCTestCase {
     XCTAssertEqual(sink.records.map { $0["chunk_id"] }, (1...6).map { JSONValue.integer(Int64($0)) })
     guard sink.records.count == 6 else { return XCTFail("six records expected: \(errors.lines)") }
     XCTAssertEqual(sink.records[1]["cloud_stream_path"], .string("file://\(root)/p/9/chunk_002.mp4"))
-    XCTAssertEqual(sink.records[1]["bytes"], .integer(3_000_000))
+    XCTAssertEqual(sink.records[1]["chunk_bytes"], .integer(3_000_000))
     XCTAssertFalse(FileManager.default.fileExists(atPath: scratch.file("chunk2.mp4")), "--remove-source")
     guard errors.lines.count == 2 else { return XCTFail("two errors expected: \(errors.lines)") }
     XCTAssertTrue(errors.lines[0].contains("(line 7)") && errors.lines[0].contains("missing.mp4"), errors.lines[0])

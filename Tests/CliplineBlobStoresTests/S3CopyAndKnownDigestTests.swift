@@ -56,7 +56,7 @@ final class S3CopyAndKnownDigestTests: XCTestCase {
         ["--to", "s3://\(bucket)/\(name).mp4=cloud_stream_path"],
         stdin: line(["chunk_path": .string(small), "chunk_hash": .string(hash)]))
       XCTAssertEqual(result.status, 0, result.stderr)
-      XCTAssertEqual(try result.records().first?["sha256"], .string(try sha256Hex(ofFile: small)))
+      XCTAssertEqual(try result.records().first?["chunk_sha256"], .string(try sha256Hex(ofFile: small)))
       XCTAssertEqual(
         try server.store().head(.s3(bucket: bucket, key: "\(name).mp4"))?.sha256, try sha256Hex(ofFile: small))
     }

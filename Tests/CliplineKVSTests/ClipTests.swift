@@ -43,7 +43,7 @@ final class ClipTests: XCTestCase {
     XCTAssertEqual(try MediaCheck.frameMD5(path), try MediaCheck.frameMD5(video, at: 10))
     let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber
     XCTAssertEqual(record["clip_bytes"]?.integerValue, size?.int64Value)
-    XCTAssertEqual(record["sha256"], .string(try Digest.ofFile(path).hexString))
+    XCTAssertEqual(record["clip_sha256"], .string(try Digest.ofFile(path).hexString))
     // The thumbnail is a 320-wide JPEG of the first frame.
     let thumbnail = try XCTUnwrap(record["thumbnail_path"]?.stringValue)
     let probe = try FixtureVideo.probe(thumbnail)

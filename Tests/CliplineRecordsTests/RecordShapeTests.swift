@@ -68,7 +68,7 @@ final class RecordShapeTests: XCTestCase {
       "stream_name":"FrontEntrance","start_time":"2026-02-26T14:30:00Z","end_time":"2026-02-26T14:31:00Z","process_id":501,\
       "inference_config":\(inferenceConfig),"clip_start_time":"2026-02-26T14:30:00Z","clip_end_time":"2026-02-26T14:31:00Z",\
       "clip_duration":60.0,"clip_bytes":15000000,"thumbnail_path":"/tmp/w/thumb.jpg","cloud_stream_path":"\(url)",\
-      "sha256":"d4f3","bytes":15000000,"etag":"e"}
+      "clip_sha256":"d4f3","cloud_stream_path_etag":"e"}
       """
     let expected = try Record(
       json: """
@@ -91,7 +91,7 @@ final class RecordShapeTests: XCTestCase {
       "inference_config":{"vlm_provider":"bedrock"},"chunk_id":1,"chunk_path":"/tmp/w/42/chunk_001.mp4",\
       "chunk_hash":"abc123","chunk_bytes":1000,"start_time":0.0,"end_time":30.0,"chunk_duration":30.0,\
       "time_offset":0.0,"chunk_mode":"copy","cloud_stream_path":"s3://bucket/chunks/chunk_001.mp4",\
-      "sha256":"abc123","bytes":1000,"etag":"e1",\
+      "chunk_sha256":"abc123","cloud_stream_path_etag":"e1","cache_path_etag":"e2",\
       "cache_path":"s3://cache/temp/chunk_001.mp4","cache_path_expires_at":"2026-02-27T14:30:00Z",\
       "chunk_record_id":"7","processing_status":"PROCESSING"}
       """
