@@ -45,8 +45,15 @@ public indirect enum FieldValue: Equatable, Sendable {
     }
   }
 
-  /// The value as JSON: integers as integers (an unsigned 64-bit one beyond Int64 as its decimal text), decimals
-  /// as numbers, strings and byte arrays as text (invalid UTF-8 repaired), timestamps as RFC 3339, void as null.
+  /// The value as JSON: integers as integers (an unsigned 64-bit one beyond Int64 as a number kept as its
+  /// text), decimals as numbers written with their scale (`[2, 6050]` is `60.50`, not the double `60.5`), strings and byte arrays as text (invalid UTF-8 repaired), timestamps as RFC 3339, void as null.
+  /// `scale` 2, `6050` → `60.50`; scale 0 → the digits as they are.
+  static func decimalText(scale: Int, value digits: String) -> String {
+    guard scale > 0 else { return digits }
+    let padded = String(repeating: "0", count: max(0, scale + 1 - digits.count)) + digits
+    return padded.dropLast(scale) + "." + padded.suffix(scale)
+  }
+
   public var json: JSONValue {
     switch self {
     case .boolean(let flag): return .bool(flag)
@@ -57,10 +64,10 @@ public indirect enum FieldValue: Equatable, Sendable {
     case .int32(let number): return .integer(Int64(number))
     case .uint32(let number): return .integer(Int64(number))
     case .int64(let number): return .integer(number)
-    case .uint64(let number): return number <= UInt64(Int64.max) ? .integer(Int64(number)) : .string(String(number))
+    case .uint64(let number): return number <= UInt64(Int64.max) ? .integer(Int64(number)) : .number(String(number))
     case .float(let number): return number.isFinite ? .double(Double(number)) : .string(String(number))
     case .double(let number): return number.isFinite ? .double(number) : .string(String(number))
-    case .decimal(let scale, let value): return .double(Double(value) / pow(10, Double(scale)))
+    case .decimal(let scale, let value): return .number(Self.decimalText(scale: Int(scale), value: String(value)))
     case .string(let bytes), .bytes(let bytes): return .string(String(decoding: bytes, as: UTF8.self))
     case .timestamp(let seconds):
       return .string(RFC3339.format(Date(timeIntervalSince1970: Double(min(seconds, 253_402_300_799)))))

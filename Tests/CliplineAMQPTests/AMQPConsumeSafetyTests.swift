@@ -24,7 +24,7 @@ final class AMQPConsumeSafetyTests: XCTestCase {
      ["i16", {"t":"s","v":-300}], ["u16", {"t":"u","v":60000}], ["i32", {"t":"I","v":-70000}],
      ["u32", {"t":"i","v":4000000000}], ["i64", {"t":"l","v":-9000000000}],
      ["u64", {"t":"L","v":18446744073709551615}], ["f32", {"t":"f","v":1.5}],
-     ["f64", {"t":"d","v":2.25}], ["dec", {"t":"D","v":[2,12345]}], ["str", {"t":"S","v":"h\\u00e9llo"}],
+     ["f64", {"t":"d","v":2.25}], ["dec", {"t":"D","v":[2,12345]}], ["dec0", {"t":"D","v":[3,50]}], ["str", {"t":"S","v":"h\\u00e9llo"}],
      ["bytes", {"t":"x","v":"raw"}], ["ts", {"t":"T","v":1700000000}], ["void", {"t":"V","v":null}],
      ["table", {"t":"F","v":[["inner", {"t":"I","v":1}], ["deeper", {"t":"F","v":[["s", {"t":"S","v":"y"}]]}]]}],
      ["array", {"t":"A","v":[{"t":"I","v":1}, {"t":"S","v":"two"}, {"t":"V","v":null}, {"t":"A","v":[{"t":"t","v":false}]}]}]]
@@ -48,6 +48,9 @@ final class AMQPConsumeSafetyTests: XCTestCase {
     XCTAssertFalse(result.stderr.contains("reconnect"), result.stderr)
     XCTAssertEqual(result.stderr.components(separatedBy: "dead-lettered to").count - 1, 3, result.stderr)
     XCTAssertTrue(result.stderr.contains(#""dec":123.45"#), "the handler sees the headers as JSON: \(result.stderr)")
+    XCTAssertTrue(result.stderr.contains(#""dec0":0.050"#), "a decimal keeps its scale: \(result.stderr)")
+    XCTAssertTrue(
+      result.stderr.contains(#""u64":18446744073709551615"#), "beyond Int64, still a number: \(result.stderr)")
     let dead = try peer(["get-typed", queue + ".dlq", "3"]).stdoutLines.map {
       try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any]
     }
@@ -73,7 +76,8 @@ final class AMQPConsumeSafetyTests: XCTestCase {
     XCTAssertEqual(printed.status, 0, printed.stderr)
     let record = try XCTUnwrap(try printed.records().first)
     XCTAssertEqual(record.value(at: "amqp.headers.u32"), 4_000_000_000)
-    XCTAssertEqual(record.value(at: "amqp.headers.u64"), "18446744073709551615", "beyond Int64: its decimal text")
+    XCTAssertEqual(record.value(at: "amqp.headers.u64"), .number("18446744073709551615"), "beyond Int64: a number")
+    XCTAssertEqual(record.value(at: "amqp.headers.dec0"), .number("0.050"))
     XCTAssertEqual(record.value(at: "amqp.headers.ts"), "2023-11-14T22:13:20Z")
     XCTAssertEqual(record.value(at: "amqp.headers.table.deeper.s"), "y")
   }
