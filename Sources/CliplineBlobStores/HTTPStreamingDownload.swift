@@ -40,17 +40,40 @@ extension HTTPDownloader: StreamingBlobDownloading {
     }
     download.start { [retry] download in
       let client = HTTPClient()
+      var validator: String?
+      var resumable = true
       try retry.run(isRetryable: isRetryableHTTPFailure) { _ in
+        // A retry goes on from the bytes that arrived in order, when the server honours ranges and the object is
+        // the one that was being read (If-Range); otherwise it starts over from byte 0, rewriting the same bytes.
+        let resumeAt = download.file.contiguousBytes
+        if resumeAt > 0, resumable, let size = download.file.knownSize {
+          if resumeAt >= size { return }
+          do {
+            var headers = [(name: "Range", value: "bytes=\(resumeAt)-")]
+            if let validator { headers.append(("If-Range", validator)) }
+            _ = try client.send(
+              HTTPRequest(url: url, headers: headers),
+              to: download.destination(at: resumeAt) { status, _ in
+                guard status == 206 else { throw RangesIgnored() }
+              }
+            ).checked()
+            report("resumed \(SecretRedaction.url(url)) from byte \(resumeAt) with a ranged GET")
+            return
+          } catch is RangesIgnored {
+            resumable = false
+          }
+        }
         _ = try client.send(
           HTTPRequest(url: url),
           to: download.destination(at: 0) { _, headers in
-            let encoded = headers.contains { $0.name.lowercased() == "content-encoding" }
-            if !encoded,
-              let length = headers.last(where: { $0.name.lowercased() == "content-length" })
-                .flatMap({ Int64($0.value) })
-            {
+            func header(_ name: String) -> String? { headers.last { $0.name.lowercased() == name }?.value }
+            let encoded = header("content-encoding") != nil
+            if !encoded, let length = header("content-length").flatMap({ Int64($0) }) {
               download.file.setSize(length)
             }
+            resumable = !encoded && header("accept-ranges")?.lowercased() == "bytes"
+            // A strong ETag, else Last-Modified: what If-Range compares.
+            validator = header("etag").flatMap { $0.hasPrefix("W/") ? nil : $0 } ?? header("last-modified")
           }
         ).checked()
       }

@@ -95,6 +95,29 @@ final class ChunkStreamingHTTPTests: XCTestCase {
       try FileManager.default.contentsOfDirectory(atPath: scratch.path).filter { $0.hasPrefix("source-") }, [],
       "the partial source copy is removed")
   }
+
+  /// The connection drops once, halfway: the retry asks for the rest with a ranged GET instead of starting over,
+  /// and the chunks are those of a local cut. (It used to fetch the whole file again.)
+  func testADownloadCutOnceResumesFromWhereItStopped() throws {
+    let source = try fixture()
+    let size = (try FileManager.default.attributesOfItem(atPath: source)[.size] as! NSNumber).intValue
+    let server = try TrickleServer(directory: (source as NSString).deletingLastPathComponent)
+    let scratch = try ScratchDirectory("resume")
+    let url = "\(server.baseURL)/\((source as NSString).lastPathComponent)?kb=512&fail_once_at=\(size / 2)"
+    let result = try ToolInvocation.run(
+      "chunk", ["--verbose", "--source", url, "--chunk-duration", String(chunkDuration), "-o", scratch.path])
+    XCTAssertEqual(result.status, 0, result.stderr)
+    XCTAssertEqual(hashes(try result.records()), try ChunkReference.hashes(of: source, chunkDuration: chunkDuration))
+    XCTAssertTrue(result.stderr.contains("with a ranged GET"), result.stderr)
+    let traffic = try server.traffic()
+    let resumedFrom = traffic.ranges.compactMap { range -> Int? in
+      guard range.hasPrefix("bytes="), range.hasSuffix("-") else { return nil }
+      return Int(range.dropFirst(6).dropLast())
+    }
+    XCTAssertEqual(resumedFrom.count, 1, "one ranged retry: \(traffic.ranges)")
+    XCTAssertGreaterThan(resumedFrom.first ?? 0, size / 4, "it went on from what had arrived: \(traffic.ranges)")
+    XCTAssertLessThan(traffic.bytesSent, size + size / 4, "the first half was not sent again")
+  }
 }
 
 /// The AVIO owner opens over a file that exists, or throws before it owns anything.

@@ -41,6 +41,15 @@ public final class TrickleServer {
     return (object["held"] as? Bool ?? false, object["completed"] as? Int ?? -1)
   }
 
+  /// What the server sent: the file bytes of every response together, and the Range headers it was asked for.
+  public func traffic() throws -> (bytesSent: Int, ranges: [String]) {
+    let result = try ToolInvocation.runProcess("/usr/bin/curl", ["-sf", baseURL + "/status"])
+    guard result.status == 0,
+      let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+    else { throw TestFailure("no status from the trickle server: \(result.stderr)") }
+    return (object["bytes_sent"] as? Int ?? -1, object["ranges"] as? [String] ?? [])
+  }
+
   /// Lets held transfers send their last bytes.
   public func release() throws {
     let result = try ToolInvocation.runProcess("/usr/bin/curl", ["-sf", baseURL + "/release"])

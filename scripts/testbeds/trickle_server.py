@@ -2,9 +2,11 @@
 """A slow HTTP file server, to test reading a source while it downloads:
   GET /NAME?kb=K            sends the file K KB every 50 ms (default 64)
            &hold=1          ... but keeps its last 64 KB until someone requests /release
-           &fail_at=N       ... but closes the connection after N bytes (every time)
+           &fail_at=N       ... but closes the connection when it reaches byte N of the file (every time)
+           &fail_once_at=N  ... the same, for the first such request only (later ones are served whole)
   Range requests (bytes=A- or bytes=A-B) get 206, unless the server runs with --no-ranges (then 200, whole file).
-  GET /status               {"held": true while a transfer waits for /release, "completed": transfers sent whole}
+  GET /status               {"held": true while a transfer waits for /release, "completed": transfers sent whole,
+                             "bytes_sent": file bytes sent in all, "ranges": the Range headers received, in order}
   GET /release              lets held transfers finish
 
     trickle_server.py --directory DIR [--no-ranges]
@@ -23,7 +25,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 HELD_TAIL = 64 * 1024
 released = threading.Event()
 state_lock = threading.Lock()
-state = {"held": False, "completed": 0}
+state = {"held": False, "completed": 0, "bytes_sent": 0, "ranges": []}
+failed_once = set()
 
 
 class Trickle(BaseHTTPRequestHandler):
@@ -56,6 +59,9 @@ class Trickle(BaseHTTPRequestHandler):
         size = os.path.getsize(path)
         start, end = 0, size - 1
         ranged = False
+        if self.headers.get("Range"):
+            with state_lock:
+                state["ranges"].append(self.headers["Range"])
         match = re.fullmatch(r"bytes=(\d+)-(\d*)", self.headers.get("Range", ""))
         if match and self.server.ranges:
             ranged = True
@@ -71,6 +77,11 @@ class Trickle(BaseHTTPRequestHandler):
         self.end_headers()
         piece = int(query.get("kb", "64")) * 1024
         fail_at = int(query["fail_at"]) if "fail_at" in query else None
+        if "fail_once_at" in query:
+            with state_lock:
+                if url.path not in failed_once:
+                    failed_once.add(url.path)
+                    fail_at = int(query["fail_once_at"])
         hold = query.get("hold") == "1" and not ranged
         sent = 0
         with open(path, "rb") as source:
@@ -88,13 +99,15 @@ class Trickle(BaseHTTPRequestHandler):
                 if hold:
                     count = min(count, remaining - HELD_TAIL)
                 if fail_at is not None:
-                    count = min(count, fail_at - sent)
+                    count = min(count, fail_at - (start + sent))
                     if count <= 0:
                         self.wfile.flush()
                         self.connection.shutdown(socket.SHUT_RDWR)
                         return
                 self.wfile.write(source.read(count))
                 self.wfile.flush()
+                with state_lock:
+                    state["bytes_sent"] += count
                 sent += count
                 remaining -= count
                 time.sleep(0.05)
