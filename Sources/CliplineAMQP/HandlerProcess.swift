@@ -23,6 +23,8 @@ final class HandlerProcess: @unchecked Sendable {
   enum KillReason { case timeout, shutdown }
 
   static let stderrTailBytes = 4096
+  /// Takes every handler's process group along if the consumer dies.
+  static let watchdog = ProcessGroupWatchdog()
   private static let spawnLock = NSLock()
   /// How long a handler has between SIGTERM and SIGKILL.
   static let killGrace = 5.0
@@ -75,6 +77,7 @@ final class HandlerProcess: @unchecked Sendable {
     var pid: pid_t = 0
     let spawned = posix_spawnp(&pid, command[0], &actions, &attributes, argv, envp)
     close(stderrPipe[1])
+    if spawned == 0 { Self.watchdog.watch(pid) }
     Self.spawnLock.unlock()
     spawnLocked = false
     guard spawned == 0 else {
@@ -93,6 +96,7 @@ final class HandlerProcess: @unchecked Sendable {
     close(stderrPipe[0])
     var status: Int32 = 0
     _ = try? FileDescriptorIO.retryingInterrupts("waitpid") { waitpid(pid, &status, 0) }
+    Self.watchdog.release(pid)
     timer?.cancel()
     let reason = lock.withLock { () -> KillReason? in
       processGroup = 0
@@ -134,7 +138,7 @@ final class HandlerProcess: @unchecked Sendable {
   /// The handler dies with its consumer, even a consumer killed with -9: util-linux's setpriv sets the
   /// parent-death signal (prctl PR_SET_PDEATHSIG) and execs the handler in the same process. posix_spawn cannot
   /// run code in the child, and a fork from a threaded Swift process may not either. Its own children are
-  /// killed by the next consumer's sweep (`WorkDirectoryLedger`).
+  /// killed by `watchdog`, and by the next consumer's sweep (`WorkDirectoryLedger`) if that was killed too.
   static let parentDeathWrapper: [String] =
     access("/usr/bin/setpriv", X_OK) == 0 ? ["/usr/bin/setpriv", "--pdeathsig", "KILL", "--"] : []
 

@@ -25,8 +25,9 @@ struct AMQPConsume: ParsableCommand {
       message, removed afterwards whatever happened. --timeout stops the handler's whole process group (SIGTERM, \
       SIGKILL 5 s later).
 
-      Handlers get the parent-death signal (SIGKILL if amqp-consume dies, even by kill -9); a new amqp-consume \
-      removes the work directories, and kills the processes, that a dead one left behind.
+      Handlers, and everything they start, die with amqp-consume, even by kill -9 (the parent-death signal, and \
+      a watchdog shell that kills their process groups); a new amqp-consume removes the work directories, and \
+      kills any process, that a dead one left behind.
 
       OUTCOME BY EXIT CODE: 0 acks the message. 75 or 69 (or a timeout) retries it: a copy waits in QUEUE.retry for \
       --retry-delay (doubling each attempt) and flows back to the queue, at most --max-retries times. Anything \

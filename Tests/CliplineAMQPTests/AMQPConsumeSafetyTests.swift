@@ -197,7 +197,29 @@ final class AMQPConsumeSafetyTests: XCTestCase {
     XCTAssertTrue(result.stderr.contains("regular file \(body.utf8.count)\n"), result.stderr)
   }
 
-  func testKillNineTakesTheHandlerAlongAndTheNextConsumerSweepsWhatWasLeft() throws {
+  /// kill -9 of the consumer: the handler and everything it started die at once (the watchdog), and the next
+  /// consumer gets the message again, its stdin whole, and removes the work directory left behind.
+  func testKillNineTakesTheHandlerAndItsChildrenAlongAndTheNextConsumerSweepsWhatWasLeft() throws {
+    let (handler, child, workDirectory, queue) = try killConsumerMidHandler(alsoKillingItsWatchdog: false)
+    try eventually("the handler to die with its consumer") { !isAlive(handler) }
+    // Its own child too, at once, not only at the next consumer's sweep: it would go on working (uploading,
+    // publishing) for a message the broker gives to another consumer.
+    try eventually("the handler's own child to die with the consumer") { !isAlive(child) }
+    try assertTheNextConsumerSweeps(workDirectory, queue: queue)
+  }
+
+  /// With the watchdog killed as well, the handler's child outlives both, until the next consumer's sweep.
+  func testWithoutItsWatchdogTheNextConsumerKillsWhatTheDeadOneLeft() throws {
+    let (handler, child, workDirectory, queue) = try killConsumerMidHandler(alsoKillingItsWatchdog: true)
+    try eventually("the handler to die with its consumer") { !isAlive(handler) }
+    XCTAssertTrue(isAlive(child), "nothing killed the handler's child yet")
+    try assertTheNextConsumerSweeps(workDirectory, queue: queue)
+    try eventually("the handler's own child to be killed by the sweep") { !isAlive(child) }
+  }
+
+  private func killConsumerMidHandler(alsoKillingItsWatchdog: Bool) throws -> (
+    handler: Int32, child: Int32, workDirectory: String, queue: String
+  ) {
     let queue = Broker.uniqueQueue("sweep")
     try Broker.declare(queue)
     try Broker.pikaPublish(queue, body: #"{"job":"long"}"#, headers: [:])
@@ -213,12 +235,18 @@ final class AMQPConsumeSafetyTests: XCTestCase {
     let fields = try String(contentsOfFile: started, encoding: .utf8).split(separator: " ").map {
       $0.trimmingCharacters(in: .whitespacesAndNewlines)
     }
-    let handler = try XCTUnwrap(Int32(fields[0]))
-    let child = try XCTUnwrap(Int32(fields[1]))
-    let workDirectory = fields[2]
+    if alsoKillingItsWatchdog {
+      let pid = consumer.process.processIdentifier
+      let watchdog = try ToolInvocation.runProcess("/usr/bin/pgrep", ["-P", "\(pid)", "-f", "amqp-consume-watchdog"])
+      let watchdogPID = try XCTUnwrap(Int32(watchdog.stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
+      kill(watchdogPID, SIGKILL)
+    }
     kill(consumer.process.processIdentifier, SIGKILL)
     _ = try consumer.wait()
-    try eventually("the handler to die with its consumer") { !isAlive(handler) }
+    return (try XCTUnwrap(Int32(fields[0])), try XCTUnwrap(Int32(fields[1])), fields[2], queue)
+  }
+
+  private func assertTheNextConsumerSweeps(_ workDirectory: String, queue: String) throws {
     XCTAssertTrue(FileManager.default.fileExists(atPath: workDirectory), "nobody removed it yet")
     let next = try ToolInvocation.run(
       "amqp-consume", ["--queue", queue, "--count", "1", "--", "/bin/sh", "-c", "cat"],
@@ -227,7 +255,6 @@ final class AMQPConsumeSafetyTests: XCTestCase {
     XCTAssertEqual(next.stdout, #"{"job":"long"}"#, "redelivered, its stdin whole")
     XCTAssertTrue(next.stderr.contains("removed \(workDirectory), left by a consumer that is gone"), next.stderr)
     XCTAssertFalse(FileManager.default.fileExists(atPath: workDirectory))
-    try eventually("the handler's own child to be killed by the sweep") { !isAlive(child) }
   }
 }
 
