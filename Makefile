@@ -1,6 +1,7 @@
 # Builds and installs clipline's tools, their man pages, shell completions and the example workers.
 #   make                                   release binaries with the Swift runtime linked in (--static-swift-stdlib)
 #   make install PREFIX=/usr/local DESTDIR=/tmp/stage
+#   make install-strip                     the same, with the binaries stripped of their symbols (GNU's target)
 #   make uninstall PREFIX=/usr/local DESTDIR=/tmp/stage
 # The binaries need no Swift toolchain where they run, only the Debian libraries they link (FFmpeg, libcurl,
 # OpenSSL, rabbitmq-c, hiredis: see scripts/deps/apt.txt and examples/kubernetes/Containerfile).
@@ -9,6 +10,7 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 SWIFT ?= swift
 INSTALL ?= install
+INSTALL_PROGRAM ?= $(INSTALL) -m 755
 
 bindir = $(PREFIX)/bin
 man1dir = $(PREFIX)/share/man/man1
@@ -27,7 +29,7 @@ EXAMPLES := $(wildcard examples/*.sh) examples/backend/schema.graphql \
 SCRATCH ?= .build/static
 SWIFT_BUILD = $(SWIFT) build -c release --static-swift-stdlib --scratch-path $(SCRATCH)
 
-.PHONY: all build install uninstall
+.PHONY: all build install install-strip uninstall
 all: build
 
 build:
@@ -37,7 +39,7 @@ install: build
 	$(INSTALL) -d "$(DESTDIR)$(bindir)" "$(DESTDIR)$(man1dir)" "$(DESTDIR)$(bashcompletiondir)" \
 	  "$(DESTDIR)$(zshcompletiondir)" "$(DESTDIR)$(fishcompletiondir)"
 	bin=$$($(SWIFT_BUILD) --show-bin-path) && for tool in $(TOOLS); do \
-	  $(INSTALL) -m 755 "$$bin/$$tool" "$(DESTDIR)$(bindir)/$$tool" || exit 1; \
+	  $(INSTALL_PROGRAM) "$$bin/$$tool" "$(DESTDIR)$(bindir)/$$tool" || exit 1; \
 	done
 	for tool in $(TOOLS); do \
 	  $(INSTALL) -m 644 "man/$$tool.1" "$(DESTDIR)$(man1dir)/$$tool.1" && \
@@ -49,6 +51,9 @@ install: build
 	  mode=644; case "$$file" in *.sh) mode=755;; esac; \
 	  $(INSTALL) -D -m $$mode "$$file" "$(DESTDIR)$(examplesdir)/$${file#examples/}" || exit 1; \
 	done
+
+install-strip:
+	$(MAKE) install INSTALL_PROGRAM='$(INSTALL) -m 755 -s'
 
 uninstall:
 	for tool in $(TOOLS); do \
