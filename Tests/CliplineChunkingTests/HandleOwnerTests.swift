@@ -1,4 +1,8 @@
 import CCliplineAVCodec
+import CCliplineAVFilter
+import CCliplineAVFormat
+import CCliplineAVUtil
+import CCliplineSwScale
 import CliplineHTTP
 import CliplineHashing
 import CliplineSystem
@@ -82,6 +86,40 @@ final class HandleOwnerTests: XCTestCase {
       XCTAssertTrue(describe(error).hasPrefix("avcodec_open2 (libx264) failed"), describe(error))
       XCTAssertEqual(ExitStatus.of(error), .failure)
     }
+  }
+
+  func testScalerThatCannotBeOpened() throws {
+    let good: Scaler.Geometry = (320, 240, AV_PIX_FMT_YUV420P)
+    // The pixel format -1 cases would abort the process inside libswscale (av_assert0) if they reached it; the
+    // last one does reach sws_getContext, which frees its half-built context itself and returns NULL.
+    let refused: [(Scaler.Geometry, Scaler.Geometry, String)] = [
+      ((0, 0, AV_PIX_FMT_YUV420P), good, "cannot convert 0x0 yuv420p frames to 320x240 yuv420p: a frame size is empty"),
+      (
+        good, (320, 240, AV_PIX_FMT_NONE),
+        "cannot convert 320x240 yuv420p frames to 320x240 pixel format -1: libswscale does not write that pixel format"
+      ),
+      (
+        (320, 240, AV_PIX_FMT_NONE), good,
+        "cannot convert 320x240 pixel format -1 frames to 320x240 yuv420p: libswscale does not read that pixel format"
+      ),
+      (
+        (320, 240, AV_PIX_FMT_VAAPI), good,
+        "cannot convert 320x240 vaapi frames to 320x240 yuv420p: libswscale does not read that pixel format"
+      ),
+      (
+        (1, 1, AV_PIX_FMT_YUV420P), (100_000, 1, AV_PIX_FMT_RGB24),
+        "libswscale cannot convert 1x1 yuv420p frames to 100000x1 rgb24"
+      ),
+    ]
+    for (source, target, message) in refused {
+      XCTAssertThrowsError(try Scaler(from: source, to: target)) { error in
+        XCTAssertEqual(describe(error), message)
+        XCTAssertEqual(ExitStatus.of(error), .dataError)
+      }
+    }
+    // A valid conversion opens after the refusals: they left nothing half-freed behind.
+    let scaler = try Scaler(from: good, to: (160, 120, AV_PIX_FMT_RGB24))
+    XCTAssertNotNil(scaler.pointer)
   }
 
   func testCurlHandleSurvivesATransferThatCannotStart() throws {
