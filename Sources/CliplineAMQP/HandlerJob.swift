@@ -5,7 +5,7 @@ import CliplineSystem
 /// One message through the handler command, on its own thread: a private work directory, the process, the
 /// decision its exit code makes, the failure hook for a message about to be dead-lettered, and the clean-up.
 /// It touches no connection; `QueueConsumer` settles the outcome on the connection's thread.
-struct HandlerJob {
+struct HandlerJob: Sendable {
   struct Outcome {
     let decision: HandlingDecision
     let exitCode: Int32

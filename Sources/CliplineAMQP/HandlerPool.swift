@@ -1,12 +1,13 @@
-import Foundation
 import CliplineRecords
 import CliplineSystem
+import Foundation
 
 /// The handlers of one consumer: up to `concurrency` running, each waited for on a thread of the pool, the rest
 /// waiting in delivery order. A finished handler leaves its outcome here and wakes the consumer's thread, which owns
-/// the connection and settles it.
+/// the connection and settles it. Not Sendable: only the consumer's thread calls it; the pool's threads reach
+/// nothing of it but the `inbox`.
 final class HandlerPool {
-  struct Completion {
+  struct Completion: Sendable {
     let generation: Int
     let delivery: Delivery
     let started: Date
@@ -25,15 +26,13 @@ final class HandlerPool {
   private let queue: String
   private let settings: ConsumerSettings
   private let diagnostics: Diagnostics
-  private let wakeUp: WakeUpPipe
   private let workDirectories: WorkDirectoryLedger
 
   /// One thread per running handler; the backlog lets a finished handler's thread return while its successor starts.
   private let threads: ThreadPool
   private var running: [UInt64: RunningJob] = [:]
   private(set) var waiting: [Delivery] = []
-  private let completionLock = NSLock()
-  private var completions: [Completion] = []
+  private let inbox: CompletionInbox
 
   init(
     command: [String], concurrency: Int, onFailure: String?, queue: String, settings: ConsumerSettings,
@@ -45,8 +44,8 @@ final class HandlerPool {
     self.queue = queue
     self.settings = settings
     self.diagnostics = diagnostics
-    self.wakeUp = wakeUp
     self.workDirectories = workDirectories
+    inbox = CompletionInbox(wakeUp: wakeUp)
     threads = ThreadPool(width: concurrency, backlog: concurrency)
   }
 
@@ -73,10 +72,7 @@ final class HandlerPool {
 
   /// The outcomes that arrived since the last call; their handlers no longer count as running.
   func takeCompletions() -> [Completion] {
-    let taken = completionLock.withLock {
-      defer { completions.removeAll() }
-      return completions
-    }
+    let taken = inbox.takeAll()
     for completion in taken { running.removeValue(forKey: completion.delivery.deliveryTag) }
     return taken
   }
@@ -88,17 +84,33 @@ final class HandlerPool {
       stoppedForConsumerTimeout: timeout.map { $0 < settings.handlerTimeout ?? .infinity } ?? false,
       policy: settings.policy, onFailure: onFailure, diagnostics: diagnostics, workDirectories: workDirectories)
     running[delivery.deliveryTag] = RunningJob(process: job.process)
-    threads.submit { [weak self] in
+    threads.submit { [inbox] in
       let outcome = job.run()
-      self?.complete(
+      inbox.put(
         Completion(
           generation: generation, delivery: delivery, started: job.started, decision: outcome.decision,
           exitCode: outcome.exitCode, errorText: outcome.errorText))
     }
   }
 
-  private func complete(_ completion: Completion) {
-    completionLock.withLock { completions.append(completion) }
-    wakeUp.signal()
+  /// Where the pool's threads leave finished handlers' outcomes for the consumer's thread, which they wake.
+  private final class CompletionInbox: @unchecked Sendable {  // `lock` guards `completions`; `wakeUp` is Sendable
+    private let lock = NSLock()
+    private var completions: [Completion] = []
+    private let wakeUp: WakeUpPipe
+
+    init(wakeUp: WakeUpPipe) { self.wakeUp = wakeUp }
+
+    func put(_ completion: Completion) {
+      lock.withLock { completions.append(completion) }
+      wakeUp.signal()
+    }
+
+    func takeAll() -> [Completion] {
+      lock.withLock {
+        defer { completions.removeAll() }
+        return completions
+      }
+    }
   }
 }

@@ -41,7 +41,8 @@ struct VerifiedDownload {
   /// `Range` (S3) or `x-ms-range` (Azure).
   let rangeHeader: String
 
-  typealias Send = (_ headers: [(name: String, value: String)], _ to: @escaping () -> ResponseDestination) throws ->
+  typealias Send =
+    @Sendable (_ headers: [(name: String, value: String)], _ to: @escaping () -> ResponseDestination) throws ->
     Void
 
   /// `BlobStore.get`: the object's `head`, then its bytes into `path`; a missing object is `missing`.

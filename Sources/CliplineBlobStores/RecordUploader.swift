@@ -1,7 +1,7 @@
 import CliplineAWS
-import Foundation
 import CliplineRecords
 import CliplineSystem
+import Foundation
 
 /// One `--to` destination: a template over record fields, the field that receives the URL, and a time to live
 /// when the destination is a cache.
@@ -105,7 +105,7 @@ public struct RecordUploader: Sendable {
     let results = ResultSlots<StoredBlob>(count: destinations.count)
     // Whole seconds, so the tag, the Expires header and the record's field name the same instant.
     let started = Date(timeIntervalSince1970: now().timeIntervalSince1970.rounded(.down))
-    func options(_ index: Int) -> BlobPutOptions {
+    @Sendable func options(_ index: Int) -> BlobPutOptions {
       var options = BlobPutOptions(
         contentType: contentType ?? Self.contentType(of: file), knownDigests: known, pendingDigests: digests)
       if let ttl = destinations[index].timeToLive {
@@ -114,7 +114,7 @@ public struct RecordUploader: Sendable {
       }
       return options
     }
-    func put(_ index: Int) throws {
+    @Sendable func put(_ index: Int) throws {
       let location = locations[index]
       let began = Date()
       let stored = try stores.store(for: location).put(file: file, to: location, options: options(index))

@@ -1,7 +1,7 @@
 import CliplineSystem
 
 /// Bad input data (exit 65): a line that is not a JSON object, or a record whose field is missing or wrong.
-public enum InputError: ExitStatusProviding, Equatable, CustomStringConvertible {
+public enum InputError: ExitStatusProviding, Equatable, CustomStringConvertible, Sendable {
   case notAnObject(reason: String)
   case missingField(String)
   case invalidField(String, reason: String)

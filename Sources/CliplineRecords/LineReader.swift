@@ -131,7 +131,7 @@ public struct LineTooLong: ExitStatusProviding, CustomStringConvertible, Equatab
 }
 
 /// One input record with the line it came from; a line that is not a JSON object carries its error.
-public struct InputLine {
+public struct InputLine: Sendable {
   public let number: Int
   public let record: Result<Record, InputError>
 }

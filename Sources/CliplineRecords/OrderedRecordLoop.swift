@@ -18,7 +18,8 @@ public struct OrderedRecordLoop {
   /// `handle` returns the records to write for one input record; `emit` writes them (in order).
   @discardableResult
   public func run(
-    _ handle: @escaping (_ record: Record, _ line: Int) throws -> [Record], emit: @escaping (Record) throws -> Void
+    _ handle: @escaping @Sendable (_ record: Record, _ line: Int) throws -> [Record],
+    emit: @escaping (Record) throws -> Void
   ) throws -> Int {
     let state = OrderState(diagnostics: diagnostics, emit: emit)
     let pool = ThreadPool(width: jobs)

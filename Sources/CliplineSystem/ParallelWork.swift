@@ -9,7 +9,7 @@ public enum ParallelWork {
 
   @discardableResult
   public static func run(
-    count: Int, width: Int, stopOnFirstError: Bool = false, _ job: @escaping (Int) throws -> Void
+    count: Int, width: Int, stopOnFirstError: Bool = false, _ job: @escaping @Sendable (Int) throws -> Void
   ) -> [Error?] {
     guard count > 0 else { return [] }
     let state = State(count: count)

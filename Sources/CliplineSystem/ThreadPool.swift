@@ -23,7 +23,7 @@ public final class ThreadPool: Sendable {
   deinit { workers.stop() }
 
   /// Queues `job`, first waiting while the pool is full.
-  public func submit(_ job: @escaping () -> Void) { workers.submit(job) }
+  public func submit(_ job: @escaping @Sendable () -> Void) { workers.submit(job) }
 
   /// Waits until every job submitted so far has finished.
   public func waitUntilIdle() { workers.waitUntilIdle() }
@@ -32,13 +32,13 @@ public final class ThreadPool: Sendable {
   private final class Workers: @unchecked Sendable {  // `condition` guards every stored property
     private let condition = NSCondition()
     private let capacity: Int
-    private var queue: [() -> Void] = []
+    private var queue: [@Sendable () -> Void] = []
     private var running = 0
     private var stopping = false
 
     init(capacity: Int) { self.capacity = capacity }
 
-    func submit(_ job: @escaping () -> Void) {
+    func submit(_ job: @escaping @Sendable () -> Void) {
       condition.withLock {
         while queue.count + running >= capacity { condition.wait() }
         queue.append(job)
@@ -69,7 +69,7 @@ public final class ThreadPool: Sendable {
       }
     }
 
-    private func next() -> (() -> Void)? {
+    private func next() -> (@Sendable () -> Void)? {
       condition.withLock {
         while queue.isEmpty && !stopping { condition.wait() }
         guard !queue.isEmpty else { return nil }

@@ -1,10 +1,10 @@
 import ArgumentParser
 import CliplineBlobStores
-import Foundation
 import CliplineCLI
-import CliplineStorageFlags
 import CliplineRecords
+import CliplineStorageFlags
 import CliplineSystem
+import Foundation
 
 @main
 struct BlobPut: ParsableCommand {
@@ -172,7 +172,7 @@ struct BlobPut: ParsableCommand {
       if diagnostics.isEnabled(.debug) { uploader.log = { diagnostics.debug($0) } }
       let writer = RecordWriter()
       try OrderedRecordLoop(diagnostics: diagnostics, jobs: jobs).run(
-        { record, _ in [try uploader.upload(record)] }, emit: { try writer.write($0) })
+        { [uploader] record, _ in [try uploader.upload(record)] }, emit: { try writer.write($0) })
     }
   }
 }
