@@ -69,13 +69,12 @@ let package = Package(
     library("CliplineHTTP", ["CCliplineCurl"]),
     library("CliplineAWS", ["CliplineHTTP", "CliplineHashing"]),
     library("CliplineBlobStores", ["CliplineAWS", "CliplineHTTP", "CliplineHashing", "CCliplineXattr"]),
-    // Swift 5 mode until the chunk writer's hashing thread takes Sendable buffers (docs/DEVELOPING.md).
     library(
       "CliplineMedia",
       [
         "CCliplineAVUtil", "CCliplineAVCodec", "CCliplineAVFormat", "CCliplineAVFilter", "CCliplineSwScale",
         "CliplineHashing",
-      ], swiftSettings: [.swiftLanguageMode(.v5)]),
+      ]),
     library("CliplineChunking", ["CliplineMedia", "CliplineHashing"]),
     library("CliplineAMQP", ["CCliplineRabbitMQ"]),
     library("CliplineCache", ["CCliplineHiredis"]),

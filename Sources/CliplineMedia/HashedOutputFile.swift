@@ -122,29 +122,22 @@ final class HashedOutputFile {
       // In memory: the hash (on a pool thread) and the write read the same bytes, on two cores at once.
       let index = move?.index ?? []
       let ranges = move.map { [$0.head, $0.media] } ?? [0..<size]
-      var failure: Error?
-      index.withUnsafeBytes { indexBytes in
-        memory.withUnsafeBytes { all in
+      try index.withUnsafeBytes { indexBytes in
+        try memory.withUnsafeBytes { all in
           func slice(_ range: Range<Int64>) -> UnsafeRawBufferPointer {
             UnsafeRawBufferPointer(rebasing: all[Int(range.lowerBound)..<Int(range.upperBound)])
           }
           let parts = move == nil ? [slice(ranges[0])] : [slice(ranges[0]), indexBytes, slice(ranges[1])]
-          let hashing = ThreadPool(width: 1)
-          hashing.submit { for part in parts { digest.update(part) } }
-          do {
+          try HashingLoan(parts: parts, digest: digest).hash {
             var at: Int64 = 0
             for part in parts {
               try HashedOutputFile.write(part, to: descriptor, at: at, path: path)
               at += Int64(part.count)
             }
-          } catch {
-            failure = error
           }
-          hashing.waitUntilIdle()
           written = Int64(parts.reduce(0) { $0 + $1.count })
         }
       }
-      if let failure { throw failure }
     } else if let move {
       try emit(range: move.head)
       try move.index.withUnsafeBytes { try emit($0) }
@@ -183,6 +176,24 @@ final class HashedOutputFile {
     } catch let failure as SystemCallError {
       throw FileSystemError(operation, path: path, errno: failure.code)
     }
+  }
+}
+
+/// The bytes of an in-memory output and the digest they go into, lent to a hashing thread while the writer's
+/// thread writes the same bytes. `@unchecked Sendable` because it holds pointers: `hash` is the only use, and it
+/// returns only after the hashing thread is done (also when `alongside` throws), so nothing outlives the
+/// `withUnsafeBytes` calls that keep the bytes alive; both threads only read the bytes, and only the hashing
+/// thread touches `digest` until then.
+private struct HashingLoan: @unchecked Sendable {
+  let parts: [UnsafeRawBufferPointer]
+  let digest: Digest
+
+  /// Hashes `parts` into `digest` on a thread of its own while `alongside` runs on this one.
+  func hash(alongside: () throws -> Void) rethrows {
+    let hashing = ThreadPool(width: 1)
+    hashing.submit { for part in self.parts { self.digest.update(part) } }
+    defer { hashing.waitUntilIdle() }
+    try alongside()
   }
 }
 
