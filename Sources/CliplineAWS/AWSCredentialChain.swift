@@ -51,10 +51,13 @@ public struct AWSCredentialChain: AWSCredentialsProvider {
         + "or run where container or instance credentials are available")
   }
 
-  final class Cache: @unchecked Sendable {
+  final class Cache: @unchecked Sendable {  // `lock` guards `current` and `name`, and serialises the fetches
     private let lock = NSLock()
     private var current: AWSCredentials?
-    private(set) var sourceName: String?
+    private var name: String?
+
+    /// Which source the cached credentials came from.
+    var sourceName: String? { lock.withLock { name } }
 
     func get(margin: TimeInterval, _ fetch: () throws -> (AWSCredentials, String)) throws -> AWSCredentials {
       try lock.withLock {
@@ -62,7 +65,7 @@ public struct AWSCredentialChain: AWSCredentialsProvider {
         do {
           let (fresh, name) = try fetch()
           current = fresh
-          sourceName = name
+          self.name = name
           return fresh
         } catch {
           // A refresh that fails while the old credentials still work is not worth failing a request for.

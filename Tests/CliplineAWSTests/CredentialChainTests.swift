@@ -139,6 +139,23 @@ final class CredentialChainTests: XCTestCase {
     XCTAssertEqual(longLived.calls, 1)
   }
 
+  func testSourceNameWhileOtherThreadsRefresh() throws {
+    // Every `credentials()` refreshes (the lifetime is inside the refresh margin) and so rewrites the cached source
+    // name; `sourceName()` read it without the cache's lock (a data race, shown by scripts/sanitize thread).
+    let chain = AWSCredentialChain(sources: [CountingSource(lifetime: 60)])
+    let names = CapturedLines()
+    let errors = ParallelWork.run(count: 4, width: 4) { _ in
+      for _ in 0..<500 {
+        _ = try chain.credentials()
+        names.append(try chain.sourceName() + "\n")
+      }
+    }
+    XCTAssertEqual(errors.compactMap { $0 }.count, 0)
+    let all = names.text.split(separator: "\n")
+    XCTAssertEqual(all.count, 2000)
+    XCTAssertTrue(all.allSatisfy { $0.hasPrefix("counting source, after ") }, "\(all.prefix(3))")
+  }
+
   // MARK: - Against a real moto_server
 
   func testWebIdentityTradesTheTokenAtSTS() throws {
@@ -190,7 +207,8 @@ final class CountingSource: AWSCredentialSource, @unchecked Sendable {
   let lifetime: TimeInterval
   private(set) var calls = 0
   init(lifetime: TimeInterval) { self.lifetime = lifetime }
-  var name: String { "counting" }
+  /// A new string per call (too long to be stored inline), so a read that races a refresh can see a freed one.
+  var name: String { "counting source, after \(calls) calls" }
   func resolve() throws -> AWSCredentials? {
     calls += 1
     return AWSCredentials(
