@@ -5,6 +5,9 @@ import Foundation
 /// One run of the handler command: no shell, its own process group (so a timeout or shutdown can kill
 /// everything it started), the message body on stdin, our stdout, and its stderr relayed to ours while the
 /// last few kilobytes are kept for the dead-letter headers.
+///
+/// `lock` guards `processGroup` and `killReason` (`run` on the pool's thread, `stop` from the consumer's thread and
+/// the kill timer); `spawnLock` serialises the pipe-and-spawn sequence across every instance.
 final class HandlerProcess: @unchecked Sendable {
   struct Result {
     /// The exit status, or 128 + signal when a signal ended it.

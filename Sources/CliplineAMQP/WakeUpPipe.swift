@@ -3,7 +3,7 @@ import Foundation
 
 /// A wake-up descriptor for a thread that sleeps in poll(2): other threads (a finishing handler, a signal) write a
 /// byte, the sleeper wakes and drains it. Both ends are non-blocking and close-on-exec, so no handler inherits them.
-public final class WakeUpPipe: @unchecked Sendable {
+public final class WakeUpPipe: Sendable {
   let readDescriptor: Int32
   private let writeDescriptor: Int32
 

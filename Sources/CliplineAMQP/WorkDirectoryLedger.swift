@@ -6,7 +6,7 @@ import CliplineSystem
 /// consumer holds (flock) for as long as the directory is in use. A consumer killed with -9 cannot remove its
 /// directories, but the kernel drops its locks: the next consumer removes every directory whose lock is free, and
 /// first kills any process of the dead consumer's handlers still running in it.
-final class WorkDirectoryLedger: @unchecked Sendable {
+final class WorkDirectoryLedger: Sendable {
   static let prefix = "amqp-consume"
   private let base: String
 

@@ -8,7 +8,7 @@ import CliplineSystem
 /// Azure Blob Storage (`az://account/container/blob`) over libcurl: Put Blob, or Put Block in parallel +
 /// Put Block List for large files (blocks never listed are discarded by the service: no partial blob appears),
 /// Get Blob (parallel `x-ms-range` reads when large), Delete Blob, blob index tags, SAS URLs.
-public final class AzureBlobStore: CloudBlobStore, @unchecked Sendable {
+public final class AzureBlobStore: CloudBlobStore, Sendable {
   public let configuration: AzureConfiguration
   let pool = HTTPClientPool()
 

@@ -5,6 +5,9 @@ import CliplineSystem
 
 /// The store for each kind of location, built on first use from flags and the environment: S3 (credential chain,
 /// `AWS_ENDPOINT_URL_S3`…), Azure Blob (`AZURE_STORAGE_*`), local files.
+///
+/// `lock` guards `s3` and `azure`, and every call of `makeS3` and `makeAzure` (not Sendable: they run under it, once
+/// each); `local` is immutable.
 public final class BlobStoreSet: @unchecked Sendable {
   private let lock = NSLock()
   private let makeS3: () -> S3Configuration

@@ -82,8 +82,8 @@ extension HTTPDownloader: StreamingBlobDownloading {
   }
 }
 
-/// At most one tail request per download. `lock` guards `claimed`.
-private final class TailFetch: @unchecked Sendable {
+/// At most one tail request per download.
+private final class TailFetch: @unchecked Sendable {  // `lock` guards `claimed`
   private let lock = NSLock()
   private var claimed = false
 

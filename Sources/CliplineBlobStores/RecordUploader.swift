@@ -255,7 +255,7 @@ public struct RecordUploader: Sendable {
 }
 
 /// Results filled in by parallel jobs, one slot each.
-final class ResultSlots<Value>: @unchecked Sendable {
+final class ResultSlots<Value: Sendable>: @unchecked Sendable {  // `lock` guards `stored`
   private let lock = NSLock()
   private var stored: [Value?]
 

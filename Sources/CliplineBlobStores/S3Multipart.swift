@@ -126,6 +126,8 @@ extension S3Store {
   }
 }
 
+/// Each part's ETag and SHA-256, set by the part uploads on the pool's threads. `lock` guards `etags` and `sha256s`
+/// while they are set; they are read unlocked only after `ParallelWork.run` has joined every upload.
 final class PartResults: @unchecked Sendable {
   private let lock = NSLock()
   private(set) var etags: [String]

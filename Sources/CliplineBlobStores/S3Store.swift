@@ -7,7 +7,7 @@ import CliplineSystem
 
 /// S3 (and S3-compatible servers) over libcurl with SigV4: uploads streamed from disk with a checksum the server
 /// verifies, multipart in parallel above a threshold, downloads streamed (in parallel ranges when large).
-public final class S3Store: CloudBlobStore, @unchecked Sendable {
+public final class S3Store: CloudBlobStore, Sendable {
   public let configuration: S3Configuration
   let pool = HTTPClientPool()
 

@@ -3,7 +3,9 @@ import Foundation
 
 /// Everything a tool says on stderr: `tool: error (line 12): field "end_time" is missing`,
 /// or one JSON object per line with `--log-format json`. stdout never sees any of it.
-public final class Diagnostics: @unchecked Sendable {
+///
+/// Every stored property is a Sendable `let`; `lock` only keeps lines from several threads whole and in order.
+public final class Diagnostics: Sendable {
   public enum Level: Int, Comparable, Sendable {
     case debug, info, warning, error
 
@@ -96,7 +98,8 @@ public final class Diagnostics: @unchecked Sendable {
   }
 }
 
-public final class CapturedLines: @unchecked Sendable {
+/// Lines a `Diagnostics` wrote, from any thread.
+public final class CapturedLines: @unchecked Sendable {  // `lock` guards `stored`
   public init() {}
 
   private let lock = NSLock()

@@ -48,6 +48,9 @@ public struct OrderedRecordLoop {
     return total
   }
 
+  /// `lock` guards `pending`, `nextToRelease`, `firstFailure`, `failedCount` and `closed`, and every call of `emit`
+  /// (not Sendable: it runs on whichever pool thread releases a record, one at a time, in order). `run` reads
+  /// `firstFailure` and `failedCount` unlocked only after the pool has joined every job.
   private final class OrderState: @unchecked Sendable {
     private let lock = NSLock()
     private var pending: [Int: (Int, Result<[Record], Error>)] = [:]

@@ -40,6 +40,8 @@ public enum ParallelWork {
     return state.errors
   }
 
+  /// `lock` guards `cursor`, `errors` and `anyFailed`; `errors` is read unlocked only by `run`, after the pool has
+  /// joined every job (`waitUntilIdle`).
   private final class State: @unchecked Sendable {
     private let lock = NSLock()
     private var cursor = 0

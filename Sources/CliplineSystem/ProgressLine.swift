@@ -1,7 +1,7 @@
 import Foundation
 
 /// One self-rewriting status line on stderr, only when stderr is a terminal (never in pipes or logs).
-public final class ProgressLine: @unchecked Sendable {
+public final class ProgressLine: @unchecked Sendable {  // `lock` guards `lastDraw` and `drawn`; `enabled` is a let
   private let enabled: Bool
   private let lock = NSLock()
   private var lastDraw = Date.distantPast

@@ -1,6 +1,7 @@
 import Foundation
 
 /// SIGTERM and SIGINT ask a tool to stop: it finishes or abandons the current unit cleanly, then exits.
+/// `lock` guards `requested`, `handlers` and `sources`; `wakeUp` (the pipe's two descriptors) is a `let`.
 public final class ShutdownSignal: @unchecked Sendable {
   public static let shared = ShutdownSignal()
 

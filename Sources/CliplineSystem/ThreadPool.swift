@@ -29,7 +29,8 @@ public final class ThreadPool: Sendable {
   public func waitUntilIdle() { workers.waitUntilIdle() }
 
   /// The threads' shared queue; the threads hold it (not the pool), so releasing the pool stops them.
-  private final class Workers: @unchecked Sendable {  // `condition` guards every stored property
+  /// `condition` guards every stored property; the jobs it queues are `@Sendable`, so nothing unchecked crosses here.
+  private final class Workers: @unchecked Sendable {
     private let condition = NSCondition()
     private let capacity: Int
     private var queue: [@Sendable () -> Void] = []
