@@ -30,9 +30,8 @@ func flags(_ name: String, _ dependencies: [Target.Dependency]) -> Target {
 }
 
 /// Tests of one concern; they may use everything below it, as the tools do.
-/// (Swift 5 mode: XCTest's shared fixtures are not yet Sendable; docs/DEVELOPING.md has the plan.)
 func tests(_ name: String, _ dependencies: [Target.Dependency]) -> Target {
-  .testTarget(name: name, dependencies: dependencies + foundations, swiftSettings: [.swiftLanguageMode(.v5)])
+  .testTarget(name: name, dependencies: dependencies + foundations)
 }
 
 let tools = [
@@ -106,8 +105,7 @@ let package = Package(
 
     // Tests: library tests per concern, and end-to-end runs of the built tools against the real services.
     .target(
-      name: "CliplineTestSupport", dependencies: foundations, path: "Tests/CliplineTestSupport",
-      swiftSettings: [.swiftLanguageMode(.v5)]),
+      name: "CliplineTestSupport", dependencies: foundations, path: "Tests/CliplineTestSupport"),
     tests("CliplineSystemTests", []),
     tests("CliplineRecordsTests", ["CliplineTestSupport"]),
     tests("CliplineHashingTests", ["CliplineHashing"]),

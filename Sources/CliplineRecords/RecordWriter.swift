@@ -28,7 +28,7 @@ public final class FileDescriptorSink: LineSink {
 }
 
 /// Lines kept in memory, for tests and for tools that collect before they write.
-public final class MemorySink: LineSink {
+public final class MemorySink: LineSink, @unchecked Sendable {  // `lock` guards `stored`
   private let lock = NSLock()
   private var stored: [[UInt8]] = []
 

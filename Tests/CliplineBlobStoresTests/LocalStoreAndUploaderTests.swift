@@ -87,7 +87,7 @@ final class LocalStoreAndUploaderTests: XCTestCase {
     let writer = RecordWriter(sink: sink)
     XCTAssertThrowsError(
       try OrderedRecordLoop(reader: RecordReader(text: input), diagnostics: diagnostics, jobs: 4).run(
-        { record, _ in [try uploader.upload(record)] }, emit: { try writer.write($0) })
+        { [uploader] record, _ in [try uploader.upload(record)] }, emit: { try writer.write($0) })
     ) { error in
       XCTAssertEqual(ExitStatus.of(error), .noInput, "the first failure (line 7, a missing file) sets the exit code")
     }

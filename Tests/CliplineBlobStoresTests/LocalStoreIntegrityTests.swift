@@ -61,7 +61,7 @@ final class LocalStoreIntegrityTests: XCTestCase {
     let location = BlobLocation.file(path: scratch.file("store/shared.bin"))
     let store = LocalBlobStore()
     for round in 0..<30 {
-      let errors = ParallelWork.run(count: writers, width: writers) { index in
+      let errors = ParallelWork.run(count: writers, width: writers) { [sources] index in
         _ = try store.put(
           file: sources[index], to: location, options: BlobPutOptions(tags: ["writer": String(index)]))
       }

@@ -3,7 +3,7 @@ import Foundation
 /// Test videos made on the spot with the ffmpeg CLI (never committed): a moving test pattern with a
 /// visible clock and a tone, H.264 with a fixed GOP so cut points are predictable.
 public enum FixtureVideo {
-  public struct Spec: Hashable {
+  public struct Spec: Hashable, Sendable {
     public var seconds: Double = 10
     public var width = 320
     public var height = 240
