@@ -8,7 +8,8 @@ import Foundation
 /// A small `/bin/sh` beside the consumer reads `+GROUP` and `-GROUP` lines from a pipe whose only writer is the
 /// consumer; when the consumer dies, the kernel closes that end, the shell reads end of file and sends SIGKILL to
 /// every group still listed. It ignores the terminal's signals and needs nothing but a POSIX shell.
-/// `lock` guards `descriptor`; `groups` is what the shell is told, kept only for `watched` in tests.
+/// `lock` guards `descriptor` and every write to it (so two handlers' lines never interleave); the groups being
+/// watched live only in the shell.
 final class ProcessGroupWatchdog: @unchecked Sendable {
   static let script = """
     trap '' INT TERM HUP QUIT
