@@ -1,9 +1,9 @@
 import CliplineAWS
-import Foundation
 import CliplineHTTP
 import CliplineHashing
 import CliplineRecords
 import CliplineSystem
+import Foundation
 
 /// Azure Blob Storage (`az://account/container/blob`) over libcurl: Put Blob, or Put Block in parallel +
 /// Put Block List for large files (blocks never listed are discarded by the service: no partial blob appears),
@@ -77,19 +77,24 @@ public final class AzureBlobStore: CloudBlobStore, Sendable {
       let shared = options.pendingDigests?.ifReady
       var digests = try FileDigests.of(file, sha256: shared == nil, md5: true)
       if let shared { digests = digests.merged(shared) }
-      try options.checkKnownDigest(digests, location: location)
-      var headers = blobHeaders(options, digests: digests, prefix: "")
-      headers += [("x-ms-blob-type", "BlockBlob"), ("Content-MD5", digests.md5.base64String)]
-      let response = try send(
-        "PUT", target, headers: headers, body: .file(path: file, offset: 0, length: digests.bytes))
-      return StoredBlob(
-        location: location, bytes: digests.bytes, etag: S3Store.unquoted(response.header("ETag") ?? ""),
-        sha256: digests.sha256.hexString)
+      return try putBlob(
+        .file(path: file, offset: 0, length: digests.bytes), digests: digests, target: target, options: options)
     } catch let error as MissingLocalFile {
       throw error
     } catch {
       throw BlobStoreError("upload to", location, error)
     }
+  }
+
+  /// One Put Blob of a file or of bytes in memory whose SHA-256 and MD5 are known (Azure checks the MD5).
+  func putBlob(_ body: HTTPBody, digests: FileDigests, target: Target, options: BlobPutOptions) throws -> StoredBlob {
+    try options.checkKnownDigest(digests, location: target.location)
+    var headers = blobHeaders(options, digests: digests, prefix: "")
+    headers += [("x-ms-blob-type", "BlockBlob"), ("Content-MD5", digests.md5.base64String)]
+    let response = try send("PUT", target, headers: headers, body: body)
+    return StoredBlob(
+      location: target.location, bytes: digests.bytes, etag: S3Store.unquoted(response.header("ETag") ?? ""),
+      sha256: digests.sha256.hexString)
   }
 
   /// Content type, metadata and tags: on Put Blob as themselves, on Put Block List as `x-ms-blob-…`.
@@ -112,22 +117,39 @@ public final class AzureBlobStore: CloudBlobStore, Sendable {
     pending.start()
     let blockSize = configuration.blockSize
     let count = Int((size + blockSize - 1) / blockSize)
-    // Block ids must all have the same length; a per-upload nonce keeps a concurrent writer's blocks apart.
-    let nonce = String(format: "%08x", UInt32.random(in: 0...UInt32.max))
-    let ids = (0..<count).map { Data("\(nonce)-\(String(format: "%06d", $0))".utf8).base64EncodedString() }
+    let ids = Self.blockIDs(nonce: Self.blockNonce(), from: 0, count: count)
     let errors = ParallelWork.run(count: count, width: configuration.concurrency, stopOnFirstError: true) { index in
       if ShutdownSignal.shared.isRequested { throw StoppedBySignal() }
       let offset = Int64(index) * blockSize
       let length = min(blockSize, size - offset)
       let blockDigests = try FileDigests.of(file, offset: offset, length: length, sha256: false)
-      _ = try self.send(
-        "PUT", target, query: "comp=block&blockid=" + HTTPEncoding.query(ids[index]),
-        headers: [("Content-MD5", blockDigests.md5.base64String)],
-        body: .file(path: file, offset: offset, length: length))
+      try self.putBlock(
+        ids[index], body: .file(path: file, offset: offset, length: length), md5: blockDigests.md5, target: target)
     }
     if let failure = errors.first(where: { $0 != nil && !($0 is ParallelWork.Skipped) }) { throw failure! }
     if ShutdownSignal.shared.isRequested { throw StoppedBySignal() }
-    let digests = try pending.wait()
+    return try commitBlocks(ids, digests: try pending.wait(), target: target, options: options)
+  }
+
+  /// Put Block, with the MD5 Azure checks.
+  func putBlock(_ id: String, body: HTTPBody, md5: [UInt8], target: Target) throws {
+    _ = try send(
+      "PUT", target, query: "comp=block&blockid=" + HTTPEncoding.query(id),
+      headers: [("Content-MD5", md5.base64String)],
+      body: body)
+  }
+
+  /// Block ids must all have the same length; a per-upload nonce keeps a concurrent writer's blocks apart.
+  static func blockIDs(nonce: String, from: Int, count: Int) -> [String] {
+    (from..<(from + count)).map { Data("\(nonce)-\(String(format: "%06d", $0))".utf8).base64EncodedString() }
+  }
+
+  static func blockNonce() -> String { String(format: "%08x", UInt32.random(in: 0...UInt32.max)) }
+
+  /// Put Block List: the blocks become the blob, with its metadata and tags, once its SHA-256 is checked.
+  func commitBlocks(_ ids: [String], digests: FileDigests, target: Target, options: BlobPutOptions) throws
+    -> StoredBlob
+  {
     try options.checkKnownDigest(digests, location: target.location)
     let list =
       "<?xml version=\"1.0\" encoding=\"utf-8\"?><BlockList>"
@@ -138,7 +160,7 @@ public final class AzureBlobStore: CloudBlobStore, Sendable {
     headers += [("Content-Type", "application/xml"), ("Content-MD5", Digest.md5(bytes).base64String)]
     let response = try send("PUT", target, query: "comp=blocklist", headers: headers, body: .bytes(bytes))
     return StoredBlob(
-      location: target.location, bytes: size, etag: S3Store.unquoted(response.header("ETag") ?? ""),
+      location: target.location, bytes: digests.bytes, etag: S3Store.unquoted(response.header("ETag") ?? ""),
       sha256: digests.sha256.hexString)
   }
 

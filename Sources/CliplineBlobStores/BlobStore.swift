@@ -1,11 +1,13 @@
-import Foundation
 import CliplineRecords
 import CliplineSystem
+import Foundation
 
 /// One storage backend (S3, Azure Blob, a local directory) behind the same operations and the same answers.
 public protocol BlobStore: Sendable {
   /// Uploads a local file, streamed from disk; the object appears whole or not at all.
   func put(file: String, to location: BlobLocation, options: BlobPutOptions) throws -> StoredBlob
+  /// Starts an upload whose body the caller writes as it arrives (no local file); see `BlobUploadStream`.
+  func openUpload(to location: BlobLocation, options: BlobPutOptions) throws -> BlobUploadStream
   /// Downloads an object to a local file, streamed; the file appears whole or not at all.
   func get(_ location: BlobLocation, to path: String) throws -> BlobInfo
   /// What is known about an object, or nil when there is none.

@@ -55,6 +55,26 @@ public enum CopyMode: String, Sendable, CaseIterable {
   case upload
 }
 
+/// Where an upload's bytes come from: a local file (`blob-put`), or a body that arrives while it uploads (`kvs-clip`
+/// streaming GetClip): `produce` hands each piece to `write`, which sends it on to every destination that is not a
+/// server-side copy; `name` stands for the body in messages and picks the content type by its extension.
+public enum UploadBody {
+  case file(String)
+  case stream(name: String, produce: (_ write: @escaping (UnsafeRawBufferPointer) throws -> Void) throws -> Void)
+
+  var file: String? {
+    if case .file(let path) = self { return path }
+    return nil
+  }
+
+  var name: String {
+    switch self {
+    case .file(let path): return path
+    case .stream(let name, _): return name
+    }
+  }
+}
+
 /// What `blob-put` does to one record: find its file, upload it to every destination in parallel (or upload once
 /// and copy server-side), add the URLs and what was stored, then optionally remove the local file.
 ///
@@ -94,40 +114,70 @@ public struct RecordUploader: Sendable {
   /// The record with the fields this upload adds; throws (and uploads nothing) when a field or key is unsafe.
   public func upload(_ record: Record) throws -> Record {
     let (fileField, file) = try source(record)
-    let stem = Self.stem(ofFileField: fileField)
-    let digestField = knownDigestField(record, stem: stem)
+    return try upload(record, body: .file(file), stem: Self.stem(ofFileField: fileField))
+  }
+
+  /// The record with the fields the upload of `body` adds (`stem` names its `STEM_bytes` and `STEM_sha256`): a
+  /// file's, or a body streamed in while it uploads.
+  public func upload(_ record: Record, body: UploadBody, stem: String) throws -> Record {
     let locations = try destinations.map { try location(for: $0, record: record) }
-    let size = try localFileSizeOrMissing(file)
-    let known = digestField.flatMap { Self.knownSHA256(record, field: $0) }.map { FileDigests(sha256: $0, md5: [], bytes: size) }
+    var digestField: String?
+    var known: FileDigests?
+    if let file = body.file {
+      let size = try localFileSizeOrMissing(file)
+      digestField = knownDigestField(record, stem: stem)
+      known = digestField.flatMap { Self.knownSHA256(record, field: $0) }.map {
+        FileDigests(sha256: $0, md5: [], bytes: size)
+      }
+    }
     // SHA-256 once for every destination that needs it (started by the first that does); MD5 only where a
-    // backend needs it.
-    let digests = PendingDigests(file: file)
+    // backend needs it. A streamed body is hashed as it arrives.
+    let digests = body.file.map { PendingDigests(file: $0) }
     let results = ResultSlots<StoredBlob>(count: destinations.count)
     // Whole seconds, so the tag, the Expires header and the record's field name the same instant.
     let started = Date(timeIntervalSince1970: now().timeIntervalSince1970.rounded(.down))
+    let (name, knownDigests, sourceFile) = (body.name, known, body.file)
     @Sendable func options(_ index: Int) -> BlobPutOptions {
       var options = BlobPutOptions(
-        contentType: contentType ?? Self.contentType(of: file), knownDigests: known, pendingDigests: digests)
+        contentType: contentType ?? Self.contentType(of: name), knownDigests: knownDigests, pendingDigests: digests)
       if let ttl = destinations[index].timeToLive {
         options.expiresAt = started.addingTimeInterval(ttl)
         options.tags[S3Store.lifecycleDaysTag] = String(Int((ttl / 86400).rounded(.up)))
       }
       return options
     }
-    @Sendable func put(_ index: Int) throws {
-      let location = locations[index]
-      let began = Date()
-      let stored = try stores.store(for: location).put(file: file, to: location, options: options(index))
-      results.set(index, stored)
+    @Sendable func logUpload(_ index: Int, since began: Date) {
       log?(
         String(
-          format: "%@ -> %@: %lld bytes in %.3f s", file, location.description, stored.bytes,
-          Date().timeIntervalSince(began)))
+          format: "%@ -> %@: %lld bytes in %.3f s", name, locations[index].description,
+          results.values[index]!.bytes, Date().timeIntervalSince(began)))
+    }
+    @Sendable func put(_ index: Int, file: String) throws {
+      let began = Date()
+      results.set(
+        index, try stores.store(for: locations[index]).put(file: file, to: locations[index], options: options(index)))
+      logUpload(index, since: began)
     }
     let sources = try copySources(locations)
     let uploads = sources.indices.filter { sources[$0] == nil }
-    let uploadErrors = ParallelWork.run(count: uploads.count, width: uploads.count) { try put(uploads[$0]) }
-    if let failure = uploadErrors.compactMap({ $0 }).first { throw refusedDigest(failure, field: digestField, file: file) ?? failure
+    switch body {
+    case .file(let file):
+      let uploadErrors = ParallelWork.run(count: uploads.count, width: uploads.count) {
+        try put(uploads[$0], file: file)
+      }
+      if let failure = uploadErrors.compactMap({ $0 }).first {
+        throw refusedDigest(failure, field: digestField, file: file) ?? failure
+      }
+    case .stream(_, let produce):
+      let began = Date()
+      let streams = try StreamedUploads(
+        uploads.map { index in
+          { try stores.store(for: locations[index]).openUpload(to: locations[index], options: options(index)) }
+        })
+      for (slot, stored) in try streams.run(produce).enumerated() {
+        results.set(uploads[slot], stored)
+        logUpload(uploads[slot], since: began)
+      }
     }
     let copies = sources.indices.filter { sources[$0] != nil }
     let copyErrors = ParallelWork.run(count: copies.count, width: copies.count) { slot in
@@ -138,8 +188,10 @@ public struct RecordUploader: Sendable {
       do {
         results.set(index, try store.copy(source, to: locations[index], options: options(index)))
       } catch  where copyMode == .auto && Self.uploadInstead(after: error) {
+        // A streamed body is gone by now: only a file can be uploaded again.
+        guard let file = sourceFile else { throw error }
         log?("\(locations[index]): the server-side copy was refused (\(describe(error))); uploading instead")
-        return try put(index)
+        return try put(index, file: file)
       }
       log?(
         String(
@@ -166,7 +218,7 @@ public struct RecordUploader: Sendable {
     let first = results.values[0]!
     output[stem + "_bytes"] = .integer(first.bytes)
     output[stem + "_sha256"] = .string(first.sha256)
-    if removeSource { unlink(file) }
+    if removeSource, let file = body.file { unlink(file) }
     return output
   }
 
@@ -251,6 +303,43 @@ public struct RecordUploader: Sendable {
     case "json": return "application/json"
     default: return "application/octet-stream"
     }
+  }
+}
+
+/// The uploads one streamed body feeds: opened together, written in turn, finished in parallel; any failure (of the
+/// producer or of one upload) aborts every one that is not finished, so no object and no parts are left.
+struct StreamedUploads {
+  let streams: [BlobUploadStream]
+
+  init(_ openers: [() throws -> BlobUploadStream]) throws {
+    var opened: [BlobUploadStream] = []
+    do {
+      for open in openers { opened.append(try open()) }
+    } catch {
+      for stream in opened { stream.abort() }
+      throw error
+    }
+    streams = opened
+  }
+
+  func run(_ produce: (_ write: @escaping (UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws
+    -> [StoredBlob]
+  {
+    do {
+      try produce { bytes in for stream in streams { try stream.write(bytes) } }
+    } catch {
+      for stream in streams { stream.abort() }
+      throw error
+    }
+    let results = ResultSlots<StoredBlob>(count: streams.count)
+    let errors = ParallelWork.run(count: streams.count, width: streams.count) {
+      results.set($0, try streams[$0].finish())
+    }
+    if let failure = errors.compactMap({ $0 }).first {
+      for stream in streams { stream.abort() }
+      throw failure
+    }
+    return results.values.map { $0! }
   }
 }
 

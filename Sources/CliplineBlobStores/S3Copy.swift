@@ -1,8 +1,8 @@
 import CliplineAWS
-import Foundation
 import CliplineHTTP
 import CliplineRecords
 import CliplineSystem
+import Foundation
 
 extension S3Store: ServerSideCopying {
   public func canCopy(from source: BlobLocation, to destination: BlobLocation) -> Bool {
@@ -42,7 +42,7 @@ extension S3Store: ServerSideCopying {
   ) throws -> StoredBlob {
     let (partSize, partCount) = parts(ofObject: source.bytes)
     let uploadQuery = try createMultipartUpload(target, headers: objectHeaders(options, sha256: digest))
-    let parts = PartResults(count: partCount)
+    let parts = PartResults()
     do {
       let errors = ParallelWork.run(count: partCount, width: configuration.concurrency, stopOnFirstError: true) {
         index in

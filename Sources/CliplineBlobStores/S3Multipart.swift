@@ -17,51 +17,68 @@ extension S3Store {
     let partDigests = PartDigests(file: file, partSize: partSize, size: size)
     let uploadQuery = try createMultipartUpload(
       target, headers: objectHeaders(options, sha256: known?.sha256) + [("x-amz-checksum-algorithm", "SHA256")])
-    let parts = PartResults(count: partCount)
+    let parts = PartResults()
     do {
       let errors = ParallelWork.run(count: partCount, width: configuration.concurrency, stopOnFirstError: true) {
         index in
         if ShutdownSignal.shared.isRequested { throw StoppedBySignal() }
         let offset = Int64(index) * partSize
         let length = min(partSize, size - offset)
-        // Each part carries its SHA-256 as x-amz-checksum-sha256, which the server verifies; the payload itself is
-        // left unsigned so that one hash pass per part suffices.
-        let partSHA256 = try partDigests.part(index)
-        let response = try self.send(
-          "PUT", target, query: "partNumber=\(index + 1)&" + uploadQuery,
-          headers: [("x-amz-checksum-sha256", partSHA256.base64String)],
-          body: .file(path: file, offset: offset, length: length), payloadSHA256: SigV4Signer.unsignedPayload)
-        guard let etag = response.header("ETag") else {
-          throw AWSServiceError(
-            code: "MalformedResponse", message: "UploadPart \(index + 1) answered without an ETag", status: 500,
-            resource: target.location.description)
-        }
-        parts.set(index, etag: etag, sha256: partSHA256)
+        try self.uploadPart(
+          index, body: .file(path: file, offset: offset, length: length), sha256: try partDigests.part(index),
+          target: target, uploadQuery: uploadQuery, into: parts)
       }
       if let failure = errors.first(where: { $0 != nil && !($0 is ParallelWork.Skipped) }) { throw failure! }
       if ShutdownSignal.shared.isRequested { throw StoppedBySignal() }
-      let digests = try partDigests.wholeFile()
-      try options.checkKnownDigest(digests, location: target.location)
-      let answer = try completeMultipartUpload(target, uploadQuery: uploadQuery, parts: parts)
-      let etag = Self.unquoted(answer.text("ETag") ?? "")
-      // S3's composite checksum is the SHA-256 of the parts' SHA-256s, then "-N": check it when the server says it.
-      if let composite = answer.text("ChecksumSHA256"), composite.hasSuffix("-\(partCount)") {
-        let expected = Digest.sha256(parts.sha256s.flatMap { $0 }).base64String + "-\(partCount)"
-        guard composite == expected else {
-          throw BlobIntegrityError(
-            location: target.location, reason: "composite SHA-256 \(composite) is not \(expected)")
-        }
-      }
-      if known == nil {
-        var tags = options.allTags
-        tags[BlobPutOptions.sha256Tag] = digests.sha256.hexString
-        try setTags(tags, of: target.location)
-      }
-      return StoredBlob(location: target.location, bytes: size, etag: etag, sha256: digests.sha256.hexString)
+      return try completeMultipart(
+        target, uploadQuery: uploadQuery, parts: parts, digests: try partDigests.wholeFile(),
+        sha256KnownAtCreation: known != nil, options: options)
     } catch {
       abort(target: target, uploadQuery: uploadQuery)
       throw error
     }
+  }
+
+  /// UploadPart: the part carries its SHA-256 as x-amz-checksum-sha256, which the server verifies; the payload
+  /// itself is left unsigned so that one hash pass per part suffices.
+  func uploadPart(
+    _ index: Int, body: HTTPBody, sha256: [UInt8], target: Target, uploadQuery: String, into parts: PartResults
+  ) throws {
+    let response = try send(
+      "PUT", target, query: "partNumber=\(index + 1)&" + uploadQuery,
+      headers: [("x-amz-checksum-sha256", sha256.base64String)], body: body,
+      payloadSHA256: SigV4Signer.unsignedPayload)
+    guard let etag = response.header("ETag") else {
+      throw AWSServiceError(
+        code: "MalformedResponse", message: "UploadPart \(index + 1) answered without an ETag", status: 500,
+        resource: target.location.description)
+    }
+    parts.set(index, etag: etag, sha256: sha256)
+  }
+
+  /// The known digest checked against the bytes sent (S3 only saw the parts), CompleteMultipartUpload, its
+  /// composite checksum checked, and the SHA-256 stored as a tag when it was not known at CreateMultipartUpload.
+  func completeMultipart(
+    _ target: Target, uploadQuery: String, parts: PartResults, digests: FileDigests, sha256KnownAtCreation: Bool,
+    options: BlobPutOptions
+  ) throws -> StoredBlob {
+    try options.checkKnownDigest(digests, location: target.location)
+    let answer = try completeMultipartUpload(target, uploadQuery: uploadQuery, parts: parts)
+    let etag = Self.unquoted(answer.text("ETag") ?? "")
+    let partCount = parts.etags.count
+    // S3's composite checksum is the SHA-256 of the parts' SHA-256s, then "-N": check it when the server says it.
+    if let composite = answer.text("ChecksumSHA256"), composite.hasSuffix("-\(partCount)") {
+      let expected = Digest.sha256(parts.sha256s.flatMap { $0 }).base64String + "-\(partCount)"
+      guard composite == expected else {
+        throw BlobIntegrityError(location: target.location, reason: "composite SHA-256 \(composite) is not \(expected)")
+      }
+    }
+    if !sha256KnownAtCreation {
+      var tags = options.allTags
+      tags[BlobPutOptions.sha256Tag] = digests.sha256.hexString
+      try setTags(tags, of: target.location)
+    }
+    return StoredBlob(location: target.location, bytes: digests.bytes, etag: etag, sha256: digests.sha256.hexString)
   }
 
   /// The part size for an object of `size` (the configured one, grown so S3's 10,000-part limit holds) and the
@@ -85,13 +102,12 @@ extension S3Store {
 
   /// CompleteMultipartUpload with every part in order (and its SHA-256 where the parts were uploaded with one).
   func completeMultipartUpload(_ target: Target, uploadQuery: String, parts: PartResults) throws -> XMLScanner {
+    let (etags, sha256s) = (parts.etags, parts.sha256s)
     let body =
       "<CompleteMultipartUpload>"
-      + parts.etags.indices.map { index in
-        let checksum =
-          parts.sha256s[index].isEmpty
-          ? "" : "<ChecksumSHA256>\(parts.sha256s[index].base64String)</ChecksumSHA256>"
-        return "<Part><PartNumber>\(index + 1)</PartNumber><ETag>\(XMLScanner.escape(parts.etags[index]))</ETag>"
+      + etags.indices.map { index in
+        let checksum = sha256s[index].isEmpty ? "" : "<ChecksumSHA256>\(sha256s[index].base64String)</ChecksumSHA256>"
+        return "<Part><PartNumber>\(index + 1)</PartNumber><ETag>\(XMLScanner.escape(etags[index]))</ETag>"
           + checksum + "</Part>"
       }.joined() + "</CompleteMultipartUpload>"
     let completed = try send(
@@ -130,18 +146,21 @@ extension S3Store {
 /// while they are set; they are read unlocked only after `ParallelWork.run` has joined every upload.
 final class PartResults: @unchecked Sendable {
   private let lock = NSLock()
-  private(set) var etags: [String]
-  private(set) var sha256s: [[UInt8]]
+  private var storedETags: [String] = []
+  private var storedSHA256s: [[UInt8]] = []
 
-  init(count: Int) {
-    etags = Array(repeating: "", count: count)
-    sha256s = Array(repeating: [], count: count)
-  }
+  var etags: [String] { lock.withLock { storedETags } }
+  var sha256s: [[UInt8]] { lock.withLock { storedSHA256s } }
 
+  /// Part `index`'s answer; parts may finish in any order (and a streamed upload's count is known only at its end).
   func set(_ index: Int, etag: String, sha256: [UInt8]) {
     lock.withLock {
-      etags[index] = etag
-      sha256s[index] = sha256
+      while storedETags.count <= index {
+        storedETags.append("")
+        storedSHA256s.append([])
+      }
+      storedETags[index] = etag
+      storedSHA256s[index] = sha256
     }
   }
 }

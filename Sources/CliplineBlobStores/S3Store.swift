@@ -1,9 +1,9 @@
 import CliplineAWS
-import Foundation
 import CliplineHTTP
 import CliplineHashing
 import CliplineRecords
 import CliplineSystem
+import Foundation
 
 /// S3 (and S3-compatible servers) over libcurl with SigV4: uploads streamed from disk with a checksum the server
 /// verifies, multipart in parallel above a threshold, downloads streamed (in parallel ranges when large).
@@ -82,12 +82,16 @@ public final class S3Store: CloudBlobStore, Sendable {
 
   func putSingle(file: String, target: Target, options: BlobPutOptions) throws -> StoredBlob {
     let digests = try options.sha256Digests(file)
+    return try putObject(
+      .file(path: file, offset: 0, length: digests.bytes), digests: digests, target: target, options: options)
+  }
+
+  /// One PutObject of a file or of bytes in memory whose SHA-256 is known.
+  func putObject(_ body: HTTPBody, digests: FileDigests, target: Target, options: BlobPutOptions) throws -> StoredBlob {
     var headers = objectHeaders(options, sha256: digests.sha256)
     // The server checks the SHA-256 of what arrived (x-amz-checksum-sha256); AWS also checks the signed one.
     headers.append(("x-amz-checksum-sha256", digests.sha256.base64String))
-    let response = try send(
-      "PUT", target, headers: headers, body: .file(path: file, offset: 0, length: digests.bytes),
-      payloadSHA256: digests.sha256.hexString)
+    let response = try send("PUT", target, headers: headers, body: body, payloadSHA256: digests.sha256.hexString)
     if let echoed = response.header("x-amz-checksum-sha256"), echoed != digests.sha256.base64String {
       throw BlobIntegrityError(location: target.location, reason: "the stored SHA-256 is not the one sent")
     }

@@ -1,0 +1,44 @@
+import CliplineHashing
+import Foundation
+
+extension AzureBlobStore {
+  /// A body streamed in as it arrives: one Put Blob from memory when it ends below the block threshold, else
+  /// blocks put as they fill and one Put Block List (blocks never listed are discarded by the service, so a
+  /// failure leaves no blob).
+  public func openUpload(to location: BlobLocation, options: BlobPutOptions) throws -> BlobUploadStream {
+    let backend = AzureStreamedBlocks(store: self, target: try target(location), options: options)
+    return try PartedUploadStream(
+      backend: backend, location: location, partSize: configuration.blockSize,
+      threshold: configuration.blockThreshold, concurrency: configuration.concurrency)
+  }
+}
+
+/// Azure's half of a streamed upload.
+struct AzureStreamedBlocks: PartedUploadBackend {
+  let store: AzureBlobStore
+  let target: AzureBlobStore.Target
+  let options: BlobPutOptions
+  let nonce = AzureBlobStore.blockNonce()
+
+  func named<T>(_ body: () throws -> T) throws -> T { try namingUploadFailure(target.location, body) }
+
+  func putWhole(_ bytes: [UInt8], digests: FileDigests) throws -> StoredBlob {
+    let withMD5 = FileDigests(sha256: digests.sha256, md5: Digest.md5(bytes), bytes: digests.bytes)
+    return try named { try store.putBlob(.bytes(bytes), digests: withMD5, target: target, options: options) }
+  }
+
+  func begin() throws {}
+
+  func putPart(_ index: Int, _ bytes: [UInt8]) throws {
+    let id = AzureBlobStore.blockIDs(nonce: nonce, from: index, count: 1)[0]
+    let md5 = Digest.md5(bytes)
+    try named { try store.putBlock(id, body: .bytes(bytes), md5: md5, target: target) }
+  }
+
+  func complete(parts count: Int, digests: FileDigests) throws -> StoredBlob {
+    let ids = AzureBlobStore.blockIDs(nonce: nonce, from: 0, count: count)
+    return try named { try store.commitBlocks(ids, digests: digests, target: target, options: options) }
+  }
+
+  func abort() {}
+}

@@ -1,0 +1,158 @@
+import CliplineHashing
+import CliplineSystem
+import Foundation
+
+/// An upload whose body arrives piece by piece (a download being received) and goes to the store as it comes: no
+/// local file, each byte hashed once as it arrives. The object appears whole at `finish()` or not at all.
+public protocol BlobUploadStream: AnyObject, Sendable {
+  /// The next bytes of the body; may wait while earlier parts are still being sent (so memory stays bounded).
+  func write(_ bytes: UnsafeRawBufferPointer) throws
+  /// Ends the body and waits for the object.
+  func finish() throws -> StoredBlob
+  /// Gives up: nothing is stored (an open multipart upload is aborted). Safe after a failed `write` or `finish`.
+  func abort()
+}
+
+/// How a cloud store sends a streamed body: in one request when it ended small, else in parts as they fill
+/// (S3 multipart upload, Azure blocks). `PartedUploadStream` does the buffering, hashing and pacing for both.
+protocol PartedUploadBackend: Sendable {
+  /// The whole body, which ended before reaching the multipart threshold, in one request.
+  func putWhole(_ bytes: [UInt8], digests: FileDigests) throws -> StoredBlob
+  /// Before the first part (CreateMultipartUpload).
+  func begin() throws
+  /// Part `index` (from 0); called from several threads at once.
+  func putPart(_ index: Int, _ bytes: [UInt8]) throws
+  /// After the last part: commit the object, whose SHA-256 is now known.
+  func complete(parts: Int, digests: FileDigests) throws -> StoredBlob
+  /// After a failure once `begin` succeeded: leave no parts behind.
+  func abort()
+}
+
+/// The buffering half of a streamed upload: up to `threshold` (at least a part) the body stays in memory and goes in
+/// one request; past it, every `partSize` bytes become a part sent on one of `concurrency` threads while the next
+/// fill, and a writer that gets `concurrency` parts ahead waits. Memory: at most `concurrency + 1` parts.
+// `lock` guards `failure`; the rest is used by one thread at a time (the writer, then whoever finishes or aborts).
+final class PartedUploadStream: BlobUploadStream, @unchecked Sendable {
+  private let backend: PartedUploadBackend
+  private let partSize: Int
+  private let threshold: Int
+  private let concurrency: Int
+  private let location: BlobLocation
+  private let whole: Digest
+  private var buffer: [UInt8] = []
+  private var total: Int64 = 0
+  private var parts = 0
+  private var pool: ThreadPool?
+  /// Aborted, or finished: `abort()` has nothing (more) to do.
+  private var aborted = false
+  private let lock = NSLock()
+  private var failure: Error?
+
+  init(backend: PartedUploadBackend, location: BlobLocation, partSize: Int64, threshold: Int64, concurrency: Int)
+    throws
+  {
+    self.backend = backend
+    self.location = location
+    self.partSize = Int(max(partSize, 5 << 20))
+    self.threshold = Int(max(threshold, partSize))
+    self.concurrency = max(1, concurrency)
+    whole = try Digest(.sha256)
+  }
+
+  func write(_ bytes: UnsafeRawBufferPointer) throws {
+    if let failure = lock.withLock({ failure }) { throw failure }
+    if ShutdownSignal.shared.isRequested { throw StoppedBySignal("while the upload was under way") }
+    whole.update(bytes)
+    buffer.append(contentsOf: bytes)
+    total += Int64(bytes.count)
+    if pool == nil, buffer.count > threshold {
+      try backend.begin()
+      // `submit` waits once `concurrency` parts are in flight: that wait is the pacing.
+      pool = ThreadPool(width: concurrency)
+    }
+    while pool != nil, buffer.count >= partSize {
+      let part = Array(buffer[..<partSize])
+      buffer.removeFirst(partSize)
+      send(part)
+    }
+  }
+
+  private func send(_ part: [UInt8]) {
+    let index = parts
+    parts += 1
+    guard parts <= 10_000 else {
+      lock.withLock {
+        if failure == nil {
+          failure = TooManyParts(location: location, partSize: partSize)
+        }
+      }
+      return
+    }
+    pool?.submit { [self, backend] in
+      guard lock.withLock({ failure == nil }) else { return }
+      do {
+        try backend.putPart(index, part)
+      } catch {
+        lock.withLock { if failure == nil { failure = error } }
+      }
+    }
+  }
+
+  /// On failure the upload is aborted: nothing stays behind.
+  func finish() throws -> StoredBlob {
+    do {
+      let stored = try finishOrThrow()
+      aborted = true  // done: nothing left to abort
+      return stored
+    } catch {
+      abort()
+      throw error
+    }
+  }
+
+  private func finishOrThrow() throws -> StoredBlob {
+    let digests = FileDigests(sha256: whole.finish(), md5: [], bytes: total)
+    guard let pool else {
+      let body = buffer
+      buffer = []
+      return try backend.putWhole(body, digests: digests)
+    }
+    if !buffer.isEmpty || parts == 0 { send(buffer) }
+    buffer = []
+    pool.waitUntilIdle()
+    if let failure = lock.withLock({ failure }) { throw failure }
+    if ShutdownSignal.shared.isRequested { throw StoppedBySignal("while the upload was under way") }
+    return try backend.complete(parts: parts, digests: digests)
+  }
+
+  func abort() {
+    guard !aborted else { return }
+    aborted = true
+    lock.withLock { if failure == nil { failure = StoppedBySignal("(the upload was abandoned)") } }
+    pool?.waitUntilIdle()
+    buffer = []
+    if pool != nil { backend.abort() }
+  }
+}
+
+/// A streamed body too large for S3's 10,000 parts at this part size (78: a larger --part-size fixes it).
+struct TooManyParts: ExitStatusProviding, CustomStringConvertible {
+  let location: BlobLocation
+  let partSize: Int
+  var exitStatus: ExitStatus { .configuration }
+  var description: String {
+    "\(location): the body needs more than 10,000 parts of \(partSize >> 20) MiB; give a larger --part-size"
+  }
+}
+
+/// Runs one request of an upload to `location`, its failure named as `put(file:)` names it (an integrity failure
+/// stays itself: it is the data's fault, 65).
+func namingUploadFailure<T>(_ location: BlobLocation, _ body: () throws -> T) throws -> T {
+  do {
+    return try body()
+  } catch let error as BlobIntegrityError {
+    throw error
+  } catch {
+    throw BlobStoreError("upload to", location, error)
+  }
+}
