@@ -78,7 +78,7 @@ let package = Package(
     library("CliplineAMQP", ["CCliplineRabbitMQ"]),
     library("CliplineCache", ["CCliplineHiredis"]),
     library("CliplineKVS", ["CliplineAWS", "CliplineHTTP", "CliplineCache"]),
-    library("CliplineKVSClipping", ["CliplineKVS", "CliplineMedia", "CliplineHashing"]),
+    library("CliplineKVSClipping", ["CliplineKVS", "CliplineMedia", "CliplineHashing", "CliplineBlobStores"]),
     library("CliplineGraphQL", ["CliplineHTTP"]),
 
     // The CLI layer: common options, runTool and the exit-code mapping, and every flag group.
@@ -97,7 +97,9 @@ let package = Package(
     tool("amqp-consume", ["CliplineAMQP", "CliplineAMQPFlags"]),
     tool("amqp-dlq", ["CliplineAMQP", "CliplineAMQPFlags"]),
     tool("kvs-discover", ["CliplineKVS", "CliplineCache", "CliplineKVSFlags"]),
-    tool("kvs-clip", ["CliplineKVS", "CliplineKVSClipping", "CliplineMedia", "CliplineKVSFlags"]),
+    tool(
+      "kvs-clip",
+      ["CliplineKVS", "CliplineKVSClipping", "CliplineMedia", "CliplineKVSFlags", "CliplineBlobStores", "CliplineStorageFlags"]),
     tool("gql-mutate", ["CliplineGraphQL"]),
     tool("record-shape", []),
     tool("m0-submit", ["CliplineChunking", "CliplineAMQP", "CliplineAMQPFlags", "CliplineBlobStores"]),
@@ -122,7 +124,7 @@ let package = Package(
       "CliplineKVSTests",
       [
         "CliplineKVS", "CliplineKVSClipping", "CliplineCache", "CliplineMedia", "CliplineAWS", "CliplineHTTP",
-        "CliplineHashing", "CliplineTestSupport",
+        "CliplineHashing", "CliplineBlobStores", "CliplineTestSupport",
       ]),
     tests("CliplineGraphQLTests", ["CliplineGraphQL", "CliplineHTTP", "CliplineTestSupport"]),
   ],

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# S2's worker: for each KVS task, pull the clip, store it, and hand M0 a request for it.
+# S2's worker: for each KVS task, pull the clip, store it, and hand M0 a request for it. The clip streams from
+# GetClip into the upload (kvs-clip --to): nothing lands on this host's disk.
 # A stream that is not ACTIVE yields no clip and no request (exit 0: acked, as S2 drops it);
 # any other failure lands the task on S2_PROCESSING_DLQ with the error in its headers.
 #   examples/s2-worker.sh --shape-only < stored-clips.jsonl   prints the M0 requests it would publish.
@@ -26,7 +27,6 @@ export -f m0_request
 exec amqp-consume --queue S2_PROCESSING_QUEUE --dlq S2_PROCESSING_DLQ --declare ${COUNT:+--count "$COUNT"} \
   ${GRACE:+--grace "$GRACE"} ${HEALTH_FILE:+--health-file "$HEALTH_FILE"} \
   -- bash -o pipefail -c '
-    kvs-clip \
-    | blob-put --to "$VIDEO_STORE/live/{camera_id}/{start_time}.mp4=cloud_stream_path" --remove-source \
+    kvs-clip --to "$VIDEO_STORE/live/{camera_id}/{start_time}.mp4=cloud_stream_path" \
     | m0_request \
     | amqp-pub --queue M0_PRIORITY_QUEUE --dlq M0_DEADLETTER_QUEUE --declare'

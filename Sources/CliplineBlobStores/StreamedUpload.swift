@@ -60,8 +60,9 @@ final class PartedUploadStream: BlobUploadStream, @unchecked Sendable {
   }
 
   func write(_ bytes: UnsafeRawBufferPointer) throws {
-    if let failure = lock.withLock({ failure }) { throw failure }
+    // A part cut short by the signal fails too: the signal is what to report.
     if ShutdownSignal.shared.isRequested { throw StoppedBySignal("while the upload was under way") }
+    if let failure = lock.withLock({ failure }) { throw failure }
     whole.update(bytes)
     buffer.append(contentsOf: bytes)
     total += Int64(bytes.count)
@@ -120,8 +121,8 @@ final class PartedUploadStream: BlobUploadStream, @unchecked Sendable {
     if !buffer.isEmpty || parts == 0 { send(buffer) }
     buffer = []
     pool.waitUntilIdle()
-    if let failure = lock.withLock({ failure }) { throw failure }
     if ShutdownSignal.shared.isRequested { throw StoppedBySignal("while the upload was under way") }
+    if let failure = lock.withLock({ failure }) { throw failure }
     return try backend.complete(parts: parts, digests: digests)
   }
 

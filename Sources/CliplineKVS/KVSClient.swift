@@ -155,6 +155,29 @@ public final class KVSClient {
     return (attributes[.size] as? NSNumber)?.int64Value ?? 0
   }
 
+  /// GetClip for one range, its body handed to `consume` piece by piece as it arrives (only a 2xx body; an error
+  /// answer is read as one); returns the bytes handed over. Once a byte was handed over a failure is not retried:
+  /// the consumer has already sent it on.
+  @discardableResult
+  public func getClip(
+    _ stream: KVSStreamReference, kind: KVSTimestampKind, start: Date, end: Date,
+    into consume: @escaping (UnsafeRawBufferPointer) throws -> Void
+  ) throws -> Int64 {
+    var body = fields(stream)
+    body["ClipFragmentSelector"] = selector(kind: kind, start: start, end: end)
+    let received = ByteCount()
+    let destination = ResponseStream(
+      onResponse: { _, _ in },
+      consume: { bytes in
+        received.bytes += Int64(bytes.count)
+        try consume(bytes)
+      })
+    _ = try dataPlane(
+      "GetClip", api: .getClip, path: "/getClip", body: body, stream: stream, file: nil, consumer: destination,
+      retryable: { received.bytes == 0 })
+    return received.bytes
+  }
+
   /// An HLS session URL: the live edge, or archived media between `start` and `end`.
   public func hlsStreamingSessionURL(
     _ stream: KVSStreamReference, mode: KVSPlaybackMode, kind: KVSTimestampKind, start: Date?, end: Date?,
@@ -215,11 +238,11 @@ public final class KVSClient {
   /// the next attempt asks GetDataEndpoint again.
   private func dataPlane(
     _ operation: String, api: KVSDataAPI, path: String, body: [String: JSONValue], stream: KVSStreamReference,
-    file: String?
+    file: String?, consumer: ResponseStream? = nil, retryable: @escaping () -> Bool = { true }
   ) throws -> HTTPResponse {
     var refresh = false
     return try configuration.retry.run(
-      isRetryable: isRetryableKVSFailure,
+      isRetryable: { isRetryableKVSFailure($0) && retryable() },
       onRetry: { error, attempt, delay in
         if error is HTTPTransportError { refresh = true }
         self.onRetry(operation, error, attempt, delay)
@@ -228,24 +251,27 @@ public final class KVSClient {
         let endpoint = try dataEndpoint(stream, api: api, refresh: refresh)
         refresh = false
         return try send(
-          operation, base: endpoint, path: path, body: body, stream: stream, isDataPlane: true, file: file)
+          operation, base: endpoint, path: path, body: body, stream: stream, isDataPlane: true, file: file,
+          consumer: consumer)
       })
   }
 
   private func send(
     _ operation: String, base: String, path: String, body: [String: JSONValue], stream: KVSStreamReference?,
-    isDataPlane: Bool, file: String? = nil
+    isDataPlane: Bool, file: String? = nil, consumer: ResponseStream? = nil
   ) throws -> HTTPResponse {
     let payload = JSONSerializer.bytes(.object(body))
     var request = HTTPRequest(
       method: "POST", url: base + path, headers: [("Content-Type", "application/json")], body: .bytes(payload),
-      timeout: file == nil ? configuration.requestTimeout : nil)
+      timeout: file == nil && consumer == nil ? configuration.requestTimeout : nil)
     let signer = SigV4Signer(
       credentials: try configuration.credentials.credentials(), region: configuration.region, service: "kinesisvideo")
     signer.sign(&request)
     let response: HTTPResponse
     do {
-      response = try http.send(request, to: file.map { .file(path: $0) } ?? .memory)
+      let destination: ResponseDestination =
+        if let consumer { .successfulStream(consumer) } else { file.map { .file(path: $0) } ?? .memory }
+      response = try http.send(request, to: destination)
     } catch {
       // A transfer cut short (a stall, a signal) must not leave half a clip that looks like a whole one.
       if let file { unlink(file) }
@@ -275,4 +301,9 @@ public final class KVSClient {
     }
     return object
   }
+}
+
+/// Bytes handed over so far by a streamed GetClip (read by its retry decision on the same thread).
+private final class ByteCount {
+  var bytes: Int64 = 0
 }

@@ -1,3 +1,4 @@
+import CliplineBlobStores
 import Foundation
 import CliplineHashing
 import CliplineKVS
@@ -43,14 +44,15 @@ public struct ClipTask: Decodable, Sendable {
   }
 }
 
-/// What `kvs-clip` adds to the task.
+/// What `kvs-clip` adds to the task. A clip streamed to storage (`--to`) has no `clip_path` unless it was also
+/// kept locally, and its size and digest are the upload's `clip_bytes` and `clip_sha256`.
 public struct ClipResult: Encodable, Sendable {
-  public let clipPath: String
-  public let clipBytes: Int64
+  public let clipPath: String?
+  public let clipBytes: Int64?
   public let clipStartTime: String
   public let clipEndTime: String
   public let clipDuration: Double
-  public let sha256: String
+  public let sha256: String?
   public let thumbnailPath: String?
 
   enum CodingKeys: String, CodingKey {
@@ -76,6 +78,10 @@ public final class ClipExtractor {
     public var thumbnailWidth = 320
     public var planner = ClipPlanner()
     public var workDirectory: String
+    /// Store the clip with this as it arrives from GetClip (`--to`), instead of writing it to the work directory.
+    public var upload: RecordUploader?
+    /// With `upload`: also write the clip to the work directory (`--keep-local`, and what `--thumbnail` needs).
+    public var keepLocal = false
 
     public init(workDirectory: String) { self.workDirectory = workDirectory }
   }
@@ -115,28 +121,94 @@ public final class ClipExtractor {
     let reference = KVSStreamReference(name: info.streamName, arn: info.streamARN)
 
     let directory = (options.workDirectory as NSString).appendingPathComponent(task.cameraId)
-    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     let baseName = task.startTime.replacingOccurrences(of: ":", with: "-")
     let clipPath = (directory as NSString).appendingPathComponent(baseName + ".mp4")
+    let keepsFile = options.upload == nil || options.keepLocal || options.thumbnail
 
     let fragments = try timed("list") { try fragmentsToClip(reference, start: start, end: end) }
     let pieces = options.planner.plan(fragments, start: start, end: end)
-    try timed("download") {
-      if pieces.count == 1 {
-        try client.getClip(
-          reference, kind: options.timestampKind, start: pieces[0].start, end: pieces[0].end, to: clipPath)
-        return
+    let clip = ClipRequest(task: task, stream: reference, kind: options.timestampKind, client: client)
+    var output: Record
+    var size: Int64
+    var mediaDuration: Double?
+    if let upload = options.upload, pieces.count == 1 {
+      // GetClip's body goes straight into the upload (and to the local copy, when one is asked for).
+      let local = keepsFile ? try LocalCopy(directory: directory, path: clipPath) : nil
+      do {
+        output = try timed("download+upload") {
+          try upload.upload(
+            record,
+            body: .stream(name: baseName + ".mp4") { write in
+              try clip.stream(pieces[0]) { bytes in
+                try local?.write(bytes)
+                try write(bytes)
+              }
+            }, stem: "clip")
+        }
+      } catch where ShutdownSignal.shared.isRequested {
+        throw StoppedBySignal("while the clip was streaming to storage; nothing was stored")
       }
-      var paths: [String] = []
-      defer { for path in paths { unlink(path) } }
-      for (index, piece) in pieces.enumerated() {
-        let path = (directory as NSString).appendingPathComponent("\(baseName).part\(index).mp4")
-        paths.append(path)
-        try client.getClip(reference, kind: options.timestampKind, start: piece.start, end: piece.end, to: path)
+      try local?.commit()
+      size = output["clip_bytes"]?.integerValue ?? 0
+    } else {
+      try timed("download") {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        if pieces.count == 1 { return try clip.download(pieces[0], to: clipPath) }
+        var paths: [String] = []
+        defer { for path in paths { unlink(path) } }
+        for (index, piece) in pieces.enumerated() {
+          let path = (directory as NSString).appendingPathComponent("\(baseName).part\(index).mp4")
+          paths.append(path)
+          try clip.download(piece, to: path)
+        }
+        try timed("join") { try ClipJoiner.join(paths, into: clipPath) }
       }
-      try timed("join") { try ClipJoiner.join(paths, into: clipPath) }
+      output = record
+      size = ((try FileManager.default.attributesOfItem(atPath: clipPath))[.size] as? NSNumber)?.int64Value ?? 0
+    }
+    if keepsFile {
+      mediaDuration = try probedDuration(clipPath, task: task)
+    }
+    if let upload = options.upload, pieces.count > 1 {
+      // Joined pieces exist only as a file: that file is uploaded (and removed unless it is to be kept).
+      output = try timed("upload") {
+        try upload.upload(record, body: .file(clipPath), stem: "clip")
+      }
+      if !options.keepLocal && !options.thumbnail { unlink(clipPath) }
     }
 
+    var thumbnailPath: String?
+    if options.thumbnail {
+      let path = (directory as NSString).appendingPathComponent(baseName + ".jpg")
+      try timed("thumbnail") {
+        try Thumbnailer.writeJPEG(from: clipPath, to: path, at: options.thumbnailAt, width: options.thumbnailWidth)
+      }
+      thumbnailPath = path
+    }
+
+    let clipStart = fragments[0].start
+    // Without a local file the clip is never opened: its length is its fragments' (what GetClip returned).
+    let duration = mediaDuration ?? fragments.map(\.end).max()!.timeIntervalSince(clipStart)
+    let keptPath = keepsFile ? clipPath : nil
+    let result = ClipResult(
+      clipPath: keptPath, clipBytes: options.upload == nil ? size : nil,
+      clipStartTime: RFC3339.format(clipStart, fractionalDigits: 3),
+      clipEndTime: RFC3339.format(clipStart.addingTimeInterval(duration), fractionalDigits: 3),
+      clipDuration: (duration * 1000).rounded() / 1000,
+      sha256: options.upload == nil ? try Digest.ofFile(clipPath).hexString : nil, thumbnailPath: thumbnailPath)
+
+    let steps = timings.map { "\($0.0) \(String(format: "%.3f", $0.1))s" }.joined(separator: ", ")
+    var fields: [String: JSONValue] = ["camera_id": .string(task.cameraId), "pieces": .integer(Int64(pieces.count))]
+    for (step, seconds) in timings { fields["\(step)_seconds"] = .double((seconds * 1000).rounded() / 1000) }
+    diagnostics.info(
+      "camera \(task.cameraId) \(task.startTime): \(size) bytes, \(String(format: "%.3f", duration)) s in "
+        + "\(pieces.count) request\(pieces.count == 1 ? "" : "s") (\(steps); total "
+        + "\(String(format: "%.3f", Date().timeIntervalSince(began)))s)", line: line, fields: fields)
+    return try output.merging(result)
+  }
+
+  /// The clip's duration from its own media; a clip FFmpeg cannot read, or an empty one, is removed (65).
+  func probedDuration(_ clipPath: String, task: ClipTask) throws -> Double {
     let media: MediaInfo
     do {
       media = try MediaProbe.info(path: clipPath)
@@ -152,32 +224,7 @@ public final class ClipExtractor {
       unlink(clipPath)
       throw MediaError("GetClip returned an empty clip for \(task.cameraId) \(task.startTime) … \(task.endTime)")
     }
-
-    var thumbnailPath: String?
-    if options.thumbnail {
-      let path = (directory as NSString).appendingPathComponent(baseName + ".jpg")
-      try timed("thumbnail") {
-        try Thumbnailer.writeJPEG(from: clipPath, to: path, at: options.thumbnailAt, width: options.thumbnailWidth)
-      }
-      thumbnailPath = path
-    }
-
-    let clipStart = fragments[0].start
-    let size = ((try FileManager.default.attributesOfItem(atPath: clipPath))[.size] as? NSNumber)?.int64Value ?? 0
-    let result = ClipResult(
-      clipPath: clipPath, clipBytes: size, clipStartTime: RFC3339.format(clipStart, fractionalDigits: 3),
-      clipEndTime: RFC3339.format(clipStart.addingTimeInterval(duration), fractionalDigits: 3),
-      clipDuration: (duration * 1000).rounded() / 1000, sha256: try Digest.ofFile(clipPath).hexString,
-      thumbnailPath: thumbnailPath)
-
-    let steps = timings.map { "\($0.0) \(String(format: "%.3f", $0.1))s" }.joined(separator: ", ")
-    var fields: [String: JSONValue] = ["camera_id": .string(task.cameraId), "pieces": .integer(Int64(pieces.count))]
-    for (step, seconds) in timings { fields["\(step)_seconds"] = .double((seconds * 1000).rounded() / 1000) }
-    diagnostics.info(
-      "camera \(task.cameraId) \(task.startTime): \(size) bytes, \(String(format: "%.3f", duration)) s in "
-        + "\(pieces.count) request\(pieces.count == 1 ? "" : "s") (\(steps); total "
-        + "\(String(format: "%.3f", Date().timeIntervalSince(began)))s)", line: line, fields: fields)
-    return try record.merging(result)
+    return duration
   }
 
   /// The fragments GetClip will return for the range, in order. With `padStart`, the fragment that holds the

@@ -9,7 +9,16 @@ import Foundation
 /// `AZURE_STORAGE_SAS_TOKEN`); flags override.
 public struct StorageOptions: ParsableArguments {
   @OptionGroup public var aws: AWSOptions
+  @OptionGroup public var transfer: StorageTransferOptions
 
+  public init() {}
+
+  public func stores() -> BlobStoreSet { transfer.stores(aws: aws, s3Endpoint: aws.endpointUrl) }
+}
+
+/// How storage is addressed and transfers are cut, without the AWS options: for a tool whose AWS options are
+/// another service's (`kvs-clip --to`: `--endpoint-url` is KVS's, S3's comes from `AWS_ENDPOINT_URL_S3`).
+public struct StorageTransferOptions: ParsableArguments {
   @Option(help: "S3 addressing: auto (virtual-hosted on AWS, path-style elsewhere), path or virtual.")
   public var addressingStyle: String?
 
@@ -67,7 +76,8 @@ public struct StorageOptions: ParsableArguments {
     return Int64(value * Double(scale))
   }
 
-  public func stores() -> BlobStoreSet {
+  /// The stores, with the credentials, region and retries of `aws` and S3 at `s3Endpoint` (nil: the environment's).
+  public func stores(aws: AWSOptions, s3Endpoint: String?) -> BlobStoreSet {
     let part = Self.byteCount(partSize) ?? 16 << 20
     let threshold = Self.byteCount(multipartThreshold) ?? 16 << 20
     let retry = RetryPolicy(attempts: aws.attempts, baseDelay: 0.25, maximumDelay: 8)
@@ -75,8 +85,8 @@ public struct StorageOptions: ParsableArguments {
     return BlobStoreSet(
       s3: {
         var configuration = S3Configuration.standard(
-          endpoint: options.aws.endpointUrl, region: options.aws.region, profile: options.aws.profile,
-          accessKeyId: options.aws.accessKeyId, secretAccessKey: options.aws.secretAccessKey,
+          endpoint: s3Endpoint, region: aws.region, profile: aws.profile, accessKeyId: aws.accessKeyId,
+          secretAccessKey: aws.secretAccessKey,
           addressing: options.addressingStyle.flatMap(S3Addressing.init))
         configuration.partSize = part
         configuration.multipartThreshold = threshold

@@ -70,23 +70,10 @@ struct BlobPut: ParsableCommand {
       """,
     version: "blob-put " + cliplineVersion)
 
-  @Option(
-    name: .customLong("to"),
-    help: ArgumentHelp(
-      "A destination: TEMPLATE=FIELD (repeatable; all upload in parallel).", valueName: "template=field"))
-  var destinations: [String] = []
+  @OptionGroup var upload: UploadDestinationOptions
 
   @Option(help: "The field naming the local file (default: chunk_path, clip_path or thumbnail_path).")
   var fileField: String?
-
-  @Option(help: "Add FIELD_presigned_url, a GET URL valid this long (at most 7d), for each destination.")
-  var presign: DurationArgument?
-
-  @Option(
-    help: ArgumentHelp(
-      "Mark a destination as cache: its object expires after DURATION (tag and Expires); repeatable.",
-      valueName: "field=duration"))
-  var ttl: [String] = []
 
   @Option(
     help: ArgumentHelp(
@@ -94,82 +81,34 @@ struct BlobPut: ParsableCommand {
         + "STEM_sha256, else chunk_hash; '' hashes every file.", valueName: "field"))
   var sha256Field: String?
 
-  @Option(
-    help: ArgumentHelp(
-      "A second destination on the same service: auto or server (a server-side copy), or upload.",
-      valueName: "auto|server|upload"))
-  var copyMode: String = "auto"
-
   @Flag(help: "Delete the local file once every upload of its record succeeded.")
   var removeSource = false
 
   @Option(help: "Records uploaded at once (output stays in input order).")
   var jobs: Int = 4
 
-  @Option(help: "Content-Type of the objects (default: from the file extension).")
-  var contentType: String?
-
   @OptionGroup var storage: StorageOptions
   @OptionGroup var common: CommonOptions
 
   func validate() throws {
-    guard !destinations.isEmpty else {
+    guard !upload.destinations.isEmpty else {
       throw ValidationError(
         "Give at least one --to, e.g. --to \"s3://bucket/{process_id}/clip.mp4=cloud_stream_path\".")
     }
-    let parsed = try parsedDestinations()
-    let fields = parsed.map(\.field)
-    guard Set(fields).count == fields.count else {
-      throw ValidationError("Two --to destinations write the same field.")
-    }
-    try presign?.check("--presign (at most what SigV4 allows)", within: Self.presignLifetimes)
     guard (1...256).contains(jobs) else { throw ValidationError("--jobs must be between 1 and 256.") }
-    guard CopyMode(rawValue: copyMode) != nil else {
-      throw ValidationError("--copy-mode must be auto, server or upload.")
-    }
   }
-
-  func parsedDestinations() throws -> [UploadDestination] {
-    var parsed: [UploadDestination] = []
-    for text in destinations {
-      do {
-        parsed.append(try UploadDestination(parsing: text))
-      } catch {
-        throw ValidationError(describe(error))
-      }
-    }
-    for entry in ttl {
-      guard let equals = entry.lastIndex(of: "="),
-        let duration = DurationArgument(argument: String(entry[entry.index(after: equals)...]))
-      else { throw ValidationError("--ttl \"\(entry)\": write FIELD=DURATION, e.g. --ttl cache_path=24h.") }
-      try duration.check("--ttl \(entry)", within: Self.timesToLive)
-      let seconds = duration.seconds
-      let field = String(entry[..<equals])
-      guard let index = parsed.firstIndex(where: { $0.field == field }) else {
-        throw ValidationError("--ttl \(field)=…: no --to destination writes the field \"\(field)\".")
-      }
-      parsed[index].timeToLive = seconds
-    }
-    return parsed
-  }
-
-  /// SigV4 presigned URLs live at most 7 days; a cache object's TTL at most ten years.
-  static let presignLifetimes: ClosedRange<Double> = 1...604_800
-  static let timesToLive: ClosedRange<Double> = 1...(3650 * 86400)
 
   func run() throws {
     let diagnostics = common.diagnostics(tool: "blob-put")
     ShutdownSignal.shared.install()
     try runTool(diagnostics) {
-      var uploader = RecordUploader(stores: storage.stores(), destinations: try parsedDestinations())
+      var log: (@Sendable (String) -> Void)?
+      if diagnostics.isEnabled(.debug) { log = { diagnostics.debug($0) } }
+      guard var uploader = try upload.uploader(stores: storage.stores(), log: log) else { return }
       uploader.fileField = fileField
-      uploader.presignLifetime = presign?.seconds
       uploader.removeSource = removeSource
-      uploader.contentType = contentType
       uploader.sha256Field = sha256Field
       uploader.knownDigestDisabled = sha256Field?.isEmpty == true
-      uploader.copyMode = CopyMode(rawValue: copyMode) ?? .auto
-      if diagnostics.isEnabled(.debug) { uploader.log = { diagnostics.debug($0) } }
       let writer = RecordWriter()
       try OrderedRecordLoop(diagnostics: diagnostics, jobs: jobs).run(
         { [uploader] record, _ in [try uploader.upload(record)] }, emit: { try writer.write($0) })

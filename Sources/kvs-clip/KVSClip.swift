@@ -1,11 +1,13 @@
 import ArgumentParser
 import Foundation
+import CliplineBlobStores
 import CliplineKVS
 import CliplineKVSClipping
 import CliplineMedia
 import CliplineCLI
 import CliplineKVSFlags
 import CliplineRecords
+import CliplineStorageFlags
 import CliplineSystem
 
 @main
@@ -25,26 +27,42 @@ struct KVSClip: ParsableCommand {
       Throttling (ClientLimitExceededException) is retried with jittered backoff. One log line per task gives \
       the timings of each step.
 
+      STREAMED TO STORAGE: with --to TEMPLATE=FIELD (the syntax, templates, --ttl, --presign, --copy-mode and \
+      fields of blob-put), the clip goes from GetClip straight into the upload as it arrives, hashed on the way: \
+      one PUT from memory when it is smaller than --multipart-threshold, else a multipart upload (S3) or blocks \
+      (Azure) whose --part-size parts go while the next arrive. Nothing is written to the work directory unless \
+      --keep-local (or --thumbnail, which needs the file) asks for the clip there too. A second destination on \
+      the same service is a server-side copy (--copy-mode). A failure or SIGTERM mid-stream aborts the upload: no \
+      object and no multipart upload is left, and no record is written. A range GetClip must fetch in several \
+      requests is joined in the work directory first, then uploaded from there (and removed). S3 is reached at \
+      AWS_ENDPOINT_URL_S3 (--endpoint-url is KVS's), with the same credentials and region.
+
       With --hls, writes the task plus an HLS streaming session URL instead (ON_DEMAND for the task's range, \
       or --hls-mode live), for operators.
 
       RECORD FIELDS: reads camera_id, stream_arn (or stream_name), start_time, end_time (RFC 3339); every other \
       field passes through. Writes clip_path, clip_bytes, clip_start_time and clip_end_time (the media's own \
-      first and last instants), clip_duration (seconds), clip_sha256, thumbnail_path. With --hls: hls_url, \
-      hls_playback_mode, hls_expires_at.
+      first and last instants), clip_duration (seconds), clip_sha256, thumbnail_path. With --to, also FIELD (the \
+      object's URL), FIELD_etag, FIELD_expires_at (with --ttl) and FIELD_presigned_url (with --presign) per \
+      destination; clip_bytes and clip_sha256 are then those of the bytes uploaded, clip_duration and \
+      clip_end_time come from the fragments GetClip returned (from the media when a local copy is kept), and \
+      clip_path is written only with --keep-local or --thumbnail. With --hls: hls_url, hls_playback_mode, \
+      hls_expires_at.
 
       ENVIRONMENT: AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_PROFILE, \
       AWS_ENDPOINT_URL_KINESIS_VIDEO, CLIPLINE_WORK_DIR (the work directory amqp-consume provides).
 
       EXAMPLES:
-        amqp-consume --queue S2_PROCESSING_QUEUE -- kvs-clip --thumbnail | blob-put --to 's3://.../{camera_id}.mp4=clip_path'
+        amqp-consume --queue S2_PROCESSING_QUEUE -- kvs-clip --to 's3://videos/live/{camera_id}/{start_time}.mp4=cloud_stream_path'
+        kvs-clip --thumbnail | blob-put --to 's3://.../{camera_id}.mp4=clip_path' --remove-source
         kvs-clip --camera-id front --stream-name FrontEntrance --start-time 2026-02-26T14:30:00Z \\
           --end-time 2026-02-26T14:31:00Z --work-dir /tmp/clips
         echo '{"camera_id":"front","stream_name":"FrontEntrance"}' | kvs-clip --hls --hls-mode live
 
       \(ExitStatus.documentation) 65: a bad task (start_time not before end_time), no fragments in the range, an \
-      empty clip, or media KVS cannot clip; 66: the stream does not exist; 75: KVS kept throttling; 77: KVS \
-      refused the credentials.
+      empty clip, or media KVS cannot clip; 66: the stream does not exist; 75: KVS kept throttling, storage \
+      answered 5xx or timed out, or SIGTERM; 69: storage could not be reached; 77: KVS or storage refused the \
+      credentials.
       """,
     version: "kvs-clip " + cliplineVersion)
 
@@ -97,6 +115,13 @@ struct KVSClip: ParsableCommand {
   @Option(name: .long, help: "With --hls: how long the URL stays valid (5m-12h).")
   var hlsExpires = DurationArgument(seconds: 3600)
 
+  @OptionGroup(title: "Streaming to storage") var upload: UploadDestinationOptions
+
+  @Flag(help: "With --to: also keep the clip in the work directory (clip_path), for a later stage on this host.")
+  var keepLocal = false
+
+  @OptionGroup(title: "Streaming to storage") var transfer: StorageTransferOptions
+
   @OptionGroup var common: CommonOptions
 
   enum TimestampChoice: String, ExpressibleByArgument, CaseIterable {
@@ -135,6 +160,10 @@ struct KVSClip: ParsableCommand {
         if start >= end { throw ValidationError("--start-time must be before --end-time: the clip would be empty.") }
       }
     }
+    if keepLocal && upload.destinations.isEmpty {
+      throw ValidationError("--keep-local keeps a copy of a clip streamed with --to; without --to the clip is a file anyway.")
+    }
+    if hls && !upload.destinations.isEmpty { throw ValidationError("--hls writes a URL, not a clip: drop --to.") }
     if thumbnailWidth < 16 || thumbnailWidth > 8192 { throw ValidationError("--thumbnail-width must be 16-8192.") }
     if hls, hlsExpires.seconds < 300 || hlsExpires.seconds > 43200 {
       throw ValidationError("--hls-expires must be between 5m and 12h (KVS's limits).")
@@ -154,6 +183,11 @@ struct KVSClip: ParsableCommand {
       options.thumbnail = thumbnail || thumbnailAt != nil
       options.thumbnailAt = thumbnailAt?.seconds
       options.thumbnailWidth = thumbnailWidth
+      var log: (@Sendable (String) -> Void)?
+      if diagnostics.isEnabled(.debug) { log = { diagnostics.debug($0) } }
+      options.upload = try upload.uploader(
+        stores: transfer.stores(aws: connection.aws, s3Endpoint: nil), log: log)
+      options.keepLocal = keepLocal
       let extractor = ClipExtractor(
         client: connection.client(diagnostics: diagnostics), options: options, diagnostics: diagnostics)
       let writer = RecordWriter()

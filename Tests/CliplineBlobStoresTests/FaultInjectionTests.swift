@@ -17,33 +17,15 @@ final class FaultInjectionTests: XCTestCase {
     scratch = try ScratchDirectory("throttle")
   }
 
-  func startProxy(failFirst: Int = 0, corrupt: String? = nil) throws -> (Process, String) {
-    let script = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath().deletingLastPathComponent()
-      .deletingLastPathComponent()
-      .deletingLastPathComponent().appendingPathComponent("scripts/testbeds/fault_proxy.py").path
-    let port = Int.random(in: 30000...44000)
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments =
-      [
-        "python3", script, "--port", String(port), "--upstream", server.endpoint, "--fail-first", String(failFirst),
-      ] + (corrupt.map { ["--corrupt", $0] } ?? [])
-    let output = Pipe()
-    process.standardOutput = output
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    let ready = output.fileHandleForReading.availableData
-    guard String(decoding: ready, as: UTF8.self).contains("ready") else {
-      process.terminate()
-      throw TestFailure("the fault proxy did not start")
-    }
-    return (process, "http://127.0.0.1:\(port)")
+  func startProxy(failFirst: Int = 0, corrupt: String? = nil) throws -> (FaultProxy, String) {
+    let proxy = try FaultProxy(upstream: server.endpoint, failFirst: failFirst, corrupt: corrupt)
+    return (proxy, proxy.endpoint)
   }
 
   func testSlowDownIsRetriedThenSucceeds() throws {
     let bucket = try server.makeBucket("slowdown")
     let (proxy, endpoint) = try startProxy(failFirst: 2)
-    defer { proxy.terminate() }
+    defer { withExtendedLifetime(proxy) {} }
     let file = scratch.file("a.bin")
     try writeRandomFile(file, bytes: 50_000)
     let result = try ToolInvocation.run(
@@ -59,7 +41,7 @@ final class FaultInjectionTests: XCTestCase {
   func testCorruptedUploadsAreRefusedByTheServer() throws {
     let bucket = try server.makeBucket("corrupt-up")
     let (proxy, endpoint) = try startProxy(corrupt: "requests")
-    defer { proxy.terminate() }
+    defer { withExtendedLifetime(proxy) {} }
     for (name, size) in [("small.bin", 100_000), ("large.bin", 11 << 20)] {
       let file = scratch.file(name)
       try writeRandomFile(file, bytes: size)
@@ -82,7 +64,7 @@ final class FaultInjectionTests: XCTestCase {
     try writeRandomFile(file, bytes: 300_000)
     _ = try server.store().put(file: file, to: .s3(bucket: bucket, key: "a.bin"), options: BlobPutOptions())
     let (proxy, endpoint) = try startProxy(corrupt: "responses")
-    defer { proxy.terminate() }
+    defer { withExtendedLifetime(proxy) {} }
     let output = scratch.file("out.bin")
     let result = try ToolInvocation.run(
       "blob-get", ["s3://\(bucket)/a.bin", "--output", output],
@@ -95,7 +77,7 @@ final class FaultInjectionTests: XCTestCase {
 
   func testEndlessSlowDownExits75() throws {
     let (proxy, endpoint) = try startProxy(failFirst: -1)
-    defer { proxy.terminate() }
+    defer { withExtendedLifetime(proxy) {} }
     let file = scratch.file("a.bin")
     try writeRandomFile(file, bytes: 1000)
     let result = try ToolInvocation.run(

@@ -1,0 +1,180 @@
+import CliplineAWS
+import CliplineBlobStores
+import CliplineHashing
+import CliplineRecords
+import CliplineSystem
+import CliplineTestSupport
+import Foundation
+import XCTest
+
+/// `kvs-clip --to`: the clip goes from the KVS testbed's GetClip straight into SeaweedFS S3, with nothing on disk.
+final class ClipStreamingUploadTests: XCTestCase {
+  /// 70 s of 720p: a 60 s clip of about 15 MB, three 5 MiB parts and a last one.
+  static let large = FixtureVideo.Spec(seconds: 70, width: 1280, height: 720, fps: 25, gopFrames: 50)
+  static let small = FixtureVideo.Spec(seconds: 70, width: 160, height: 120, fps: 25, gopFrames: 50)
+  static let parts = ["--part-size", "5M", "--multipart-threshold", "5M"]
+
+  var testbed: KVSTestbed!
+  var s3: S3Store!
+  var s3Environment: [String: String] = [:]
+  var work: ScratchDirectory!
+
+  override func setUpWithError() throws {
+    testbed = try KVSTestbed()
+    let endpoint = try TestServices.require("AWS_ENDPOINT_URL_S3")
+    let key = try TestServices.require("CLIPLINE_TEST_S3_ACCESS_KEY_ID")
+    let secret = try TestServices.require("CLIPLINE_TEST_S3_SECRET_ACCESS_KEY")
+    var configuration = S3Configuration(
+      endpoint: endpoint, region: "us-east-1",
+      credentials: StaticCredentialsProvider(AWSCredentials(accessKeyId: key, secretAccessKey: secret)),
+      addressing: .path)
+    configuration.retry = RetryPolicy(attempts: 2, baseDelay: 0.05, maximumDelay: 0.2)
+    s3 = S3Store(configuration: configuration)
+    // The testbed does not check signatures: one identity, S3's, serves both.
+    s3Environment = [
+      "AWS_ENDPOINT_URL_S3": endpoint, "AWS_ACCESS_KEY_ID": key, "AWS_SECRET_ACCESS_KEY": secret,
+      "AWS_EC2_METADATA_DISABLED": "true",
+    ]
+    work = try ScratchDirectory("kvs-clip-stream")
+  }
+
+  func bucket(_ label: String) throws -> String {
+    let name = "clipline-\(label)-\(UInt32.random(in: 0...UInt32.max))"
+    try s3.createBucket(name)
+    return name
+  }
+
+  func task(_ stream: (name: String, arn: String)) -> String {
+    #"{"camera_id":"cam","stream_name":"\#(stream.name)","start_time":"2026-02-26T14:30:05Z","end_time":"2026-02-26T14:31:05Z","process_id":9}"#
+      + "\n"
+  }
+
+  func run(_ arguments: [String], stdin: String, s3Endpoint: String? = nil) throws -> ToolResult {
+    var environment = testbed.environment(home: work.path).merging(s3Environment) { _, s3 in s3 }
+    if let s3Endpoint { environment["AWS_ENDPOINT_URL_S3"] = s3Endpoint }
+    return try ToolInvocation.run(
+      "kvs-clip", arguments, stdin: stdin, environment: environment, removingEnvironment: KVSTestbed.removedEnvironment)
+  }
+
+  /// Every file under `directory` (the work directory must stay empty unless a local copy was asked for).
+  func files(under directory: String) -> [String] {
+    (FileManager.default.enumerator(atPath: directory)?.allObjects as? [String] ?? []).filter {
+      var isDirectory: ObjCBool = false
+      FileManager.default.fileExists(atPath: directory + "/" + $0, isDirectory: &isDirectory)
+      return !isDirectory.boolValue
+    }
+  }
+
+  func object(_ bucket: String, _ key: String) throws -> Data {
+    let path = work.file("downloaded-\(UUID().uuidString)")
+    _ = try s3.get(.s3(bucket: bucket, key: key), to: path)
+    defer { unlink(path) }
+    return try Data(contentsOf: URL(fileURLWithPath: path))
+  }
+
+  /// Multipart as the parts arrive, and a second destination on another service fed from the same body.
+  func testTheUploadedObjectIsByteForByteTheClipThatWouldLandOnDisk() throws {
+    let stream = try testbed.createStream("stream", video: try FixtureVideo.path(Self.large))
+    let bucket = try bucket("kvs-stream")
+    let onDisk = try run(["--work-dir", work.file("disk")], stdin: task(stream))
+    XCTAssertEqual(onDisk.status, 0, onDisk.stderr)
+    let diskRecord = try XCTUnwrap(try onDisk.records().first)
+    let clip = try Data(contentsOf: URL(fileURLWithPath: try XCTUnwrap(diskRecord["clip_path"]?.stringValue)))
+    XCTAssertGreaterThan(clip.count, 10 << 20, "the clip must need several parts")
+
+    let archive = work.file("archive")
+    let streamed = try run(
+      [
+        "--work-dir", work.file("streamed"), "--to", "s3://\(bucket)/live/{camera_id}/{start_time}.mp4=cloud_stream_path",
+        "--to", "file://\(archive)/{camera_id}.mp4=archive_path",
+      ] + Self.parts, stdin: task(stream))
+    XCTAssertEqual(streamed.status, 0, streamed.stderr)
+    let record = try XCTUnwrap(try streamed.records().first)
+    XCTAssertEqual(record["cloud_stream_path"], .string("s3://\(bucket)/live/cam/2026-02-26T14:30:05Z.mp4"))
+    XCTAssertEqual(try object(bucket, "live/cam/2026-02-26T14:30:05Z.mp4"), clip)
+    XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: archive + "/cam.mp4")), clip)
+    let digest = Digest.sha256(clip).hexString
+    XCTAssertEqual(record["clip_sha256"], .string(digest))
+    XCTAssertEqual(diskRecord["clip_sha256"], .string(digest))
+    XCTAssertEqual(record["clip_bytes"], .integer(Int64(clip.count)))
+    XCTAssertEqual(record["process_id"], .integer(9))
+    // A multipart upload's ETag ends in its part count; the whole SHA-256 is stored with the object.
+    XCTAssertTrue(record["cloud_stream_path_etag"]?.stringValue?.hasSuffix("-3") == true, "\(record)")
+    XCTAssertEqual(try s3.head(.s3(bucket: bucket, key: "live/cam/2026-02-26T14:30:05Z.mp4"))?.sha256, digest)
+    XCTAssertNotNil(record["archive_path_etag"])
+    XCTAssertNil(record["clip_path"])
+    XCTAssertEqual(record["clip_duration"]?.doubleValue ?? 0, 60, accuracy: 0.1)
+    XCTAssertEqual(record["clip_start_time"], diskRecord["clip_start_time"])
+    XCTAssertEqual(files(under: work.file("streamed")), [], "nothing is written to the work directory")
+    XCTAssertEqual(try s3.openMultipartUploads(bucket: bucket), [])
+  }
+
+  /// A small clip goes up in one PUT from memory; --keep-local leaves the same bytes in the work directory.
+  func testASmallClipIsOnePutAndKeepLocalKeepsTheSameBytes() throws {
+    let stream = try testbed.createStream("small", video: try FixtureVideo.path(Self.small))
+    let bucket = try bucket("kvs-small")
+    let result = try run(
+      [
+        "--work-dir", work.path, "--to", "s3://\(bucket)/live/{camera_id}.mp4=cloud_stream_path", "--keep-local",
+        "--ttl", "cloud_stream_path=1h", "--presign", "10m",
+      ], stdin: task(stream))
+    XCTAssertEqual(result.status, 0, result.stderr)
+    let record = try XCTUnwrap(try result.records().first)
+    let path = try XCTUnwrap(record["clip_path"]?.stringValue)
+    XCTAssertEqual(path, work.path + "/cam/2026-02-26T14-30-05Z.mp4")
+    let kept = try Data(contentsOf: URL(fileURLWithPath: path))
+    XCTAssertEqual(try object(bucket, "live/cam.mp4"), kept)
+    XCTAssertEqual(record["clip_sha256"], .string(Digest.sha256(kept).hexString))
+    XCTAssertFalse(record["cloud_stream_path_etag"]?.stringValue?.contains("-") ?? true, "one PUT, not multipart")
+    XCTAssertNotNil(record["cloud_stream_path_expires_at"])
+    XCTAssertNotNil(record["cloud_stream_path_presigned_url"])
+    XCTAssertEqual(try s3.expiry(of: .s3(bucket: bucket, key: "live/cam.mp4")).map { _ in true }, true)
+  }
+
+  /// Every part is corrupted on the way (the server refuses it): the multipart upload is aborted, no object, no
+  /// record, no file, and the exit code is the refused data's.
+  func testAnUploadFailingMidStreamLeavesNoObjectAndNoOpenUpload() throws {
+    let stream = try testbed.createStream("fail", video: try FixtureVideo.path(Self.large))
+    let bucket = try bucket("kvs-fail")
+    let proxy = try FaultProxy(upstream: try TestServices.require("AWS_ENDPOINT_URL_S3"), corrupt: "requests")
+    let result = try run(
+      ["--work-dir", work.file("clips"), "--to", "s3://\(bucket)/live/{camera_id}.mp4=cloud_stream_path"] + Self.parts,
+      stdin: task(stream), s3Endpoint: proxy.endpoint)
+    XCTAssertEqual(result.status, 65, result.stderr)
+    XCTAssertTrue(result.stderr.contains("s3://\(bucket)/live/cam.mp4"), result.stderr)
+    XCTAssertEqual(result.stdout, "")
+    XCTAssertNil(try s3.head(.s3(bucket: bucket, key: "live/cam.mp4")))
+    XCTAssertEqual(try s3.openMultipartUploads(bucket: bucket), [])
+    XCTAssertEqual(files(under: work.file("clips")), [])
+    withExtendedLifetime(proxy) {}
+  }
+
+  /// SIGTERM while the parts go up a slow link: exit 75, nothing stored, nothing open, nothing on disk.
+  func testSIGTERMMidStreamExits75AndLeavesNothing() throws {
+    let stream = try testbed.createStream("sigterm", video: try FixtureVideo.path(Self.large))
+    let bucket = try bucket("kvs-sigterm")
+    let proxy = try FaultProxy(upstream: try TestServices.require("AWS_ENDPOINT_URL_S3"), rate: 2)
+    var environment = testbed.environment(home: work.path).merging(s3Environment) { _, s3 in s3 }
+    environment["AWS_ENDPOINT_URL_S3"] = proxy.endpoint
+    let tool = try RunningTool(
+      "kvs-clip",
+      ["--work-dir", work.file("clips"), "--to", "s3://\(bucket)/live/{camera_id}.mp4=cloud_stream_path"] + Self.parts,
+      environment: environment, removingEnvironment: KVSTestbed.removedEnvironment)
+    try tool.write(task(stream))
+    try tool.closeInput()
+    // Wait until the multipart upload is open (its first part is on the slow link), then stop the tool.
+    let deadline = Date().addingTimeInterval(60)
+    while try s3.openMultipartUploads(bucket: bucket).isEmpty, Date() < deadline {
+      Thread.sleep(forTimeInterval: 0.1)
+    }
+    XCTAssertFalse(try s3.openMultipartUploads(bucket: bucket).isEmpty, "the upload never started")
+    tool.terminate()
+    let output = tool.finish()
+    XCTAssertEqual(tool.status, 75)
+    XCTAssertEqual(output, Data())
+    XCTAssertNil(try s3.head(.s3(bucket: bucket, key: "live/cam.mp4")))
+    XCTAssertEqual(try s3.openMultipartUploads(bucket: bucket), [])
+    XCTAssertEqual(files(under: work.file("clips")), [])
+    withExtendedLifetime(proxy) {}
+  }
+}
