@@ -27,6 +27,10 @@ struct AzureStreamedBlocks: PartedUploadBackend {
     return try named { try store.putBlob(.bytes(bytes), digests: withMD5, target: target, options: options) }
   }
 
+  /// Azure checks Content-MD5, which must come before the body: no blob goes up while its bytes arrive in one
+  /// request (blocks do, as they fill).
+  func streamedPut(bytes: Int64) throws -> StreamedPut? { nil }
+
   func begin() throws {}
 
   func putPart(_ index: Int, _ bytes: [UInt8]) throws {

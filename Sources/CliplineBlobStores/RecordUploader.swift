@@ -60,7 +60,7 @@ public enum CopyMode: String, Sendable, CaseIterable {
 /// server-side copy; `name` stands for the body in messages and picks the content type by its extension.
 public enum UploadBody {
   case file(String)
-  case stream(name: String, produce: (_ write: @escaping (UnsafeRawBufferPointer) throws -> Void) throws -> Void)
+  case stream(name: String, produce: (UploadBodyWriter) throws -> Void)
 
   var file: String? {
     if case .file(let path) = self { return path }
@@ -73,6 +73,18 @@ public enum UploadBody {
     case .stream(let name, _): return name
     }
   }
+}
+
+/// Where a streamed body's producer puts it: its length first when known (a download's Content-Length, so S3 can
+/// take it in one PUT as it arrives), then its bytes.
+public final class UploadBodyWriter {
+  let streams: [BlobUploadStream]
+
+  init(_ streams: [BlobUploadStream]) { self.streams = streams }
+
+  public func expect(bytes: Int64) throws { for stream in streams { try stream.expect(bytes: bytes) } }
+
+  public func write(_ bytes: UnsafeRawBufferPointer) throws { for stream in streams { try stream.write(bytes) } }
 }
 
 /// What `blob-put` does to one record: find its file, upload it to every destination in parallel (or upload once
@@ -322,11 +334,9 @@ struct StreamedUploads {
     streams = opened
   }
 
-  func run(_ produce: (_ write: @escaping (UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws
-    -> [StoredBlob]
-  {
+  func run(_ produce: (UploadBodyWriter) throws -> Void) throws -> [StoredBlob] {
     do {
-      try produce { bytes in for stream in streams { try stream.write(bytes) } }
+      try produce(UploadBodyWriter(streams))
     } catch {
       for stream in streams { stream.abort() }
       throw error

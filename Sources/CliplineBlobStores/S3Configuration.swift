@@ -1,7 +1,7 @@
 import CliplineAWS
-import Foundation
 import CliplineRecords
 import CliplineSystem
+import Foundation
 
 /// How an S3 bucket is addressed: `https://bucket.host/key` (virtual-hosted, AWS's default) or
 /// `https://host/bucket/key` (path-style, what most S3-compatible servers want).
@@ -52,6 +52,9 @@ public struct S3Configuration: Sendable {
         profile: profile, accessKeyId: accessKeyId, secretAccessKey: secretAccessKey),
       addressing: style)
   }
+
+  /// AWS itself (no custom endpoint, or one under amazonaws.com), not an S3-compatible server.
+  var isAWS: Bool { endpoint.map { URL(string: $0)?.host?.hasSuffix(".amazonaws.com") ?? false } ?? true }
 
   /// The custom endpoint, else AWS's regional one (the environment was read once, in `standard`).
   var baseEndpoint: String {

@@ -30,11 +30,11 @@ public final class S3Store: CloudBlobStore, Sendable {
   func send(
     _ method: String, _ target: Target, query: String? = nil, headers: [(name: String, value: String)] = [],
     body: HTTPBody = .none, payloadSHA256: String? = nil, to destination: () -> ResponseDestination = { .memory },
-    acceptNotFound: Bool = false, cleanup: Bool = false
+    acceptNotFound: Bool = false, cleanup: Bool = false, retrying: Bool = true
   ) throws -> HTTPResponse {
     let url = configuration.url(bucket: target.bucket, key: target.key, query: query)
     let resource = target.key.isEmpty ? "s3://\(target.bucket)" : "s3://\(target.bucket)/\(target.key)"
-    let retryable: (Error) -> Bool = { cleanup || isRetryableAWSFailure($0) }
+    let retryable: (Error) -> Bool = { retrying && (cleanup || isRetryableAWSFailure($0)) }
     return try configuration.retry.run(isRetryable: retryable) { _ in
       let credentials = try configuration.credentials.credentials()
       var request = HTTPRequest(method: method, url: url, headers: headers, body: body, timeout: cleanup ? 30 : nil)
@@ -116,8 +116,9 @@ public final class S3Store: CloudBlobStore, Sendable {
     if response.status == 404 { return nil }
     let bytes = Int64(response.header("Content-Length") ?? "") ?? 0
     var sha256 = response.header("x-amz-meta-sha256")
-    // A multipart upload whose hash was still running at CreateMultipartUpload carries it as a tag.
-    if sha256 == nil, bytes >= configuration.multipartThreshold {
+    // A multipart upload whose hash was still running at CreateMultipartUpload carries it as a tag, and so does a
+    // PUT sent while its body arrived (its checksum was a trailer).
+    if sha256 == nil {
       sha256 = (try? tags(of: location))?[BlobPutOptions.sha256Tag]
     }
     return BlobInfo(

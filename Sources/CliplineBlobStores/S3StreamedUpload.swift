@@ -1,5 +1,7 @@
 import CliplineAWS
+import CliplineHTTP
 import CliplineHashing
+import CliplineSystem
 import Foundation
 
 extension S3Store {
@@ -14,7 +16,8 @@ extension S3Store {
 }
 
 /// S3's half of a streamed upload; errors name the object, as `put(file:)`'s do.
-final class S3StreamedParts: PartedUploadBackend, @unchecked Sendable {  // `uploadQuery` is set once, by `begin`
+// `uploadQuery` is set once, by `begin`, before any part is submitted; `parts` has its own lock.
+final class S3StreamedParts: PartedUploadBackend, @unchecked Sendable {
   let store: S3Store
   let target: S3Store.Target
   let options: BlobPutOptions
@@ -60,5 +63,90 @@ final class S3StreamedParts: PartedUploadBackend, @unchecked Sendable {  // `upl
 
   func abort() {
     if let uploadQuery { store.abort(target: target, uploadQuery: uploadQuery) }
+  }
+}
+
+extension S3StreamedParts {
+  /// Up to S3's single-PUT limit, a body of known length goes in one PutObject sent while it arrives.
+  func streamedPut(bytes: Int64) throws -> StreamedPut? {
+    guard bytes > 0, bytes <= 5 << 30 else { return nil }
+    return S3StreamedPut(store: store, target: target, options: options, bytes: bytes)
+  }
+}
+
+/// PutObject with `STREAMING-UNSIGNED-PAYLOAD-TRAILER`: the request starts at once on its own thread, its body the
+/// bytes written as they arrive (aws-chunked), its `x-amz-checksum-sha256` a trailer the server checks. A body of
+/// that kind cannot be sent twice, so the request is not retried (the task is, by whoever runs it: 75). The
+/// SHA-256 is stored as the `clipline-sha256` tag afterwards, as for a multipart upload.
+// `result` is written once by the request's thread before `done` is signalled, and read only after waiting on it.
+final class S3StreamedPut: StreamedPut, @unchecked Sendable {
+  let store: S3Store
+  let target: S3Store.Target
+  let options: BlobPutOptions
+  let body: AWSChunkedBody
+  private let request = ThreadPool(width: 1)
+  private let done = DispatchSemaphore(value: 0)
+  private var result: Result<HTTPResponse, Error>?
+
+  init(store: S3Store, target: S3Store.Target, options: BlobPutOptions, bytes: Int64) {
+    self.store = store
+    self.target = target
+    self.options = options
+    body = AWSChunkedBody(decodedLength: bytes)
+    var headers = store.objectHeaders(options, sha256: nil)
+    headers += [("x-amz-decoded-content-length", String(bytes)), ("x-amz-trailer", AWSChunkedBody.trailerName)]
+    // AWS asks for it and does not store it; an S3-compatible server may keep it as the object's encoding (SeaweedFS
+    // does), which HTTP clients then refuse to decode. The payload kind already says the body is aws-chunked.
+    if store.configuration.isAWS { headers.append(("Content-Encoding", "aws-chunked")) }
+    let length = body.encodedLength
+    request.submit { [self, headers] in
+      let outcome = Result {
+        try namingUploadFailure(target.location) {
+          try store.send(
+            "PUT", target, headers: headers, body: .stream(length: length, source: body),
+            payloadSHA256: "STREAMING-UNSIGNED-PAYLOAD-TRAILER", retrying: false)
+        }
+      }
+      // A request that ended early (refused, cut) must stop the writer, which may be waiting for room.
+      if case .failure(let error) = outcome { body.fail(error) }
+      result = outcome
+      done.signal()
+    }
+  }
+
+  func write(_ bytes: UnsafeRawBufferPointer) throws { try body.write(bytes) }
+
+  func finish(_ digests: FileDigests) throws -> StoredBlob {
+    try options.checkKnownDigest(digests, location: target.location)
+    try body.finish(sha256Base64: digests.sha256.base64String)
+    let response = try waitForRequest().get()
+    do {
+      if let echoed = response.header("x-amz-checksum-sha256"), echoed != digests.sha256.base64String {
+        throw BlobIntegrityError(location: target.location, reason: "the stored SHA-256 is not the one sent")
+      }
+      var tags = options.allTags
+      tags[BlobPutOptions.sha256Tag] = digests.sha256.hexString
+      try namingUploadFailure(target.location) { try store.setTags(tags, of: target.location) }
+    } catch {
+      // The object is there but not as promised (unverified, or without its SHA-256): it goes.
+      try? store.delete(target.location)
+      throw error
+    }
+    return StoredBlob(
+      location: target.location, bytes: digests.bytes, etag: S3Store.unquoted(response.header("ETag") ?? ""),
+      sha256: digests.sha256.hexString)
+  }
+
+  /// The request fails at its next read; a PUT that never completed leaves no object.
+  func abort() {
+    body.fail(StoppedBySignal("(the upload was abandoned)"))
+    _ = waitForRequest()
+  }
+
+  /// The request's outcome, once its thread is done (any number of times).
+  private func waitForRequest() -> Result<HTTPResponse, Error> {
+    done.wait()
+    done.signal()
+    return result!
   }
 }

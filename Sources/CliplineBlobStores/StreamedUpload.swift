@@ -5,6 +5,9 @@ import Foundation
 /// An upload whose body arrives piece by piece (a download being received) and goes to the store as it comes: no
 /// local file, each byte hashed once as it arrives. The object appears whole at `finish()` or not at all.
 public protocol BlobUploadStream: AnyObject, Sendable {
+  /// Before the first `write`: the body will be exactly `bytes` long (a download's Content-Length). A store that
+  /// can send a body of known length while it arrives (S3: one PUT with a trailing checksum) then does.
+  func expect(bytes: Int64) throws
   /// The next bytes of the body; may wait while earlier parts are still being sent (so memory stays bounded).
   func write(_ bytes: UnsafeRawBufferPointer) throws
   /// Ends the body and waits for the object.
@@ -16,6 +19,8 @@ public protocol BlobUploadStream: AnyObject, Sendable {
 /// How a cloud store sends a streamed body: in one request when it ended small, else in parts as they fill
 /// (S3 multipart upload, Azure blocks). `PartedUploadStream` does the buffering, hashing and pacing for both.
 protocol PartedUploadBackend: Sendable {
+  /// A request that sends a body of `bytes` while it arrives, or nil where the service has none for that size.
+  func streamedPut(bytes: Int64) throws -> StreamedPut?
   /// The whole body, which ended before reaching the multipart threshold, in one request.
   func putWhole(_ bytes: [UInt8], digests: FileDigests) throws -> StoredBlob
   /// Before the first part (CreateMultipartUpload).
@@ -43,6 +48,8 @@ final class PartedUploadStream: BlobUploadStream, @unchecked Sendable {
   private var total: Int64 = 0
   private var parts = 0
   private var pool: ThreadPool?
+  /// The one request a body of known length goes in, once `expect` chose it.
+  private var streamed: StreamedPut?
   /// Aborted, or finished: `abort()` has nothing (more) to do.
   private var aborted = false
   private let lock = NSLock()
@@ -59,11 +66,20 @@ final class PartedUploadStream: BlobUploadStream, @unchecked Sendable {
     whole = try Digest(.sha256)
   }
 
+  func expect(bytes: Int64) throws {
+    guard total == 0, streamed == nil else { return }
+    streamed = try backend.streamedPut(bytes: bytes)
+  }
+
   func write(_ bytes: UnsafeRawBufferPointer) throws {
     // A part cut short by the signal fails too: the signal is what to report.
     if ShutdownSignal.shared.isRequested { throw StoppedBySignal("while the upload was under way") }
     if let failure = lock.withLock({ failure }) { throw failure }
     whole.update(bytes)
+    if let streamed {
+      total += Int64(bytes.count)
+      return try streamed.write(bytes)
+    }
     buffer.append(contentsOf: bytes)
     total += Int64(bytes.count)
     if pool == nil, buffer.count > threshold {
@@ -113,6 +129,7 @@ final class PartedUploadStream: BlobUploadStream, @unchecked Sendable {
 
   private func finishOrThrow() throws -> StoredBlob {
     let digests = FileDigests(sha256: whole.finish(), md5: [], bytes: total)
+    if let streamed { return try streamed.finish(digests) }
     guard let pool else {
       let body = buffer
       buffer = []
@@ -133,6 +150,7 @@ final class PartedUploadStream: BlobUploadStream, @unchecked Sendable {
     pool?.waitUntilIdle()
     buffer = []
     if pool != nil { backend.abort() }
+    streamed?.abort()
   }
 }
 
@@ -156,4 +174,16 @@ func namingUploadFailure<T>(_ location: BlobLocation, _ body: () throws -> T) th
   } catch {
     throw BlobStoreError("upload to", location, error)
   }
+}
+
+/// One request carrying a body of known length while it arrives (S3: PutObject with a trailing checksum): the
+/// object appears at `finish` or, the request failing or abandoned, not at all.
+protocol StreamedPut: AnyObject, Sendable {
+  func write(_ bytes: UnsafeRawBufferPointer) throws
+  func finish(_ digests: FileDigests) throws -> StoredBlob
+  func abort()
+}
+
+extension BlobUploadStream {
+  public func expect(bytes: Int64) throws {}
 }

@@ -163,6 +163,7 @@ private final class Transfer {
   private var output: FileHandle?
   private var outputPath: String?
   private var input: FileHandle?
+  private var source: HTTPBodySource?
   private var inputBytes: [UInt8] = []
   private var inputOffset = 0
   private var inputRemaining: Int64 = 0
@@ -184,6 +185,9 @@ private final class Transfer {
       try handle.seek(toOffset: UInt64(offset))
       input = handle
       inputRemaining = try request.body.length()
+    case .stream(let length, let source):
+      self.source = source
+      inputRemaining = length
     }
     if case .file(let path) = destination {
       _ = FileManager.default.createFile(atPath: path, contents: nil)
@@ -252,6 +256,16 @@ private final class Transfer {
     let transfer = Unmanaged<Transfer>.fromOpaque(context!).takeUnretainedValue()
     let wanted = min(Int64(size * count), transfer.inputRemaining)
     guard wanted > 0, let data else { return 0 }
+    if let source = transfer.source {
+      do {
+        let count = try source.read(into: UnsafeMutableRawBufferPointer(start: data, count: Int(wanted)))
+        transfer.inputRemaining -= Int64(count)
+        return count
+      } catch {
+        transfer.failure = error
+        return Int(CURL_READFUNC_ABORT)
+      }
+    }
     if let input = transfer.input {
       do {
         guard let chunk = try input.read(upToCount: Int(wanted)), !chunk.isEmpty else { return 0 }
@@ -277,6 +291,11 @@ private final class Transfer {
     let transfer = Unmanaged<Transfer>.fromOpaque(context!).takeUnretainedValue()
     let offset = Int64(offset)
     guard origin == SEEK_SET, offset >= 0, offset <= transfer.bodyLength else { return Int32(CURL_SEEKFUNC_CANTSEEK) }
+    // A produced body cannot be read again: only "from the start, before anything was read" is possible.
+    if transfer.source != nil {
+      return offset == 0 && transfer.inputRemaining == transfer.bodyLength
+        ? Int32(CURL_SEEKFUNC_OK) : Int32(CURL_SEEKFUNC_CANTSEEK)
+    }
     if let input = transfer.input {
       guard case .file(_, let start, _) = transfer.request.body,
         (try? input.seek(toOffset: UInt64(start + offset))) != nil

@@ -1,10 +1,12 @@
 import Foundation
 
-/// What a request sends as its body: nothing, bytes in memory, or a range of a file streamed from disk.
+/// What a request sends as its body: nothing, bytes in memory, a range of a file streamed from disk, or `length`
+/// bytes produced while they are sent (another thread filling `source`; such a request cannot be sent twice).
 public enum HTTPBody: Sendable {
   case none
   case bytes([UInt8])
   case file(path: String, offset: Int64 = 0, length: Int64? = nil)
+  case stream(length: Int64, source: HTTPBodySource)
 
   /// The byte count, for Content-Length.
   public func length() throws -> Int64 {
@@ -15,8 +17,15 @@ public enum HTTPBody: Sendable {
       if let length { return length }
       let attributes = try FileManager.default.attributesOfItem(atPath: path)
       return ((attributes[.size] as? NSNumber)?.int64Value ?? 0) - offset
+    case .stream(let length, _): return length
     }
   }
+}
+
+/// The producer side of a `.stream` body: `read` fills `buffer` with the next bytes, waiting for them if they have
+/// not been produced yet, and returns how many (0 at the end); a throw abandons the request.
+public protocol HTTPBodySource: AnyObject, Sendable {
+  func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int
 }
 
 public struct HTTPRequest: Sendable {

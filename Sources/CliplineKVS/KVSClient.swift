@@ -155,19 +155,26 @@ public final class KVSClient {
     return (attributes[.size] as? NSNumber)?.int64Value ?? 0
   }
 
-  /// GetClip for one range, its body handed to `consume` piece by piece as it arrives (only a 2xx body; an error
-  /// answer is read as one); returns the bytes handed over. Once a byte was handed over a failure is not retried:
-  /// the consumer has already sent it on.
+  /// GetClip for one range, its Content-Length (when it has one) to `announce` and its body to `consume` piece by
+  /// piece as it arrives (only a 2xx body; an error answer is read as one); returns the bytes handed over. Once a
+  /// byte was handed over a failure is not retried: the consumer has already sent it on.
   @discardableResult
   public func getClip(
     _ stream: KVSStreamReference, kind: KVSTimestampKind, start: Date, end: Date,
+    announcing announce: @escaping (Int64) throws -> Void = { _ in },
     into consume: @escaping (UnsafeRawBufferPointer) throws -> Void
   ) throws -> Int64 {
     var body = fields(stream)
     body["ClipFragmentSelector"] = selector(kind: kind, start: start, end: end)
     let received = ByteCount()
     let destination = ResponseStream(
-      onResponse: { _, _ in },
+      onResponse: { _, headers in
+        // Not for a compressed body: then the length is not the clip's.
+        guard !headers.contains(where: { $0.name.lowercased() == "content-encoding" }),
+          let length = headers.last(where: { $0.name.lowercased() == "content-length" }).flatMap({ Int64($0.value) })
+        else { return }
+        try announce(length)
+      },
       consume: { bytes in
         received.bytes += Int64(bytes.count)
         try consume(bytes)

@@ -1,10 +1,10 @@
 import CliplineBlobStores
-import Foundation
 import CliplineHashing
 import CliplineKVS
 import CliplineMedia
 import CliplineRecords
 import CliplineSystem
+import Foundation
 
 /// The fields `kvs-clip` reads from a KVS task.
 public struct ClipTask: Decodable, Sendable {
@@ -138,14 +138,14 @@ public final class ClipExtractor {
         output = try timed("download+upload") {
           try upload.upload(
             record,
-            body: .stream(name: baseName + ".mp4") { write in
-              try clip.stream(pieces[0]) { bytes in
+            body: .stream(name: baseName + ".mp4") { body in
+              try clip.stream(pieces[0], announcing: { try body.expect(bytes: $0) }) { bytes in
                 try local?.write(bytes)
-                try write(bytes)
+                try body.write(bytes)
               }
             }, stem: "clip")
         }
-      } catch where ShutdownSignal.shared.isRequested {
+      } catch  where ShutdownSignal.shared.isRequested {
         throw StoppedBySignal("while the clip was streaming to storage; nothing was stored")
       }
       try local?.commit()

@@ -14,12 +14,18 @@ struct ClipRequest {
     try client.getClip(stream, kind: kind, start: piece.start, end: piece.end, to: path)
   }
 
-  /// GetClip's body into `consume` as it arrives. A body that is empty or does not open with an ISO BMFF `ftyp`
-  /// box is refused (65) before the upload it feeds completes, so nothing is stored for it.
-  func stream(_ piece: ClipPiece, into consume: @escaping (UnsafeRawBufferPointer) throws -> Void) throws {
+  /// GetClip's body into `consume` as it arrives, its Content-Length (when the answer has one) to `announce`
+  /// first. A body that is empty or does not open with an ISO BMFF `ftyp` box is refused (65) before the upload
+  /// it feeds completes, so nothing is stored for it.
+  func stream(
+    _ piece: ClipPiece, announcing announce: @escaping (Int64) throws -> Void,
+    into consume: @escaping (UnsafeRawBufferPointer) throws -> Void
+  ) throws {
     var head: [UInt8] = []
     let range = "\(task.cameraId) \(task.startTime) … \(task.endTime)"
-    let received = try client.getClip(stream, kind: kind, start: piece.start, end: piece.end) { bytes in
+    let received = try client.getClip(
+      stream, kind: kind, start: piece.start, end: piece.end, announcing: announce
+    ) { bytes in
       if head.count < 8 {
         head += bytes.prefix(8 - head.count)
         if head.count == 8, Array(head[4..<8]) != Array("ftyp".utf8) {

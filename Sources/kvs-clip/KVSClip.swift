@@ -1,14 +1,14 @@
 import ArgumentParser
-import Foundation
 import CliplineBlobStores
+import CliplineCLI
 import CliplineKVS
 import CliplineKVSClipping
-import CliplineMedia
-import CliplineCLI
 import CliplineKVSFlags
+import CliplineMedia
 import CliplineRecords
 import CliplineStorageFlags
 import CliplineSystem
+import Foundation
 
 @main
 struct KVSClip: ParsableCommand {
@@ -29,8 +29,10 @@ struct KVSClip: ParsableCommand {
 
       STREAMED TO STORAGE: with --to TEMPLATE=FIELD (the syntax, templates, --ttl, --presign, --copy-mode and \
       fields of blob-put), the clip goes from GetClip straight into the upload as it arrives, hashed on the way: \
-      one PUT from memory when it is smaller than --multipart-threshold, else a multipart upload (S3) or blocks \
-      (Azure) whose --part-size parts go while the next arrive. Nothing is written to the work directory unless \
+      when GetClip says its length, one S3 PUT sent while the bytes arrive (aws-chunked, its SHA-256 a trailing \
+      checksum S3 verifies; not retried: 75); else one request from memory below --multipart-threshold, or a \
+      multipart upload (S3) or blocks (Azure) whose --part-size parts go while the next arrive. Nothing is \
+      written to the work directory unless \
       --keep-local (or --thumbnail, which needs the file) asks for the clip there too. A second destination on \
       the same service is a server-side copy (--copy-mode). A failure or SIGTERM mid-stream aborts the upload: no \
       object and no multipart upload is left, and no record is written. A range GetClip must fetch in several \
@@ -161,7 +163,8 @@ struct KVSClip: ParsableCommand {
       }
     }
     if keepLocal && upload.destinations.isEmpty {
-      throw ValidationError("--keep-local keeps a copy of a clip streamed with --to; without --to the clip is a file anyway.")
+      throw ValidationError(
+        "--keep-local keeps a copy of a clip streamed with --to; without --to the clip is a file anyway.")
     }
     if hls && !upload.destinations.isEmpty { throw ValidationError("--hls writes a URL, not a clip: drop --to.") }
     if thumbnailWidth < 16 || thumbnailWidth > 8192 { throw ValidationError("--thumbnail-width must be 16-8192.") }
