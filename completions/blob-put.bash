@@ -165,15 +165,12 @@ _blob-put() {
     local -a repeating_flags=()
     local -a non_repeating_flags=(--remove-source --verbose -v --quiet -q --version -h --help)
     local -a repeating_options=(--to --ttl)
-    local -a non_repeating_options=(--file-field --presign --sha256-field --copy-mode --jobs --content-type --endpoint-url --region --profile --access-key-id --secret-access-key --attempts --addressing-style --azure-connection-string --part-size --multipart-threshold --part-jobs --log-format)
+    local -a non_repeating_options=(--presign --copy-mode --content-type --file-field --sha256-field --jobs --endpoint-url --region --profile --access-key-id --secret-access-key --attempts --addressing-style --azure-connection-string --part-size --multipart-threshold --part-jobs --log-format)
     __blob-put_offer_flags_options 0
 
     # Offer option value completions
     case "${prev}" in
     '--to')
-        return
-        ;;
-    '--file-field')
         return
         ;;
     '--presign')
@@ -182,16 +179,19 @@ _blob-put() {
     '--ttl')
         return
         ;;
-    '--sha256-field')
-        return
-        ;;
     '--copy-mode')
         return
         ;;
-    '--jobs')
+    '--content-type')
         return
         ;;
-    '--content-type')
+    '--file-field')
+        return
+        ;;
+    '--sha256-field')
+        return
+        ;;
+    '--jobs')
         return
         ;;
     '--endpoint-url')

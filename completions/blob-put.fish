@@ -20,7 +20,7 @@ function __blob-put_parse_tokens -S
     set -l unparsed_tokens (__blob-put_tokens -pc)
     switch $unparsed_tokens[1]
     case 'blob-put'
-        __blob-put_parse_subcommand 0 'to=+' 'file-field=' 'presign=' 'ttl=+' 'sha256-field=' 'copy-mode=' 'remove-source' 'jobs=' 'content-type=' 'endpoint-url=' 'region=' 'profile=' 'access-key-id=' 'secret-access-key=' 'attempts=' 'addressing-style=' 'azure-connection-string=' 'part-size=' 'multipart-threshold=' 'part-jobs=' 'v/verbose' 'q/quiet' 'log-format=' 'version' 'h/help'
+        __blob-put_parse_subcommand 0 'to=+' 'presign=' 'ttl=+' 'copy-mode=' 'content-type=' 'file-field=' 'sha256-field=' 'remove-source' 'jobs=' 'endpoint-url=' 'region=' 'profile=' 'access-key-id=' 'secret-access-key=' 'attempts=' 'addressing-style=' 'azure-connection-string=' 'part-size=' 'multipart-threshold=' 'part-jobs=' 'v/verbose' 'q/quiet' 'log-format=' 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'help'
             __blob-put_parse_subcommand -r 1 'version'
@@ -78,14 +78,14 @@ end
 
 complete -c 'blob-put' -f
 complete -c 'blob-put' -n '__blob-put_should_offer_completions_for_flags_or_options "blob-put"' -l 'to' -d 'A destination: TEMPLATE=FIELD (repeatable; all upload in parallel).' -rfka ''
-complete -c 'blob-put' -n '__blob-put_should_offer_completions_for_flags_or_options "blob-put" file-field' -l 'file-field' -d 'The field naming the local file (default: chunk_path, clip_path or thumbnail_path).' -rfka ''
 complete -c 'blob-put' -n '__blob-put_should_offer_completions_for_flags_or_options "blob-put" presign' -l 'presign' -d 'Add FIELD_presigned_url, a GET URL valid this long (at most 7d), for each destination.' -rfka ''
 complete -c 'blob-put' -n '__blob-put_should_offer_completions_for_flags_or_options "blob-put"' -l 'ttl' -d 'Mark a destination as cache: its object expires after DURATION (tag and Expires); repeatable.' -rfka ''
-complete -c 'blob-put' -n '__blob-put_should_offer_completions_for_flags_or_options "blob-put" sha256-field' -l 'sha256-field' -d 'The field holding the file\'s SHA-256 as 64 hex digits, trusted as the known digest (checked); default STEM_sha256, else chunk_hash; \'\' hashes every file.' -rfka ''
 complete -c 'blob-put' -n '__blob-put_should_offer_completions_for_flags_or_options "blob-put" copy-mode' -l 'copy-mode' -d 'A second destination on the same service: auto or server (a server-side copy), or upload.' -rfka ''
+complete -c 'blob-put' -n '__blob-put_should_offer_completions_for_flags_or_options "blob-put" content-type' -l 'content-type' -d 'Content-Type of the objects (default: from the file extension).' -rfka ''
+complete -c 'blob-put' -n '__blob-put_should_offer_completions_for_flags_or_options "blob-put" file-field' -l 'file-field' -d 'The field naming the local file (default: chunk_path, clip_path or thumbnail_path).' -rfka ''
+complete -c 'blob-put' -n '__blob-put_should_offer_completions_for_flags_or_options "blob-put" sha256-field' -l 'sha256-field' -d 'The field holding the file\'s SHA-256 as 64 hex digits, trusted as the known digest (checked); default STEM_sha256, else chunk_hash; \'\' hashes every file.' -rfka ''
 complete -c 'blob-put' -n '__blob-put_should_offer_completions_for_flags_or_options "blob-put" remove-source' -l 'remove-source' -d 'Delete the local file once every upload of its record succeeded.'
 complete -c 'blob-put' -n '__blob-put_should_offer_completions_for_flags_or_options "blob-put" jobs' -l 'jobs' -d 'Records uploaded at once (output stays in input order).' -rfka ''
-complete -c 'blob-put' -n '__blob-put_should_offer_completions_for_flags_or_options "blob-put" content-type' -l 'content-type' -d 'Content-Type of the objects (default: from the file extension).' -rfka ''
 complete -c 'blob-put' -n '__blob-put_should_offer_completions_for_flags_or_options "blob-put" endpoint-url' -l 'endpoint-url' -d 'The service endpoint (default: AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL_KINESIS_VIDEO, then AWS_ENDPOINT_URL, else AWS).' -rfka ''
 complete -c 'blob-put' -n '__blob-put_should_offer_completions_for_flags_or_options "blob-put" region' -l 'region' -d 'AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile\'s, us-east-1).' -rfka ''
 complete -c 'blob-put' -n '__blob-put_should_offer_completions_for_flags_or_options "blob-put" profile' -l 'profile' -d 'AWS profile in ~/.aws/credentials and ~/.aws/config (default: AWS_PROFILE).' -rfka ''

@@ -163,9 +163,9 @@ _kvs-clip() {
     local -a unparsed_words=("${COMP_WORDS[@]:1:${COMP_CWORD}}")
 
     local -a repeating_flags=()
-    local -a non_repeating_flags=(--pad-start --thumbnail --hls --verbose -v --quiet -q --version -h --help)
-    local -a repeating_options=()
-    local -a non_repeating_options=(--endpoint-url --region --profile --access-key-id --secret-access-key --attempts --camera-id --stream-arn --stream-name --start-time --end-time --work-dir --timestamps --thumbnail-at --thumbnail-width --hls-mode --hls-expires --log-format)
+    local -a non_repeating_flags=(--pad-start --thumbnail --hls --keep-local --verbose -v --quiet -q --version -h --help)
+    local -a repeating_options=(--to --ttl)
+    local -a non_repeating_options=(--endpoint-url --region --profile --access-key-id --secret-access-key --attempts --camera-id --stream-arn --stream-name --start-time --end-time --work-dir --timestamps --thumbnail-at --thumbnail-width --hls-mode --hls-expires --presign --copy-mode --content-type --addressing-style --azure-connection-string --part-size --multipart-threshold --part-jobs --log-format)
     __kvs-clip_offer_flags_options 0
 
     # Offer option value completions
@@ -222,6 +222,36 @@ _kvs-clip() {
         return
         ;;
     '--hls-expires')
+        return
+        ;;
+    '--to')
+        return
+        ;;
+    '--presign')
+        return
+        ;;
+    '--ttl')
+        return
+        ;;
+    '--copy-mode')
+        return
+        ;;
+    '--content-type')
+        return
+        ;;
+    '--addressing-style')
+        return
+        ;;
+    '--azure-connection-string')
+        return
+        ;;
+    '--part-size')
+        return
+        ;;
+    '--multipart-threshold')
+        return
+        ;;
+    '--part-jobs')
         return
         ;;
     '--log-format')

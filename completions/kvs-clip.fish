@@ -20,7 +20,7 @@ function __kvs-clip_parse_tokens -S
     set -l unparsed_tokens (__kvs-clip_tokens -pc)
     switch $unparsed_tokens[1]
     case 'kvs-clip'
-        __kvs-clip_parse_subcommand 0 'endpoint-url=' 'region=' 'profile=' 'access-key-id=' 'secret-access-key=' 'attempts=' 'camera-id=' 'stream-arn=' 'stream-name=' 'start-time=' 'end-time=' 'work-dir=' 'timestamps=' 'pad-start' 'thumbnail' 'thumbnail-at=' 'thumbnail-width=' 'hls' 'hls-mode=' 'hls-expires=' 'v/verbose' 'q/quiet' 'log-format=' 'version' 'h/help'
+        __kvs-clip_parse_subcommand 0 'endpoint-url=' 'region=' 'profile=' 'access-key-id=' 'secret-access-key=' 'attempts=' 'camera-id=' 'stream-arn=' 'stream-name=' 'start-time=' 'end-time=' 'work-dir=' 'timestamps=' 'pad-start' 'thumbnail' 'thumbnail-at=' 'thumbnail-width=' 'hls' 'hls-mode=' 'hls-expires=' 'to=+' 'presign=' 'ttl=+' 'copy-mode=' 'content-type=' 'keep-local' 'addressing-style=' 'azure-connection-string=' 'part-size=' 'multipart-threshold=' 'part-jobs=' 'v/verbose' 'q/quiet' 'log-format=' 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'help'
             __kvs-clip_parse_subcommand -r 1 'version'
@@ -97,6 +97,17 @@ complete -c 'kvs-clip' -n '__kvs-clip_should_offer_completions_for_flags_or_opti
 complete -c 'kvs-clip' -n '__kvs-clip_should_offer_completions_for_flags_or_options "kvs-clip" hls' -l 'hls' -d 'Write the HLS streaming session URL instead of downloading a clip.'
 complete -c 'kvs-clip' -n '__kvs-clip_should_offer_completions_for_flags_or_options "kvs-clip" hls-mode' -l 'hls-mode' -d 'With --hls: live, live-replay or on-demand (the task\'s range).' -rfka 'live live-replay on-demand'
 complete -c 'kvs-clip' -n '__kvs-clip_should_offer_completions_for_flags_or_options "kvs-clip" hls-expires' -l 'hls-expires' -d 'With --hls: how long the URL stays valid (5m-12h).' -rfka ''
+complete -c 'kvs-clip' -n '__kvs-clip_should_offer_completions_for_flags_or_options "kvs-clip"' -l 'to' -d 'A destination: TEMPLATE=FIELD (repeatable; all upload in parallel).' -rfka ''
+complete -c 'kvs-clip' -n '__kvs-clip_should_offer_completions_for_flags_or_options "kvs-clip" presign' -l 'presign' -d 'Add FIELD_presigned_url, a GET URL valid this long (at most 7d), for each destination.' -rfka ''
+complete -c 'kvs-clip' -n '__kvs-clip_should_offer_completions_for_flags_or_options "kvs-clip"' -l 'ttl' -d 'Mark a destination as cache: its object expires after DURATION (tag and Expires); repeatable.' -rfka ''
+complete -c 'kvs-clip' -n '__kvs-clip_should_offer_completions_for_flags_or_options "kvs-clip" copy-mode' -l 'copy-mode' -d 'A second destination on the same service: auto or server (a server-side copy), or upload.' -rfka ''
+complete -c 'kvs-clip' -n '__kvs-clip_should_offer_completions_for_flags_or_options "kvs-clip" content-type' -l 'content-type' -d 'Content-Type of the objects (default: from the file extension).' -rfka ''
+complete -c 'kvs-clip' -n '__kvs-clip_should_offer_completions_for_flags_or_options "kvs-clip" keep-local' -l 'keep-local' -d 'With --to: also keep the clip in the work directory (clip_path), for a later stage on this host.'
+complete -c 'kvs-clip' -n '__kvs-clip_should_offer_completions_for_flags_or_options "kvs-clip" addressing-style' -l 'addressing-style' -d 'S3 addressing: auto (virtual-hosted on AWS, path-style elsewhere), path or virtual.' -rfka ''
+complete -c 'kvs-clip' -n '__kvs-clip_should_offer_completions_for_flags_or_options "kvs-clip" azure-connection-string' -l 'azure-connection-string' -d 'Azure connection string (default: AZURE_STORAGE_CONNECTION_STRING).' -rfka ''
+complete -c 'kvs-clip' -n '__kvs-clip_should_offer_completions_for_flags_or_options "kvs-clip" part-size' -l 'part-size' -d 'Part (and block) size for large transfers, 5M to 5G: bytes, or with K/M/G (MiB units).' -rfka ''
+complete -c 'kvs-clip' -n '__kvs-clip_should_offer_completions_for_flags_or_options "kvs-clip" multipart-threshold' -l 'multipart-threshold' -d 'Files at least this large (at most 5G, S3\'s largest single PUT) use multipart (S3) or block (Azure) uploads and ranged downloads.' -rfka ''
+complete -c 'kvs-clip' -n '__kvs-clip_should_offer_completions_for_flags_or_options "kvs-clip" part-jobs' -l 'part-jobs' -d 'Parts or ranges of one object in flight at once (1 to 64; default 8).' -rfka ''
 complete -c 'kvs-clip' -n '__kvs-clip_should_offer_completions_for_flags_or_options "kvs-clip" v verbose' -l 'verbose' -s 'v' -d 'Say more on stderr: every step, with timings.'
 complete -c 'kvs-clip' -n '__kvs-clip_should_offer_completions_for_flags_or_options "kvs-clip" q quiet' -l 'quiet' -s 'q' -d 'Say only errors on stderr.'
 complete -c 'kvs-clip' -n '__kvs-clip_should_offer_completions_for_flags_or_options "kvs-clip" log-format' -l 'log-format' -d 'How stderr lines look: text (tool: message) or json (one object per line).' -rfka 'text json'
