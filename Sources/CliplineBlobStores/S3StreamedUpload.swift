@@ -78,15 +78,14 @@ extension S3StreamedParts {
 /// bytes written as they arrive (aws-chunked), its `x-amz-checksum-sha256` a trailer the server checks. A body of
 /// that kind cannot be sent twice, so the request is not retried (the task is, by whoever runs it: 75). The
 /// SHA-256 is stored as the `clipline-sha256` tag afterwards, as for a multipart upload.
-// `result` is written once by the request's thread before `done` is signalled, and read only after waiting on it.
-final class S3StreamedPut: StreamedPut, @unchecked Sendable {
+final class S3StreamedPut: StreamedPut {
   let store: S3Store
   let target: S3Store.Target
   let options: BlobPutOptions
   let body: AWSChunkedBody
   private let request = ThreadPool(width: 1)
-  private let done = DispatchSemaphore(value: 0)
-  private var result: Result<HTTPResponse, Error>?
+  /// The request's job holds this, not `self`: the upload is released on its caller's thread.
+  private let outcome = RequestOutcome()
 
   init(store: S3Store, target: S3Store.Target, options: BlobPutOptions, bytes: Int64) {
     self.store = store
@@ -99,8 +98,8 @@ final class S3StreamedPut: StreamedPut, @unchecked Sendable {
     // does), which HTTP clients then refuse to decode. The payload kind already says the body is aws-chunked.
     if store.configuration.isAWS { headers.append(("Content-Encoding", "aws-chunked")) }
     let length = body.encodedLength
-    request.submit { [self, headers] in
-      let outcome = Result {
+    request.submit { [store, target, headers, body, outcome] in
+      let result = Result {
         try namingUploadFailure(target.location) {
           try store.send(
             "PUT", target, headers: headers, body: .stream(length: length, source: body),
@@ -108,9 +107,8 @@ final class S3StreamedPut: StreamedPut, @unchecked Sendable {
         }
       }
       // A request that ended early (refused, cut) must stop the writer, which may be waiting for room.
-      if case .failure(let error) = outcome { body.fail(error) }
-      result = outcome
-      done.signal()
+      if case .failure(let error) = result { body.fail(error) }
+      outcome.set(result)
     }
   }
 
@@ -143,10 +141,22 @@ final class S3StreamedPut: StreamedPut, @unchecked Sendable {
     _ = waitForRequest()
   }
 
-  /// The request's outcome, once its thread is done (any number of times).
-  private func waitForRequest() -> Result<HTTPResponse, Error> {
+  private func waitForRequest() -> Result<HTTPResponse, Error> { outcome.wait() }
+}
+
+/// A request's result, set once by its thread and waited for by the caller (any number of times).
+final class RequestOutcome: @unchecked Sendable {  // `stored` is written once, before `done` is signalled
+  private let done = DispatchSemaphore(value: 0)
+  private var stored: Result<HTTPResponse, Error>?
+
+  func set(_ result: Result<HTTPResponse, Error>) {
+    stored = result
+    done.signal()
+  }
+
+  func wait() -> Result<HTTPResponse, Error> {
     done.wait()
     done.signal()
-    return result!
+    return stored!
   }
 }

@@ -36,7 +36,10 @@ protocol PartedUploadBackend: Sendable {
 /// The buffering half of a streamed upload: up to `threshold` (at least a part) the body stays in memory and goes in
 /// one request; past it, every `partSize` bytes become a part sent on one of `concurrency` threads while the next
 /// fill, and a writer that gets `concurrency` parts ahead waits. Memory: at most `concurrency + 1` parts.
-// `lock` guards `failure`; the rest is used by one thread at a time (the writer, then whoever finishes or aborts).
+// Used by one thread at a time (the writer, then whoever finishes or aborts); the part jobs reach only `backend` and
+// `firstFailure` (which has its own lock), never `self`: so the stream, its digest context included, is released on
+// the caller's thread, not on a pool thread while the process may be exiting (OpenSSL's atexit cleanup then races
+// the context's free).
 final class PartedUploadStream: BlobUploadStream, @unchecked Sendable {
   private let backend: PartedUploadBackend
   private let partSize: Int
@@ -52,8 +55,7 @@ final class PartedUploadStream: BlobUploadStream, @unchecked Sendable {
   private var streamed: StreamedPut?
   /// Aborted, or finished: `abort()` has nothing (more) to do.
   private var aborted = false
-  private let lock = NSLock()
-  private var failure: Error?
+  private let firstFailure = FirstFailure()
 
   init(backend: PartedUploadBackend, location: BlobLocation, partSize: Int64, threshold: Int64, concurrency: Int)
     throws
@@ -74,7 +76,7 @@ final class PartedUploadStream: BlobUploadStream, @unchecked Sendable {
   func write(_ bytes: UnsafeRawBufferPointer) throws {
     // A part cut short by the signal fails too: the signal is what to report.
     if ShutdownSignal.shared.isRequested { throw StoppedBySignal("while the upload was under way") }
-    if let failure = lock.withLock({ failure }) { throw failure }
+    if let failure = firstFailure.error { throw failure }
     whole.update(bytes)
     if let streamed {
       total += Int64(bytes.count)
@@ -97,20 +99,13 @@ final class PartedUploadStream: BlobUploadStream, @unchecked Sendable {
   private func send(_ part: [UInt8]) {
     let index = parts
     parts += 1
-    guard parts <= 10_000 else {
-      lock.withLock {
-        if failure == nil {
-          failure = TooManyParts(location: location, partSize: partSize)
-        }
-      }
-      return
-    }
-    pool?.submit { [self, backend] in
-      guard lock.withLock({ failure == nil }) else { return }
+    guard parts <= 10_000 else { return firstFailure.record(TooManyParts(location: location, partSize: partSize)) }
+    pool?.submit { [backend, firstFailure] in
+      guard firstFailure.error == nil else { return }
       do {
         try backend.putPart(index, part)
       } catch {
-        lock.withLock { if failure == nil { failure = error } }
+        firstFailure.record(error)
       }
     }
   }
@@ -139,14 +134,14 @@ final class PartedUploadStream: BlobUploadStream, @unchecked Sendable {
     buffer = []
     pool.waitUntilIdle()
     if ShutdownSignal.shared.isRequested { throw StoppedBySignal("while the upload was under way") }
-    if let failure = lock.withLock({ failure }) { throw failure }
+    if let failure = firstFailure.error { throw failure }
     return try backend.complete(parts: parts, digests: digests)
   }
 
   func abort() {
     guard !aborted else { return }
     aborted = true
-    lock.withLock { if failure == nil { failure = StoppedBySignal("(the upload was abandoned)") } }
+    firstFailure.record(StoppedBySignal("(the upload was abandoned)"))
     pool?.waitUntilIdle()
     buffer = []
     if pool != nil { backend.abort() }
@@ -186,4 +181,14 @@ protocol StreamedPut: AnyObject, Sendable {
 
 extension BlobUploadStream {
   public func expect(bytes: Int64) throws {}
+}
+
+/// The first error of a set of jobs; later ones are dropped.
+final class FirstFailure: @unchecked Sendable {  // `lock` guards `stored`
+  private let lock = NSLock()
+  private var stored: Error?
+
+  var error: Error? { lock.withLock { stored } }
+
+  func record(_ error: Error) { lock.withLock { if stored == nil { stored = error } } }
 }
