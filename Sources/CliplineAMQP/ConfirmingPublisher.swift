@@ -63,6 +63,12 @@ public final class ConfirmingPublisher<Context> {
     }
   }
 
+  /// Opens the connection (and declares, turns on confirms) now, instead of on the first message: a pipe's last
+  /// stage then connects while the stages before it work, and the first record does not wait for the handshake.
+  public func connect() throws {
+    try withReconnect { _ = try connected() }
+  }
+
   /// Reads confirms for up to `timeout` while the caller has nothing to send (stdin idle), so `--tee` output and
   /// failures do not wait for the next input line. Returns false at once when nothing awaits confirmation.
   public func awaitConfirms(timeout: Double) throws -> Bool {

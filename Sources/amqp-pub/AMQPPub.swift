@@ -16,7 +16,8 @@ struct AMQPPub: ParsableCommand {
       the current timestamp, and headers from --header and --header-field. Every message is mandatory: one that \
       no queue takes is returned by the broker and reported, never dropped.
 
-      Publishing is pipelined (up to --window messages await confirmation at once) and the tool exits 0 only \
+      It connects (and declares, with --declare) when it starts, before the first record arrives, so at the end \
+      of a pipe the handshake overlaps the work of the stages before it. Publishing is pipelined (up to --window messages await confirmation at once) and the tool exits 0 only \
       after the broker confirmed every message. A line that is not a JSON object, a missing field, an \
       unroutable or nacked message is reported with its line number; the other records go on and the exit code \
       is the first failure's. If the connection drops, amqp-pub reconnects with backoff for up to \
@@ -159,6 +160,7 @@ struct AMQPPub: ParsableCommand {
       }
       // SIGTERM/SIGINT: stop reading, wait for the confirms of what was sent, then exit 75 saying how far it got.
       ShutdownSignal.shared.install()
+      try publisher.connect()
       let reader =
         body.map { RecordReader(text: $0) }
         ?? RecordReader(lines: .standardInputEndingOnShutdown { try publisher.awaitConfirms(timeout: 0.02) })

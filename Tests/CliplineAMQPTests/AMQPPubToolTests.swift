@@ -57,6 +57,20 @@ final class AMQPPubToolTests: XCTestCase {
     XCTAssertEqual(try Broker.waitForDepth(queue, 1), 1)
   }
 
+  /// amqp-pub connects and declares when it starts, not on its first record: at the end of a pipe the handshake
+  /// overlaps the stages before it (the S2 task waited for it after its upload).
+  func testItConnectsAndDeclaresBeforeTheFirstRecord() throws {
+    let queue = Broker.uniqueQueue("pub-eager")
+    let scratch = try ScratchDirectory("amqp-pub-eager")
+    let publisher = try BackgroundTool(
+      "amqp-pub", ["--queue", queue, "--declare"], environment: ["AMQP_URL": try Broker.url()], scratch: scratch)
+    try eventually("the queue declared while stdin is still empty") { (try? Broker.depth(queue)) == 0 }
+    try publisher.write(records(1))
+    try publisher.closeInput()
+    XCTAssertEqual(try publisher.wait(timeout: 30), 0, publisher.stderr)
+    XCTAssertEqual(try Broker.waitForDepth(queue, 1), 1)
+  }
+
   func testSIGTERMConfirmsWhatWasReadAndExits75() throws {
     let queue = Broker.uniqueQueue("pub-term")
     try Broker.declare(queue)

@@ -96,6 +96,7 @@ final class BackgroundTool {
     process.standardInput = input
     process.standardOutput = FileHandle(forWritingAtPath: outputFile)
     process.standardError = FileHandle(forWritingAtPath: errorFile)
+    _ = ToolInvocation.brokenPipesAreErrors
     try process.run()
   }
 

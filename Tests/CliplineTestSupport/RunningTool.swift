@@ -19,6 +19,7 @@ public final class RunningTool {
     process.standardInput = input
     process.standardOutput = output
     process.standardError = FileHandle.nullDevice
+    _ = ToolInvocation.brokenPipesAreErrors
     try process.run()
   }
 

@@ -15,6 +15,10 @@ public struct ToolResult {
 }
 
 public enum ToolInvocation {
+  /// A tool that exits before reading all its stdin (amqp-pub with a broker it cannot reach) makes our write fail
+  /// with EPIPE; without this, SIGPIPE would end the whole test process.
+  public static let brokenPipesAreErrors: Void = { _ = signal(SIGPIPE, SIG_IGN) }()
+
   /// Where `swift build` put the executables: next to the test bundle.
   public static var buildDirectory: String {
     let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
@@ -55,6 +59,7 @@ public enum ToolInvocation {
     process.standardInput = input
     process.standardOutput = output
     process.standardError = errors
+    _ = brokenPipesAreErrors
     try process.run()
     let stdoutData = DataBox()
     let stderrData = DataBox()
