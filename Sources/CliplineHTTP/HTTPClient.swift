@@ -78,6 +78,8 @@ public final class HTTPClient {
       }
     }
 
+    try setBufferSizes(bodyLength: bodyLength, destination: destination)
+
     var headers = request.headers
     // A 100-continue round trip costs a full RTT per request for nothing we use.
     if request.header("Expect") == nil { headers.append(("Expect", "")) }
@@ -112,6 +114,16 @@ public final class HTTPClient {
     _ = clipline_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
     try transfer.finishDestination()
     return HTTPResponse(status: status, headers: transfer.responseHeaders, body: transfer.body, url: request.url)
+  }
+
+  /// libcurl's default buffers (16 KiB received, 64 KiB sent per callback) cost a lock, a copy and a wake-up per
+  /// piece when a large body streams between two requests (kvs-clip --to: ~3,400 pieces for a 55 MB clip): a body
+  /// of over a megabyte, or a response that is not kept in memory, gets 1 MiB ones (bench/README.md, S2).
+  private func setBufferSizes(bodyLength: Int64, destination: ResponseDestination) throws {
+    let large = 1 << 20
+    if bodyLength > Int64(large) { try set(CURLOPT_UPLOAD_BUFFERSIZE, large) }
+    if case .memory = destination { return }
+    try set(CURLOPT_BUFFERSIZE, large)
   }
 
   private func set(_ option: CURLoption, _ value: Int) throws {
