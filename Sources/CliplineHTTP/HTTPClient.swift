@@ -38,12 +38,18 @@ public final class HTTPClient {
 
   private static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_ALL)) }()
 
+  /// Bytes libcurl hands over per write callback (its maximum is 10 MiB, its default 16 KiB).
+  static let receiveBufferSize = 256 << 10
+  /// Bytes libcurl asks for per read callback (its maximum is 2 MiB, its default 64 KiB).
+  static let sendBufferSize = 512 << 10
+
   /// Sends a request and returns the answer, whatever its status; `.checked()` turns non-2xx into errors.
   @discardableResult
   public func send(_ request: HTTPRequest, to destination: ResponseDestination = .memory) throws -> HTTPResponse {
     curl_easy_reset(handle)
     let transfer = try Transfer(request: request, destination: destination)
     defer { transfer.close() }
+    let bodyLength = transfer.bodyLength
     var headerList: UnsafeMutablePointer<curl_slist>?
     defer { curl_slist_free_all(headerList) }
 
@@ -57,8 +63,13 @@ public final class HTTPClient {
     if let caFile = options.caFile { try set(CURLOPT_CAINFO, string: caFile) }
     if options.verbose { try set(CURLOPT_VERBOSE, 1) }
     try set(CURLOPT_ACCEPT_ENCODING, string: "")
+    // libcurl's 16 KiB receive and 64 KiB send buffers make a 50 MB transfer some 3,000–12,000 callbacks, each a
+    // system call or two: larger ones move the same bytes in a sixteenth of the calls.
+    try set(CURLOPT_BUFFERSIZE, HTTPClient.receiveBufferSize)
+    if bodyLength > 0 {
+      try set(CURLOPT_UPLOAD_BUFFERSIZE, Int(min(max(bodyLength, 16 << 10), Int64(HTTPClient.sendBufferSize))))
+    }
 
-    let bodyLength = try request.body.length()
     switch request.method.uppercased() {
     case "GET":
       try set(CURLOPT_HTTPGET, 1)
@@ -174,12 +185,14 @@ private final class Transfer {
   var failure: Error?
   private var output: FileHandle?
   private var outputPath: String?
-  private var input: FileHandle?
+  /// A file body: its descriptor, read with pread straight into libcurl's buffer, and where its range starts.
+  private var input: Int32 = -1
+  private var inputStart: Int64 = 0
   private var source: HTTPBodySource?
   private var inputBytes: [UInt8] = []
   private var inputOffset = 0
   private var inputRemaining: Int64 = 0
-  private let bodyLength: Int64
+  let bodyLength: Int64
 
   init(request: HTTPRequest, destination: ResponseDestination) throws {
     self.request = request
@@ -191,12 +204,13 @@ private final class Transfer {
       inputBytes = bytes
       inputRemaining = Int64(bytes.count)
     case .file(let path, let offset, _):
-      guard let handle = FileHandle(forReadingAtPath: path) else {
+      let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+      guard descriptor >= 0 else {
         throw CocoaError(.fileReadNoSuchFile, userInfo: [NSFilePathErrorKey: path])
       }
-      try handle.seek(toOffset: UInt64(offset))
-      input = handle
-      inputRemaining = try request.body.length()
+      input = descriptor
+      inputStart = offset
+      inputRemaining = bodyLength
     case .stream(let length, let source):
       self.source = source
       inputRemaining = length
@@ -212,12 +226,14 @@ private final class Transfer {
   }
 
   func close() {
-    try? input?.close()
+    if input >= 0 { Foundation.close(input) }
+    input = -1
     try? output?.close()
   }
 
   func finishDestination() throws {
     try output?.synchronize()
+    if case .successfulStream(let stream) = destination, announced { try stream.finish() }
   }
 
   func errorText(_ code: CURLcode) -> String { String(cString: curl_easy_strerror(code)) }
@@ -278,12 +294,14 @@ private final class Transfer {
         return Int(CURL_READFUNC_ABORT)
       }
     }
-    if let input = transfer.input {
+    if transfer.input >= 0 {
+      let position = transfer.inputStart + transfer.bodyLength - transfer.inputRemaining
       do {
-        guard let chunk = try input.read(upToCount: Int(wanted)), !chunk.isEmpty else { return 0 }
-        chunk.copyBytes(to: UnsafeMutableRawPointer(data).assumingMemoryBound(to: UInt8.self), count: chunk.count)
-        transfer.inputRemaining -= Int64(chunk.count)
-        return chunk.count
+        let count = try FileDescriptorIO.retryingInterrupts("pread") {
+          pread(transfer.input, data, Int(wanted), off_t(position))
+        }
+        transfer.inputRemaining -= Int64(count)
+        return count
       } catch {
         transfer.failure = error
         return Int(CURL_READFUNC_ABORT)
@@ -308,13 +326,7 @@ private final class Transfer {
       return offset == 0 && transfer.inputRemaining == transfer.bodyLength
         ? Int32(CURL_SEEKFUNC_OK) : Int32(CURL_SEEKFUNC_CANTSEEK)
     }
-    if let input = transfer.input {
-      guard case .file(_, let start, _) = transfer.request.body,
-        (try? input.seek(toOffset: UInt64(start + offset))) != nil
-      else { return Int32(CURL_SEEKFUNC_FAIL) }
-    } else {
-      transfer.inputOffset = Int(offset)
-    }
+    if transfer.input < 0 { transfer.inputOffset = Int(offset) }
     transfer.inputRemaining = transfer.bodyLength - offset
     return Int32(CURL_SEEKFUNC_OK)
   }

@@ -99,12 +99,15 @@ public enum ResponseDestination {
 public struct ResponseStream {
   public var onResponse: (_ status: Int, _ headers: [(name: String, value: String)]) throws -> Void
   public var consume: (UnsafeRawBufferPointer) throws -> Void
+  /// Called once the whole 2xx body has arrived (before `send` returns): write out what `consume` held back.
+  public var finish: () throws -> Void
 
   public init(
     onResponse: @escaping (_ status: Int, _ headers: [(name: String, value: String)]) throws -> Void,
-    consume: @escaping (UnsafeRawBufferPointer) throws -> Void
+    consume: @escaping (UnsafeRawBufferPointer) throws -> Void, finish: @escaping () throws -> Void = {}
   ) {
     self.onResponse = onResponse
     self.consume = consume
+    self.finish = finish
   }
 }
