@@ -66,9 +66,7 @@ struct VerifiedDownload {
     defer { temporary.discard() }
     if info.bytes >= threshold && width > 1 {
       let into = temporary.temporaryPath
-      guard FileManager.default.createFile(atPath: into, contents: nil), truncate(into, off_t(info.bytes)) == 0 else {
-        throw SystemCallError(call: "truncate \(into)", code: errno)
-      }
+      try createPreallocated(into, size: info.bytes)
       let count = Int((info.bytes + rangeSize - 1) / rangeSize)
       let errors = ParallelWork.run(count: count, width: width, stopOnFirstError: true) { index in
         let start = Int64(index) * rangeSize

@@ -71,9 +71,7 @@ extension BlobStoreDownloader: StreamingBlobDownloading {
     let info: BlobInfo
     do {
       info = try store.existingInfo(location)
-      guard FileManager.default.createFile(atPath: path, contents: nil), truncate(path, off_t(info.bytes)) == 0 else {
-        throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
-      }
+      try createPreallocated(path, size: info.bytes)
     } catch {
       unlink(path)
       throw BlobStoreError("download of", location, error)

@@ -199,21 +199,66 @@ extension Digest {
   }
 }
 
-/// Writes a response body at an offset of an existing file (one range of a parallel download).
+/// Writes a response body at an offset of an existing file (one range of a parallel download) with pwrite: no copy
+/// of the bytes on the way. With `gather`, libcurl's 16 KiB pieces are gathered into writes of that size, so that
+/// parallel ranges of one file take its lock (and wake a reader) a sixteenth as often; with `lock`, the writers of
+/// one file take turns in user space (sleeping) rather than spinning on the kernel's inode lock.
 final class OffsetWriter {
-  private let handle: FileHandle?
+  private let descriptor: Int32
   private let path: String
+  /// Where the bytes not yet written start.
+  private var position: Int64
+  private let gather: Int
+  private var gathered: [UInt8] = []
+  private let lock: NSLock?
 
-  init(path: String, offset: Int64) {
+  init(path: String, offset: Int64, gather: Int = 0, lock: NSLock? = nil) {
     self.path = path
-    handle = FileHandle(forWritingAtPath: path)
-    try? handle?.seek(toOffset: UInt64(offset))
+    descriptor = open(path, O_WRONLY | O_CLOEXEC)
+    position = offset
+    self.gather = gather
+    self.lock = lock
+    if gather > 0 { gathered.reserveCapacity(gather) }
   }
 
-  deinit { try? handle?.close() }
+  deinit { if descriptor >= 0 { close(descriptor) } }
 
-  func write(_ bytes: UnsafeRawBufferPointer) throws {
-    guard let handle else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path]) }
-    try handle.write(contentsOf: Data(bytes))
+  /// Writes `bytes` (or gathers them); returns the range of the file written by this call, if any.
+  @discardableResult
+  func write(_ bytes: UnsafeRawBufferPointer) throws -> Range<Int64>? {
+    guard gather > 0 else { return try put(bytes) }
+    if !gathered.isEmpty && gathered.count + bytes.count > gather {
+      let flushed = try flush()!
+      if bytes.count >= gather { return flushed.lowerBound..<(try put(bytes)).upperBound }
+      gathered.append(contentsOf: bytes)
+      return flushed
+    }
+    if bytes.count >= gather { return try put(bytes) }
+    gathered.append(contentsOf: bytes)
+    return gathered.count >= gather ? try flush() : nil
+  }
+
+  /// Writes what was gathered; returns its range, nil if there was none.
+  func flush() throws -> Range<Int64>? {
+    guard !gathered.isEmpty else { return nil }
+    defer { gathered.removeAll(keepingCapacity: true) }
+    return try gathered.withUnsafeBytes { try put($0) }
+  }
+
+  private func put(_ bytes: UnsafeRawBufferPointer) throws -> Range<Int64> {
+    guard descriptor >= 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path]) }
+    lock?.lock()
+    defer { lock?.unlock() }
+    var done = 0
+    while done < bytes.count {
+      let count = try FileDescriptorIO.retryingInterrupts("pwrite") {
+        pwrite(descriptor, bytes.baseAddress! + done, bytes.count - done, off_t(position) + off_t(done))
+      }
+      guard count > 0 else { throw SystemCallError(call: "pwrite \(path)", code: EIO) }
+      done += count
+    }
+    let written = position..<(position + Int64(bytes.count))
+    position = written.upperBound
+    return written
   }
 }

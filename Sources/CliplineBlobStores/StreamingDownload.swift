@@ -20,6 +20,8 @@ final class StreamingDownload: RunningDownload, @unchecked Sendable {
   private var ended = false
   private var outcome: Error?
   private var cancelled = false
+  /// Taken by each write of a range into the file (OffsetWriter).
+  private let writes = NSLock()
 
   init(path: String) { file = GrowingFile(path: path) }
 
@@ -61,22 +63,23 @@ final class StreamingDownload: RunningDownload, @unchecked Sendable {
     if let failure, !(failure is DownloadCancelled) { throw failure }
   }
 
-  /// A body destination that writes at `offset` onwards and publishes each piece as it lands.
+  /// A body destination that writes at `offset` onwards and publishes each piece as it lands (in pieces of
+  /// 256 KiB, and the rest when the response ends).
   func destination(
     at offset: Int64, onResponse: @escaping (Int, [(name: String, value: String)]) throws -> Void = { _, _ in }
   )
     -> ResponseDestination
   {
-    let writer = OffsetWriter(path: file.path, offset: offset)
-    var position = offset
+    let writer = OffsetWriter(path: file.path, offset: offset, gather: 256 << 10, lock: writes)
     return .successfulStream(
       ResponseStream(
         onResponse: onResponse,
         consume: { [self] bytes in
           try checkCancelled()
-          try writer.write(bytes)
-          file.markComplete(position..<position + Int64(bytes.count))
-          position += Int64(bytes.count)
+          if let written = try writer.write(bytes) { file.markComplete(written) }
+        },
+        finish: { [self] in
+          if let written = try writer.flush() { file.markComplete(written) }
         }))
   }
 }
