@@ -8,86 +8,60 @@ public struct WrittenFile: Sendable, Equatable {
   public let sha256: [UInt8]
 }
 
-/// The file a muxer writes. The MP4 muxer seeks back to patch sizes and writes its index last, so the final byte
-/// order is only known at the trailer: the bytes gather in memory, then reach the disk in one sequential pass
-/// that hashes them on the way (moving an MP4's index to the front in that same pass, see MP4IndexMove). Nothing
-/// is read back from the disk. An output larger than `memoryLimit` gathers in an unlinked scratch file beside it.
+/// The file a muxer writes. The muxer's bytes go straight to the file, where the muxer puts them (it seeks back to
+/// patch sizes and writes its index last). The final byte order is only known at the trailer, so `finish()` makes
+/// one sequential pass that hashes the file in its final order and, for an MP4 whose index is to lead, moves the
+/// index in front of the media in the same pass (MP4IndexMove): the media is read once from the page cache and
+/// written back a little further on. No copy of the whole output is held in memory: a process that touches fresh
+/// memory pays for every page of it (on a VM more than the copy costs), and the page cache holds the file anyway.
 final class HashedOutputFile {
-  /// Per output; `chunk` has at most two open (the one closing and the next), so a 60 s 1080p chunk stays in memory.
-  static let memoryLimit = 256 << 20
-
   let path: String
   private let descriptor: Int32
   private let movesIndexToFront: Bool
-  private let memoryLimit: Int
-  private var memory = OutputBuffers.take()
-  /// The scratch file, once the output outgrew memory.
-  private var spill: Int32?
   private(set) var size: Int64 = 0
   /// The first error a callback met, for the FFmpeg call that reported only "I/O error".
   var failure: Error?
+  /// Bytes read and written at a time by the finishing pass (its memory, with the index being moved).
+  static let defaultPassBlock = 1 << 20
+  private let passBlock: Int
 
-  /// - Parameter movesIndexToFront: the output is an MP4 whose index is to lead (`+faststart`).
-  init(path: String, movesIndexToFront: Bool, memoryLimit: Int = HashedOutputFile.memoryLimit) throws {
+  /// - Parameters:
+  ///   - movesIndexToFront: the output is an MP4 whose index is to lead (`+faststart`).
+  ///   - passBlock: bytes per read and write of the finishing pass (tests make it smaller than the index).
+  init(path: String, movesIndexToFront: Bool, passBlock: Int = HashedOutputFile.defaultPassBlock) throws {
     descriptor = try HashedOutputFile.create(path)
     self.path = path
     self.movesIndexToFront = movesIndexToFront
-    self.memoryLimit = memoryLimit
+    self.passBlock = max(1, passBlock)
   }
 
   /// Creates (truncates) the file now, so a path that cannot be written fails before any work is done.
   private static func create(_ path: String) throws -> Int32 {
-    let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+    let descriptor = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
     guard descriptor >= 0 else { throw FileSystemError("create", path: path) }
     return descriptor
   }
 
-  deinit {
-    OutputBuffers.give(&memory)
-    close(descriptor)
-    if let spill { close(spill) }
-  }
+  deinit { close(descriptor) }
 
   func write(_ bytes: UnsafeRawBufferPointer, at offset: Int64) throws {
-    let end = offset + Int64(bytes.count)
-    if spill == nil && end > memoryLimit { try moveToScratchFile() }
-    if let spill {
-      try HashedOutputFile.write(bytes, to: spill, at: offset, path: path)
-    } else {
-      let start = Int(offset)
-      if memory.count < start { memory.append(contentsOf: repeatElement(0, count: start - memory.count)) }
-      let overlap = min(bytes.count, memory.count - start)
-      if overlap > 0 {
-        memory.withUnsafeMutableBytes { target in
-          (target.baseAddress! + start).copyMemory(from: bytes.baseAddress!, byteCount: overlap)
-        }
-      }
-      if overlap < bytes.count { memory.append(contentsOf: bytes[overlap...]) }
-    }
-    size = max(size, end)
-  }
-
-  private func moveToScratchFile() throws {
-    let scratch = path + ".partial"
-    let opened = open(scratch, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-    guard opened >= 0 else { throw FileSystemError("create", path: scratch) }
-    unlink(scratch)  // anonymous from now on: it goes away with the descriptor, whatever happens
-    spill = opened
-    try memory.withUnsafeBytes { try HashedOutputFile.write($0, to: opened, at: 0, path: path) }
-    OutputBuffers.give(&memory)
+    try HashedOutputFile.write(bytes, to: descriptor, at: offset, path: path)
+    size = max(size, offset + Int64(bytes.count))
   }
 
   /// Copies bytes at `offset` into `buffer`; 0 at the end.
   func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws -> Int {
     guard offset < size else { return 0 }
     let count = Int(min(Int64(buffer.count), size - offset))
-    if let spill {
-      return try HashedOutputFile.onPath(path, "read") {
-        try FileDescriptorIO.retryingInterrupts("pread") { pread(spill, buffer.baseAddress, count, off_t(offset)) }
+    var done = 0
+    while done < count {
+      let read = try HashedOutputFile.onPath(path, "read") {
+        try FileDescriptorIO.retryingInterrupts("pread") {
+          pread(descriptor, buffer.baseAddress! + done, count - done, off_t(offset) + off_t(done))
+        }
       }
-    }
-    memory.withUnsafeBytes { source in
-      buffer.baseAddress!.copyMemory(from: source.baseAddress! + Int(offset), byteCount: count)
+      guard read > 0 else { throw FileSystemError("read", path: path, errno: EIO) }
+      done += read
     }
     return count
   }
@@ -98,60 +72,71 @@ final class HashedOutputFile {
     return Array(bytes.prefix(read))
   }
 
-  /// Writes the file in its final order, hashing it in the same pass.
+  /// Puts the file in its final order and hashes it, in one pass.
   func finish() throws -> WrittenFile {
     let digest = try Digest(.sha256)
-    var written: Int64 = 0
-    func emit(_ piece: UnsafeRawBufferPointer) throws {
-      digest.update(piece)
-      try HashedOutputFile.write(piece, to: descriptor, at: written, path: path)
-      written += Int64(piece.count)
-    }
-    /// From the scratch file, a piece at a time.
-    func emit(range: Range<Int64>) throws {
-      var offset = range.lowerBound
-      while offset < range.upperBound {
-        let piece = try readBytes(offset, Int(min(1 << 20, range.upperBound - offset)))
-        guard !piece.isEmpty else { throw FileSystemError("read", path: path, errno: EIO) }
-        try piece.withUnsafeBytes { try emit($0) }
-        offset += Int64(piece.count)
-      }
-    }
-    let move = movesIndexToFront ? try MP4IndexMove.plan(size: size, read: readBytes) : nil
-    if spill == nil {
-      // In memory: the hash (on a pool thread) and the write read the same bytes, on two cores at once.
-      let index = move?.index ?? []
-      let ranges = move.map { [$0.head, $0.media] } ?? [0..<size]
-      try index.withUnsafeBytes { indexBytes in
-        try memory.withUnsafeBytes { all in
-          func slice(_ range: Range<Int64>) -> UnsafeRawBufferPointer {
-            UnsafeRawBufferPointer(rebasing: all[Int(range.lowerBound)..<Int(range.upperBound)])
-          }
-          let parts = move == nil ? [slice(ranges[0])] : [slice(ranges[0]), indexBytes, slice(ranges[1])]
-          try HashingLoan(parts: parts, digest: digest).hash {
-            var at: Int64 = 0
-            for part in parts {
-              try HashedOutputFile.write(part, to: descriptor, at: at, path: path)
-              at += Int64(part.count)
-            }
-          }
-          written = Int64(parts.reduce(0) { $0 + $1.count })
-        }
-      }
-    } else if let move {
-      try emit(range: move.head)
-      try move.index.withUnsafeBytes { try emit($0) }
-      try emit(range: move.media)
+    if movesIndexToFront, let move = try MP4IndexMove.plan(size: size, read: readBytes) {
+      try hash(move.head, into: digest)
+      move.index.withUnsafeBytes { digest.update($0) }
+      try shift(move.media, by: Int64(move.index.count), hashingInto: digest)
+      // The media has moved past it: the index takes its place (its old copy at the end is now media).
+      try move.index.withUnsafeBytes { try write($0, at: move.head.upperBound) }
     } else {
-      try emit(range: 0..<size)
+      try hash(0..<size, into: digest)
     }
-    OutputBuffers.give(&memory)
-    return WrittenFile(bytes: written, sha256: digest.finish())
+    return WrittenFile(bytes: size, sha256: digest.finish())
+  }
+
+  /// Hashes the bytes of `range` as they are in the file.
+  private func hash(_ range: Range<Int64>, into digest: Digest) throws {
+    var block = [UInt8](repeating: 0, count: passBlock)
+    var offset = range.lowerBound
+    while offset < range.upperBound {
+      let count = Int(min(Int64(block.count), range.upperBound - offset))
+      try block.withUnsafeMutableBytes { buffer in
+        _ = try read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[..<count]), at: offset)
+        digest.update(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
+      }
+      offset += Int64(count)
+    }
+  }
+
+  /// Moves the bytes of `range` `distance` bytes further into the file, front first, hashing them in that order.
+  /// A byte is read before the write that lands on it: the reads run `distance` plus one block ahead of the writes.
+  private func shift(_ range: Range<Int64>, by distance: Int64, hashingInto digest: Digest) throws {
+    var pending: [UInt8] = []
+    pending.reserveCapacity(Int(distance) + 2 * passBlock)
+    var start = 0  // pending[start...] is read but not yet written
+    var readTo = range.lowerBound
+    var writeFrom = range.lowerBound
+    while writeFrom < range.upperBound {
+      let readAhead = min(range.upperBound, writeFrom + distance + Int64(passBlock))
+      while readTo < readAhead {
+        let count = Int(min(Int64(passBlock), readAhead - readTo))
+        let before = pending.count
+        pending.append(contentsOf: repeatElement(0, count: count))
+        try pending.withUnsafeMutableBytes { buffer in
+          _ = try read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[before..<(before + count)]), at: readTo)
+        }
+        readTo += Int64(count)
+      }
+      let count = min(passBlock, pending.count - start)
+      try pending.withUnsafeBytes { buffer in
+        let piece = UnsafeRawBufferPointer(rebasing: buffer[start..<(start + count)])
+        digest.update(piece)
+        try write(piece, at: writeFrom + distance)
+      }
+      start += count
+      writeFrom += Int64(count)
+      if start >= passBlock {
+        pending.removeSubrange(0..<start)
+        start = 0
+      }
+    }
   }
 
   /// Deletes the file (an abandoned output).
   func discard() {
-    OutputBuffers.give(&memory)
     unlink(path)
   }
 
@@ -176,48 +161,5 @@ final class HashedOutputFile {
     } catch let failure as SystemCallError {
       throw FileSystemError(operation, path: path, errno: failure.code)
     }
-  }
-}
-
-/// The bytes of an in-memory output and the digest they go into, lent to a hashing thread while the writer's
-/// thread writes the same bytes. `@unchecked Sendable` because it holds pointers: `hash` is the only use, and it
-/// returns only after the hashing thread is done (also when `alongside` throws), so nothing outlives the
-/// `withUnsafeBytes` calls that keep the bytes alive; both threads only read the bytes, and only the hashing
-/// thread touches `digest` until then.
-private struct HashingLoan: @unchecked Sendable {
-  let parts: [UnsafeRawBufferPointer]
-  let digest: Digest
-
-  /// Hashes `parts` into `digest` on a thread of its own while `alongside` runs on this one.
-  func hash(alongside: () throws -> Void) rethrows {
-    let hashing = ThreadPool(width: 1)
-    hashing.submit { for part in self.parts { self.digest.update(part) } }
-    defer { hashing.waitUntilIdle() }
-    try alongside()
-  }
-}
-
-/// Output buffers kept for the next output: a fresh 60 MB buffer per chunk costs a page fault every 4 KiB
-/// (and a copy at each doubling); a kept one is already mapped.
-enum OutputBuffers {
-  private static let lock = NSLock()
-  nonisolated(unsafe) private static var kept: [[UInt8]] = []
-
-  /// A kept buffer, else a new one with room for a typical chunk reserved (address space only until it is used),
-  /// so it does not grow by copying.
-  static func take() -> [UInt8] {
-    if let buffer = lock.withLock({ kept.popLast() }) { return buffer }
-    var buffer: [UInt8] = []
-    buffer.reserveCapacity(64 << 20)
-    return buffer
-  }
-
-  /// Empties `buffer` and keeps its memory for the next output (at most two, as many as `chunk` has open).
-  static func give(_ buffer: inout [UInt8]) {
-    guard buffer.capacity > 0 else { return }
-    var released: [UInt8] = []
-    swap(&released, &buffer)
-    released.removeAll(keepingCapacity: true)
-    lock.withLock { if kept.count < 2 { kept.append(released) } }
   }
 }

@@ -6,7 +6,7 @@ internal import CCliplineAVUtil
 internal import CCliplineSwScale
 
 /// One output file being written: an AVFormatContext whose muxer writes through an OutputIO into a
-/// HashedOutputFile. `finish()` writes the trailer and the file (an MP4's index at the front) and returns the file's
+/// HashedOutputFile. `finish()` writes the trailer, puts an MP4's index at the front and returns the file's
 /// size and SHA-256; an output never finished is deleted when it goes away (`discard()` deletes it at once).
 final class MediaOutput {
   let context: UnsafeMutablePointer<AVFormatContext>
@@ -20,14 +20,14 @@ final class MediaOutput {
 
   init(
     path: String, format: String = "mp4", options: [String: String] = ["movflags": "+faststart"],
-    memoryLimit: Int = HashedOutputFile.memoryLimit
+    finishingBlock: Int = HashedOutputFile.defaultPassBlock
   ) throws {
     // The index moves to the front as the file is written and hashed, not in the muxer's second pass.
     var options = options
     let faststart = ["mp4", "mov"].contains(format) && (options["movflags"]?.contains("+faststart") ?? false)
     if faststart { options["movflags"] = options["movflags"]!.replacingOccurrences(of: "+faststart", with: "") }
     if options["movflags"]?.isEmpty == true { options["movflags"] = nil }
-    let file = try HashedOutputFile(path: path, movesIndexToFront: faststart, memoryLimit: memoryLimit)
+    let file = try HashedOutputFile(path: path, movesIndexToFront: faststart, passBlock: finishingBlock)
     do {
       let io = try OutputIO(file: file, writable: true)
       context = try MediaOutput.open(format: format, path: path, io: io.context, file: file)

@@ -27,14 +27,15 @@ final class HandleOwnerTests: XCTestCase {
     XCTAssertFalse(FileManager.default.fileExists(atPath: scratch.file("x.mp4")), "a failed open leaves no file")
   }
 
-  func testAnOutputLargerThanMemoryIsWrittenAndHashedTheSameWay() throws {
-    // A 1 KiB memory limit sends the output to the scratch file almost at once: same bytes, same hash, index first.
+  func testTheIndexMovesToTheFrontWhateverTheBlockOfTheFinishingPass() throws {
+    // A 1 KiB block is far smaller than the index, so the pass reads many blocks ahead of its writes; 1 MiB is
+    // larger than this whole file. Same bytes, same hash, index first, and the hash is the file's on disk.
     let source = try FixtureVideo.path(.init(seconds: 3, gopFrames: 25))
-    let scratch = try ScratchDirectory("owner-spill")
+    let scratch = try ScratchDirectory("owner-finish")
     var hashes: [String] = []
-    for (name, limit) in [("memory.mp4", HashedOutputFile.memoryLimit), ("spilled.mp4", 1024)] {
+    for (name, block) in [("large-block.mp4", HashedOutputFile.defaultPassBlock), ("small-block.mp4", 1024)] {
       let input = try MediaInput(path: source)
-      let output = try MediaOutput(path: scratch.file(name), memoryLimit: limit)
+      let output = try MediaOutput(path: scratch.file(name), finishingBlock: block)
       for index in 0..<input.streamCount { _ = try output.addStream(copying: input.stream(index)) }
       try output.writeHeader()
       let packet = Packet()
@@ -44,14 +45,17 @@ final class HandleOwnerTests: XCTestCase {
       }
       let written = try output.finish()
       XCTAssertEqual(written.sha256.hexString, try Digest.ofFile(scratch.file(name)).hexString, name)
+      let size = try FileManager.default.attributesOfItem(atPath: scratch.file(name))[.size] as? NSNumber
+      XCTAssertEqual(written.bytes, size?.int64Value, name)
       let boxes = try MediaAssertions.topLevelBoxes(scratch.file(name))
       XCTAssertLessThan(boxes.firstIndex(of: "moov") ?? .max, boxes.firstIndex(of: "mdat") ?? -1, "\(name): \(boxes)")
+      XCTAssertEqual(boxes.filter { $0 == "moov" }.count, 1, "\(name): \(boxes)")
       try MediaAssertions.assertDecodesCleanly(scratch.file(name))
       hashes.append(written.sha256.hexString)
     }
     XCTAssertEqual(hashes[0], hashes[1])
     XCTAssertEqual(
-      try FileManager.default.contentsOfDirectory(atPath: scratch.path).sorted(), ["memory.mp4", "spilled.mp4"])
+      try FileManager.default.contentsOfDirectory(atPath: scratch.path).sorted(), ["large-block.mp4", "small-block.mp4"])
   }
 
   func testMediaInputThatCannotBeOpened() throws {
