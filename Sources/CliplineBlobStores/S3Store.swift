@@ -227,15 +227,18 @@ final class OffsetWriter {
   @discardableResult
   func write(_ bytes: UnsafeRawBufferPointer) throws -> Range<Int64>? {
     guard gather > 0 else { return try put(bytes) }
-    if !gathered.isEmpty && gathered.count + bytes.count > gather {
-      let flushed = try flush()!
-      if bytes.count >= gather { return flushed.lowerBound..<(try put(bytes)).upperBound }
-      gathered.append(contentsOf: bytes)
-      return flushed
+    if gathered.isEmpty && bytes.count >= gather { return try put(bytes) }
+    var written: Range<Int64>?
+    var rest = bytes[...]
+    while !rest.isEmpty {
+      let taken = rest.prefix(gather - gathered.count)
+      gathered.append(contentsOf: UnsafeRawBufferPointer(rebasing: taken))
+      rest = rest[taken.endIndex...]
+      if gathered.count == gather, let flushed = try flush() {
+        written = (written?.lowerBound ?? flushed.lowerBound)..<flushed.upperBound
+      }
     }
-    if bytes.count >= gather { return try put(bytes) }
-    gathered.append(contentsOf: bytes)
-    return gathered.count >= gather ? try flush() : nil
+    return written
   }
 
   /// Writes what was gathered; returns its range, nil if there was none.

@@ -64,10 +64,12 @@ public final class HTTPClient {
     if options.verbose { try set(CURLOPT_VERBOSE, 1) }
     try set(CURLOPT_ACCEPT_ENCODING, string: "")
     // libcurl's 16 KiB receive and 64 KiB send buffers make a 50 MB transfer some 3,000–12,000 callbacks, each a
-    // system call or two: larger ones move the same bytes in a sixteenth of the calls.
-    try set(CURLOPT_BUFFERSIZE, HTTPClient.receiveBufferSize)
+    // system call or two: larger ones move the same bytes in a sixteenth of the calls. A size only: libcurl refuses
+    // to change it while it still holds a buffer (after a transfer that failed), and the old size then serves.
+    _ = clipline_curl_setopt_long(handle, CURLOPT_BUFFERSIZE, HTTPClient.receiveBufferSize)
     if bodyLength > 0 {
-      try set(CURLOPT_UPLOAD_BUFFERSIZE, Int(min(max(bodyLength, 16 << 10), Int64(HTTPClient.sendBufferSize))))
+      let sendBuffer = Int(min(max(bodyLength, 16 << 10), Int64(HTTPClient.sendBufferSize)))
+      _ = clipline_curl_setopt_long(handle, CURLOPT_UPLOAD_BUFFERSIZE, sendBuffer)
     }
 
     switch request.method.uppercased() {
