@@ -112,6 +112,11 @@ public struct RecordUploader: Sendable {
   public var now: @Sendable () -> Date = { Date() }
   /// Where `--verbose` lines go (one per upload, with its time); nil says nothing.
   public var log: (@Sendable (String) -> Void)?
+  /// Files from this size up fill the link (or the server) on their own: several at once would only share it and
+  /// all finish late, so they upload one record at a time, the earliest record first (`order`). Their server-side
+  /// copies, and smaller files, go on meanwhile.
+  public var largeFileBytes: Int64 = 16 << 20
+  let largeUploads = OldestFirstLock()
 
   public init(stores: BlobStoreSet, destinations: [UploadDestination]) {
     self.stores = stores
@@ -124,14 +129,16 @@ public struct RecordUploader: Sendable {
   }
 
   /// The record with the fields this upload adds; throws (and uploads nothing) when a field or key is unsafe.
-  public func upload(_ record: Record) throws -> Record {
+  /// `order` (the input line) decides which record's large upload goes first when several wait.
+  public func upload(_ record: Record, order: Int = 0) throws -> Record {
     let (fileField, file) = try source(record)
-    return try upload(record, body: .file(file), stem: Self.stem(ofFileField: fileField))
+    return try upload(record, body: .file(file), stem: Self.stem(ofFileField: fileField), order: order)
   }
 
   /// The record with the fields the upload of `body` adds (`stem` names its `STEM_bytes` and `STEM_sha256`): a
   /// file's, or a body streamed in while it uploads.
-  public func upload(_ record: Record, body: UploadBody, stem: String) throws -> Record {
+  /// `order` (the input line) decides which record's large upload goes first when several wait.
+  public func upload(_ record: Record, body: UploadBody, stem: String, order: Int = 0) throws -> Record {
     let locations = try destinations.map { try location(for: $0, record: record) }
     var digestField: String?
     var known: FileDigests?
@@ -174,9 +181,11 @@ public struct RecordUploader: Sendable {
     let uploads = sources.indices.filter { sources[$0] == nil }
     switch body {
     case .file(let file):
-      let uploadErrors = ParallelWork.run(count: uploads.count, width: uploads.count) {
-        try put(uploads[$0], file: file)
+      @Sendable func uploadAll() -> [Error?] {
+        ParallelWork.run(count: uploads.count, width: uploads.count) { try put(uploads[$0], file: file) }
       }
+      let large = try localFileSizeOrMissing(file) >= largeFileBytes
+      let uploadErrors = large ? largeUploads.withLock(order: order, uploadAll) : uploadAll()
       if let failure = uploadErrors.compactMap({ $0 }).first {
         throw refusedDigest(failure, field: digestField, file: file) ?? failure
       }

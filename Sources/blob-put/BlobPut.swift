@@ -14,7 +14,9 @@ struct BlobPut: ParsableCommand {
     discussion: """
       Reads JSON records on stdin. For each, uploads the local file named by --file-field (default: the first of \
       chunk_path, clip_path, thumbnail_path) to every --to destination, in parallel, and writes the record with \
-      the new fields, in input order, as soon as its uploads are done. Every other field passes through.
+      the new fields, in input order, as soon as its uploads are done. Every other field passes through. Files from \
+      16 MiB up upload one record at a time, the earliest first, so the first record leaves as soon as its own \
+      upload is done instead of all finishing late together; their server-side copies and smaller files overlap.
 
       DESTINATIONS: --to "TEMPLATE=FIELD" where TEMPLATE is s3://bucket/key, az://account/container/blob or \
       file:///dir/file with {field} holes filled from the record ({chunk_id:03} pads with zeros, {a.b} reads a \
@@ -111,7 +113,7 @@ struct BlobPut: ParsableCommand {
       uploader.knownDigestDisabled = sha256Field?.isEmpty == true
       let writer = RecordWriter()
       try OrderedRecordLoop(diagnostics: diagnostics, jobs: jobs).run(
-        { [uploader] record, _ in [try uploader.upload(record)] }, emit: { try writer.write($0) })
+        { [uploader] record, line in [try uploader.upload(record, order: line)] }, emit: { try writer.write($0) })
     }
   }
 }
