@@ -16,6 +16,8 @@ results_message() {
 }
 if [[ ${1:-} == --shape-only ]]; then results_message; exit; fi
 export -f results_message
+# A chunk goes up in one PUT (below 1 GiB): its chunk_hash is the known digest, which S3 checks against the whole
+# object, so blob-put reads the file once and hashes nothing (multipart would hash every part again).
 
 exec amqp-consume --queue M0_PRIORITY_QUEUE --dlq M0_DEADLETTER_QUEUE --declare \
   --jobs "${JOBS:-${CONCURRENCY:-2}}" ${COUNT:+--count "$COUNT"} \
@@ -25,7 +27,7 @@ exec amqp-consume --queue M0_PRIORITY_QUEUE --dlq M0_DEADLETTER_QUEUE --declare 
     chunk \
     | blob-put --to "$VIDEO_STORE/{destination_prefix}chunk_{chunk_id:03}.mp4=cloud_stream_path" \
                --to "$CACHE_STORE/{cache_container_name}/temp/{process_id}/chunk_{chunk_id:03}.mp4=cache_path" \
-               --ttl cache_path=24h --remove-source \
+               --ttl cache_path=24h --remove-source --multipart-threshold 1G \
     | gql-mutate --op create-chunk \
     | gql-mutate --op set-status --status PROCESSING --at-end \
     | results_message \
