@@ -2,15 +2,15 @@ import CliplineSystem
 import Foundation
 import XCTest
 
-final class OldestFirstLockTests: XCTestCase {
+final class OldestFirstSlotsTests: XCTestCase {
   /// Waiters that arrived in the order 5, 3, 9, 1 are let in as 1, 3, 5, 9: the oldest record's upload first.
   func testWaitersGoInOrderOfTheirNumberNotOfTheirArrival() throws {
-    let lock = OldestFirstLock()
+    let lock = OldestFirstSlots(count: 1)
     let entered = Entries()
     let holding = DispatchSemaphore(value: 0)
     let release = DispatchSemaphore(value: 0)
     Thread.detachNewThread {
-      lock.withLock(order: 0) {
+      lock.withSlot(order: 0) {
         holding.signal()
         release.wait()
       }
@@ -20,7 +20,7 @@ final class OldestFirstLockTests: XCTestCase {
     for (arrived, order) in [5, 3, 9, 1].enumerated() {
       done.enter()
       Thread.detachNewThread {
-        lock.withLock(order: order) { entered.append(order) }
+        lock.withSlot(order: order) { entered.append(order) }
         done.leave()
       }
       try waitUntil("waiter \(order) queued") { lock.waiters == arrived + 1 }
@@ -33,21 +33,56 @@ final class OldestFirstLockTests: XCTestCase {
 
   /// A holder alone never waits, a throwing body releases the lock, and equal numbers both get their turn.
   func testAThrowingHolderReleasesAndEqualOrdersBothRun() throws {
-    let lock = OldestFirstLock()
+    let lock = OldestFirstSlots(count: 1)
     struct Failure: Error {}
-    XCTAssertThrowsError(try lock.withLock(order: 7) { throw Failure() })
+    XCTAssertThrowsError(try lock.withSlot(order: 7) { throw Failure() })
     let entered = Entries()
     let done = DispatchGroup()
     for _ in 0..<2 {
       done.enter()
       Thread.detachNewThread {
-        lock.withLock(order: 4) { entered.append(4) }
+        lock.withSlot(order: 4) { entered.append(4) }
         done.leave()
       }
     }
     XCTAssertEqual(done.wait(timeout: .now() + 30), .success)
     XCTAssertEqual(entered.values, [4, 4])
-    XCTAssertEqual(lock.withLock(order: 1) { 42 }, 42)
+    XCTAssertEqual(lock.withSlot(order: 1) { 42 }, 42)
+  }
+
+  /// Two slots: two holders at once, and the third (the oldest waiting) goes in when one leaves.
+  func testTwoSlotsHoldTwoAtOnceAndTheOldestWaiterGoesNext() throws {
+    let slots = OldestFirstSlots(count: 2)
+    let entered = Entries()
+    let inside = DispatchSemaphore(value: 0)
+    let release = DispatchSemaphore(value: 0)
+    let done = DispatchGroup()
+    for order in [10, 11] {
+      done.enter()
+      Thread.detachNewThread {
+        slots.withSlot(order: order) {
+          inside.signal()
+          release.wait()
+        }
+        done.leave()
+      }
+    }
+    inside.wait()
+    inside.wait()  // both holders are in at once
+    for (arrived, order) in [8, 2].enumerated() {
+      done.enter()
+      Thread.detachNewThread {
+        slots.withSlot(order: order) { entered.append(order) }
+        done.leave()
+      }
+      try waitUntil("waiter \(order) queued") { slots.waiters == arrived + 1 }
+    }
+    // One holder leaves: only one slot is free, so the oldest waiter (2) goes first, and 8 only once 2 is done.
+    release.signal()
+    try waitUntil("both waiters ran") { entered.values.count == 2 }
+    XCTAssertEqual(entered.values, [2, 8])
+    release.signal()
+    XCTAssertEqual(done.wait(timeout: .now() + 30), .success)
   }
 
   private func waitUntil(_ what: String, _ condition: () -> Bool) throws {
