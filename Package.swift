@@ -65,7 +65,7 @@ let package = Package(
 
     // One library per concern.
     library("CliplineHashing", ["CCliplineCrypto"]),
-    library("CliplineHTTP", ["CCliplineCurl"]),
+    library("CliplineHTTP", ["CCliplineCurl", "CliplineHashing"]),
     library("CliplineAWS", ["CliplineHTTP", "CliplineHashing"]),
     library("CliplineBlobStores", ["CliplineAWS", "CliplineHTTP", "CliplineHashing", "CCliplineXattr"]),
     library(
@@ -75,7 +75,7 @@ let package = Package(
         "CliplineHashing",
       ]),
     library("CliplineChunking", ["CliplineMedia", "CliplineHashing"]),
-    library("CliplineAMQP", ["CCliplineRabbitMQ"]),
+    library("CliplineAMQP", ["CCliplineRabbitMQ", "CliplineHashing"]),
     library("CliplineCache", ["CCliplineHiredis"]),
     library("CliplineKVS", ["CliplineAWS", "CliplineHTTP", "CliplineCache"]),
     library("CliplineKVSClipping", ["CliplineKVS", "CliplineMedia", "CliplineHashing", "CliplineBlobStores"]),

@@ -1,6 +1,7 @@
 internal import CCliplineRabbitMQ
 import Foundation
 import CliplineRecords
+import CliplineHashing
 import CliplineSystem
 
 /// One AMQP connection (rabbitmq-c), owned by one thread at a time: rabbitmq-c is not thread-safe.
@@ -47,6 +48,7 @@ public final class AMQPConnection {
     let endpoint = options.endpoint
     let socket: OpaquePointer?
     if endpoint.usesTLS {
+      _ = OpenSSLProcessSetup.done  // before rabbitmq-c initialises OpenSSL
       socket = amqp_ssl_socket_new(state)
       guard let socket else { throw AMQPError.misuse("TLS", "rabbitmq-c could not make a TLS socket") }
       if let caFile = options.caFile {

@@ -1,5 +1,6 @@
 import Foundation
 import CliplineRecords
+import CliplineHashing
 import CliplineSystem
 internal import CCliplineCurl
 
@@ -36,7 +37,10 @@ public final class HTTPClient {
 
   deinit { curl_easy_cleanup(handle) }
 
-  private static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_ALL)) }()
+  private static let globalInit: Void = {
+    _ = OpenSSLProcessSetup.done  // before libcurl initialises OpenSSL for TLS
+    curl_global_init(Int(CURL_GLOBAL_ALL))
+  }()
 
   /// Bytes libcurl hands over per write callback (its maximum is 10 MiB, its default 16 KiB).
   static let receiveBufferSize = 256 << 10

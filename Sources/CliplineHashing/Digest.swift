@@ -26,6 +26,7 @@ public final class Digest {
 
   /// An initialised context; freed here if initialising fails, so `deinit` is the only other free.
   private static func open(_ md: OpaquePointer?) throws -> OpaquePointer {
+    _ = OpenSSLProcessSetup.done
     guard let context = EVP_MD_CTX_new() else { throw CryptoError.last("EVP_MD_CTX_new") }
     guard md != nil, EVP_DigestInit_ex(context, md, nil) == 1 else {
       EVP_MD_CTX_free(context)
@@ -80,6 +81,7 @@ public final class Digest {
 /// HMAC-SHA256, as SigV4 and Azure SharedKey sign with it.
 public enum HMAC {
   public static func sha256(key: [UInt8], message: [UInt8]) -> [UInt8] {
+    _ = OpenSSLProcessSetup.done
     var out = [UInt8](repeating: 0, count: 32)
     var length: UInt32 = 0
     key.withUnsafeBytes { keyBytes in
