@@ -12,19 +12,20 @@ public final class FaultProxy {
       .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(
         "scripts/testbeds/fault_proxy.py"
       ).path
-    let port = Int.random(in: 30000...44000)
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    // Port 0: the kernel picks a free one and the proxy says which (a random port could be taken).
     process.arguments =
-      ["python3", script, "--port", String(port), "--upstream", upstream, "--fail-first", String(failFirst)]
+      ["python3", script, "--port", "0", "--upstream", upstream, "--fail-first", String(failFirst)]
       + (corrupt.map { ["--corrupt", $0] } ?? []) + (rate.map { ["--rate", String($0)] } ?? [])
     let output = Pipe()
     process.standardOutput = output
     process.standardError = FileHandle.nullDevice
     try process.run()
-    let ready = output.fileHandleForReading.availableData
-    guard String(decoding: ready, as: UTF8.self).contains("ready") else {
+    let ready = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
+    guard ready.hasPrefix("ready "), let port = Int(ready.dropFirst(6).trimmingCharacters(in: .whitespacesAndNewlines))
+    else {
       process.terminate()
-      throw TestFailure("the fault proxy did not start")
+      throw TestFailure("the fault proxy did not start: \(ready)")
     }
     endpoint = "http://127.0.0.1:\(port)"
   }

@@ -12,7 +12,7 @@ A slow link instead, for benchmarks (bytes pass unchanged, below HTTP, so keep-a
 
     fault_proxy.py --port P --upstream http://127.0.0.1:S3PORT [--fail-first N] [--corrupt requests|responses]
     fault_proxy.py --port P --upstream http://127.0.0.1:S3PORT --rate 50 --latency 20
-Prints "ready" on stdout once listening."""
+Prints "ready PORT" on stdout once listening (--port 0, the default: a port the kernel picks)."""
 import argparse
 import http.client
 import queue
@@ -140,6 +140,7 @@ def serve_link(port, upstream, rate, latency):
     address = urllib.parse.urlsplit(upstream)
     up, down = Link(rate, latency), Link(rate, latency)
     listener = socket.create_server(("127.0.0.1", port))
+    port = listener.getsockname()[1]
 
     def relay(client):
         try:
@@ -157,7 +158,7 @@ def serve_link(port, upstream, rate, latency):
         client.close()
         server.close()
 
-    print("ready", flush=True)
+    print(f"ready {port}", flush=True)
     while True:
         client, _ = listener.accept()
         threading.Thread(target=relay, args=(client,), daemon=True).start()
@@ -165,7 +166,7 @@ def serve_link(port, upstream, rate, latency):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--upstream", required=True)
     parser.add_argument("--fail-first", type=int, default=0)
     parser.add_argument("--corrupt", choices=["requests", "responses"])
@@ -180,7 +181,7 @@ def main():
     server.daemon_threads = True
     server.upstream, server.fail_first, server.seen, server.lock = args.upstream, args.fail_first, 0, threading.Lock()
     server.corrupt = args.corrupt
-    print("ready", flush=True)
+    print(f"ready {server.server_address[1]}", flush=True)
     server.serve_forever()
 
 
