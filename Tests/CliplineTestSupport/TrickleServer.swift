@@ -7,23 +7,8 @@ public final class TrickleServer {
   private let process = Process()
 
   public init(directory: String, ranges: Bool = true) throws {
-    let script = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath().deletingLastPathComponent()
-      .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(
-        "scripts/testbeds/trickle_server.py"
-      )
-      .path
-    let output = Pipe()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", script, "--directory", directory] + (ranges ? [] : ["--no-ranges"])
-    process.standardOutput = output
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    let ready = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
-    guard ready.hasPrefix("ready "), let port = Int(ready.dropFirst(6).trimmingCharacters(in: .whitespacesAndNewlines))
-    else {
-      process.terminate()
-      throw TestFailure("the trickle server did not start: \(ready)")
-    }
+    let port = try Testbed.start(
+      process, script: "trickle_server.py", ["--directory", directory] + (ranges ? [] : ["--no-ranges"]))
     baseURL = "http://127.0.0.1:\(port)"
   }
 
