@@ -9,10 +9,10 @@ public final class FaultProxy {
 
   public init(upstream: String, failFirst: Int = 0, corrupt: String? = nil, rate: Double? = nil) throws {
     // Port 0: the kernel picks a free one and the proxy says which.
-    let port = try Testbed.start(
-      process, script: "fault_proxy.py",
-      ["--port", "0", "--upstream", upstream, "--fail-first", String(failFirst)]
-        + (corrupt.map { ["--corrupt", $0] } ?? []) + (rate.map { ["--rate", String($0)] } ?? []))
+    var arguments: [String] = ["--port", "0", "--upstream", upstream, "--fail-first", String(failFirst)]
+    if let corrupt { arguments += ["--corrupt", corrupt] }
+    if let rate { arguments += ["--rate", String(rate)] }
+    let port = try Testbed.start(process, script: "fault_proxy.py", arguments)
     endpoint = "http://127.0.0.1:\(port)"
   }
 
