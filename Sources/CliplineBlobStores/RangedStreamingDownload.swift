@@ -1,5 +1,6 @@
 import CliplineAWS
 import CliplineHTTP
+import CliplineHashing
 import CliplineSystem
 import Foundation
 
@@ -61,7 +62,8 @@ extension AzureBlobStore: RangedBlobReading {
 }
 
 extension BlobStoreDownloader: StreamingBlobDownloading {
-  /// Parallel ranged GETs into a file of the object's size, in file order, a piece a reader waits for first.
+  /// Parallel ranged GETs into a bounded window of memory (`PieceWindow`), a few pieces ahead of the reader;
+  /// `path` is not used: nothing lands on disk.
   public func startDownload(
     _ location: BlobLocation, to path: String, report: @escaping @Sendable (String) -> Void
   ) throws -> RunningDownload {
@@ -71,41 +73,117 @@ extension BlobStoreDownloader: StreamingBlobDownloading {
     let info: BlobInfo
     do {
       info = try store.existingInfo(location)
-      try createPreallocated(path, size: info.bytes)
     } catch {
-      unlink(path)
       throw BlobStoreError("download of", location, error)
     }
-    let download = StreamingDownload(path: path)
-    download.file.setSize(info.bytes)
-    let schedule = RangeSchedule(size: info.bytes, pieceSize: store.streamingPieceSize)
-    download.file.onWantedOffset { offset in
-      guard let piece = schedule.want(offset) else { return }
-      report(
-        "read ahead to byte \(offset) of \(location) (an index at the end?): fetching bytes \(piece.lowerBound)–\(piece.upperBound - 1) next"
-      )
-    }
-    download.start { download in
-      let digest = info.sha256 == nil ? nil : ArrivalDigest(of: download)
-      let errors = ParallelWork.run(count: schedule.count, width: store.streamingConcurrency, stopOnFirstError: true) {
-        _ in
-        guard let piece = schedule.next() else { return }
-        try download.checkCancelled()
-        try store.getRange(location, piece, etag: info.etag) { download.destination(at: piece.lowerBound) }
-      }
-      do {
-        if let failure = errors.first(where: { $0 != nil && !($0 is ParallelWork.Skipped) }) { throw failure! }
-        if let expected = info.sha256, let actual = try digest?.wait().hexString, actual != expected {
-          throw BlobIntegrityError(location: location, reason: "SHA-256 \(actual) is not the uploaded \(expected)")
-        }
-      } catch let error as DownloadCancelled {
-        throw error
-      } catch let error as BlobIntegrityError {
-        throw error
-      } catch {
-        throw BlobStoreError("download of", location, error)
-      }
-    }
-    return download
+    return WindowedDownload(store: store, location: location, info: info, report: report)
   }
+}
+
+/// An object read through a `PieceWindow`: `streamingConcurrency` fetchers, each taking the piece the window needs
+/// next with a ranged GET pinned to the object's etag, and, when the object carries its SHA-256, a second reader
+/// hashing every byte in order so the end of the download checks it at no extra pass.
+final class WindowedDownload: RunningDownload, @unchecked Sendable {
+  let window: PieceWindow
+  var source: ArrivingBytes { window }
+  private let location: BlobLocation
+  private let expectedSHA256: String?
+  private let threads: ThreadPool
+  /// Set once by the digest job before `digestDone` is signalled.
+  private var digest: Result<String, Error> = .failure(DownloadCancelled())
+  private let digestDone = DispatchSemaphore(value: 0)
+
+  private static let digestReader = 1
+
+  init(store: RangedBlobReading, location: BlobLocation, info: BlobInfo, report: @escaping @Sendable (String) -> Void) {
+    self.location = location
+    expectedSHA256 = info.sha256
+    let fetchers = max(1, store.streamingConcurrency)
+    window = PieceWindow(
+      name: location.description, size: info.bytes, pieceSize: store.streamingPieceSize, lookahead: fetchers,
+      readers: info.sha256 == nil ? 1 : 2,
+      onFarRead: { offset in
+        report("read ahead to byte \(offset) of \(location) (an index at the end?): fetching it next")
+      })
+    threads = ThreadPool(width: fetchers + 1)
+    for _ in 0..<fetchers {
+      threads.submit { [window, etag = info.etag] in
+        Self.fetchPieces(of: location, from: store, etag: etag, into: window)
+      }
+    }
+    if expectedSHA256 != nil {
+      threads.submit { [self] in
+        digest = Result { try Self.hash(window) }
+        digestDone.signal()
+      }
+    }
+  }
+
+  /// One fetcher: the pieces the window asks for, until it is closed or fails.
+  private static func fetchPieces(
+    of location: BlobLocation, from store: RangedBlobReading, etag: String?, into window: PieceWindow
+  ) {
+    while let fetch = window.nextFetch() {
+      do {
+        try store.getRange(location, fetch.range, etag: etag) {
+          var written = 0
+          return .successfulStream(
+            ResponseStream(
+              onResponse: { status, _ in
+                guard status == 206 else { throw RangeNotHonoured(status: status) }
+              },
+              consume: { bytes in
+                try window.write(bytes, at: written, to: fetch)
+                written += bytes.count
+              }))
+        }
+        try window.finished(fetch)
+      } catch let error as DownloadCancelled {
+        window.fail(error)
+      } catch {
+        window.fail(BlobStoreError("download of", location, error))
+      }
+    }
+  }
+
+  private static func hash(_ window: PieceWindow) throws -> String {
+    let digest = try Digest(.sha256)
+    let size = 1 << 20
+    let buffer = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 64)
+    defer { buffer.deallocate() }
+    var offset: Int64 = 0
+    while true {
+      let count = try window.read(at: offset, into: buffer, count: size, reader: digestReader)
+      guard count > 0 else { return digest.finish().hexString }
+      digest.update(UnsafeRawBufferPointer(start: buffer, count: count))
+      offset += Int64(count)
+    }
+  }
+
+  func cancel() { window.close() }
+
+  /// The reader is done; with a recorded SHA-256, waits for the digest of every byte and compares.
+  func wait() throws {
+    window.readerDone(0)
+    if let failure = window.error, !(failure is DownloadCancelled) { throw failure }
+    guard let expected = expectedSHA256 else { return }
+    digestDone.wait()
+    digestDone.signal()
+    let actual = try digest.get()
+    guard actual == expected else {
+      throw BlobIntegrityError(location: location, reason: "SHA-256 \(actual) is not the uploaded \(expected)")
+    }
+  }
+
+  func discard() {
+    window.close()
+    threads.waitUntilIdle()
+  }
+}
+
+/// A ranged GET answered with something other than 206 Partial Content (a whole object, or an error page).
+struct RangeNotHonoured: Error, CustomStringConvertible, ExitStatusProviding {
+  let status: Int
+  var description: String { "a ranged GET was answered with status \(status), not 206" }
+  var exitStatus: ExitStatus { .dataError }
 }

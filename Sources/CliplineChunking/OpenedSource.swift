@@ -21,12 +21,12 @@ struct OpenedSource {
       do {
         let segmenter: Segmenter
         do {
-          segmenter = try Segmenter(growingSource: download.file)
+          segmenter = try Segmenter(arrivingSource: download.source)
         } catch {
           throw failure(of: download) ?? error
         }
-        let arrived = download.file.contiguousBytes
-        if let size = download.file.knownSize, size > 0, download.file.farthestRead * 10 >= size * 9 {
+        let arrived = download.source.contiguousBytes
+        if let size = download.source.knownSize, size > 0, download.source.farthestRead * 10 >= size * 9 {
           diagnostics.debug(
             "\(redacted) keeps its index at the end: read its last bytes first, opened when \(arrived) bytes had "
               + "arrived from the start, in \(elapsed(since: started))", line: line)
@@ -56,7 +56,7 @@ struct OpenedSource {
   var downloadFailure: Error? { download.flatMap(Self.failure(of:)) }
 
   private static func failure(of download: RunningDownload) -> Error? {
-    guard let failure = download.file.error, !(failure is DownloadCancelled) else { return nil }
+    guard let failure = download.source.error, !(failure is DownloadCancelled) else { return nil }
     return failure
   }
 

@@ -6,23 +6,19 @@ internal import CCliplineSwScale
 import CliplineSystem
 import Foundation
 
-/// The AVIOContext libavformat reads a source through while it is still downloading: reads come from the local
-/// file and block until the bytes they need have arrived (`GrowingFile`); a failed download ends the read with
-/// EIO, and the download's error is the one to report.
+/// The AVIOContext libavformat reads a source through while it is still downloading: reads block until the bytes
+/// they need have arrived (`ArrivingBytes`: a file being written, or a window of memory); a failed download ends the
+/// read with EIO, and the download's error is the one to report.
 final class AVIOSourceReader {
   let context: UnsafeMutablePointer<AVIOContext>
   private let file: ReadState
 
   /// What the C callbacks reach through the opaque pointer (a class, not a capturing closure).
   private final class ReadState {
-    let source: GrowingFile
-    let handle: FileHandle
+    let source: ArrivingBytes
     var position: Int64 = 0
 
-    init(source: GrowingFile, handle: FileHandle) {
-      self.source = source
-      self.handle = handle
-    }
+    init(source: ArrivingBytes) { self.source = source }
   }
 
   private static let bufferSize: Int32 = 1 << 16
@@ -35,14 +31,12 @@ final class AVIOSourceReader {
     self.file = file
   }
 
-  static func open(_ source: GrowingFile) throws -> AVIOSourceReader {
-    guard let handle = FileHandle(forReadingAtPath: source.path) else {
-      throw CocoaError(.fileReadNoSuchFile, userInfo: [NSFilePathErrorKey: source.path])
-    }
-    let state = ReadState(source: source, handle: handle)
+  static func open(_ source: ArrivingBytes) throws -> AVIOSourceReader {
+    try source.openForReading()
+    let state = ReadState(source: source)
     guard let buffer = av_malloc(Int(bufferSize)) else {
       throw FFmpegError(
-        operation: "av_malloc", code: clipline_averror(ENOMEM), message: "out of memory", path: source.path)
+        operation: "av_malloc", code: clipline_averror(ENOMEM), message: "out of memory", path: source.name)
     }
     guard
       let context = avio_alloc_context(
@@ -51,7 +45,7 @@ final class AVIOSourceReader {
     else {
       av_free(buffer)
       throw FFmpegError(
-        operation: "avio_alloc_context", code: clipline_averror(ENOMEM), message: "out of memory", path: source.path)
+        operation: "avio_alloc_context", code: clipline_averror(ENOMEM), message: "out of memory", path: source.name)
     }
     return AVIOSourceReader(context: context, file: state)
   }
@@ -61,28 +55,19 @@ final class AVIOSourceReader {
     av_freep(&context.pointee.buffer)
     var owned: UnsafeMutablePointer<AVIOContext>? = context
     avio_context_free(&owned)
-    try? file.handle.close()
   }
 
   private static let onRead: @convention(c) (UnsafeMutableRawPointer?, UnsafeMutablePointer<UInt8>?, Int32) -> Int32 = {
     opaque, buffer, size in
     let state = Unmanaged<ReadState>.fromOpaque(opaque!).takeUnretainedValue()
     guard let buffer, size > 0 else { return 0 }
-    let available: Int
+    let read: Int
     do {
-      available = try state.source.waitForBytes(at: state.position, count: Int(size))
+      read = try state.source.read(at: state.position, into: buffer, count: Int(size))
     } catch {
       return clipline_averror(EIO)
     }
-    guard available > 0 else { return clipline_averror_eof() }
-    var read = 0
-    while read < available {
-      let count = try? FileDescriptorIO.retryingInterrupts("pread") {
-        pread(state.handle.fileDescriptor, buffer + read, available - read, off_t(state.position) + off_t(read))
-      }
-      guard let count, count > 0 else { return read > 0 ? Int32(read) : clipline_averror(EIO) }
-      read += count
-    }
+    guard read > 0 else { return clipline_averror_eof() }
     state.position += Int64(read)
     return Int32(read)
   }

@@ -30,8 +30,8 @@ public final class Segmenter {
   }
 
   /// Cuts a source while it downloads: libavformat reads only bytes that have arrived, waiting for the rest.
-  public init(growingSource source: GrowingFile) throws {
-    input = try MediaInput(path: source.path, reader: try AVIOSourceReader.open(source))
+  public init(arrivingSource source: ArrivingBytes) throws {
+    input = try MediaInput(path: source.name, reader: try AVIOSourceReader.open(source))
     info = input.info
   }
 

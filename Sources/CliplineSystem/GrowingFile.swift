@@ -4,9 +4,13 @@ import Foundation
 /// are complete, the total size once known, and how the download ended. A reader blocks on a condition variable
 /// until the bytes it needs have arrived (never polls), and can ask the download to fetch an offset next.
 ///
-/// `condition` guards every stored property.
-public final class GrowingFile: @unchecked Sendable {
+/// `condition` guards every stored property but `path` and `reading`.
+public final class GrowingFile: ArrivingBytes, @unchecked Sendable {
   public let path: String
+  public var name: String { path }
+  /// The descriptor reads go through, opened at the first read (the download creates the file) and closed with
+  /// this object; pread(2) needs no lock.
+  private lazy var reading = ReadDescriptor(path: path)
 
   private let condition = NSCondition()
   /// Complete ranges, sorted and merged.
@@ -126,6 +130,23 @@ public final class GrowingFile: @unchecked Sendable {
     }
   }
 
+  public func openForReading() throws { _ = try condition.withLock { try reading.descriptor() } }
+
+  public func read(at offset: Int64, into buffer: UnsafeMutableRawPointer, count: Int) throws -> Int {
+    let available = try waitForBytes(at: offset, count: count)
+    guard available > 0 else { return 0 }
+    let descriptor = try condition.withLock { try reading.descriptor() }
+    var done = 0
+    while done < available {
+      let got = try FileDescriptorIO.retryingInterrupts("pread") {
+        pread(descriptor, buffer + done, available - done, off_t(offset) + off_t(done))
+      }
+      guard got > 0 else { throw FileSystemError("read what arrived of", path: path, errno: EIO) }
+      done += got
+    }
+    return done
+  }
+
   // MARK: - Ranges (under the lock)
 
   private var prefixEnd: Int64 {
@@ -165,4 +186,22 @@ public final class GrowingFile: @unchecked Sendable {
     if !placed { kept.append(merged) }
     complete = kept
   }
+}
+
+/// A read-only descriptor opened on first use and closed when its owner goes.
+private final class ReadDescriptor {
+  private let path: String
+  private var opened: Int32 = -1
+
+  init(path: String) { self.path = path }
+
+  func descriptor() throws -> Int32 {
+    if opened < 0 {
+      opened = open(path, O_RDONLY | O_CLOEXEC)
+      guard opened >= 0 else { throw FileSystemError("open", path: path) }
+    }
+    return opened
+  }
+
+  deinit { if opened >= 0 { close(opened) } }
 }

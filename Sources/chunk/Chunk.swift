@@ -13,8 +13,9 @@ struct Chunk: ParsableCommand {
     abstract: "Cut videos into fixed-duration MP4 chunks, one JSON record per chunk (M0).",
     discussion: """
       Reads M0 requests, one JSON object per line, on stdin (or one from --source). For each request it brings \
-      the video named by cloud_stream_path to a local file (file:// and paths are read in place; http(s)://, s3:// \
-      and az:// are streamed to the work directory and removed afterwards), cuts it in a single pass with \
+      the video named by cloud_stream_path (file:// and paths are read in place; http(s):// is streamed to the work \
+      directory and removed afterwards; s3:// and az:// are read through a bounded window of memory, never on \
+      disk), cuts it in a single pass with \
       FFmpeg's libraries, and writes one record per chunk to stdout as soon as that chunk's file is closed.
 
       Cutting starts while the source downloads (one GET for http(s), parallel ranged GETs in file order for \

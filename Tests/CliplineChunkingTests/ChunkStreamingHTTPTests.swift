@@ -125,7 +125,7 @@ final class GrowingSourceOpenTests: XCTestCase {
   func testOpeningAGrowingSourceWhoseFileIsMissingThrowsNoInput() throws {
     let scratch = try ScratchDirectory("avio")
     let file = GrowingFile(path: scratch.file("absent.mp4"))
-    XCTAssertThrowsError(try Segmenter(growingSource: file)) { error in
+    XCTAssertThrowsError(try Segmenter(arrivingSource: file)) { error in
       XCTAssertEqual(ExitStatus.of(error), .noInput, "\(error)")
     }
   }
@@ -137,7 +137,7 @@ final class GrowingSourceOpenTests: XCTestCase {
     let file = GrowingFile(path: path)
     file.setSize(1 << 20)
     file.fail(DownloadCancelled())
-    XCTAssertThrowsError(try Segmenter(growingSource: file)) { error in
+    XCTAssertThrowsError(try Segmenter(arrivingSource: file)) { error in
       XCTAssertTrue("\(error)".contains("Input/output error"), "\(error)")
     }
   }

@@ -63,7 +63,7 @@ final class GrowingFileTests: XCTestCase {
   }
 }
 
-private final class Asked: @unchecked Sendable {
+final class Asked: @unchecked Sendable {
   private let lock = NSLock()
   private var list: [Int64] = []
   func add(_ offset: Int64) { lock.withLock { list.append(offset) } }
