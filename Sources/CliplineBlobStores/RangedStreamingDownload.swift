@@ -94,11 +94,14 @@ final class WindowedDownload: RunningDownload, @unchecked Sendable {
   private let digestDone = DispatchSemaphore(value: 0)
 
   private static let digestReader = 1
+  /// Pieces in flight ahead of the reader (and fetchers): 4 × 4 MiB covers a 50 MB/s link with 40 ms round trips
+  /// several times over; more only holds memory (the window is `lookahead + 2` pieces per reader).
+  private static let largestLookahead = 4
 
   init(store: RangedBlobReading, location: BlobLocation, info: BlobInfo, report: @escaping @Sendable (String) -> Void) {
     self.location = location
     expectedSHA256 = info.sha256
-    let fetchers = max(1, store.streamingConcurrency)
+    let fetchers = max(1, min(store.streamingConcurrency, Self.largestLookahead))
     window = PieceWindow(
       name: location.description, size: info.bytes, pieceSize: store.streamingPieceSize, lookahead: fetchers,
       readers: info.sha256 == nil ? 1 : 2,
