@@ -4,12 +4,12 @@ import Foundation
 /// are complete, the total size once known, and how the download ended. A reader blocks on a condition variable
 /// until the bytes it needs have arrived (never polls), and can ask the download to fetch an offset next.
 ///
-/// `condition` guards every stored property but `path` and `reading`.
+/// `condition` guards every stored property but `path` (the read descriptor too; pread itself needs no lock).
 public final class GrowingFile: ArrivingBytes, @unchecked Sendable {
   public let path: String
   public var name: String { path }
   /// The descriptor reads go through, opened at the first read (the download creates the file) and closed with
-  /// this object; pread(2) needs no lock.
+  /// this object.
   private lazy var reading = ReadDescriptor(path: path)
 
   private let condition = NSCondition()

@@ -55,8 +55,8 @@ public final class PieceWindow: ArrivingBytes, @unchecked Sendable {
   private var prefixPieces = 0
   private let onFarRead: (@Sendable (Int64) -> Void)?
 
-  /// `readers` readers (0 is the one `ArrivingBytes.read` serves); `onFarRead` hears of a read that jumps past
-  /// what is being fetched (an index at the end), outside the lock.
+  /// `readers` readers (0 is the one `ArrivingBytes.read` serves); `onFarRead` hears of a read that jumps ahead
+  /// past what is being fetched (an index at the end), outside the lock.
   public init(
     name: String, size: Int64, pieceSize: Int64, lookahead: Int, readers: Int = 1,
     onFarRead: (@Sendable (Int64) -> Void)? = nil
@@ -132,14 +132,14 @@ public final class PieceWindow: ArrivingBytes, @unchecked Sendable {
   public var contiguousBytes: Int64 { condition.withLock { min(size, Int64(prefixPieces) * pieceSize) } }
 
   /// Sets a reader's position (under the lock); wakes the fetchers when it moved to another piece. Returns whether
-  /// it jumped past the pieces being fetched for it.
+  /// it jumped forward past the pieces being fetched for it.
   private func move(_ reader: Int, to offset: Int64) -> Bool {
     let before = cursors[reader] / pieceSize
     cursors[reader] = offset
     let now = offset / pieceSize
     guard now != before else { return false }
     condition.broadcast()
-    return now < before - 1 || now > before + Int64(lookahead)
+    return now > before + Int64(lookahead)
   }
 
   // MARK: - Fetchers
