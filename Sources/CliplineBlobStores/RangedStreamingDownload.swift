@@ -80,8 +80,8 @@ extension BlobStoreDownloader: StreamingBlobDownloading {
   }
 }
 
-/// An object read through a `PieceWindow`: `streamingConcurrency` fetchers, each taking the piece the window needs
-/// next with a ranged GET pinned to the object's etag, and, when the object carries its SHA-256, a second reader
+/// An object read through a `PieceWindow`: up to 4 fetchers (fewer when the store allows fewer), each taking the
+/// piece the window needs next with a ranged GET pinned to the object's etag, and, when the object carries its SHA-256, a second reader
 /// hashing every byte in order so the end of the download checks it at no extra pass.
 final class WindowedDownload: RunningDownload, @unchecked Sendable {
   let window: PieceWindow
