@@ -20,10 +20,12 @@ final class ChunkStreamingS3Tests: XCTestCase {
   /// A source larger than several download pieces (4 MiB each), so they arrive in parallel and out of order.
   func fixture() throws -> String { try FixtureVideo.path(.init(seconds: 24, width: 1280, height: 720, gopFrames: 25)) }
 
-  func chunk(_ url: String) throws -> ToolResult {
-    try ToolInvocation.run(
+  func chunk(_ url: String, through proxy: FaultProxy? = nil) throws -> ToolResult {
+    var environment = server.toolEnvironment
+    if let proxy { environment["AWS_ENDPOINT_URL_S3"] = proxy.endpoint }
+    return try ToolInvocation.run(
       "chunk", ["--verbose", "--source", url, "--chunk-duration", String(chunkDuration), "-o", scratch.file("out")],
-      environment: server.toolEnvironment, removingEnvironment: S3TestServer.unrelatedVariables)
+      environment: environment, removingEnvironment: S3TestServer.unrelatedVariables)
   }
 
   func upload(_ path: String, as key: String, to bucket: String) throws -> String {
@@ -65,5 +67,34 @@ final class ChunkStreamingS3Tests: XCTestCase {
     XCTAssertEqual(
       (try? FileManager.default.contentsOfDirectory(atPath: scratch.file("out")))?.filter { $0.hasPrefix("source-") }
         ?? [], [])
+  }
+
+  /// The pieces of the window are ranged GETs like any other request: throttling answers are retried, and the cut
+  /// is the same.
+  func testSlowDownAnswersToTheRangedGETsAreRetriedAndTheChunksAreTheSame() throws {
+    let source = try fixture()
+    let bucket = try server.makeBucket("slow")
+    let url = try upload(source, as: "front.mp4", to: bucket)
+    let proxy = try FaultProxy(upstream: server.endpoint, failFirst: 4)
+    let result = try chunk(url, through: proxy)
+    XCTAssertEqual(result.status, 0, result.stderr)
+    XCTAssertEqual(
+      try result.records().compactMap { $0["chunk_hash"]?.stringValue },
+      try ChunkReference.hashes(of: source, chunkDuration: chunkDuration))
+  }
+
+  /// A byte flipped in every answer on the way down: the second reader of the window, which hashes every byte
+  /// against the SHA-256 recorded at upload (as metadata: `blob-put`'s single PUT), fails the request with 65.
+  func testACorruptedSourceFailsItsRecordedSHA256WithExit65() throws {
+    let bucket = try server.makeBucket("flipped")
+    let stored = try ToolInvocation.run(
+      "blob-put", ["--to", "s3://\(bucket)/front.mp4", "--multipart-threshold", "1G"],
+      stdin: Record(["chunk_path": .string(try fixture())]).jsonText + "\n", environment: server.toolEnvironment,
+      removingEnvironment: S3TestServer.unrelatedVariables)
+    XCTAssertEqual(stored.status, 0, stored.stderr)
+    let proxy = try FaultProxy(upstream: server.endpoint, corrupt: "responses")
+    let result = try chunk("s3://\(bucket)/front.mp4", through: proxy)
+    XCTAssertEqual(result.status, ExitStatus.dataError.rawValue, result.stderr)
+    XCTAssertTrue(result.stderr.contains("integrity check failed: SHA-256"), result.stderr)
   }
 }

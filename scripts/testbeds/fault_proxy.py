@@ -67,7 +67,9 @@ class Proxy(BaseHTTPRequestHandler):
         for name, value in answer.getheaders():
             if name.lower() not in ("transfer-encoding", "connection", "content-length"):
                 self.send_header(name, value)
-        self.send_header("Content-Length", str(len(payload)))
+        # A HEAD answer has no body but tells the object's size: pass that on, never the empty payload's 0.
+        length = answer.getheader("Content-Length") if self.command == "HEAD" else None
+        self.send_header("Content-Length", length if length is not None else str(len(payload)))
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(payload)
