@@ -24,10 +24,11 @@ public final class PieceWindow: ArrivingBytes, @unchecked Sendable {
     fileprivate let slot: Int
   }
 
-  /// A piece's body had more or fewer bytes than its range.
-  public struct WrongPieceLength: Error, CustomStringConvertible {
+  /// A piece's body had more or fewer bytes than its range: the server's answer is wrong (65), not late.
+  public struct WrongPieceLength: ExitStatusProviding, CustomStringConvertible {
     public let range: Range<Int64>
     public let received: Int
+    public var exitStatus: ExitStatus { .dataError }
     public var description: String {
       "bytes \(range.lowerBound)–\(range.upperBound - 1) came back as \(received) bytes"
     }
