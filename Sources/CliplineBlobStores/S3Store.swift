@@ -119,12 +119,25 @@ public final class S3Store: CloudBlobStore, Sendable {
     // A multipart upload whose hash was still running at CreateMultipartUpload carries it as a tag, and so does a
     // PUT sent while its body arrived (its checksum was a trailer).
     if sha256 == nil {
-      sha256 = (try? tags(of: location))?[BlobPutOptions.sha256Tag]
+      sha256 = try recordedDigestTag(of: location)
     }
     return BlobInfo(
       location: location, bytes: bytes, etag: response.header("ETag").map(Self.unquoted),
       expiresAt: response.header("Expires").flatMap(HTTPEncoding.parseHTTPDate), sha256: sha256)
   }
+
+  /// The `clipline-sha256` tag; nil when the object has none, or when tags cannot be read here at all (no
+  /// s3:GetObjectTagging permission, a service without tagging). Any other failure throws: a download must not go
+  /// unverified because the request that tells its digest failed.
+  private func recordedDigestTag(of location: BlobLocation) throws -> String? {
+    do {
+      return try tags(of: location)[BlobPutOptions.sha256Tag]
+    } catch let error as AWSServiceError where Self.tagsUnavailable.contains(error.code) {
+      return nil
+    }
+  }
+
+  private static let tagsUnavailable: Set<String> = ["AccessDenied", "NotImplemented", "MethodNotAllowed"]
 
   public func delete(_ location: BlobLocation) throws {
     let target = try self.target(location)

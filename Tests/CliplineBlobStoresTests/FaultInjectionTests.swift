@@ -88,4 +88,22 @@ final class FaultInjectionTests: XCTestCase {
     XCTAssertEqual(result.status, 75, result.stderr)
     XCTAssertTrue(result.stderr.contains("SlowDown") && result.stderr.contains("s3://bucket/live/a.bin"), result.stderr)
   }
+
+  /// The SHA-256 of a multipart upload is a tag. When reading the tags fails (here every `?tagging` request is
+  /// throttled until the retries run out), the object's digest is unknown: HEAD fails with 75 rather than report
+  /// an object with no recorded digest, which would let its download go unverified.
+  func testAFailedTagReadFailsTheHeadInsteadOfDroppingTheRecordedDigest() throws {
+    let bucket = try server.makeBucket("tagless")
+    let file = scratch.file("a.bin")
+    try writeRandomFile(file, bytes: 12 << 20)
+    let location = BlobLocation.s3(bucket: bucket, key: "a.bin")
+    _ = try server.store().put(file: file, to: location, options: BlobPutOptions())  // 5 MiB parts: multipart
+    XCTAssertNotNil(try server.store().head(location)?.sha256, "the digest is recorded, as a tag")
+    let proxy = try FaultProxy(upstream: server.endpoint, failQuery: "tagging")
+    var configuration = server.configuration()
+    configuration.endpoint = proxy.endpoint
+    XCTAssertThrowsError(try S3Store(configuration: configuration).head(location)) { error in
+      XCTAssertEqual(ExitStatus.of(error), .temporaryFailure, "\(error)")
+    }
+  }
 }

@@ -7,9 +7,12 @@ public final class FaultProxy {
   public let endpoint: String
   private let process = Process()
 
-  public init(upstream: String, failFirst: Int = 0, corrupt: String? = nil, rate: Double? = nil) throws {
+  public init(
+    upstream: String, failFirst: Int = 0, failQuery: String? = nil, corrupt: String? = nil, rate: Double? = nil
+  ) throws {
     // Port 0: the kernel picks a free one and the proxy says which.
     var arguments: [String] = ["--port", "0", "--upstream", upstream, "--fail-first", String(failFirst)]
+    if let failQuery { arguments += ["--fail-query", failQuery] }
     if let corrupt { arguments += ["--corrupt", corrupt] }
     if let rate { arguments += ["--rate", String(rate)] }
     let port = try Testbed.start(process, script: "fault_proxy.py", arguments)

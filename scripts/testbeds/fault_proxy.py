@@ -2,6 +2,7 @@
 """A transparent HTTP proxy in front of a real server that injects faults, to prove retries and integrity checks
 against the real thing:
   --fail-first N          answers the first N requests itself with a 503 SlowDown (-1: every request)
+  --fail-query WORD       answers every request whose query string names WORD (e.g. tagging) with a 503 SlowDown
   --corrupt requests      flips one byte in the body of every PUT before forwarding it (the server must refuse it)
   --corrupt responses     flips one byte in the body of every GET answer (the client must notice)
 Everything else is forwarded unchanged, Host header included (SigV4 signs it).
@@ -10,7 +11,7 @@ A slow link instead, for benchmarks (bytes pass unchanged, below HTTP, so keep-a
   --rate MB_PER_S         each direction's capacity in MB/s (10^6 bytes), shared by every connection, like one link
   --latency MS            one-way delay in milliseconds, added to every byte in both directions
 
-    fault_proxy.py --port P --upstream http://127.0.0.1:S3PORT [--fail-first N] [--corrupt requests|responses]
+    fault_proxy.py --port P --upstream http://127.0.0.1:S3PORT [--fail-first N] [--fail-query WORD] [--corrupt requests|responses]
     fault_proxy.py --port P --upstream http://127.0.0.1:S3PORT --rate 50 --latency 20
 Prints "ready PORT" on stdout once listening (--port 0, the default: a port the kernel picks)."""
 import argparse
@@ -46,6 +47,9 @@ class Proxy(BaseHTTPRequestHandler):
         with self.server.lock:
             self.server.seen += 1
             fail = self.server.fail_first < 0 or self.server.seen <= self.server.fail_first
+        query = urllib.parse.urlsplit(self.path).query
+        if self.server.fail_query and self.server.fail_query in urllib.parse.parse_qs(query, keep_blank_values=True):
+            fail = True
         if fail:
             self.send_response(503)
             self.send_header("Content-Type", "application/xml")
@@ -171,18 +175,19 @@ def main():
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--upstream", required=True)
     parser.add_argument("--fail-first", type=int, default=0)
+    parser.add_argument("--fail-query")
     parser.add_argument("--corrupt", choices=["requests", "responses"])
     parser.add_argument("--rate", type=float, help="a slow link: MB/s each way, shared by all connections")
     parser.add_argument("--latency", type=float, default=0.0, help="a slow link: one-way delay in ms")
     args = parser.parse_args()
     if args.rate is not None or args.latency:
-        if args.fail_first or args.corrupt:
-            parser.error("--rate/--latency model a link; they do not combine with --fail-first or --corrupt")
+        if args.fail_first or args.fail_query or args.corrupt:
+            parser.error("--rate/--latency model a link; they do not combine with --fail-first, --fail-query or --corrupt")
         return serve_link(args.port, args.upstream, (args.rate or 0.0) * 1e6, args.latency / 1000)
     server = ThreadingHTTPServer(("127.0.0.1", args.port), Proxy)
     server.daemon_threads = True
     server.upstream, server.fail_first, server.seen, server.lock = args.upstream, args.fail_first, 0, threading.Lock()
-    server.corrupt = args.corrupt
+    server.corrupt, server.fail_query = args.corrupt, args.fail_query
     print(f"ready {server.server_address[1]}", flush=True)
     server.serve_forever()
 
