@@ -8,9 +8,8 @@ import Foundation
 public final class GrowingFile: ArrivingBytes, @unchecked Sendable {
   public let path: String
   public var name: String { path }
-  /// The descriptor reads go through, opened at the first read (the download creates the file) and closed with
-  /// this object.
-  private lazy var reading = ReadDescriptor(path: path)
+  /// What reads go through, opened at the first read (the download creates the file); closed with this object.
+  private var reading: FileHandle?
 
   private let condition = NSCondition()
   /// Complete ranges, sorted and merged.
@@ -130,12 +129,12 @@ public final class GrowingFile: ArrivingBytes, @unchecked Sendable {
     }
   }
 
-  public func openForReading() throws { _ = try condition.withLock { try reading.descriptor() } }
+  public func openForReading() throws { _ = try condition.withLock { try readDescriptor() } }
 
   public func read(at offset: Int64, into buffer: UnsafeMutableRawPointer, count: Int) throws -> Int {
     let available = try waitForBytes(at: offset, count: count)
     guard available > 0 else { return 0 }
-    let descriptor = try condition.withLock { try reading.descriptor() }
+    let descriptor = try condition.withLock { try readDescriptor() }
     var done = 0
     while done < available {
       let got = try FileDescriptorIO.retryingInterrupts("pread") {
@@ -145,6 +144,15 @@ public final class GrowingFile: ArrivingBytes, @unchecked Sendable {
       done += got
     }
     return done
+  }
+
+  /// The descriptor reads go through (under the lock).
+  private func readDescriptor() throws -> Int32 {
+    if let reading { return reading.fileDescriptor }
+    let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+    guard descriptor >= 0 else { throw FileSystemError("open", path: path) }
+    reading = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+    return descriptor
   }
 
   // MARK: - Ranges (under the lock)
@@ -186,22 +194,4 @@ public final class GrowingFile: ArrivingBytes, @unchecked Sendable {
     if !placed { kept.append(merged) }
     complete = kept
   }
-}
-
-/// A read-only descriptor opened on first use and closed when its owner goes.
-private final class ReadDescriptor {
-  private let path: String
-  private var opened: Int32 = -1
-
-  init(path: String) { self.path = path }
-
-  func descriptor() throws -> Int32 {
-    if opened < 0 {
-      opened = open(path, O_RDONLY | O_CLOEXEC)
-      guard opened >= 0 else { throw FileSystemError("open", path: path) }
-    }
-    return opened
-  }
-
-  deinit { if opened >= 0 { close(opened) } }
 }
