@@ -29,11 +29,15 @@ EXAMPLES := $(wildcard examples/*.sh) examples/backend/schema.graphql \
 SCRATCH ?= .build/static
 SWIFT_BUILD = $(SWIFT) build -c release --static-swift-stdlib --scratch-path $(SCRATCH)
 
-.PHONY: all build install install-strip uninstall
+.PHONY: all build bin-path install install-strip uninstall
 all: build
 
 build:
 	$(SWIFT_BUILD)
+
+# Where `build` puts the binaries (bench/pipeline measures them there).
+bin-path:
+	@$(SWIFT_BUILD) --show-bin-path
 
 install: build
 	$(INSTALL) -d "$(DESTDIR)$(bindir)" "$(DESTDIR)$(man1dir)" "$(DESTDIR)$(bashcompletiondir)" \

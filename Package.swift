@@ -36,7 +36,7 @@ func tests(_ name: String, _ dependencies: [Target.Dependency]) -> Target {
 
 let tools = [
   "chunk", "blob-put", "blob-get", "blob-rm", "amqp-pub", "amqp-consume", "amqp-dlq", "kvs-discover", "kvs-clip",
-  "gql-mutate", "record-shape", "m0-submit", "contact-sheet",
+  "kvs-clip-media", "gql-mutate", "record-shape", "m0-submit", "contact-sheet",
 ]
 
 let package = Package(
@@ -78,7 +78,8 @@ let package = Package(
     library("CliplineAMQP", ["CCliplineRabbitMQ", "CliplineHashing"]),
     library("CliplineCache", ["CCliplineHiredis"]),
     library("CliplineKVS", ["CliplineAWS", "CliplineHTTP", "CliplineCache"]),
-    library("CliplineKVSClipping", ["CliplineKVS", "CliplineMedia", "CliplineHashing", "CliplineBlobStores"]),
+    // Not CliplineMedia: kvs-clip runs its FFmpeg steps in kvs-clip-media, so it never loads FFmpeg's libraries.
+    library("CliplineKVSClipping", ["CliplineKVS", "CliplineHashing", "CliplineBlobStores"]),
     library("CliplineGraphQL", ["CliplineHTTP"]),
 
     // The CLI layer: common options, runTool and the exit-code mapping, and every flag group.
@@ -99,7 +100,8 @@ let package = Package(
     tool("kvs-discover", ["CliplineKVS", "CliplineCache", "CliplineKVSFlags"]),
     tool(
       "kvs-clip",
-      ["CliplineKVS", "CliplineKVSClipping", "CliplineMedia", "CliplineKVSFlags", "CliplineBlobStores", "CliplineStorageFlags"]),
+      ["CliplineKVS", "CliplineKVSClipping", "CliplineKVSFlags", "CliplineBlobStores", "CliplineStorageFlags"]),
+    tool("kvs-clip-media", ["CliplineMedia"]),
     tool("gql-mutate", ["CliplineGraphQL"]),
     tool("record-shape", []),
     tool("m0-submit", ["CliplineChunking", "CliplineAMQP", "CliplineAMQPFlags", "CliplineBlobStores"]),

@@ -1,7 +1,6 @@
 import CliplineBlobStores
 import CliplineHashing
 import CliplineKVS
-import CliplineMedia
 import CliplineRecords
 import CliplineSystem
 import Foundation
@@ -92,11 +91,13 @@ public final class ClipExtractor {
   public let client: KVSClient
   public let options: Options
   private let diagnostics: Diagnostics
+  private let media: ClipMediaSteps
 
   public init(client: KVSClient, options: Options, diagnostics: Diagnostics) {
     self.client = client
     self.options = options
     self.diagnostics = diagnostics
+    media = ClipMediaSteps(verbose: diagnostics.isEnabled(.debug))
   }
 
   /// The task with the clip's fields, or nil when the stream is not ACTIVE (skipped with a warning).
@@ -161,7 +162,7 @@ public final class ClipExtractor {
           paths.append(path)
           try clip.download(piece, to: path)
         }
-        try timed("join") { try ClipJoiner.join(paths, into: clipPath) }
+        try timed("join") { try media.join(paths, into: clipPath) }
       }
       output = record
       size = ((try FileManager.default.attributesOfItem(atPath: clipPath))[.size] as? NSNumber)?.int64Value ?? 0
@@ -181,7 +182,7 @@ public final class ClipExtractor {
     if options.thumbnail {
       let path = (directory as NSString).appendingPathComponent(baseName + ".jpg")
       try timed("thumbnail") {
-        try Thumbnailer.writeJPEG(from: clipPath, to: path, at: options.thumbnailAt, width: options.thumbnailWidth)
+        try media.writeThumbnail(of: clipPath, to: path, at: options.thumbnailAt, width: options.thumbnailWidth)
       }
       thumbnailPath = path
     }
@@ -209,22 +210,14 @@ public final class ClipExtractor {
 
   /// The clip's duration from its own media; a clip FFmpeg cannot read, or an empty one, is removed (65).
   func probedDuration(_ clipPath: String, task: ClipTask) throws -> Double {
-    let media: MediaInfo
     do {
-      media = try MediaProbe.info(path: clipPath)
-    } catch {
+      return try media.duration(of: clipPath)
+    } catch let failure as CompanionFailure where failure.exitStatus == .dataError {
       unlink(clipPath)
-      throw MediaError(
+      throw UnreadableClip(
         "GetClip returned no readable media for \(task.cameraId) \(task.startTime) … \(task.endTime): "
-          + describe(error))
+          + failure.description)
     }
-    guard media.video != nil || media.streams.contains(where: { $0.kind == .audio }),
-      let duration = media.durationSeconds, duration > 0
-    else {
-      unlink(clipPath)
-      throw MediaError("GetClip returned an empty clip for \(task.cameraId) \(task.startTime) … \(task.endTime)")
-    }
-    return duration
   }
 
   /// The fragments GetClip will return for the range, in order. With `padStart`, the fragment that holds the

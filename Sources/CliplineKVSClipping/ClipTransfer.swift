@@ -1,5 +1,4 @@
 import CliplineKVS
-import CliplineMedia
 import Foundation
 
 /// One task's GetClip calls: to a file, or streamed to a consumer with the checks a file would get from the probe
@@ -29,12 +28,12 @@ struct ClipRequest {
       if head.count < 8 {
         head += bytes.prefix(8 - head.count)
         if head.count == 8, Array(head[4..<8]) != Array("ftyp".utf8) {
-          throw MediaError("GetClip returned no readable media for \(range): it does not start as an MP4")
+          throw UnreadableClip("GetClip returned no readable media for \(range): it does not start as an MP4")
         }
       }
       try consume(bytes)
     }
-    guard received >= 8 else { throw MediaError("GetClip returned an empty clip for \(range)") }
+    guard received >= 8 else { throw UnreadableClip("GetClip returned an empty clip for \(range)") }
   }
 }
 

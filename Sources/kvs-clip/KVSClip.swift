@@ -4,7 +4,6 @@ import CliplineCLI
 import CliplineKVS
 import CliplineKVSClipping
 import CliplineKVSFlags
-import CliplineMedia
 import CliplineRecords
 import CliplineStorageFlags
 import CliplineSystem
@@ -25,7 +24,8 @@ struct KVSClip: ParsableCommand {
       fragment holding the start time, which GetClip would drop (the clip then starts a little early: stream \
       copy can only start on that fragment's keyframe). --thumbnail writes {start_time}.jpg next to the clip. \
       Throttling (ClientLimitExceededException) is retried with jittered backoff. One log line per task gives \
-      the timings of each step.
+      the timings of each step. Joining, a kept clip's duration and the thumbnail need FFmpeg: kvs-clip runs \
+      kvs-clip-media, installed next to it, for them, so a clip streamed into storage never loads FFmpeg.
 
       STREAMED TO STORAGE: with --to TEMPLATE=FIELD (the syntax, templates, --ttl, --presign, --copy-mode and \
       fields of blob-put), the clip goes from GetClip straight into the upload as it arrives, hashed on the way: \
@@ -175,7 +175,6 @@ struct KVSClip: ParsableCommand {
 
   func run() throws {
     let diagnostics = common.diagnostics(tool: "kvs-clip")
-    FFmpegLogging.configure(verbose: common.verbose)
     try runTool(diagnostics) {
       // SIGTERM aborts the transfer under way (libcurl's progress callback) and the tasks not started.
       ShutdownSignal.shared.install()
