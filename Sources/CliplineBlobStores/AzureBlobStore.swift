@@ -236,7 +236,7 @@ public final class AzureBlobStore: CloudBlobStore, Sendable {
 
   public func tags(of location: BlobLocation) throws -> [String: String] {
     let response = try send("GET", try target(location), query: "comp=tags")
-    return TagSetXML.parse(response.body)
+    return try TagSetXML.parse(response.body, resource: location.description)
   }
 
   public func setTags(_ tags: [String: String], of location: BlobLocation) throws {

@@ -176,7 +176,7 @@ public final class S3Store: CloudBlobStore, Sendable {
 
   public func tags(of location: BlobLocation) throws -> [String: String] {
     let response = try send("GET", try target(location), query: "tagging")
-    return TagSetXML.parse(response.body)
+    return try TagSetXML.parse(response.body, resource: location.description)
   }
 
   public func setTags(_ tags: [String: String], of location: BlobLocation) throws {

@@ -97,4 +97,24 @@ final class ChunkStreamingS3Tests: XCTestCase {
     XCTAssertEqual(result.status, ExitStatus.dataError.rawValue, result.stderr)
     XCTAssertTrue(result.stderr.contains("integrity check failed: SHA-256"), result.stderr)
   }
+
+  /// The same with a multipart upload, whose SHA-256 is a tag: the flipped byte garbles the tags answer too, which
+  /// read as "no recorded digest" and let the corrupted source be cut unverified (exit 0). A tags answer that is
+  /// not whole is now an error (75, retried first), so nothing is cut from bytes that could not be checked.
+  func testACorruptedTagsAnswerIsAnErrorNotAMissingDigest() throws {
+    let bucket = try server.makeBucket("flipped-tags")
+    let stored = try ToolInvocation.run(
+      "blob-put", ["--to", "s3://\(bucket)/front.mp4", "--multipart-threshold", "5M", "--part-size", "5M"],
+      stdin: Record(["chunk_path": .string(try fixture())]).jsonText + "\n", environment: server.toolEnvironment,
+      removingEnvironment: S3TestServer.unrelatedVariables)
+    XCTAssertEqual(stored.status, 0, stored.stderr)
+    let object = try XCTUnwrap(try server.store().head(.s3(bucket: bucket, key: "front.mp4")))
+    XCTAssertTrue(object.etag?.contains("-") ?? false, "a multipart upload: its SHA-256 is a tag")
+    XCTAssertNotNil(object.sha256)
+    let proxy = try FaultProxy(upstream: server.endpoint, corrupt: "responses")
+    let result = try chunk("s3://\(bucket)/front.mp4", through: proxy)
+    XCTAssertEqual(result.status, ExitStatus.temporaryFailure.rawValue, result.stderr)
+    XCTAssertTrue(result.stderr.contains("tags answer is not UTF-8"), result.stderr)
+    XCTAssertEqual(result.stdout, "")
+  }
 }
