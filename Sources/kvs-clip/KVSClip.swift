@@ -64,7 +64,7 @@ struct KVSClip: ParsableCommand {
       \(ExitStatus.documentation) 65: a bad task (start_time not before end_time), no fragments in the range, an \
       empty clip, or media KVS cannot clip; 66: the stream does not exist; 75: KVS kept throttling, storage \
       answered 5xx or timed out, or SIGTERM; 69: storage could not be reached; 77: KVS or storage refused the \
-      credentials.
+      credentials; 78: a task needs kvs-clip-media (a join, a kept clip, a thumbnail) and it is not beside kvs-clip.
       """,
     version: "kvs-clip " + cliplineVersion)
 
