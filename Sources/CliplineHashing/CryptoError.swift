@@ -1,4 +1,5 @@
 internal import CCliplineCrypto
+import CliplineSystem
 
 /// A libcrypto failure, with OpenSSL's own message and the operation that failed.
 public struct CryptoError: Error, CustomStringConvertible {
@@ -11,7 +12,7 @@ public struct CryptoError: Error, CustomStringConvertible {
     var buffer = [CChar](repeating: 0, count: 256)
     let code = ERR_get_error()
     ERR_error_string_n(code, &buffer, buffer.count)
-    return CryptoError(operation: operation, message: code == 0 ? "unknown error" : String(cString: buffer))
+    return CryptoError(operation: operation, message: code == 0 ? "unknown error" : String(nulTerminated: buffer))
   }
 }
 

@@ -34,7 +34,7 @@ public struct FFmpegError: Error, CustomStringConvertible, ExitStatusProviding {
   static func message(for code: Int32) -> String {
     var buffer = [CChar](repeating: 0, count: 256)
     av_strerror(code, &buffer, buffer.count)
-    return String(cString: buffer)
+    return String(nulTerminated: buffer)
   }
 }
 
