@@ -164,8 +164,8 @@ _chunk() {
 
     local -a repeating_flags=()
     local -a non_repeating_flags=(--verbose -v --quiet -q --version -h --help)
-    local -a repeating_options=()
-    local -a non_repeating_options=(--log-format --mode --chunk-duration --merge-last-under -o --work-dir --source --preset --crf --fit)
+    local -a repeating_options=(--to --ttl)
+    local -a non_repeating_options=(--log-format --mode --chunk-duration --merge-last-under -o --work-dir --source --presign --copy-mode --content-type --memory-limit --preset --crf --fit)
     __chunk_offer_flags_options 0
 
     # Offer option value completions
@@ -190,6 +190,24 @@ _chunk() {
         ;;
     '--source')
         __chunk_add_completions -f
+        return
+        ;;
+    '--to')
+        return
+        ;;
+    '--presign')
+        return
+        ;;
+    '--ttl')
+        return
+        ;;
+    '--copy-mode')
+        return
+        ;;
+    '--content-type')
+        return
+        ;;
+    '--memory-limit')
         return
         ;;
     '--preset')

@@ -20,7 +20,7 @@ function __chunk_parse_tokens -S
     set -l unparsed_tokens (__chunk_tokens -pc)
     switch $unparsed_tokens[1]
     case 'chunk'
-        __chunk_parse_subcommand 0 'v/verbose' 'q/quiet' 'log-format=' 'mode=' 'chunk-duration=' 'merge-last-under=' 'o/work-dir=' 'source=' 'preset=' 'crf=' 'fit=' 'version' 'h/help'
+        __chunk_parse_subcommand 0 'v/verbose' 'q/quiet' 'log-format=' 'mode=' 'chunk-duration=' 'merge-last-under=' 'o/work-dir=' 'source=' 'to=+' 'presign=' 'ttl=+' 'copy-mode=' 'content-type=' 'memory-limit=' 'preset=' 'crf=' 'fit=' 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'help'
             __chunk_parse_subcommand -r 1 'version'
@@ -85,6 +85,12 @@ complete -c 'chunk' -n '__chunk_should_offer_completions_for_flags_or_options "c
 complete -c 'chunk' -n '__chunk_should_offer_completions_for_flags_or_options "chunk" merge-last-under' -l 'merge-last-under' -d 'Merge a last piece shorter than this into the previous chunk (default: a quarter of a chunk).' -rfka ''
 complete -c 'chunk' -n '__chunk_should_offer_completions_for_flags_or_options "chunk" o work-dir' -s 'o' -l 'work-dir' -d 'Where chunk files go (else CLIPLINE_WORK_DIR, else a new temporary directory).' -rfa '(__chunk_complete_directories)'
 complete -c 'chunk' -n '__chunk_should_offer_completions_for_flags_or_options "chunk" source' -l 'source' -d 'Cut this video (path or URL) instead of reading requests from stdin.' -rF
+complete -c 'chunk' -n '__chunk_should_offer_completions_for_flags_or_options "chunk"' -l 'to' -d 'A destination: TEMPLATE=FIELD (repeatable; all upload in parallel).' -rfka ''
+complete -c 'chunk' -n '__chunk_should_offer_completions_for_flags_or_options "chunk" presign' -l 'presign' -d 'Add FIELD_presigned_url, a GET URL valid this long (at most 7d), for each destination.' -rfka ''
+complete -c 'chunk' -n '__chunk_should_offer_completions_for_flags_or_options "chunk"' -l 'ttl' -d 'Mark a destination as cache: its object expires after DURATION (tag and Expires); repeatable.' -rfka ''
+complete -c 'chunk' -n '__chunk_should_offer_completions_for_flags_or_options "chunk" copy-mode' -l 'copy-mode' -d 'A second destination on the same service: auto or server (a server-side copy), or upload.' -rfka ''
+complete -c 'chunk' -n '__chunk_should_offer_completions_for_flags_or_options "chunk" content-type' -l 'content-type' -d 'Content-Type of the objects (default: from the file extension).' -rfka ''
+complete -c 'chunk' -n '__chunk_should_offer_completions_for_flags_or_options "chunk" memory-limit' -l 'memory-limit' -d 'With --to: the most memory one chunk may take, 16M to 16G (three may be held at once).' -rfka ''
 complete -c 'chunk' -n '__chunk_should_offer_completions_for_flags_or_options "chunk" preset' -l 'preset' -d 'libx264 preset for transcode mode (ultrafast ... veryslow).' -rfka ''
 complete -c 'chunk' -n '__chunk_should_offer_completions_for_flags_or_options "chunk" crf' -l 'crf' -d 'libx264 constant rate factor for transcode mode (0-51, lower is better).' -rfka ''
 complete -c 'chunk' -n '__chunk_should_offer_completions_for_flags_or_options "chunk" fit' -l 'fit' -d 'How transcode mode fits another aspect ratio into width x height: pad, crop or stretch.' -rfka 'pad crop stretch'

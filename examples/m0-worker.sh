@@ -3,7 +3,9 @@
 # record it through GraphQL, publish it for M1, and mark the job PROCESSING after the last chunk.
 # Failures dead-letter the request on M0_DEADLETTER_QUEUE and mark the job FAILED (--on-failure).
 #   examples/m0-worker.sh --shape-only < chunk-records.jsonl   prints the messages it would publish for M1.
-# Optional: CONCURRENCY, COUNT, GRACE (seconds after SIGTERM), HEALTH_FILE (amqp-consume --health-file).
+# Optional: CONCURRENCY, COUNT, GRACE (seconds after SIGTERM), HEALTH_FILE (amqp-consume --health-file),
+# CHUNK_UPLOAD (memory, the default, or files), CHUNK_MEMORY_LIMIT (the most one chunk may take in memory; three
+# may be held per job: 512M).
 set -euo pipefail
 : "${VIDEO_STORE:=file:///var/lib/clipline/spectra-videos}"   # or s3://spectra-videos
 : "${CACHE_STORE:=file:///var/lib/clipline}"                   # the cache container name is appended
@@ -16,18 +18,26 @@ results_message() {
 }
 if [[ ${1:-} == --shape-only ]]; then results_message; exit; fi
 export -f results_message
-# A chunk goes up in one PUT (below 1 GiB): its chunk_hash is the known digest, which S3 checks against the whole
-# object, so blob-put reads the file once and hashes nothing (multipart would hash every part again).
+# Each chunk goes to both stores (the cache copy server-side on the same service). By default chunk --to cuts it
+# into memory and uploads it from there while the next is cut, its chunk_hash sent as the checksum S3 checks:
+# nothing lands on disk. CHUNK_UPLOAD=files cuts chunk files instead and blob-put uploads them (less memory).
+store_chunks() {
+  local persistent="$VIDEO_STORE/{destination_prefix}chunk_{chunk_id:03}.mp4=cloud_stream_path"
+  local cache="$CACHE_STORE/{cache_container_name}/temp/{process_id}/chunk_{chunk_id:03}.mp4=cache_path"
+  if [[ ${CHUNK_UPLOAD:-memory} == files ]]; then
+    chunk | blob-put --to "$persistent" --to "$cache" --ttl cache_path=24h --remove-source --multipart-threshold 1G
+  else
+    chunk --to "$persistent" --to "$cache" --ttl cache_path=24h --memory-limit "${CHUNK_MEMORY_LIMIT:-512M}"
+  fi
+}
+export -f store_chunks
 
 exec amqp-consume --queue M0_PRIORITY_QUEUE --dlq M0_DEADLETTER_QUEUE --declare \
   --jobs "${JOBS:-${CONCURRENCY:-2}}" ${COUNT:+--count "$COUNT"} \
   ${GRACE:+--grace "$GRACE"} ${HEALTH_FILE:+--health-file "$HEALTH_FILE"} \
   --on-failure 'gql-mutate --op set-status --status FAILED' \
   -- bash -o pipefail -c '
-    chunk \
-    | blob-put --to "$VIDEO_STORE/{destination_prefix}chunk_{chunk_id:03}.mp4=cloud_stream_path" \
-               --to "$CACHE_STORE/{cache_container_name}/temp/{process_id}/chunk_{chunk_id:03}.mp4=cache_path" \
-               --ttl cache_path=24h --remove-source --multipart-threshold 1G \
+    store_chunks \
     | gql-mutate --op create-chunk \
     | gql-mutate --op set-status --status PROCESSING --at-end \
     | results_message \

@@ -9,7 +9,8 @@ extension AzureBlobStore {
     let backend = AzureStreamedBlocks(store: self, target: try target(location), options: options)
     return try PartedUploadStream(
       backend: backend, location: location, partSize: configuration.blockSize,
-      threshold: configuration.blockThreshold, concurrency: configuration.concurrency)
+      threshold: configuration.blockThreshold, concurrency: configuration.concurrency,
+      known: options.knownDigests?.sha256)
   }
 }
 

@@ -60,7 +60,8 @@ public enum CopyMode: String, Sendable, CaseIterable {
 /// server-side copy; `name` stands for the body in messages and picks the content type by its extension.
 public enum UploadBody {
   case file(String)
-  case stream(name: String, produce: (UploadBodyWriter) throws -> Void)
+  /// `sha256`, when the producer already knows it, is sent as the body's checksum instead of hashing it again.
+  case stream(name: String, sha256: [UInt8]? = nil, produce: (UploadBodyWriter) throws -> Void)
 
   var file: String? {
     if case .file(let path) = self { return path }
@@ -70,7 +71,7 @@ public enum UploadBody {
   var name: String {
     switch self {
     case .file(let path): return path
-    case .stream(let name, _): return name
+    case .stream(let name, _, _): return name
     }
   }
 }
@@ -149,6 +150,8 @@ public struct RecordUploader: Sendable {
       known = digestField.flatMap { Self.knownSHA256(record, field: $0) }.map {
         FileDigests(sha256: $0, md5: [], bytes: size)
       }
+    } else if case .stream(_, let sha256?, _) = body {
+      known = FileDigests(sha256: sha256, md5: [], bytes: 0)
     }
     // SHA-256 once for every destination that needs it (started by the first that does); MD5 only where a
     // backend needs it. A streamed body is hashed as it arrives.
@@ -190,15 +193,18 @@ public struct RecordUploader: Sendable {
       if let failure = uploadErrors.compactMap({ $0 }).first {
         throw refusedDigest(failure, field: digestField, file: file) ?? failure
       }
-    case .stream(_, let produce):
-      let began = Date()
-      let streams = try StreamedUploads(
-        uploads.map { index in
-          { try stores.store(for: locations[index]).openUpload(to: locations[index], options: options(index)) }
-        })
-      for (slot, stored) in try streams.run(produce).enumerated() {
-        results.set(uploads[slot], stored)
-        logUpload(uploads[slot], since: began)
+    case .stream(_, _, let produce):
+      // Like a large file: one streamed body at a time, the oldest first; server-side copies overlap the next.
+      try largeUploads.withSlot(order: order) {
+        let began = Date()
+        let streams = try StreamedUploads(
+          uploads.map { index in
+            { try stores.store(for: locations[index]).openUpload(to: locations[index], options: options(index)) }
+          })
+        for (slot, stored) in try streams.run(produce).enumerated() {
+          results.set(uploads[slot], stored)
+          logUpload(uploads[slot], since: began)
+        }
       }
     }
     let copies = sources.indices.filter { sources[$0] != nil }

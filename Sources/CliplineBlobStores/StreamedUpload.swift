@@ -47,6 +47,8 @@ final class PartedUploadStream: BlobUploadStream, @unchecked Sendable {
   private let concurrency: Int
   private let location: BlobLocation
   private let whole: Digest
+  /// The body's SHA-256 as its producer computed it: sent as its checksum, the body not hashed again.
+  private let known: [UInt8]?
   private var buffer: [UInt8] = []
   private var total: Int64 = 0
   private var parts = 0
@@ -57,9 +59,11 @@ final class PartedUploadStream: BlobUploadStream, @unchecked Sendable {
   private var aborted = false
   private let firstFailure = FirstFailure()
 
-  init(backend: PartedUploadBackend, location: BlobLocation, partSize: Int64, threshold: Int64, concurrency: Int)
-    throws
-  {
+  init(
+    backend: PartedUploadBackend, location: BlobLocation, partSize: Int64, threshold: Int64, concurrency: Int,
+    known: [UInt8]? = nil
+  ) throws {
+    self.known = known
     self.backend = backend
     self.location = location
     self.partSize = Int(max(partSize, 5 << 20))
@@ -77,7 +81,7 @@ final class PartedUploadStream: BlobUploadStream, @unchecked Sendable {
     // A part cut short by the signal fails too: the signal is what to report.
     if ShutdownSignal.shared.isRequested { throw StoppedBySignal("while the upload was under way") }
     if let failure = firstFailure.error { throw failure }
-    whole.update(bytes)
+    if known == nil { whole.update(bytes) }
     if let streamed {
       total += Int64(bytes.count)
       return try streamed.write(bytes)
@@ -123,7 +127,7 @@ final class PartedUploadStream: BlobUploadStream, @unchecked Sendable {
   }
 
   private func finishOrThrow() throws -> StoredBlob {
-    let digests = FileDigests(sha256: whole.finish(), md5: [], bytes: total)
+    let digests = FileDigests(sha256: known ?? whole.finish(), md5: [], bytes: total)
     if let streamed { return try streamed.finish(digests) }
     guard let pool else {
       let body = buffer

@@ -69,7 +69,7 @@ struct ChunkFields: Encodable {
   static let requestSourceField = "cloud_stream_path"
 
   let chunkId: Int
-  let chunkPath: String
+  let chunkPath: String?
   let chunkHash: String
   let chunkBytes: Int64
   let startTime: Double

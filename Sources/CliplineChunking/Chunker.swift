@@ -1,8 +1,8 @@
-import Foundation
 import CliplineHashing
 import CliplineMedia
 import CliplineRecords
 import CliplineSystem
+import Foundation
 
 /// M0 in one library: for each request, bring the source to a local file, cut it in one pass, and emit one
 /// chunk record per chunk the moment its file is closed.
@@ -15,6 +15,8 @@ public final class Chunker {
     public var mergeLastUnder: Double?
     /// Preset, CRF and fit for transcode mode (size and frame rate come from each request).
     public var encoding = TranscodeSettings()
+    /// Cut each chunk into this memory instead of a file (`chunk --to`): its record then has no `chunk_path`.
+    public var memory: ChunkMemory?
 
     public init() {}
   }
@@ -39,6 +41,13 @@ public final class Chunker {
 
   /// Cuts the video a request names; `emit` receives each chunk record (the request's fields plus the chunk's).
   public func process(_ record: Record, line: Int, emit: @escaping (Record) throws -> Void) throws {
+    try process(record, line: line) { chunk, _ in try emit(chunk) }
+  }
+
+  /// The same, with each chunk's bytes when it was cut into memory (`Options.memory`).
+  public func process(
+    _ record: Record, line: Int, emitChunk emit: @escaping (Record, ChunkInMemory?) throws -> Void
+  ) throws {
     let request = try record.decode(ChunkRequest.self).validated()
     let chunkDuration = request.videoPreprocessing?.chunkDuration ?? options.defaultChunkDuration
     let started = Date()
@@ -61,7 +70,7 @@ public final class Chunker {
     let modeName: String
     if case .copy = mode { modeName = "copy" } else { modeName = "transcode" }
 
-    let outputDirectory = try chunkDirectory(for: record, line: line)
+    let outputDirectory = options.memory == nil ? try chunkDirectory(for: record, line: line) : ""
     let liveStart = request.liveStartTime.flatMap(RFC3339.parse)
     diagnostics.debug(
       "cutting \(String(format: "%.1f", duration)) s into \(boundaries.count + 1) chunks of \(chunkDuration) s (\(modeName))",
@@ -74,14 +83,15 @@ public final class Chunker {
         boundaries: boundaries, mode: mode,
         outputPath: { index in
           (outputDirectory as NSString).appendingPathComponent(String(format: "chunk_%03d.mp4", index))
-        },
+        }, memory: options.memory,
         onSegment: { segment in
           self.progress.update(
             String(
               format: "chunk: chunk %d of %d cut (%.0f of %.0f s)", segment.index, boundaries.count + 1,
               segment.endSeconds, duration), force: true)
           try emit(
-            try self.chunkRecord(for: segment, of: record, request: request, mode: modeName, liveStart: liveStart))
+            try self.chunkRecord(for: segment, of: record, request: request, mode: modeName, liveStart: liveStart),
+            segment.memory)
           self.diagnostics.debug(
             "chunk \(segment.index): \(String(format: "%.3f", segment.startSeconds))–"
               + "\(String(format: "%.3f", segment.endSeconds)) s", line: line)
@@ -101,7 +111,8 @@ public final class Chunker {
     for segment: SegmentFile, of record: Record, request: ChunkRequest, mode: String, liveStart: Date?
   ) throws -> Record {
     let fields = ChunkFields(
-      chunkId: segment.index, chunkPath: segment.path, chunkHash: segment.sha256.hexString, chunkBytes: segment.bytes,
+      chunkId: segment.index, chunkPath: segment.memory == nil ? segment.path : nil,
+      chunkHash: segment.sha256.hexString, chunkBytes: segment.bytes,
       startTime: Self.rounded(segment.startSeconds), endTime: Self.rounded(segment.endSeconds),
       chunkDuration: Self.rounded(segment.endSeconds - segment.startSeconds),
       timeOffset: Self.rounded(segment.startSeconds), chunkMode: mode, sourceStreamPath: request.cloudStreamPath,

@@ -1,9 +1,9 @@
-import Foundation
 internal import CCliplineAVCodec
 internal import CCliplineAVFilter
 internal import CCliplineAVFormat
 internal import CCliplineAVUtil
 internal import CCliplineSwScale
+import Foundation
 
 /// One output file being written: an AVFormatContext whose muxer writes through an OutputIO into a
 /// HashedOutputFile. `finish()` writes the trailer, puts an MP4's index at the front and returns the file's
@@ -11,26 +11,43 @@ internal import CCliplineSwScale
 final class MediaOutput {
   let context: UnsafeMutablePointer<AVFormatContext>
   private let io: OutputIO
-  private let file: HashedOutputFile
+  private let file: OutputSink
   private var headerWritten = false
   private var finished = false
   private let options: [String: String]
 
   var path: String { file.path }
 
-  init(
+  /// The segment in memory, when it was muxed there.
+  var memory: ChunkInMemory? { file as? ChunkInMemory }
+
+  convenience init(
     path: String, format: String = "mp4", options: [String: String] = ["movflags": "+faststart"],
     finishingBlock: Int = HashedOutputFile.defaultPassBlock
   ) throws {
-    // The index moves to the front as the file is written and hashed, not in the muxer's second pass.
+    try self.init(format: format, options: options) { faststart in
+      try HashedOutputFile(path: path, movesIndexToFront: faststart, passBlock: finishingBlock)
+    }
+  }
+
+  /// An MP4 segment muxed into memory (`chunk --to`); `memory` gives its bytes out once finished.
+  convenience init(memory: ChunkMemory, label: String) throws {
+    try self.init(format: "mp4", options: ["movflags": "+faststart"]) { faststart in
+      ChunkInMemory(label: label, memory: memory, movesIndexToFront: faststart)
+    }
+  }
+
+  /// The index moves to the front as the output is finished (and hashed), not in the muxer's second pass: `sink`
+  /// is told whether it is to.
+  private init(format: String, options: [String: String], sink: (Bool) throws -> OutputSink) throws {
     var options = options
     let faststart = ["mp4", "mov"].contains(format) && (options["movflags"]?.contains("+faststart") ?? false)
     if faststart { options["movflags"] = options["movflags"]!.replacingOccurrences(of: "+faststart", with: "") }
     if options["movflags"]?.isEmpty == true { options["movflags"] = nil }
-    let file = try HashedOutputFile(path: path, movesIndexToFront: faststart, passBlock: finishingBlock)
+    let file = try sink(faststart)
     do {
       let io = try OutputIO(file: file, writable: true)
-      context = try MediaOutput.open(format: format, path: path, io: io.context, file: file)
+      context = try MediaOutput.open(format: format, path: file.path, io: io.context, file: file)
       self.io = io
     } catch {
       file.discard()
@@ -42,7 +59,7 @@ final class MediaOutput {
 
   /// An output context writing through `io`; freed here if anything fails, so `deinit` is the only other free.
   private static func open(
-    format: String, path: String, io: UnsafeMutablePointer<AVIOContext>, file: HashedOutputFile
+    format: String, path: String, io: UnsafeMutablePointer<AVIOContext>, file: OutputSink
   ) throws -> UnsafeMutablePointer<AVFormatContext> {
     var context: UnsafeMutablePointer<AVFormatContext>?
     try check(avformat_alloc_output_context2(&context, nil, format, path), "avformat_alloc_output_context2", path: path)

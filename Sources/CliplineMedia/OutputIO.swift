@@ -9,21 +9,21 @@ import Foundation
 /// A position in a HashedOutputFile, reached from libavformat's callbacks through their opaque pointer
 /// (a plain pointer: a closure that captures state cannot be a C callback).
 private final class FileCursor {
-  let file: HashedOutputFile
+  let file: OutputSink
   var position: Int64 = 0
   /// A read-back context libavformat opened through `io_open` keeps itself alive here until `io_close2`.
   var readBack: OutputIO?
 
-  init(file: HashedOutputFile) { self.file = file }
+  init(file: OutputSink) { self.file = file }
 }
 
-/// Owns one AVIOContext (and its buffer) whose callbacks write, read and seek a HashedOutputFile.
+/// Owns one AVIOContext (and its buffer) whose callbacks write, read and seek an OutputSink.
 final class OutputIO {
   let context: UnsafeMutablePointer<AVIOContext>
   private let cursor: FileCursor
   private static let bufferSize = 256 << 10
 
-  init(file: HashedOutputFile, writable: Bool) throws {
+  init(file: OutputSink, writable: Bool) throws {
     let cursor = FileCursor(file: file)
     context = try OutputIO.open(cursor, writable: writable)
     self.cursor = cursor
@@ -99,14 +99,14 @@ final class OutputIO {
   }
 
   /// Routes a muxer's own re-opening of its output (the MP4 muxer's `+faststart` second pass reads it back)
-  /// to the HashedOutputFile in `context.opaque`, instead of to the path on disk.
-  static func routeReopening(of context: UnsafeMutablePointer<AVFormatContext>, to file: HashedOutputFile) {
-    context.pointee.opaque = Unmanaged.passUnretained(file).toOpaque()
+  /// to the OutputSink in `context.opaque`, instead of to the path on disk.
+  static func routeReopening(of context: UnsafeMutablePointer<AVFormatContext>, to file: OutputSink) {
+    context.pointee.opaque = Unmanaged<AnyObject>.passUnretained(file).toOpaque()
     context.pointee.io_open = { format, pb, _, flags, _ in
       guard let format, let pb, let opaque = format.pointee.opaque, flags & AVIO_FLAG_WRITE == 0 else {
         return clipline_averror(EINVAL)
       }
-      let file = Unmanaged<HashedOutputFile>.fromOpaque(opaque).takeUnretainedValue()
+      let file = Unmanaged<AnyObject>.fromOpaque(opaque).takeUnretainedValue() as! OutputSink
       guard let readBack = try? OutputIO(file: file, writable: false) else { return clipline_averror(ENOMEM) }
       readBack.cursor.readBack = readBack
       pb.pointee = readBack.context

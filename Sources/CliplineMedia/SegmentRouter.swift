@@ -1,19 +1,21 @@
-import Foundation
 internal import CCliplineAVCodec
 internal import CCliplineAVFilter
 internal import CCliplineAVFormat
 internal import CCliplineAVUtil
 internal import CCliplineSwScale
+import Foundation
 
 /// A finished segment file: its 1-based index, path, and real start and end in seconds from the source start.
-/// Its size and SHA-256 were taken as it was written.
-public struct SegmentFile: Sendable, Equatable {
+/// Its size and SHA-256 were taken as it was written. A segment cut into memory has no file: `memory` holds it
+/// (`path` is its label) and its SHA-256 is the upload's.
+public struct SegmentFile: Sendable {
   public let index: Int
   public let path: String
   public let startSeconds: Double
   public let endSeconds: Double
   public let bytes: Int64
   public let sha256: [UInt8]
+  public let memory: ChunkInMemory?
 }
 
 /// Sends each packet to the segment file it belongs to, in one pass over the input.
@@ -175,7 +177,7 @@ final class SegmentRouter {
     try onFinished(
       SegmentFile(
         index: segment.index, path: segment.output.path, startSeconds: segment.startSeconds - sourceStart,
-        endSeconds: end - sourceStart, bytes: written.bytes, sha256: written.sha256))
+        endSeconds: end - sourceStart, bytes: written.bytes, sha256: written.sha256, memory: segment.output.memory))
   }
 
   /// The input ended: everything held goes where it belongs, and the open segments are finished.

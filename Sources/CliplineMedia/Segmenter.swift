@@ -1,11 +1,11 @@
-import Foundation
-import CliplineRecords
-import CliplineSystem
 internal import CCliplineAVCodec
 internal import CCliplineAVFilter
 internal import CCliplineAVFormat
 internal import CCliplineAVUtil
 internal import CCliplineSwScale
+import CliplineRecords
+import CliplineSystem
+import Foundation
 
 /// Cuts one media file into MP4 segments at time boundaries in a single pass over the input.
 ///
@@ -36,20 +36,21 @@ public final class Segmenter {
   }
 
   /// Cuts at `boundaries` (seconds from the source start, ascending, each inside the source), writing segment
-  /// `n` to `outputPath(n)`, calling `onSegment` as each one is finished. On failure the segment being written
-  /// is deleted; segments already reported stay valid.
+  /// `n` to `outputPath(n)` (or into `memory`, when given), calling `onSegment` as each one is finished. On failure
+  /// the segment being written is deleted; segments already reported stay valid.
   public func run(
-    boundaries: CutTimes, mode: Mode, outputPath: (Int) -> String, onSegment: (SegmentFile) throws -> Void
+    boundaries: CutTimes, mode: Mode, outputPath: (Int) -> String, memory: ChunkMemory? = nil,
+    onSegment: (SegmentFile) throws -> Void
   ) throws -> Int {
     try withoutActuallyEscaping(outputPath) { outputPath in
       try withoutActuallyEscaping(onSegment) { onSegment in
-        try cut(at: boundaries, mode: mode, outputPath: outputPath, onSegment: onSegment)
+        try cut(at: boundaries, mode: mode, outputPath: outputPath, memory: memory, onSegment: onSegment)
       }
     }
   }
 
   private func cut(
-    at boundaries: CutTimes, mode: Mode, outputPath: @escaping (Int) -> String,
+    at boundaries: CutTimes, mode: Mode, outputPath: @escaping (Int) -> String, memory: ChunkMemory?,
     onSegment: @escaping (SegmentFile) throws -> Void
   ) throws -> Int {
     guard let videoIndex = input.bestVideoStreamIndex else {
@@ -75,7 +76,8 @@ public final class Segmenter {
     }
 
     let makeOutput = { [input] (index: Int) throws -> MediaOutput in
-      let output = try MediaOutput(path: outputPath(index))
+      let output =
+        try memory.map { try MediaOutput(memory: $0, label: "chunk \(index)") } ?? MediaOutput(path: outputPath(index))
       do {
         if let transcoder {
           _ = try output.addStream(encoder: transcoder.encoder, source: input.stream(videoIndex))

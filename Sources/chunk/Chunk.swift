@@ -1,9 +1,10 @@
 import ArgumentParser
 import CliplineBlobStores
+import CliplineCLI
 import CliplineChunking
 import CliplineMedia
-import CliplineCLI
 import CliplineRecords
+import CliplineStorageFlags
 import CliplineSystem
 
 @main
@@ -45,10 +46,22 @@ struct Chunk: ParsableCommand {
       per-message directory amqp-consume provides), else a fresh directory under $TMPDIR; each request gets a \
       subdirectory named after its process_id, holding chunk_001.mp4, chunk_002.mp4 and so on.
 
+      UPLOADED FROM MEMORY: with --to TEMPLATE=FIELD (the syntax, templates, --ttl, --presign, --copy-mode and \
+      fields of blob-put), each chunk is cut into memory instead of a file and uploaded from there while the next \
+      one is cut; its record is written once it is stored, in chunk order, with blob-put's fields (FIELD, \
+      FIELD_etag, FIELD_expires_at, chunk_sha256) and no chunk_path. Its chunk_hash goes with the upload as the \
+      checksum the storage checks against the bytes it received (S3: the aws-chunked body's trailer). Uploads go \
+      one at a time, a chunk's server-side copy (a second destination on the same service) overlapping the next \
+      upload; at most three chunks are in memory, each at most --memory-limit (1G), and their memory is reused \
+      from chunk to chunk. Nothing is written to the work directory for the chunks. A failed upload stops the cut \
+      with its exit code; chunks already stored keep their records. Credentials and endpoints: as blob-put's, \
+      from the environment (AWS_*, AZURE_STORAGE_*).
+
       EXAMPLES:
         echo '{"process_id":42,"cloud_stream_path":"/videos/cam.mp4","video_preprocessing":{"chunk_duration":60}}' | chunk
         chunk --source https://example.com/video.mp4 --chunk-duration 30s --mode copy -o /tmp/chunks
         amqp-consume --queue M0_PRIORITY_QUEUE -- chunk | blob-put --to 's3://b/{process_id}/chunk_{chunk_id:03}.mp4'
+        chunk --source s3://uploads/cam.mp4 --to 's3://videos/cam/chunk_{chunk_id:03}.mp4=cloud_stream_path'
 
       \(RequestBounds.documentation)
 
@@ -91,6 +104,11 @@ struct Chunk: ParsableCommand {
   @Option(help: "Cut this video (path or URL) instead of reading requests from stdin.", completion: .file())
   var source: String?
 
+  @OptionGroup(title: "Uploading each chunk from memory") var upload: UploadDestinationOptions
+
+  @Option(help: "With --to: the most memory one chunk may take, 16M to 16G (three may be held at once).")
+  var memoryLimit = "1G"
+
   @Option(help: "libx264 preset for transcode mode (ultrafast ... veryslow).")
   var preset = "ultrafast"
 
@@ -108,6 +126,9 @@ struct Chunk: ParsableCommand {
       throw ValidationError("--merge-last-under must be between 0 and 24 h.")
     }
     guard (0...51).contains(crf) else { throw ValidationError("--crf must be between 0 and 51.") }
+    guard let limit = StorageTransferOptions.byteCount(memoryLimit), (16 << 20...16 << 30).contains(limit) else {
+      throw ValidationError("--memory-limit must be between 16M and 16G.")
+    }
   }
 
   func run() throws {
@@ -120,15 +141,31 @@ struct Chunk: ParsableCommand {
       options.defaultChunkDuration = chunkDuration.seconds
       options.mergeLastUnder = mergeLastUnder?.seconds
       options.encoding = TranscodeSettings(fit: fit, preset: preset, crf: crf)
+      var log: (@Sendable (String) -> Void)?
+      if diagnostics.isEnabled(.debug) { log = { diagnostics.debug($0) } }
+      let writer = RecordWriter()
+      let uploads = try upload.uploader(stores: .standard(), log: log).map {
+        ChunkUploads(uploader: $0, writer: writer)
+      }
+      if uploads != nil {
+        options.memory = ChunkMemory(limit: Int(StorageTransferOptions.byteCount(memoryLimit) ?? 1 << 30))
+      }
       let chunker = Chunker(
         options: options,
         workDirectory: try WorkDirectory.resolve(flag: workDir ?? outputDirectory, prefix: "chunk"),
         fetcher: SourceFetcher.standard(), diagnostics: diagnostics, progress: ProgressLine())
-      let writer = RecordWriter()
       let reader =
         source.map { RecordReader(text: Record(["cloud_stream_path": .string($0)]).jsonText) } ?? RecordReader()
       try RecordLoop(reader: reader, diagnostics: diagnostics).run { record, line in
-        try chunker.process(record, line: line) { try writer.write($0) }
+        guard let uploads else { return try chunker.process(record, line: line) { try writer.write($0) } }
+        do {
+          try chunker.process(record, line: line) { chunk, memory in try uploads.submit(chunk, memory!) }
+        } catch {
+          // The cut stopped (often because an upload failed): what was queued finishes or fails first.
+          try? uploads.finish()
+          throw error
+        }
+        try uploads.finish()
       }
     }
   }

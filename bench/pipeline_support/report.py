@@ -10,6 +10,7 @@ MODES = {
 }
 VARIANTS = {
     "ours": "clipline",
+    "files": "clipline, chunk files",
     "python": "the Python way",
     "floor-get": "floor: `blob-get` of the source",
     "floor-put": "floor: `blob-put` of the chunks to both buckets",

@@ -1,0 +1,17 @@
+/// Where a muxer's bytes go through OutputIO: a file (HashedOutputFile) or memory (ChunkInMemory). The muxer writes
+/// and reads back at offsets it chooses; `finish()` readies the final byte order once the trailer is written.
+protocol OutputSink: AnyObject {
+  /// The file's path, or a label for a segment in memory (for messages).
+  var path: String { get }
+  var size: Int64 { get }
+  /// The first error a callback met, for the FFmpeg call that reported only "I/O error".
+  var failure: Error? { get set }
+  func write(_ bytes: UnsafeRawBufferPointer, at offset: Int64) throws
+  /// Copies bytes at `offset` into `buffer`; 0 at the end.
+  func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws -> Int
+  func finish() throws -> WrittenFile
+  /// An abandoned output: deleted, or its memory given back.
+  func discard()
+}
+
+extension HashedOutputFile: OutputSink {}

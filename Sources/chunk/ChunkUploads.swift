@@ -1,0 +1,90 @@
+import CliplineBlobStores
+import CliplineMedia
+import CliplineRecords
+import CliplineSystem
+import Foundation
+
+/// `chunk --to`: each chunk goes from memory into its uploads on threads of their own while the next one is cut,
+/// and its record is written once it is stored, in chunk order. The uploads themselves go one at a time, the
+/// earliest chunk first (RecordUploader's slot for large bodies), and a chunk's server-side copy overlaps the next
+/// chunk's upload, as `blob-put` does with files. At most `inFlight` chunks are queued or uploading, so at most
+/// `inFlight + 1` are in memory. The chunk's SHA-256, taken when it was cut (`chunk_hash`), is sent as the body's
+/// checksum, which S3 checks against the bytes it received.
+final class ChunkUploads: @unchecked Sendable {  // `lock` guards `failure`, `finished`, `nextToWrite`, `sequence`
+  static let inFlight = 2
+  private let uploader: RecordUploader
+  private let writer: RecordWriter
+  private let queue = DispatchQueue(label: "chunk uploads", attributes: .concurrent)
+  private let group = DispatchGroup()
+  private let slots = DispatchSemaphore(value: ChunkUploads.inFlight)
+  private let lock = NSLock()
+  private var failure: Error?
+  private var sequence = 0
+  private var nextToWrite = 0
+  private var finished: [Int: Record] = [:]
+
+  init(uploader: RecordUploader, writer: RecordWriter) {
+    self.uploader = uploader
+    self.writer = writer
+  }
+
+  private var firstFailure: Error? { lock.withLock { failure } }
+
+  /// Queues `chunk`'s upload; throws the failure of an earlier one, so the cut stops there.
+  func submit(_ record: Record, _ chunk: ChunkInMemory) throws {
+    if let failure = firstFailure { throw failure }
+    slots.wait()
+    if let failure = firstFailure {
+      slots.signal()
+      throw failure
+    }
+    let number = lock.withLock {
+      defer { sequence += 1 }
+      return sequence
+    }
+    queue.async(group: group) { [self] in
+      defer {
+        chunk.release()
+        slots.signal()
+      }
+      guard firstFailure == nil else { return }
+      do {
+        let name = String(format: "chunk_%03d.mp4", record["chunk_id"]?.integerValue ?? 0)
+        let stored = try uploader.upload(
+          record,
+          body: .stream(name: name, sha256: chunk.sha256) { body in
+            try body.expect(bytes: chunk.byteCount)
+            try chunk.write(to: body.write)
+          }, stem: "chunk", order: number)
+        try written(stored, number: number)
+      } catch {
+        lock.withLock { if failure == nil { failure = error } }
+      }
+    }
+  }
+
+  /// Writes the records that are next in order.
+  private func written(_ record: Record, number: Int) throws {
+    try lock.withLock {
+      finished[number] = record
+      while let next = finished.removeValue(forKey: nextToWrite) {
+        try writer.write(next)
+        nextToWrite += 1
+      }
+    }
+  }
+
+  /// Waits for every queued upload; throws the first failure (and forgets it: the next request starts clean).
+  func finish() throws {
+    group.wait()
+    let failed: Error? = lock.withLock {
+      defer {
+        failure = nil
+        nextToWrite = sequence
+        finished = [:]
+      }
+      return failure
+    }
+    if let failed { throw failed }
+  }
+}

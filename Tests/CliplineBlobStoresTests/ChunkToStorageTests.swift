@@ -1,0 +1,93 @@
+import CliplineBlobStores
+import CliplineRecords
+import CliplineSystem
+import CliplineTestSupport
+import Foundation
+import XCTest
+
+/// `chunk --to`: chunks cut into memory and uploaded from there to the real SeaweedFS, with nothing on disk; the
+/// objects are the chunks a cut to files makes, byte for byte.
+final class ChunkToStorageTests: XCTestCase {
+  var server: S3TestServer!
+  var scratch: ScratchDirectory!
+  let chunkDuration = 4
+
+  override func setUpWithError() throws {
+    server = try S3TestServer.require()
+    scratch = try ScratchDirectory("chunk-to")
+  }
+
+  func fixture() throws -> String { try FixtureVideo.path(.init(seconds: 24, width: 1280, height: 720, gopFrames: 25)) }
+
+  func chunk(_ arguments: [String], source: String, endpoint: String? = nil) throws -> ToolResult {
+    var environment = server.toolEnvironment
+    if let endpoint { environment["AWS_ENDPOINT_URL_S3"] = endpoint }
+    return try ToolInvocation.run(
+      "chunk",
+      ["--source", source, "--chunk-duration", String(chunkDuration), "-o", scratch.file("work")] + arguments,
+      environment: environment, removingEnvironment: S3TestServer.unrelatedVariables)
+  }
+
+  func testChunksGoFromMemoryToBothDestinationsByteForByteAsFilesWouldBe() throws {
+    let source = try fixture()
+    let (videos, cache) = (try server.makeBucket("to-videos"), try server.makeBucket("to-cache"))
+    let result = try chunk(
+      [
+        "--to", "s3://\(videos)/cam/chunk_{chunk_id:03}.mp4=cloud_stream_path",
+        "--to", "s3://\(cache)/temp/chunk_{chunk_id:03}.mp4=cache_path", "--ttl", "cache_path=24h",
+      ], source: source)
+    XCTAssertEqual(result.status, 0, result.stderr)
+    let records = try result.records()
+    let reference = try ChunkReference.hashes(of: source, chunkDuration: chunkDuration)
+    XCTAssertEqual(records.compactMap { $0["chunk_hash"]?.stringValue }, reference)
+    XCTAssertEqual(records.compactMap { $0["chunk_id"]?.integerValue }, Array(1...Int64(reference.count)))
+    let store = server.store()
+    for record in records {
+      let id = String(format: "%03d", record["chunk_id"]?.integerValue ?? 0)
+      XCTAssertNil(record["chunk_path"], "a chunk cut into memory has no file")
+      XCTAssertEqual(record["cloud_stream_path"], .string("s3://\(videos)/cam/chunk_\(id).mp4"))
+      XCTAssertEqual(record["cache_path"], .string("s3://\(cache)/temp/chunk_\(id).mp4"))
+      XCTAssertNotNil(record["cache_path_expires_at"])
+      for location in [
+        BlobLocation.s3(bucket: videos, key: "cam/chunk_\(id).mp4"), .s3(bucket: cache, key: "temp/chunk_\(id).mp4"),
+      ] {
+        let downloaded = scratch.file("down-\(UUID().uuidString)")
+        _ = try store.get(location, to: downloaded)
+        XCTAssertEqual(try sha256Hex(ofFile: downloaded), record["chunk_hash"]?.stringValue, "\(location)")
+        XCTAssertEqual(try store.head(location)?.sha256, record["chunk_hash"]?.stringValue, "the recorded SHA-256")
+        unlink(downloaded)
+      }
+    }
+    let work = (try? FileManager.default.subpathsOfDirectory(atPath: scratch.file("work"))) ?? []
+    XCTAssertEqual(work.filter { $0.hasSuffix(".mp4") }, [], "no chunk file is written")
+  }
+
+  /// Bytes flipped on the way up: the storage refuses the body against its checksum (the chunk_hash taken when
+  /// it was cut), the cut stops with 65, and no record or object is left for that chunk.
+  func testAChunkTheStorageRefusesStopsTheCutWithNoRecordForIt() throws {
+    let bucket = try server.makeBucket("to-refused")
+    let proxy = try FaultProxy(upstream: server.endpoint, corrupt: "requests")
+    let result = try chunk(
+      ["--to", "s3://\(bucket)/chunk_{chunk_id:03}.mp4=cloud_stream_path"], source: try fixture(),
+      endpoint: proxy.endpoint)
+    XCTAssertEqual(result.status, ExitStatus.dataError.rawValue, result.stderr)
+    XCTAssertEqual(result.stdout, "")
+    XCTAssertNil(try server.store().head(.s3(bucket: bucket, key: "chunk_001.mp4")))
+  }
+
+  func testAChunkLargerThanTheMemoryLimitIsRefusedWithOneSentence() throws {
+    let source = try FixtureVideo.path(.init(seconds: 30, width: 1920, height: 1080, gopFrames: 25))
+    let size = try XCTUnwrap(try FileManager.default.attributesOfItem(atPath: source)[.size] as? NSNumber)
+    XCTAssertGreaterThan(size.intValue, 17 << 20, "the one chunk must be over 16 MiB")
+    let bucket = try server.makeBucket("to-large")
+    let result = try chunk(
+      [
+        "--to", "s3://\(bucket)/chunk_{chunk_id:03}.mp4=cloud_stream_path", "--memory-limit", "16M",
+        "--chunk-duration", "30",
+      ], source: source)
+    XCTAssertEqual(result.status, ExitStatus.dataError.rawValue, result.stderr)
+    XCTAssertTrue(result.stderr.contains("chunk 1 is larger than the 16 MiB"), result.stderr)
+    XCTAssertEqual(result.stderr.split(separator: "\n").filter { $0.contains("error") }.count, 1, result.stderr)
+    XCTAssertEqual(result.stdout, "")
+  }
+}
