@@ -31,14 +31,23 @@ store_chunks() {
   fi
 }
 export -f store_chunks
+# The handler exits with the FIRST failing stage's code, the cause: a stage further on that got no input then
+# fails too (gql-mutate --at-end: 65), and pipefail would report that one, dead-lettering a job whose storage
+# was only briefly away (75: retried).
+first_failure() {
+  local code
+  for code in "$@"; do if ((code != 0)); then return "$code"; fi; done
+}
+export -f first_failure
 
 exec amqp-consume --queue M0_PRIORITY_QUEUE --dlq M0_DEADLETTER_QUEUE --declare \
   --jobs "${JOBS:-${CONCURRENCY:-2}}" ${COUNT:+--count "$COUNT"} \
   ${GRACE:+--grace "$GRACE"} ${HEALTH_FILE:+--health-file "$HEALTH_FILE"} \
   --on-failure 'gql-mutate --op set-status --status FAILED' \
-  -- bash -o pipefail -c '
+  -- bash -c '
     store_chunks \
     | gql-mutate --op create-chunk \
     | gql-mutate --op set-status --status PROCESSING --at-end \
     | results_message \
-    | amqp-pub --queue M0_RESULTS_QUEUE --declare'
+    | amqp-pub --queue M0_RESULTS_QUEUE --declare
+    first_failure "${PIPESTATUS[@]}"'

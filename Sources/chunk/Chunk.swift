@@ -53,8 +53,10 @@ struct Chunk: ParsableCommand {
       checksum the storage checks against the bytes it received (S3: the aws-chunked body's trailer). Uploads go \
       one at a time, a chunk's server-side copy (a second destination on the same service) overlapping the next \
       upload; at most three chunks are in memory, each at most --memory-limit (1G), and their memory is reused \
-      from chunk to chunk. Nothing is written to the work directory for the chunks. A failed upload stops the cut \
-      with its exit code; chunks already stored keep their records. Credentials and endpoints: as blob-put's, \
+      from chunk to chunk. Nothing is written to the work directory for the chunks. An upload that meets a 5xx, a \
+      timeout or an unreachable store is sent again from memory (5 attempts, backoff up to 8 s, cut short by \
+      SIGTERM); one that still fails, or is refused, stops the cut with its exit code, and chunks already stored \
+      keep their records. Credentials and endpoints: as blob-put's, \
       from the environment (AWS_*, AZURE_STORAGE_*).
 
       EXAMPLES:
@@ -145,7 +147,9 @@ struct Chunk: ParsableCommand {
       if diagnostics.isEnabled(.debug) { log = { diagnostics.debug($0) } }
       let writer = RecordWriter()
       let uploads = try upload.uploader(stores: .standard(), log: log).map {
-        ChunkUploads(uploader: $0, writer: writer)
+        ChunkUploads(
+          uploader: $0, writer: writer, retry: RetryPolicy(attempts: 5, baseDelay: 0.25, maximumDelay: 8),
+          warn: { diagnostics.warning($0) })
       }
       if uploads != nil {
         options.memory = ChunkMemory(limit: Int(StorageTransferOptions.byteCount(memoryLimit) ?? 1 << 30))

@@ -14,6 +14,10 @@ final class ChunkUploads: @unchecked Sendable {  // `lock` guards `failure`, `fi
   static let inFlight = 2
   private let uploader: RecordUploader
   private let writer: RecordWriter
+  /// Unlike a body streamed from a download, a chunk in memory can be sent again: a 5xx, a timeout or an
+  /// unreachable store is retried with backoff (cut short by SIGTERM), as blob-put retries a file.
+  private let retry: RetryPolicy
+  private let warn: @Sendable (String) -> Void
   private let queue = DispatchQueue(label: "chunk uploads", attributes: .concurrent)
   private let group = DispatchGroup()
   private let slots = DispatchSemaphore(value: ChunkUploads.inFlight)
@@ -23,9 +27,13 @@ final class ChunkUploads: @unchecked Sendable {  // `lock` guards `failure`, `fi
   private var nextToWrite = 0
   private var finished: [Int: Record] = [:]
 
-  init(uploader: RecordUploader, writer: RecordWriter) {
+  init(
+    uploader: RecordUploader, writer: RecordWriter, retry: RetryPolicy, warn: @escaping @Sendable (String) -> Void
+  ) {
     self.uploader = uploader
     self.writer = writer
+    self.retry = retry
+    self.warn = warn
   }
 
   private var firstFailure: Error? { lock.withLock { failure } }
@@ -50,12 +58,19 @@ final class ChunkUploads: @unchecked Sendable {  // `lock` guards `failure`, `fi
       guard firstFailure == nil else { return }
       do {
         let name = String(format: "chunk_%03d.mp4", record["chunk_id"]?.integerValue ?? 0)
-        let stored = try uploader.upload(
-          record,
-          body: .stream(name: name, sha256: chunk.sha256) { body in
-            try body.expect(bytes: chunk.byteCount)
-            try chunk.write(to: body.write)
-          }, stem: "chunk", order: number)
+        let stored = try retry.run(
+          isRetryable: { [.temporaryFailure, .unavailable].contains(ExitStatus.of($0)) },
+          onRetry: { error, attempt, wait in
+            self.warn(String(format: "%@: %@; attempt %d in %.1f s", name, describe(error), attempt + 1, wait))
+          }
+        ) { _ in
+          try uploader.upload(
+            record,
+            body: .stream(name: name, sha256: chunk.sha256) { body in
+              try body.expect(bytes: chunk.byteCount)
+              try chunk.write(to: body.write)
+            }, stem: "chunk", order: number)
+        }
         try written(stored, number: number)
       } catch {
         lock.withLock { if failure == nil { failure = error } }

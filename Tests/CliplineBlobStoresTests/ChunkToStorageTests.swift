@@ -91,3 +91,60 @@ final class ChunkToStorageTests: XCTestCase {
     XCTAssertEqual(result.stdout, "")
   }
 }
+
+extension ChunkToStorageTests {
+  /// SIGTERM while chunks go up a slow link: exit 75, every chunk whose record was written is stored, and no open
+  /// upload is left behind. (A chunk stored just before the signal may have no record yet, as with blob-put: a
+  /// redelivered message writes the same keys again.)
+  func testSIGTERMMidUploadExits75AndLeavesOnlyRecordedChunks() throws {
+    let bucket = try server.makeBucket("to-sigterm")
+    let proxy = try FaultProxy(upstream: server.endpoint, rate: 2)
+    var environment = server.toolEnvironment
+    environment["AWS_ENDPOINT_URL_S3"] = proxy.endpoint
+    let source = try fixture()
+    let tool = try RunningTool(
+      "chunk",
+      [
+        "--source", source, "--chunk-duration", String(chunkDuration), "-o", scratch.file("work"),
+        "--to", "s3://\(bucket)/chunk_{chunk_id:03}.mp4=cloud_stream_path",
+      ], environment: environment, removingEnvironment: S3TestServer.unrelatedVariables)
+    try tool.closeInput()
+    // The 13 MB source comes from local disk; its ~2 MB chunks go up at 2 MB/s: still uploading after 2 s.
+    Thread.sleep(forTimeInterval: 2)
+    tool.terminate()
+    let output = String(decoding: tool.finish(), as: UTF8.self)
+    XCTAssertEqual(tool.status, 75)
+    let recorded = Set(
+      try output.split(separator: "\n").map { try Record(json: String($0)) }.compactMap { $0["chunk_id"]?.integerValue }
+    )
+    XCTAssertLessThan(recorded.count, 6, "the cut was stopped before the end")
+    for id in recorded {
+      XCTAssertNotNil(
+        try server.store().head(.s3(bucket: bucket, key: String(format: "chunk_%03d.mp4", id))), "chunk \(id)")
+    }
+    XCTAssertEqual(try server.store().openMultipartUploads(bucket: bucket), [])
+    withExtendedLifetime(proxy) {}
+  }
+}
+
+extension ChunkToStorageTests {
+  /// A streamed body from a download cannot be sent twice, but a chunk in memory can: throttled uploads (503
+  /// SlowDown) are sent again and every chunk arrives whole.
+  func testThrottledUploadsAreSentAgainFromMemory() throws {
+    let bucket = try server.makeBucket("to-slowdown")
+    let proxy = try FaultProxy(upstream: server.endpoint, failFirst: 3)
+    let source = try fixture()
+    let result = try chunk(
+      ["--to", "s3://\(bucket)/chunk_{chunk_id:03}.mp4=cloud_stream_path"], source: source, endpoint: proxy.endpoint)
+    XCTAssertEqual(result.status, 0, result.stderr)
+    XCTAssertTrue(result.stderr.contains("attempt 2 in"), result.stderr)
+    let records = try result.records()
+    XCTAssertEqual(
+      records.compactMap { $0["chunk_hash"]?.stringValue },
+      try ChunkReference.hashes(of: source, chunkDuration: chunkDuration))
+    for record in records {
+      let key = String(format: "chunk_%03d.mp4", record["chunk_id"]?.integerValue ?? 0)
+      XCTAssertEqual(try server.store().head(.s3(bucket: bucket, key: key))?.sha256, record["chunk_hash"]?.stringValue)
+    }
+  }
+}
