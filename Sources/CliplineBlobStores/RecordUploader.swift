@@ -151,6 +151,7 @@ public struct RecordUploader: Sendable {
         FileDigests(sha256: $0, md5: [], bytes: size)
       }
     } else if case .stream(_, let sha256?, _) = body {
+      // Only the digest is known ahead; the byte count is the stream's own, counted as it is written.
       known = FileDigests(sha256: sha256, md5: [], bytes: 0)
     }
     // SHA-256 once for every destination that needs it (started by the first that does); MD5 only where a

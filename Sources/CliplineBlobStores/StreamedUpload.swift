@@ -186,13 +186,3 @@ protocol StreamedPut: AnyObject, Sendable {
 extension BlobUploadStream {
   public func expect(bytes: Int64) throws {}
 }
-
-/// The first error of a set of jobs; later ones are dropped.
-final class FirstFailure: @unchecked Sendable {  // `lock` guards `stored`
-  private let lock = NSLock()
-  private var stored: Error?
-
-  var error: Error? { lock.withLock { stored } }
-
-  func record(_ error: Error) { lock.withLock { if stored == nil { stored = error } } }
-}

@@ -10,7 +10,7 @@ import Foundation
 /// chunk's upload, as `blob-put` does with files. At most `inFlight` chunks are queued or uploading, so at most
 /// `inFlight + 1` are in memory. The chunk's SHA-256, taken when it was cut (`chunk_hash`), is sent as the body's
 /// checksum, which S3 checks against the bytes it received.
-final class ChunkUploads: @unchecked Sendable {  // `lock` guards `failure`, `finished`, `nextToWrite`, `sequence`
+final class ChunkUploads: @unchecked Sendable {  // `lock` guards `finished`, `nextToWrite`, `sequence`
   static let inFlight = 2
   private let uploader: RecordUploader
   private let writer: RecordWriter
@@ -22,7 +22,7 @@ final class ChunkUploads: @unchecked Sendable {  // `lock` guards `failure`, `fi
   private let group = DispatchGroup()
   private let slots = DispatchSemaphore(value: ChunkUploads.inFlight)
   private let lock = NSLock()
-  private var failure: Error?
+  private let failure = FirstFailure()
   private var sequence = 0
   private var nextToWrite = 0
   private var finished: [Int: Record] = [:]
@@ -36,15 +36,13 @@ final class ChunkUploads: @unchecked Sendable {  // `lock` guards `failure`, `fi
     self.warn = warn
   }
 
-  private var firstFailure: Error? { lock.withLock { failure } }
-
   /// Queues `chunk`'s upload; throws the failure of an earlier one, so the cut stops there.
   func submit(_ record: Record, _ chunk: ChunkInMemory) throws {
-    if let failure = firstFailure { throw failure }
+    if let failed = failure.error { throw failed }
     slots.wait()
-    if let failure = firstFailure {
+    if let failed = failure.error {
       slots.signal()
-      throw failure
+      throw failed
     }
     let number = lock.withLock {
       defer { sequence += 1 }
@@ -55,7 +53,7 @@ final class ChunkUploads: @unchecked Sendable {  // `lock` guards `failure`, `fi
         chunk.release()
         slots.signal()
       }
-      guard firstFailure == nil else { return }
+      guard failure.error == nil else { return }
       do {
         let name = String(format: "chunk_%03d.mp4", record["chunk_id"]?.integerValue ?? 0)
         let stored = try retry.run(
@@ -73,7 +71,7 @@ final class ChunkUploads: @unchecked Sendable {  // `lock` guards `failure`, `fi
         }
         try written(stored, number: number)
       } catch {
-        lock.withLock { if failure == nil { failure = error } }
+        failure.record(error)
       }
     }
   }
@@ -92,14 +90,10 @@ final class ChunkUploads: @unchecked Sendable {  // `lock` guards `failure`, `fi
   /// Waits for every queued upload; throws the first failure (and forgets it: the next request starts clean).
   func finish() throws {
     group.wait()
-    let failed: Error? = lock.withLock {
-      defer {
-        failure = nil
-        nextToWrite = sequence
-        finished = [:]
-      }
-      return failure
+    lock.withLock {
+      nextToWrite = sequence
+      finished = [:]
     }
-    if let failed { throw failed }
+    if let failed = failure.take() { throw failed }
   }
 }
