@@ -90,7 +90,7 @@ let package = Package(
     flags("CliplineKVSFlags", ["CliplineAWSFlags", "CliplineKVS"]),
 
     // Tools.
-    tool("chunk", ["CliplineChunking", "CliplineMedia", "CliplineBlobStores", "CliplineStorageFlags"]),
+    tool("chunk", ["CliplineChunking", "CliplineMedia", "CliplineBlobStores", "CliplineHTTP", "CliplineStorageFlags"]),
     tool("blob-put", ["CliplineBlobStores", "CliplineStorageFlags"]),
     tool("blob-get", ["CliplineBlobStores", "CliplineStorageFlags"]),
     tool("blob-rm", ["CliplineBlobStores", "CliplineStorageFlags"]),

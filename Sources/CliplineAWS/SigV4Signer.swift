@@ -1,6 +1,6 @@
-import Foundation
 import CliplineHTTP
 import CliplineHashing
+import Foundation
 
 /// AWS Signature Version 4 (`AWS4-HMAC-SHA256`), for request headers and for presigned URLs.
 /// S3 differs from the other services in two ways that matter: its paths are signed as sent (not normalized and
@@ -76,6 +76,10 @@ public struct SigV4Signer: Sendable {
     switch body {
     case .none: return Self.emptyPayloadSHA256
     case .bytes(let bytes): return Digest.sha256(bytes).hexString
+    case .pieces(let pieces):
+      let digest = try! Digest(.sha256)
+      for piece in pieces.pieces { digest.update(piece) }
+      return digest.finish().hexString
     // Not there yet: a produced body is signed as its caller says (a streaming payload kind).
     case .stream: return Self.unsignedPayload
     case .file(let path, let offset, let length):

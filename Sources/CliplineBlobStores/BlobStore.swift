@@ -1,3 +1,4 @@
+import CliplineHTTP
 import CliplineRecords
 import CliplineSystem
 import Foundation
@@ -6,6 +7,10 @@ import Foundation
 public protocol BlobStore: Sendable {
   /// Uploads a local file, streamed from disk; the object appears whole or not at all.
   func put(file: String, to location: BlobLocation, options: BlobPutOptions) throws -> StoredBlob
+  /// Uploads a body already in memory whose SHA-256 is known (a chunk cut into memory); like a file's, the upload
+  /// can be sent again. The caller keeps the memory until this returns.
+  func put(pieces: HTTPBodyPieces, sha256: [UInt8], to location: BlobLocation, options: BlobPutOptions) throws
+    -> StoredBlob
   /// Starts an upload whose body the caller writes as it arrives (no local file); see `BlobUploadStream`.
   func openUpload(to location: BlobLocation, options: BlobPutOptions) throws -> BlobUploadStream
   /// Downloads an object to a local file, streamed; the file appears whole or not at all.

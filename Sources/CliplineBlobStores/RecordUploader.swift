@@ -1,4 +1,5 @@
 import CliplineAWS
+import CliplineHTTP
 import CliplineRecords
 import CliplineSystem
 import Foundation
@@ -55,13 +56,15 @@ public enum CopyMode: String, Sendable, CaseIterable {
   case upload
 }
 
-/// Where an upload's bytes come from: a local file (`blob-put`), or a body that arrives while it uploads (`kvs-clip`
-/// streaming GetClip): `produce` hands each piece to `write`, which sends it on to every destination that is not a
-/// server-side copy; `name` stands for the body in messages and picks the content type by its extension.
+/// Where an upload's bytes come from: a local file (`blob-put`); bytes already in memory with their SHA-256
+/// (`chunk --to`), sent as the body's checksum instead of hashing them again; or a body that arrives while it
+/// uploads (`kvs-clip` streaming GetClip): `produce` hands each piece to `write`, which sends it on to every
+/// destination that is not a server-side copy. `name` stands for the body in messages and picks the content type
+/// by its extension.
 public enum UploadBody {
   case file(String)
-  /// `sha256`, when the producer already knows it, is sent as the body's checksum instead of hashing it again.
-  case stream(name: String, sha256: [UInt8]? = nil, produce: (UploadBodyWriter) throws -> Void)
+  case memory(name: String, pieces: HTTPBodyPieces, sha256: [UInt8])
+  case stream(name: String, produce: (UploadBodyWriter) throws -> Void)
 
   var file: String? {
     if case .file(let path) = self { return path }
@@ -71,7 +74,7 @@ public enum UploadBody {
   var name: String {
     switch self {
     case .file(let path): return path
-    case .stream(let name, _, _): return name
+    case .memory(let name, _, _), .stream(let name, _): return name
     }
   }
 }
@@ -150,9 +153,8 @@ public struct RecordUploader: Sendable {
       known = digestField.flatMap { Self.knownSHA256(record, field: $0) }.map {
         FileDigests(sha256: $0, md5: [], bytes: size)
       }
-    } else if case .stream(_, let sha256?, _) = body {
-      // Only the digest is known ahead; the byte count is the stream's own, counted as it is written.
-      known = FileDigests(sha256: sha256, md5: [], bytes: 0)
+    } else if case .memory(_, let pieces, let sha256) = body {
+      known = FileDigests(sha256: sha256, md5: [], bytes: pieces.length)
     }
     // SHA-256 once for every destination that needs it (started by the first that does); MD5 only where a
     // backend needs it. A streamed body is hashed as it arrives.
@@ -160,7 +162,14 @@ public struct RecordUploader: Sendable {
     let results = ResultSlots<StoredBlob>(count: destinations.count)
     // Whole seconds, so the tag, the Expires header and the record's field name the same instant.
     let started = Date(timeIntervalSince1970: now().timeIntervalSince1970.rounded(.down))
-    let (name, knownDigests, sourceFile) = (body.name, known, body.file)
+    let (name, knownDigests) = (body.name, known)
+    // What can be sent again when a server-side copy is refused: a file or bytes in memory, not a stream.
+    let resendable: ResendableBody?
+    switch body {
+    case .file(let file): resendable = .file(file)
+    case .memory(_, let pieces, let sha256): resendable = .memory(pieces, sha256: sha256)
+    case .stream: resendable = nil
+    }
     @Sendable func options(_ index: Int) -> BlobPutOptions {
       var options = BlobPutOptions(
         contentType: contentType ?? Self.contentType(of: name), knownDigests: knownDigests, pendingDigests: digests)
@@ -176,10 +185,15 @@ public struct RecordUploader: Sendable {
           format: "%@ -> %@: %lld bytes in %.3f s", name, locations[index].description,
           results.values[index]!.bytes, Date().timeIntervalSince(began)))
     }
-    @Sendable func put(_ index: Int, file: String) throws {
+    @Sendable func put(_ index: Int, _ body: ResendableBody) throws {
       let began = Date()
-      results.set(
-        index, try stores.store(for: locations[index]).put(file: file, to: locations[index], options: options(index)))
+      let store = try stores.store(for: locations[index])
+      switch body {
+      case .file(let file):
+        results.set(index, try store.put(file: file, to: locations[index], options: options(index)))
+      case .memory(let pieces, let sha256):
+        results.set(index, try store.put(pieces: pieces, sha256: sha256, to: locations[index], options: options(index)))
+      }
       logUpload(index, since: began)
     }
     let sources = try copySources(locations)
@@ -187,14 +201,20 @@ public struct RecordUploader: Sendable {
     switch body {
     case .file(let file):
       @Sendable func uploadAll() -> [Error?] {
-        ParallelWork.run(count: uploads.count, width: uploads.count) { try put(uploads[$0], file: file) }
+        ParallelWork.run(count: uploads.count, width: uploads.count) { try put(uploads[$0], .file(file)) }
       }
       let large = try localFileSizeOrMissing(file) >= largeFileBytes
       let uploadErrors = large ? largeUploads.withSlot(order: order, uploadAll) : uploadAll()
       if let failure = uploadErrors.compactMap({ $0 }).first {
         throw refusedDigest(failure, field: digestField, file: file) ?? failure
       }
-    case .stream(_, _, let produce):
+    case .memory:
+      // Like a large file: one record's uploads at a time, the oldest first; server-side copies overlap the next.
+      let uploadErrors = largeUploads.withSlot(order: order) {
+        ParallelWork.run(count: uploads.count, width: uploads.count) { try put(uploads[$0], resendable!) }
+      }
+      if let failure = uploadErrors.compactMap({ $0 }).first { throw failure }
+    case .stream(_, let produce):
       // Like a large file: one streamed body at a time, the oldest first; server-side copies overlap the next.
       try largeUploads.withSlot(order: order) {
         let began = Date()
@@ -217,10 +237,10 @@ public struct RecordUploader: Sendable {
       do {
         results.set(index, try store.copy(source, to: locations[index], options: options(index)))
       } catch  where copyMode == .auto && Self.uploadInstead(after: error) {
-        // A streamed body is gone by now: only a file can be uploaded again.
-        guard let file = sourceFile else { throw error }
+        // A streamed body is gone by now: only a file or bytes in memory can be uploaded again.
+        guard let resendable else { throw error }
         log?("\(locations[index]): the server-side copy was refused (\(describe(error))); uploading instead")
-        return try put(index, file: file)
+        return try put(index, resendable)
       }
       log?(
         String(
@@ -333,6 +353,12 @@ public struct RecordUploader: Sendable {
     default: return "application/octet-stream"
     }
   }
+}
+
+/// An upload's body that can be sent again.
+enum ResendableBody: Sendable {
+  case file(String)
+  case memory(HTTPBodyPieces, sha256: [UInt8])
 }
 
 /// The uploads one streamed body feeds: opened together, written in turn, finished in parallel; any failure (of the

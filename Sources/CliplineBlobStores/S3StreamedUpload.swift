@@ -88,15 +88,12 @@ final class S3StreamedPut: StreamedPut {
   /// The request's job holds this, not `self`: the upload is released on its caller's thread.
   private let outcome = RequestOutcome()
 
-  private var knownSHA256: [UInt8]? { options.knownDigests.flatMap { $0.sha256.isEmpty ? nil : $0.sha256 } }
-
   init(store: S3Store, target: S3Store.Target, options: BlobPutOptions, bytes: Int64) {
     self.store = store
     self.target = target
     self.options = options
     body = AWSChunkedBody(decodedLength: bytes)
-    // A SHA-256 known before the body (`chunk --to`) is stored with the object at once, so no tagging follows.
-    var headers = store.objectHeaders(options, sha256: knownSHA256)
+    var headers = store.objectHeaders(options, sha256: nil)
     headers += [("x-amz-decoded-content-length", String(bytes)), ("x-amz-trailer", AWSChunkedBody.trailerName)]
     // AWS asks for it and does not store it; an S3-compatible server may keep it as the object's encoding (SeaweedFS
     // does), which HTTP clients then refuse to decode. The payload kind already says the body is aws-chunked.
@@ -126,11 +123,9 @@ final class S3StreamedPut: StreamedPut {
       if let echoed = response.header("x-amz-checksum-sha256"), echoed != digests.sha256.base64String {
         throw BlobIntegrityError(location: target.location, reason: "the stored SHA-256 is not the one sent")
       }
-      if knownSHA256 == nil {
-        var tags = options.allTags
-        tags[BlobPutOptions.sha256Tag] = digests.sha256.hexString
-        try namingUploadFailure(target.location) { try store.setTags(tags, of: target.location) }
-      }
+      var tags = options.allTags
+      tags[BlobPutOptions.sha256Tag] = digests.sha256.hexString
+      try namingUploadFailure(target.location) { try store.setTags(tags, of: target.location) }
     } catch {
       // The object is there but not as promised (unverified, or without its SHA-256): it goes.
       try? store.delete(target.location)

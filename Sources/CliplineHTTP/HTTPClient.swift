@@ -1,8 +1,8 @@
-import Foundation
-import CliplineRecords
-import CliplineHashing
-import CliplineSystem
 internal import CCliplineCurl
+import CliplineHashing
+import CliplineRecords
+import CliplineSystem
+import Foundation
 
 /// One libcurl easy handle: requests on it reuse the connection. Use one client per thread.
 public final class HTTPClient {
@@ -154,7 +154,8 @@ public final class HTTPClient {
   private func check(_ code: CURLcode, _ operation: String) throws {
     guard code == CURLE_OK else {
       throw HTTPTransportError(
-        code: Int(code.rawValue), message: "curl_easy_setopt \(operation): " + String(cString: curl_easy_strerror(code)),
+        code: Int(code.rawValue),
+        message: "curl_easy_setopt \(operation): " + String(cString: curl_easy_strerror(code)),
         url: "")
     }
   }
@@ -195,6 +196,7 @@ private final class Transfer {
   private var input: Int32 = -1
   private var inputStart: Int64 = 0
   private var source: HTTPBodySource?
+  private var inputPieces: HTTPBodyPieces?
   private var inputBytes: [UInt8] = []
   private var inputOffset = 0
   private var inputRemaining: Int64 = 0
@@ -209,6 +211,9 @@ private final class Transfer {
     case .bytes(let bytes):
       inputBytes = bytes
       inputRemaining = Int64(bytes.count)
+    case .pieces(let pieces):
+      inputPieces = pieces
+      inputRemaining = pieces.length
     case .file(let path, let offset, _):
       let descriptor = open(path, O_RDONLY | O_CLOEXEC)
       guard descriptor >= 0 else {
@@ -299,6 +304,13 @@ private final class Transfer {
         transfer.failure = error
         return Int(CURL_READFUNC_ABORT)
       }
+    }
+    if let pieces = transfer.inputPieces {
+      let count = pieces.copy(
+        from: transfer.bodyLength - transfer.inputRemaining,
+        into: UnsafeMutableRawBufferPointer(start: data, count: Int(wanted)))
+      transfer.inputRemaining -= Int64(count)
+      return count
     }
     if transfer.input >= 0 {
       let position = transfer.inputStart + transfer.bodyLength - transfer.inputRemaining

@@ -1,10 +1,12 @@
 import Foundation
 
-/// What a request sends as its body: nothing, bytes in memory, a range of a file streamed from disk, or `length`
-/// bytes produced while they are sent (another thread filling `source`; such a request cannot be sent twice).
+/// What a request sends as its body: nothing, bytes in memory (whole, or in pieces someone else owns), a range of
+/// a file streamed from disk, or `length` bytes produced while they are sent (another thread filling `source`; such
+/// a request cannot be sent twice).
 public enum HTTPBody: Sendable {
   case none
   case bytes([UInt8])
+  case pieces(HTTPBodyPieces)
   case file(path: String, offset: Int64 = 0, length: Int64? = nil)
   case stream(length: Int64, source: HTTPBodySource)
 
@@ -13,12 +15,43 @@ public enum HTTPBody: Sendable {
     switch self {
     case .none: return 0
     case .bytes(let bytes): return Int64(bytes.count)
+    case .pieces(let pieces): return pieces.length
     case .file(let path, let offset, let length):
       if let length { return length }
       let attributes = try FileManager.default.attributesOfItem(atPath: path)
       return ((attributes[.size] as? NSNumber)?.int64Value ?? 0) - offset
     case .stream(let length, _): return length
     }
+  }
+}
+
+/// A body already in memory as pieces sent one after another (a chunk cut into memory: its head, its moved index,
+/// its media), not copied together first; unlike a stream it can be sent again from the start, by a retry or by
+/// libcurl's rewind. Whoever makes it keeps the memory alive and unchanged until the last request sending it ends.
+public struct HTTPBodyPieces: @unchecked Sendable {
+  public let pieces: [UnsafeRawBufferPointer]
+  public let length: Int64
+
+  public init(_ pieces: [UnsafeRawBufferPointer]) {
+    self.pieces = pieces
+    length = pieces.reduce(0) { $0 + Int64($1.count) }
+  }
+
+  /// Copies the bytes from `offset` on into `target`, as many as fit; returns how many.
+  public func copy(from offset: Int64, into target: UnsafeMutableRawBufferPointer) -> Int {
+    var copied = 0
+    var start = offset
+    for piece in pieces where copied < target.count {
+      guard start < Int64(piece.count) else {
+        start -= Int64(piece.count)
+        continue
+      }
+      let count = min(piece.count - Int(start), target.count - copied)
+      (target.baseAddress! + copied).copyMemory(from: piece.baseAddress! + Int(start), byteCount: count)
+      copied += count
+      start = 0
+    }
+    return copied
   }
 }
 

@@ -97,7 +97,7 @@ public final class ClipExtractor {
     self.client = client
     self.options = options
     self.diagnostics = diagnostics
-    media = ClipMediaSteps(verbose: diagnostics.isEnabled(.debug))
+    media = ClipMediaSteps(diagnostics: diagnostics)
   }
 
   /// The task with the clip's fields, or nil when the stream is not ACTIVE (skipped with a warning).

@@ -1,3 +1,4 @@
+import CliplineRecords
 import CliplineSystem
 import Foundation
 
@@ -6,8 +7,9 @@ import Foundation
 /// pays for loading its ~180 libraries. The companion is looked for only when a step is needed.
 struct ClipMediaSteps {
   static let companion = "kvs-clip-media"
-  /// Pass --verbose on, so FFmpeg's warnings show.
-  var verbose = false
+  /// The tool's own: what the companion says goes out in its format (text or JSON), at its level; --verbose is
+  /// passed on when it is verbose, so FFmpeg's warnings show.
+  let diagnostics: Diagnostics
 
   func join(_ pieces: [String], into path: String) throws {
     _ = try run(["join", "--output", path] + pieces)
@@ -30,6 +32,22 @@ struct ClipMediaSteps {
   }
 
   private func run(_ arguments: [String]) throws -> String {
-    try CompanionProgram(named: Self.companion).run(arguments + (verbose ? ["--verbose"] : []))
+    let verbose = diagnostics.isEnabled(.debug) ? ["--verbose"] : []
+    return try CompanionProgram(named: Self.companion).run(arguments + verbose) { line in
+      let (level, message) = Self.read(line)
+      diagnostics.log(level, "\(Self.companion): \(message)")
+    }
+  }
+
+  /// A line the companion wrote in its text format (`kvs-clip-media: warning: …`, `kvs-clip-media: …` for
+  /// information) as a level and a message; any other line (FFmpeg's own) is a warning, as it is.
+  static func read(_ line: String) -> (Diagnostics.Level, String) {
+    let prefix = companion + ": "
+    guard line.hasPrefix(prefix) else { return (.warning, line) }
+    let rest = line.dropFirst(prefix.count)
+    for level in [Diagnostics.Level.debug, .warning, .error] where rest.hasPrefix(level.name + ": ") {
+      return (level, String(rest.dropFirst(level.name.count + 2)))
+    }
+    return (.info, String(rest))
   }
 }

@@ -40,7 +40,7 @@ public final class ChunkMemory: @unchecked Sendable {  // `lock` guards `spare`
 
 /// One segment muxed into memory. The muxer writes where it likes (it patches sizes and writes its index last);
 /// `finish()` plans the index move (MP4IndexMove) but moves nothing, and hashes the bytes in their final order,
-/// head, index, media, the order in which `write(to:)` hands them to the upload.
+/// head, index, media, the order in which `withPieces` hands them to the upload.
 public final class ChunkInMemory: OutputSink, @unchecked Sendable {  // used by one thread at a time
   public let path: String
   private let memory: ChunkMemory
@@ -97,27 +97,20 @@ public final class ChunkInMemory: OutputSink, @unchecked Sendable {  // used by 
       }
     }
     let digest = try Digest(.sha256)
-    try write(to: { digest.update($0) }, piece: 4 << 20)
+    withPieces { pieces in for piece in pieces { digest.update(piece) } }
     sha256 = digest.finish()
     return WrittenFile(bytes: size, sha256: sha256)
   }
 
-  /// The segment's bytes in their final order, `piece` bytes at a time (so a consumer that queues them, as a
-  /// streamed upload does, holds little at once).
-  public func write(to consume: (UnsafeRawBufferPointer) throws -> Void, piece: Int = 256 << 10) throws {
+  /// The segment's bytes in their final order as the pieces they are in memory: the head, the moved index and the
+  /// media, or the whole when the index stays where it is. Valid until `release()`.
+  public func withPieces<Result>(_ body: ([UnsafeRawBufferPointer]) throws -> Result) rethrows -> Result {
     let all = UnsafeRawBufferPointer(buffer)
-    func pieces(_ range: Range<Int>) throws {
-      var start = range.lowerBound
-      while start < range.upperBound {
-        let end = min(range.upperBound, start + piece)
-        try consume(UnsafeRawBufferPointer(rebasing: all[start..<end]))
-        start = end
-      }
+    func range(_ range: Range<Int64>) -> UnsafeRawBufferPointer {
+      UnsafeRawBufferPointer(rebasing: all[Int(range.lowerBound)..<Int(range.upperBound)])
     }
-    guard let move else { return try pieces(0..<Int(size)) }
-    try pieces(Int(move.head.lowerBound)..<Int(move.head.upperBound))
-    try move.index.withUnsafeBytes { try consume($0) }
-    try pieces(Int(move.media.lowerBound)..<Int(move.media.upperBound))
+    guard let move else { return try body(size > 0 ? [range(0..<size)] : []) }
+    return try move.index.withUnsafeBytes { index in try body([range(move.head), index, range(move.media)]) }
   }
 
   /// Gives the memory back for the next segment (also what going away does).

@@ -11,7 +11,8 @@ public final class Diagnostics: Sendable {
 
     public static func < (lhs: Level, rhs: Level) -> Bool { lhs.rawValue < rhs.rawValue }
 
-    var name: String {
+    /// As it appears in a line: `tool: warning: …`, `"level":"warning"`.
+    public var name: String {
       switch self {
       case .debug: return "debug"
       case .info: return "info"

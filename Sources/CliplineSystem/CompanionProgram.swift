@@ -21,8 +21,11 @@ public struct CompanionProgram: Sendable {
   }
 
   /// Runs the companion with `arguments` and returns what it printed on stdout. Lines it writes on stderr
-  /// other than its error go to this process's stderr as they are (its warnings, its --verbose lines).
-  public func run(_ arguments: [String]) throws -> String {
+  /// other than its error (its warnings, its --verbose lines, FFmpeg's own) go to `relay`, which says them again
+  /// in the tool's own format; by default they go to this process's stderr as they are.
+  public func run(
+    _ arguments: [String], relay: (String) -> Void = { StandardError.write($0 + "\n") }
+  ) throws -> String {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: path)
     process.arguments = arguments
@@ -43,7 +46,7 @@ public struct CompanionProgram: Sendable {
       if line.hasPrefix(prefix) {
         sentence = String(line.dropFirst(prefix.count))
       } else {
-        FileHandle.standardError.write(Data((line + "\n").utf8))
+        relay(String(line))
       }
     }
     switch (process.terminationReason, process.terminationStatus) {

@@ -147,9 +147,7 @@ struct Chunk: ParsableCommand {
       if diagnostics.isEnabled(.debug) { log = { diagnostics.debug($0) } }
       let writer = RecordWriter()
       let uploads = try upload.uploader(stores: .standard(), log: log).map {
-        ChunkUploads(
-          uploader: $0, writer: writer, retry: RetryPolicy(attempts: 5, baseDelay: 0.25, maximumDelay: 8),
-          warn: { diagnostics.warning($0) })
+        ChunkUploads(uploader: $0, writer: writer)
       }
       if uploads != nil {
         options.memory = ChunkMemory(limit: Int(StorageTransferOptions.byteCount(memoryLimit) ?? 1 << 30))

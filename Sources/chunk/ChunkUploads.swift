@@ -1,4 +1,5 @@
 import CliplineBlobStores
+import CliplineHTTP
 import CliplineMedia
 import CliplineRecords
 import CliplineSystem
@@ -9,15 +10,14 @@ import Foundation
 /// earliest chunk first (RecordUploader's slot for large bodies), and a chunk's server-side copy overlaps the next
 /// chunk's upload, as `blob-put` does with files. At most `inFlight` chunks are queued or uploading, so at most
 /// `inFlight + 1` are in memory. The chunk's SHA-256, taken when it was cut (`chunk_hash`), is sent as the body's
-/// checksum, which S3 checks against the bytes it received.
+/// checksum, which S3 checks against the bytes it received; the body goes from the chunk's memory as it lies (head,
+/// moved index, media), in one plain PutObject (`S3Store.put(pieces:)`). Unlike a body streamed from a download,
+/// it can be sent again: the store retries a 5xx, a timeout or an unreachable server with backoff (`--attempts`,
+/// cut short by SIGTERM), as it does for blob-put's files.
 final class ChunkUploads: @unchecked Sendable {  // `lock` guards `finished`, `nextToWrite`, `sequence`
   static let inFlight = 2
   private let uploader: RecordUploader
   private let writer: RecordWriter
-  /// Unlike a body streamed from a download, a chunk in memory can be sent again: a 5xx, a timeout or an
-  /// unreachable store is retried with backoff (cut short by SIGTERM), as blob-put retries a file.
-  private let retry: RetryPolicy
-  private let warn: @Sendable (String) -> Void
   private let queue = DispatchQueue(label: "chunk uploads", attributes: .concurrent)
   private let group = DispatchGroup()
   private let slots = DispatchSemaphore(value: ChunkUploads.inFlight)
@@ -27,13 +27,9 @@ final class ChunkUploads: @unchecked Sendable {  // `lock` guards `finished`, `n
   private var nextToWrite = 0
   private var finished: [Int: Record] = [:]
 
-  init(
-    uploader: RecordUploader, writer: RecordWriter, retry: RetryPolicy, warn: @escaping @Sendable (String) -> Void
-  ) {
+  init(uploader: RecordUploader, writer: RecordWriter) {
     self.uploader = uploader
     self.writer = writer
-    self.retry = retry
-    self.warn = warn
   }
 
   /// Queues `chunk`'s upload; throws the failure of an earlier one, so the cut stops there.
@@ -56,18 +52,10 @@ final class ChunkUploads: @unchecked Sendable {  // `lock` guards `finished`, `n
       guard failure.error == nil else { return }
       do {
         let name = String(format: "chunk_%03d.mp4", record["chunk_id"]?.integerValue ?? 0)
-        let stored = try retry.run(
-          isRetryable: { [.temporaryFailure, .unavailable].contains(ExitStatus.of($0)) },
-          onRetry: { error, attempt, wait in
-            self.warn(String(format: "%@: %@; attempt %d in %.1f s", name, describe(error), attempt + 1, wait))
-          }
-        ) { _ in
+        let stored = try chunk.withPieces { pieces in
           try uploader.upload(
-            record,
-            body: .stream(name: name, sha256: chunk.sha256) { body in
-              try body.expect(bytes: chunk.byteCount)
-              try chunk.write(to: body.write)
-            }, stem: "chunk", order: number)
+            record, body: .memory(name: name, pieces: HTTPBodyPieces(pieces), sha256: chunk.sha256), stem: "chunk",
+            order: number)
         }
         try written(stored, number: number)
       } catch {

@@ -129,7 +129,8 @@ extension ChunkToStorageTests {
 
 extension ChunkToStorageTests {
   /// A streamed body from a download cannot be sent twice, but a chunk in memory can: throttled uploads (503
-  /// SlowDown) are sent again and every chunk arrives whole.
+  /// SlowDown to the first three requests, the first chunk's PUT and its two resends) are sent again by the store
+  /// and every chunk arrives whole.
   func testThrottledUploadsAreSentAgainFromMemory() throws {
     let bucket = try server.makeBucket("to-slowdown")
     let proxy = try FaultProxy(upstream: server.endpoint, failFirst: 3)
@@ -137,7 +138,6 @@ extension ChunkToStorageTests {
     let result = try chunk(
       ["--to", "s3://\(bucket)/chunk_{chunk_id:03}.mp4=cloud_stream_path"], source: source, endpoint: proxy.endpoint)
     XCTAssertEqual(result.status, 0, result.stderr)
-    XCTAssertTrue(result.stderr.contains("attempt 2 in"), result.stderr)
     let records = try result.records()
     XCTAssertEqual(
       records.compactMap { $0["chunk_hash"]?.stringValue },

@@ -51,6 +51,41 @@ final class ClipMediaCompanionTests: XCTestCase {
     XCTAssertEqual(try MediaCheck.duration(work.file("store/cam.mp4")), 30, accuracy: 0.1)
   }
 
+  /// What the companion says besides its answer (its warnings, FFmpeg's raw lines) comes out in kvs-clip's own
+  /// format: under `--log-format json` every stderr line is a JSON object of kvs-clip's, none is text.
+  func testTheCompanionsLinesComeOutInTheToolsLogFormat() throws {
+    let testbed = try KVSTestbed()
+    let work = try ScratchDirectory("kvs-clip-json")
+    try FileManager.default.createDirectory(atPath: work.file("bin"), withIntermediateDirectories: true)
+    try FileManager.default.copyItem(atPath: ToolInvocation.path(of: "kvs-clip"), toPath: work.file("bin/kvs-clip"))
+    // The real companion, after a warning of its own and a line as FFmpeg writes them.
+    let script = """
+      #!/bin/sh
+      echo 'kvs-clip-media: warning: the pieces' "'" 'timestamps jump' >&2
+      echo '[mov,mp4,m4a,3gp,3g2,mj2 @ 0x5581] stream 0, timescale not set' >&2
+      exec \(ToolInvocation.path(of: "kvs-clip-media")) "$@"
+
+      """
+    try Data(script.utf8).write(to: URL(fileURLWithPath: work.file("bin/kvs-clip-media")))
+    chmod(work.file("bin/kvs-clip-media"), 0o755)
+    let stream = try testbed.createStream("json-log", video: try FixtureVideo.path(Self.camera))
+    let task =
+      #"{"camera_id":"cam","stream_name":"\#(stream.name)","start_time":"2026-02-26T14:30:05Z","end_time":"2026-02-26T14:30:35Z"}"#
+
+    let result = try testbed.run(
+      work.file("bin/kvs-clip"), ["--work-dir", work.file("clips"), "--thumbnail", "--log-format", "json"],
+      stdin: task, home: work.path)
+    XCTAssertEqual(result.status, 0, result.stderr)
+    XCTAssertNotNil(try result.records().first?["thumbnail_path"])
+    let lines = try result.stderr.split(separator: "\n").map { try Record(json: String($0)) }
+    XCTAssertEqual(lines.compactMap { $0["tool"]?.stringValue }.filter { $0 != "kvs-clip" }, [], result.stderr)
+    let said = lines.map { "\($0["level"]?.stringValue ?? ""): \($0["message"]?.stringValue ?? "")" }
+    XCTAssertTrue(said.contains("warning: kvs-clip-media: the pieces ' timestamps jump"), "\(said)")
+    XCTAssertTrue(
+      said.contains("warning: kvs-clip-media: [mov,mp4,m4a,3gp,3g2,mj2 @ 0x5581] stream 0, timescale not set"),
+      "\(said)")
+  }
+
   /// The companion's own errors: one sentence each, the shared exit codes.
   func testTheCompanionRefusesWhatIsNotMediaWithOneSentence() throws {
     let work = try ScratchDirectory("kvs-clip-media")

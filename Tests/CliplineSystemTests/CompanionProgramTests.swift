@@ -50,6 +50,19 @@ final class CompanionProgramTests: XCTestCase {
     }
   }
 
+  /// Its other stderr lines go to the caller's relay, in order, to be said in the tool's own format; the error
+  /// sentence does not.
+  func testItsOtherLinesGoToTheRelayAndItsErrorDoesNot() throws {
+    let helper = try companion(
+      "echo 'helper: warning: odd timestamps' >&2; echo '[mp4 @ 0x1] raw' >&2; echo 'helper: error: no frames' >&2; exit 65"
+    )
+    let relayed = LockedLines()
+    XCTAssertThrowsError(try helper.run(["thumbnail"]) { relayed.append($0) }) { error in
+      XCTAssertEqual((error as? CompanionFailure)?.description, "no frames")
+    }
+    XCTAssertEqual(relayed.lines, ["helper: warning: odd timestamps", "[mp4 @ 0x1] raw"])
+  }
+
   /// Much more than a pipe holds on both streams at once: neither blocks the other.
   func testLongOutputOnBothStreamsDoesNotDeadlock() throws {
     let helper = try companion(
@@ -64,4 +77,11 @@ final class CompanionProgramTests: XCTestCase {
       XCTAssertTrue("\(error)".contains(directory + "/absent"), "\(error)")
     }
   }
+}
+
+private final class LockedLines: @unchecked Sendable {  // `lock` guards `stored`
+  private let lock = NSLock()
+  private var stored: [String] = []
+  func append(_ line: String) { lock.withLock { stored.append(line) } }
+  var lines: [String] { lock.withLock { stored } }
 }
