@@ -50,14 +50,16 @@ struct Chunk: ParsableCommand {
       fields of blob-put), each chunk is cut into memory instead of a file and uploaded from there while the next \
       one is cut; its record is written once it is stored, in chunk order, with blob-put's fields (FIELD, \
       FIELD_etag, FIELD_expires_at, chunk_sha256) and no chunk_path. Its chunk_hash goes with the upload as the \
-      checksum the storage checks against the bytes it received (S3: the aws-chunked body's trailer). Uploads go \
+      checksum the storage checks against the bytes it received (S3: one PutObject signed with it). Uploads go \
       one at a time, a chunk's server-side copy (a second destination on the same service) overlapping the next \
       upload; at most three chunks are in memory, each at most --memory-limit (1G), and their memory is reused \
       from chunk to chunk. Nothing is written to the work directory for the chunks. An upload that meets a 5xx, a \
       timeout or an unreachable store is sent again from memory (5 attempts, backoff up to 8 s, cut short by \
       SIGTERM); one that still fails, or is refused, stops the cut with its exit code, and chunks already stored \
-      keep their records. Credentials and endpoints: as blob-put's, \
-      from the environment (AWS_*, AZURE_STORAGE_*).
+      keep their records.
+
+      STORAGE: an s3:// or az:// source and the --to destinations use blob-put's storage flags (--endpoint-url, \
+      --region, --profile, --attempts, --part-size, ...), else the environment (AWS_*, AZURE_STORAGE_*).
 
       EXAMPLES:
         echo '{"process_id":42,"cloud_stream_path":"/videos/cam.mp4","video_preprocessing":{"chunk_duration":60}}' | chunk
@@ -108,6 +110,8 @@ struct Chunk: ParsableCommand {
 
   @OptionGroup(title: "Uploading each chunk from memory") var upload: UploadDestinationOptions
 
+  @OptionGroup(title: "Storage (the source and the --to destinations)") var storage: StorageOptions
+
   @Option(help: "With --to: the most memory one chunk may take, 16M to 16G (three may be held at once).")
   var memoryLimit = "1G"
 
@@ -146,7 +150,8 @@ struct Chunk: ParsableCommand {
       var log: (@Sendable (String) -> Void)?
       if diagnostics.isEnabled(.debug) { log = { diagnostics.debug($0) } }
       let writer = RecordWriter()
-      let uploads = try upload.uploader(stores: .standard(), log: log).map {
+      let stores = storage.stores()
+      let uploads = try upload.uploader(stores: stores, log: log).map {
         ChunkUploads(uploader: $0, writer: writer)
       }
       if uploads != nil {
@@ -155,7 +160,7 @@ struct Chunk: ParsableCommand {
       let chunker = Chunker(
         options: options,
         workDirectory: try WorkDirectory.resolve(flag: workDir ?? outputDirectory, prefix: "chunk"),
-        fetcher: SourceFetcher.standard(), diagnostics: diagnostics, progress: ProgressLine())
+        fetcher: SourceFetcher.standard(stores: stores), diagnostics: diagnostics, progress: ProgressLine())
       let reader =
         source.map { RecordReader(text: Record(["cloud_stream_path": .string($0)]).jsonText) } ?? RecordReader()
       try RecordLoop(reader: reader, diagnostics: diagnostics).run { record, line in

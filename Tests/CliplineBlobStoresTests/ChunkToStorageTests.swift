@@ -148,3 +148,32 @@ extension ChunkToStorageTests {
     }
   }
 }
+
+extension ChunkToStorageTests {
+  /// The storage flags blob-put has: with no endpoint in the environment, --endpoint-url and --attempts reach the
+  /// source's S3 and the destinations'.
+  func testStorageFlagsReachTheSourceAndTheDestinations() throws {
+    let bucket = try server.makeBucket("to-flags")
+    let source = try fixture()
+    _ = try server.store().put(
+      file: source, to: .s3(bucket: bucket, key: "source.mp4"), options: BlobPutOptions(contentType: "video/mp4"))
+    var environment = server.toolEnvironment
+    environment.removeValue(forKey: "AWS_ENDPOINT_URL_S3")
+    let result = try ToolInvocation.run(
+      "chunk",
+      [
+        "--source", "s3://\(bucket)/source.mp4", "--chunk-duration", String(chunkDuration), "-o", scratch.file("work"),
+        "--to", "s3://\(bucket)/out/chunk_{chunk_id:03}.mp4=cloud_stream_path", "--endpoint-url", server.endpoint,
+        "--attempts", "2",
+      ], environment: environment, removingEnvironment: S3TestServer.unrelatedVariables + ["AWS_ENDPOINT_URL_S3"])
+    XCTAssertEqual(result.status, 0, result.stderr)
+    let records = try result.records()
+    XCTAssertEqual(
+      records.compactMap { $0["chunk_hash"]?.stringValue },
+      try ChunkReference.hashes(of: source, chunkDuration: chunkDuration))
+    for record in records {
+      let key = String(format: "out/chunk_%03d.mp4", record["chunk_id"]?.integerValue ?? 0)
+      XCTAssertEqual(try server.store().head(.s3(bucket: bucket, key: key))?.sha256, record["chunk_hash"]?.stringValue)
+    }
+  }
+}
