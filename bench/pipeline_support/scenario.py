@@ -15,15 +15,16 @@ INFERENCE_CONFIG = {"vlm_provider": "bedrock", "vlm_model": "amazon.nova-pro-v1"
 
 
 class Sample(dict):
-    """wall, cpu, rss (peak summed RSS of the tree, bytes), first (seconds to the first output message or None)."""
+    """wall, cpu, rss (peak summed RSS of the tree, bytes), first (seconds to the first output message or None),
+    services (CPU seconds the services used meanwhile)."""
 
 
 class Scenario:
     """What every run needs: the bench's broker connection, an S3 client for checks and clean-up, the GraphQL
     control URL, a work directory for logs, and a counter that gives every run its own process id."""
 
-    def __init__(self, env, s3, work):
-        self.env, self.s3, self.work = env, s3, work
+    def __init__(self, env, s3, work, services_cpu):
+        self.env, self.s3, self.work, self.services_cpu = env, s3, work, services_cpu
         self.broker = Broker(env["AMQP_URL"])
         self.next_process_id = 9000
         self.running = set()
@@ -63,12 +64,13 @@ class Scenario:
         memory = None
         try:
             self.broker.wait_for_consumer(job_queue, worker, timeout=120)
-            cpu_before = worker.cpu_now()
+            cpu_before, services_before = worker.cpu_now(), self.services_cpu()
             memory = TreeMemory(worker.pid)
             memory.start()
             published = time.monotonic()
             self.broker.publish(job_queue, job)
             code, usage, _ = self.finish(worker, timeout)
+            services = self.services_cpu() - services_before
             memory.stop()
             if code != 0:
                 raise RuntimeError(f"{name} exited {code}:\n{worker.tail()}")
@@ -84,23 +86,26 @@ class Scenario:
             raise RuntimeError(f"{name}: {len(watcher.arrivals)} messages on {watch_queue}, expected {expected}")
         times = [arrived - published for arrived, _ in watcher.arrivals]
         sample = Sample(wall=times[-1], first=times[0], cpu=usage.ru_utime + usage.ru_stime - cpu_before,
+                        services=services,
                         rss=max(memory.peak, usage.ru_maxrss * 1024))
         return sample, [body for _, body in watcher.arrivals]
 
     # --- a storage command alone (the floor) -----------------------------------------------------------------
 
     def run_command(self, name, argv, env, timeout, stdin=None):
+        services_before = self.services_cpu()
         worker = self.start(name, argv, env, stdin)
         memory = TreeMemory(worker.pid)
         memory.start()
         try:
             code, usage, ended = self.finish(worker, timeout)
+            services = self.services_cpu() - services_before
         finally:
             memory.stop()
             worker.stop()
         if code != 0:
             raise RuntimeError(f"{name} exited {code}:\n{worker.tail()}")
-        return Sample(wall=ended - worker.started, first=None, cpu=usage.ru_utime + usage.ru_stime,
+        return Sample(wall=ended - worker.started, first=None, cpu=usage.ru_utime + usage.ru_stime, services=services,
                       rss=max(memory.peak, usage.ru_maxrss * 1024))
 
     # --- checks and clean-up -----------------------------------------------------------------------------------
