@@ -208,10 +208,12 @@ public struct RecordUploader: Sendable {
       if let failure = uploadErrors.compactMap({ $0 }).first {
         throw refusedDigest(failure, field: digestField, file: file) ?? failure
       }
-    case .memory:
+    case .memory(_, let pieces, let sha256):
       // Like a large file: one record's uploads at a time, the oldest first; server-side copies overlap the next.
       let uploadErrors = largeUploads.withSlot(order: order) {
-        ParallelWork.run(count: uploads.count, width: uploads.count) { try put(uploads[$0], resendable!) }
+        ParallelWork.run(count: uploads.count, width: uploads.count) {
+          try put(uploads[$0], .memory(pieces, sha256: sha256))
+        }
       }
       if let failure = uploadErrors.compactMap({ $0 }).first { throw failure }
     case .stream(_, let produce):

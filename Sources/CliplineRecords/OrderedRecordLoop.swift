@@ -48,13 +48,12 @@ public struct OrderedRecordLoop {
     return total
   }
 
-  /// `lock` guards `pending`, `nextToRelease`, `firstFailure`, `failedCount` and `closed`, and every call of `emit`
+  /// `lock` guards `finished`, `firstFailure`, `failedCount` and `closed`, and every call of `emit`
   /// (not Sendable: it runs on whichever pool thread releases a record, one at a time, in order). `run` reads
   /// `firstFailure` and `failedCount` unlocked only after the pool has joined every job.
   private final class OrderState: @unchecked Sendable {
     private let lock = NSLock()
-    private var pending: [Int: (Int, Result<[Record], Error>)] = [:]
-    private var nextToRelease = 0
+    private var finished = InSequence<(line: Int, outcome: Result<[Record], Error>)>()
     private let diagnostics: Diagnostics
     private let emit: (Record) throws -> Void
     private(set) var firstFailure: ExitStatus?
@@ -70,9 +69,7 @@ public struct OrderedRecordLoop {
 
     func finish(_ sequence: Int, line: Int, _ outcome: Result<[Record], Error>) {
       lock.withLock {
-        pending[sequence] = (line, outcome)
-        while let (line, ready) = pending.removeValue(forKey: nextToRelease) {
-          nextToRelease += 1
+        for (line, ready) in finished.finish(sequence, (line, outcome)) {
           switch ready {
           case .success(let records):
             guard !closed else { continue }

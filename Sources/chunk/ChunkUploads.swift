@@ -14,7 +14,7 @@ import Foundation
 /// moved index, media), in one plain PutObject (`S3Store.put(pieces:)`). Unlike a body streamed from a download,
 /// it can be sent again: the store retries a 5xx, a timeout or an unreachable server with backoff (`--attempts`,
 /// cut short by SIGTERM), as it does for blob-put's files.
-final class ChunkUploads: @unchecked Sendable {  // `lock` guards `finished`, `nextToWrite`, `sequence`
+final class ChunkUploads: @unchecked Sendable {  // `lock` guards `stored` and `sequence`
   static let inFlight = 2
   private let uploader: RecordUploader
   private let writer: RecordWriter
@@ -24,8 +24,7 @@ final class ChunkUploads: @unchecked Sendable {  // `lock` guards `finished`, `n
   private let lock = NSLock()
   private let failure = FirstFailure()
   private var sequence = 0
-  private var nextToWrite = 0
-  private var finished: [Int: Record] = [:]
+  private var stored = InSequence<Record>()
 
   init(uploader: RecordUploader, writer: RecordWriter) {
     self.uploader = uploader
@@ -67,21 +66,14 @@ final class ChunkUploads: @unchecked Sendable {  // `lock` guards `finished`, `n
   /// Writes the records that are next in order.
   private func written(_ record: Record, number: Int) throws {
     try lock.withLock {
-      finished[number] = record
-      while let next = finished.removeValue(forKey: nextToWrite) {
-        try writer.write(next)
-        nextToWrite += 1
-      }
+      for next in stored.finish(number, record) { try writer.write(next) }
     }
   }
 
   /// Waits for every queued upload; throws the first failure (and forgets it: the next request starts clean).
   func finish() throws {
     group.wait()
-    lock.withLock {
-      nextToWrite = sequence
-      finished = [:]
-    }
+    lock.withLock { stored.skip(to: sequence) }
     if let failed = failure.take() { throw failed }
   }
 }
