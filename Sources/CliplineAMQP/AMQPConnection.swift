@@ -1,8 +1,8 @@
 internal import CCliplineRabbitMQ
-import Foundation
-import CliplineRecords
 import CliplineHashing
+import CliplineRecords
 import CliplineSystem
+import Foundation
 
 /// One AMQP connection (rabbitmq-c), owned by one thread at a time: rabbitmq-c is not thread-safe.
 /// `init` gets a connected, logged-in handle from `openConnection` (which frees it itself when any step fails);

@@ -1,6 +1,6 @@
-import Foundation
 import CliplineRecords
 import CliplineSystem
+import Foundation
 
 /// Where and as whom to connect, parsed from an AMQP URI (`amqp://user:pass@host:port/vhost?heartbeat=30`).
 /// Follows the RabbitMQ URI spec: the path is the percent-encoded vhost, so `/%2f` is the default vhost `/`,

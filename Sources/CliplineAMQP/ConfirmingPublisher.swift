@@ -1,6 +1,6 @@
-import Foundation
 import CliplineRecords
 import CliplineSystem
+import Foundation
 
 /// Publishes with publisher confirms, pipelined: up to `window` messages are on the wire unconfirmed at once.
 /// Every message ends in exactly one callback: `onConfirmed` once the broker acked it, or `onFailed` when it was

@@ -1,6 +1,6 @@
-import Foundation
 import CliplineRecords
 import CliplineSystem
+import Foundation
 
 /// The counts a run ends with (also in the health file).
 public struct ConsumerSummary: Equatable, Sendable {

@@ -1,6 +1,6 @@
-import Foundation
 import CliplineRecords
 import CliplineSystem
+import Foundation
 
 /// Settling a message whose outcome is known: an ack, a requeue, or a copy (to the retry queue or the
 /// dead-letter queue) published on the confirm channel, with the original acked only once the broker confirmed

@@ -1,6 +1,6 @@
-import Foundation
 import CliplineRecords
 import CliplineSystem
+import Foundation
 
 /// A message on a dead-letter queue as amqp-consume left it: the original body and properties, and the
 /// x-clipline-* headers that say where it came from and why it failed.

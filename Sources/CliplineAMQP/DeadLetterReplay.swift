@@ -1,6 +1,6 @@
-import Foundation
 import CliplineRecords
 import CliplineSystem
+import Foundation
 
 /// Puts chosen dead letters back on their queue. For each one: publish the copy (context headers off, so the
 /// retry count starts again) on a confirm channel, wait for the broker's confirm, and only then ack the dead

@@ -1,6 +1,6 @@
-import Foundation
 import CliplineRecords
 import CliplineSystem
+import Foundation
 
 /// What happens to a message after its handler ran: the ARCHITECTURE's exit-code contract in one place.
 /// 0 → ack; 75 or 69 (or a timeout) → retried after a delay, at most `maxRetries` times; anything else, or

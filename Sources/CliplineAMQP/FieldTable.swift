@@ -1,7 +1,7 @@
 internal import CCliplineRabbitMQ
-import Foundation
 import CliplineRecords
 import CliplineSystem
+import Foundation
 
 /// C memory that must outlive one library call (the strings and tables of a publish): allocated here,
 /// freed together when the arena goes. rabbitmq-c keeps our pointers during the call, so no Swift temporaries.

@@ -1,6 +1,6 @@
-import Foundation
 import CliplineRecords
 import CliplineSystem
+import Foundation
 
 /// An AMQP 0-9-1 field value exactly as it travels (RabbitMQ's type letters), so a message that is retried or
 /// dead-lettered leaves with the headers it came with: a pika decimal stays a decimal, bytes stay bytes.

@@ -1,6 +1,6 @@
-import Foundation
 import CliplineRecords
 import CliplineSystem
+import Foundation
 
 /// One message through the handler command, on its own thread: a private work directory, the process, the
 /// decision its exit code makes, the failure hook for a message about to be dead-lettered, and the clean-up.

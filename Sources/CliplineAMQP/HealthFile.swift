@@ -1,6 +1,6 @@
-import Foundation
 import CliplineRecords
 import CliplineSystem
+import Foundation
 
 /// A small JSON file a container liveness probe can read: connection state, counters, and when it was written.
 /// Replaced atomically (write + rename) so a reader never sees half of it.

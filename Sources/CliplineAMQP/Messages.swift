@@ -1,6 +1,6 @@
-import Foundation
 import CliplineRecords
 import CliplineSystem
+import Foundation
 
 /// The basic properties of a message that clipline reads or writes.
 public struct MessageProperties: Equatable, Sendable {

@@ -1,6 +1,6 @@
-import Foundation
 import CliplineRecords
 import CliplineSystem
+import Foundation
 
 /// Reads a queue without taking anything from it. basic.get with manual acks, not a consumer: each get returns
 /// exactly one message and the run stops at the depth the queue had when it started, so no prefetch overshoots and

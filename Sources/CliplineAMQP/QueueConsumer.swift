@@ -1,6 +1,6 @@
-import Foundation
 import CliplineRecords
 import CliplineSystem
+import Foundation
 
 /// What `amqp-consume` does with each message.
 public enum ConsumerMode {

@@ -1,6 +1,6 @@
-import Foundation
 import CliplineRecords
 import CliplineSystem
+import Foundation
 
 /// How a record becomes a message: its JSON as the body (persistent, application/json, a message id and a
 /// timestamp), the exchange and routing key filled from the record, headers from flags and record fields.

@@ -1,6 +1,6 @@
-import Foundation
 import CliplineRecords
 import CliplineSystem
+import Foundation
 
 /// The per-message work directories of `amqp-consume`, each paired with a lock file (`DIR.lock`) that its
 /// consumer holds (flock) for as long as the directory is in use. A consumer killed with -9 cannot remove its

@@ -45,7 +45,9 @@ public struct ConnectionFlags: ParsableArguments {
     if let heartbeat { try check(heartbeat, "--heartbeat", within: 0...3600) }
     try connectTimeout?.check("--connect-timeout", within: 0.001...600)
     _ = try options(tool: "")
-    if (keyFile ?? amqpToolsKeyFile) != nil && (certFile ?? amqpToolsCertFile) == nil { throw ValidationError("--key-file needs --cert-file.") }
+    if (keyFile ?? amqpToolsKeyFile) != nil && (certFile ?? amqpToolsCertFile) == nil {
+      throw ValidationError("--key-file needs --cert-file.")
+    }
   }
 
   /// Flags over `AMQP_URL` over the local default.

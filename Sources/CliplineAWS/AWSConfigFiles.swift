@@ -1,6 +1,6 @@
-import Foundation
 import CliplineRecords
 import CliplineSystem
+import Foundation
 
 /// `~/.aws/credentials` and `~/.aws/config` as the AWS CLI reads them: INI sections, `[name]` in the credentials
 /// file and `[profile name]` (or `[default]`) in the config file; `AWS_SHARED_CREDENTIALS_FILE` and

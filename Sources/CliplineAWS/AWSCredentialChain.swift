@@ -1,6 +1,6 @@
-import Foundation
 import CliplineRecords
 import CliplineSystem
+import Foundation
 
 /// The places AWS tools look for credentials, in botocore's order: flags, environment, web identity (EKS),
 /// the profile in the shared files, the container endpoint (ECS/EKS Pod Identity), EC2 instance metadata.

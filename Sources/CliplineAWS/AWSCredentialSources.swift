@@ -1,7 +1,7 @@
-import Foundation
 import CliplineHTTP
 import CliplineRecords
 import CliplineSystem
+import Foundation
 
 /// One place the standard chain looks. `nil` means "not configured here, try the next"; a throw means it was
 /// configured and failed (the chain stops there, as botocore does, so a broken role is not silently skipped).

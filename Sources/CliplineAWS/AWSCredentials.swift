@@ -1,6 +1,6 @@
-import Foundation
 import CliplineRecords
 import CliplineSystem
+import Foundation
 
 /// One set of AWS credentials: long-lived keys, or temporary ones with a session token and an expiry.
 public struct AWSCredentials: Sendable, CustomStringConvertible {

@@ -1,6 +1,6 @@
-import Foundation
 import CliplineRecords
 import CliplineSystem
+import Foundation
 
 /// The region requests are signed for and sent to.
 public struct AWSRegion {

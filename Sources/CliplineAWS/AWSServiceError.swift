@@ -1,7 +1,7 @@
-import Foundation
 import CliplineHTTP
 import CliplineRecords
 import CliplineSystem
+import Foundation
 
 /// An error answer from an AWS service (or an S3-compatible server), parsed from its XML (S3, STS) or JSON
 /// (`__type`, `x-amzn-ErrorType`: KVS and the other JSON services) body.

@@ -1,7 +1,7 @@
-import Foundation
 import CliplineHashing
 import CliplineRecords
 import CliplineSystem
+import Foundation
 
 /// Who we are to Azure Blob Storage and where it is: a connection string, an account name with its key
 /// (SharedKey), or a SAS token; the blob endpoint defaults to `https://<account>.blob.core.windows.net`.

@@ -1,6 +1,6 @@
-import Foundation
 import CliplineRecords
 import CliplineSystem
+import Foundation
 
 extension AzureBlobStore: ServerSideCopying {
   /// Put Blob From URL takes a source of at most 5000 MiB; larger blobs are uploaded instead.

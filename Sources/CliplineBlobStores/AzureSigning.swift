@@ -1,5 +1,5 @@
-import Foundation
 import CliplineHashing
+import Foundation
 
 /// Azure Storage SharedKey authorization and service SAS generation, as the Blob REST reference specifies
 /// (and as the azure-storage-blob package computes them: its code checks ours in the test endpoint).

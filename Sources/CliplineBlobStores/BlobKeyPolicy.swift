@@ -1,6 +1,6 @@
-import Foundation
 import CliplineRecords
 import CliplineSystem
+import Foundation
 
 /// What may appear in a key built from record fields: nothing that climbs out of the template's prefix
 /// (`..`, `.`), no absolute paths, no control characters, nothing a backend would refuse or rewrite.

@@ -1,6 +1,6 @@
-import Foundation
 import CliplineRecords
 import CliplineSystem
+import Foundation
 
 /// Where an object lives: `file:///abs/path` (or a bare path), `http(s)://…`, `s3://bucket/key`,
 /// `az://account/container/blob`. Keys, blob names and paths are taken as written (never percent-decoded), so one

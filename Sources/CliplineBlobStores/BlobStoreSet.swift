@@ -1,7 +1,7 @@
 import CliplineAWS
-import Foundation
 import CliplineRecords
 import CliplineSystem
+import Foundation
 
 /// The store for each kind of location, built on first use from flags and the environment: S3 (credential chain,
 /// `AWS_ENDPOINT_URL_S3`…), Azure Blob (`AZURE_STORAGE_*`), local files.

@@ -1,6 +1,6 @@
-import Foundation
 import CliplineRecords
 import CliplineSystem
+import Foundation
 
 /// What `blob-rm --expired` does: list a prefix, read each object's expiry (its tag, else `Expires`), and remove
 /// those past it. Objects without an expiry are never touched.

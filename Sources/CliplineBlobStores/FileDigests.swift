@@ -1,6 +1,6 @@
+import CliplineHashing
 import CliplineSystem
 import Foundation
-import CliplineHashing
 
 /// SHA-256 and MD5 of a file (or a range of it) in one read: SHA-256 is what records carry, SigV4 signs and S3
 /// verifies (`x-amz-checksum-sha256`); MD5 is what Azure verifies (`Content-MD5`).

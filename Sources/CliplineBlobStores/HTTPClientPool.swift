@@ -1,5 +1,5 @@
-import Foundation
 import CliplineHTTP
+import Foundation
 
 /// Idle libcurl handles shared by the threads of one store, so connections are reused across requests
 /// (one TLS handshake per connection, not per small object) while each handle serves one thread at a time.

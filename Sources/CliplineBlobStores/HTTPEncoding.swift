@@ -1,5 +1,5 @@
-import Foundation
 import CliplineHTTP
+import Foundation
 
 /// The URL and header spellings S3 and Azure share: RFC 3986 percent-encoding (HTTPClient's, the one SigV4 signs),
 /// tag forms, HTTP dates.

@@ -1,6 +1,6 @@
 import CliplineAWS
-import Foundation
 import CliplineHashing
+import Foundation
 
 extension S3Store {
   /// The tag `blob-put --ttl` adds next to `clipline-expires-at`: the TTL in whole days (rounded up), which a

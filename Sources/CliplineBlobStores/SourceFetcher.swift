@@ -1,7 +1,7 @@
-import Foundation
 import CliplineHTTP
 import CliplineRecords
 import CliplineSystem
+import Foundation
 
 /// Downloads one kind of location to a local file, streamed (never held whole in memory).
 public protocol BlobDownloading {

@@ -1,6 +1,6 @@
-import Foundation
 import CliplineRecords
 import CliplineSystem
+import Foundation
 
 /// A small key → bytes cache with a lifetime: Redis (shared by every host) or a file (the embedded default).
 /// A cache is never a dependency: callers treat its errors as warnings and go to the source.

@@ -1,7 +1,7 @@
 internal import CCliplineHiredis
-import Foundation
 import CliplineRecords
 import CliplineSystem
+import Foundation
 
 /// A Redis failure: hiredis' own message, and which operation it was.
 public struct RedisError: Error, CustomStringConvertible, ExitStatusProviding {

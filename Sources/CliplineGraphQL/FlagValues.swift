@@ -1,6 +1,6 @@
-import Foundation
 import CliplineRecords
 import CliplineSystem
+import Foundation
 
 /// The `--field` and `--header` values of `gql-mutate`, read the same way wherever they are given.
 public enum FlagValues {

@@ -1,7 +1,7 @@
-import Foundation
 import CliplineHTTP
 import CliplineRecords
 import CliplineSystem
+import Foundation
 
 /// Sends GraphQL requests over one reused connection: bearer token and extra headers on every request, transport
 /// failures, 5xx and 429 retried with backoff (honouring Retry-After), answers checked for GraphQL protocol errors.

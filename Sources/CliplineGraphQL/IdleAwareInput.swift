@@ -1,6 +1,6 @@
-import Foundation
 import CliplineRecords
 import CliplineSystem
+import Foundation
 
 /// stdin as records, with a hook called whenever the next read would wait: a batch can go out with whatever has
 /// arrived instead of holding records back until it is full.

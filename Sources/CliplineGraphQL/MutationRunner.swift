@@ -1,6 +1,6 @@
-import Foundation
 import CliplineRecords
 import CliplineSystem
+import Foundation
 
 /// `gql-mutate`'s work: records in, one operation per record (or per batch of records, or one after the input
 /// ends), records out with response values merged in.

@@ -1,6 +1,6 @@
-import Foundation
 import CliplineRecords
 import CliplineSystem
+import Foundation
 
 /// Where one GraphQL variable (or a field inside an input-object variable) gets its value:
 /// `name=field.path` (from the record), `name=field.path // JSON` (a default when the field is missing or null),

@@ -1,6 +1,6 @@
+internal import CCliplineCurl
 import CliplineRecords
 import CliplineSystem
-internal import CCliplineCurl
 
 /// A request that never got an HTTP answer: libcurl's code and message, with the (redacted) URL.
 public struct HTTPTransportError: Error, CustomStringConvertible, ExitStatusProviding {

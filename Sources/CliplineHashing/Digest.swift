@@ -1,5 +1,5 @@
-import Foundation
 internal import CCliplineCrypto
+import Foundation
 
 /// A streaming message digest (SHA-256, SHA-1, MD5) on one EVP_MD_CTX.
 public final class Digest {
@@ -30,7 +30,9 @@ public final class Digest {
     guard let context = EVP_MD_CTX_new() else { throw CryptoError.last("EVP_MD_CTX_new") }
     guard md != nil, EVP_DigestInit_ex(context, md, nil) == 1 else {
       EVP_MD_CTX_free(context)
-      throw md == nil ? CryptoError(operation: "EVP_get_digestbyname", message: "unknown digest") : CryptoError.last("EVP_DigestInit_ex")
+      throw md == nil
+        ? CryptoError(operation: "EVP_get_digestbyname", message: "unknown digest")
+        : CryptoError.last("EVP_DigestInit_ex")
     }
     return context
   }

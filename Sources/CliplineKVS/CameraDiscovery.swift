@@ -1,7 +1,7 @@
 import CliplineCache
-import Foundation
 import CliplineRecords
 import CliplineSystem
+import Foundation
 
 /// One camera as `kvs-discover` writes it (and as the discovery cache keeps it). Built from and into JSON values
 /// directly: a warm-cache run is mostly this conversion, and Foundation's Codable costs ten times more.

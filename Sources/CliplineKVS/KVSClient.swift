@@ -1,8 +1,8 @@
 import CliplineAWS
-import Foundation
 import CliplineHTTP
 import CliplineRecords
 import CliplineSystem
+import Foundation
 
 /// Where and as whom to reach Kinesis Video Streams.
 public struct KVSConfiguration: Sendable {
@@ -32,7 +32,8 @@ public struct KVSConfiguration: Sendable {
     let endpoint = AWSEndpoint.resolve(
       service: "kinesisvideo", envSuffix: "KINESIS_VIDEO", region: region, flag: endpoint)
     return KVSConfiguration(
-      endpoint: endpoint, region: region, credentials: AWSCredentialChain.standard(
+      endpoint: endpoint, region: region,
+      credentials: AWSCredentialChain.standard(
         profile: profile, accessKeyId: accessKeyId, secretAccessKey: secretAccessKey))
   }
 }

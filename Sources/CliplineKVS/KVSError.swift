@@ -1,7 +1,7 @@
-import Foundation
 import CliplineHTTP
 import CliplineRecords
 import CliplineSystem
+import Foundation
 
 /// A Kinesis Video Streams failure, told apart the way an operator needs: what happened, to which stream,
 /// and the exit code `amqp-consume` acts on (retry later, dead-letter, or fix the credentials).

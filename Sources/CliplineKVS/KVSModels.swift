@@ -1,6 +1,6 @@
-import Foundation
 import CliplineRecords
 import CliplineSystem
+import Foundation
 
 /// A stream as the API names it: by ARN when one is known (it survives renames), else by name.
 public struct KVSStreamReference: Sendable, Hashable, CustomStringConvertible {

@@ -1,6 +1,6 @@
-import Foundation
 import CliplineRecords
 import CliplineSystem
+import Foundation
 
 /// The seed's scheduler for a cron line: the last whole window that ended at least `delay` ago. Windows are
 /// aligned to multiples of their length since the epoch, so a rerun within the same window makes the same task.
@@ -9,7 +9,8 @@ public struct TaskWindow: Sendable, Equatable {
   /// out of the years RFC 3339 can write (0001–9999).
   public static let maximumSeconds: Double = 366 * 86400
   /// The times RFC 3339 can write: 0001-01-01T00:00:00Z … 9999-12-31T23:59:59Z.
-  public static let writableTimes = Date(timeIntervalSince1970: -62_135_596_800)...Date(timeIntervalSince1970: 253_402_300_799)
+  public static let writableTimes =
+    Date(timeIntervalSince1970: -62_135_596_800)...Date(timeIntervalSince1970: 253_402_300_799)
 
   public let length: Double
   public let delay: Double

@@ -1,10 +1,10 @@
-import CliplineRecords
-import CliplineSystem
 internal import CCliplineAVCodec
 internal import CCliplineAVFilter
 internal import CCliplineAVFormat
 internal import CCliplineAVUtil
 internal import CCliplineSwScale
+import CliplineRecords
+import CliplineSystem
 
 /// A libav* failure: the operation, FFmpeg's own message (`av_strerror`), and which file it concerned.
 public struct FFmpegError: Error, CustomStringConvertible, ExitStatusProviding {
@@ -39,7 +39,7 @@ public struct FFmpegError: Error, CustomStringConvertible, ExitStatusProviding {
 }
 
 /// AVERROR_INVALIDDATA is FFERRTAG('I','N','D','A'), a macro Swift cannot import.
-let AVERROR_INVALIDDATA_CODE: Int32 = -Int32(bitPattern: 0x41444E49)
+let AVERROR_INVALIDDATA_CODE: Int32 = -Int32(bitPattern: 0x4144_4E49)
 
 /// Throws for a negative libav* return code; passes through the non-negative result.
 @discardableResult

@@ -1,9 +1,9 @@
-import Foundation
 internal import CCliplineAVCodec
 internal import CCliplineAVFilter
 internal import CCliplineAVFormat
 internal import CCliplineAVUtil
 internal import CCliplineSwScale
+import Foundation
 
 /// What a stream carries, as the tools and their tests need to know it.
 public struct StreamInfo: Sendable, Equatable {
@@ -112,7 +112,8 @@ final class MediaInput {
         index: index, kind: kind, codecName: String(cString: avcodec_get_name(parameters.codec_id)),
         width: Int(parameters.width), height: Int(parameters.height),
         framesPerSecond: rate.den > 0 ? rate.seconds : 0,
-        startSeconds: stream.pointee.start_time == nopts ? nil : CliplineMedia.seconds(stream.pointee.start_time, timeBase),
+        startSeconds: stream.pointee.start_time == nopts
+          ? nil : CliplineMedia.seconds(stream.pointee.start_time, timeBase),
         durationSeconds: stream.pointee.duration == nopts || stream.pointee.duration <= 0
           ? nil : CliplineMedia.seconds(stream.pointee.duration, timeBase))
     }

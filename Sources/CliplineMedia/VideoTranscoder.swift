@@ -1,10 +1,10 @@
-import Foundation
-import CliplineSystem
 internal import CCliplineAVCodec
 internal import CCliplineAVFilter
 internal import CCliplineAVFormat
 internal import CCliplineAVUtil
 internal import CCliplineSwScale
+import CliplineSystem
+import Foundation
 
 /// Decodes one video stream, reshapes it through a libavfilter graph (scale, pad or crop, fps) and encodes
 /// it with libx264, forcing an IDR frame at the first frame on or after each boundary so cuts land on them.

@@ -99,7 +99,8 @@ private struct ValueDecoder: Decoder {
 
   func notWhole(_ type: Any.Type) -> DecodingError {
     let found = JSONSerializer.string(value)
-    return .typeMismatch(type, .init(codingPath: codingPath, debugDescription: "must be a whole number, found \(found)"))
+    return .typeMismatch(
+      type, .init(codingPath: codingPath, debugDescription: "must be a whole number, found \(found)"))
   }
 
   func outOfRange(_ text: String, _ kind: String) -> DecodingError {

@@ -96,7 +96,8 @@ extension InputError {
     case .valueNotFound(_, let context):
       self = .missingField(path(context))
     case .typeMismatch(let type, let context):
-      let reason = context.debugDescription.hasPrefix("must be ") ? context.debugDescription : "must be \(Self.kind(of: type))"
+      let reason =
+        context.debugDescription.hasPrefix("must be ") ? context.debugDescription : "must be \(Self.kind(of: type))"
       self = .invalidField(path(context), reason: reason)
     case .dataCorrupted(let context):
       self = .invalidField(path(context), reason: context.debugDescription)

@@ -1,5 +1,5 @@
-import Foundation
 import CliplineSystem
+import Foundation
 
 /// Keeps, drops, renames and sets top-level fields of a record, so what leaves a pipe for another service is
 /// that service's message. The steps run in one fixed order: rename, then keep or drop, then set (whose

@@ -1,10 +1,10 @@
+import ArgumentParser
 import CliplineAMQP
 import CliplineAMQPFlags
-import ArgumentParser
-import Foundation
 import CliplineCLI
 import CliplineRecords
 import CliplineSystem
+import Foundation
 
 @main
 struct AMQPConsume: ParsableCommand {

@@ -21,7 +21,9 @@ struct DeadLetterTable {
       ]
     }
     var widths = header.map(\.count)
-    for row in rows { for (index, cell) in row.enumerated().dropLast() { widths[index] = max(widths[index], cell.count) } }
+    for row in rows {
+      for (index, cell) in row.enumerated().dropLast() { widths[index] = max(widths[index], cell.count) }
+    }
     func line(_ cells: [String]) -> String {
       var text = zip(cells.dropLast(), widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }
         .joined(separator: "  ")

@@ -1,6 +1,6 @@
+import ArgumentParser
 import CliplineAMQP
 import CliplineAMQPFlags
-import ArgumentParser
 import CliplineCLI
 import CliplineRecords
 import CliplineSystem

@@ -1,10 +1,10 @@
 import ArgumentParser
 import CliplineBlobStores
-import Foundation
 import CliplineCLI
-import CliplineStorageFlags
 import CliplineRecords
+import CliplineStorageFlags
 import CliplineSystem
+import Foundation
 
 @main
 struct BlobRm: ParsableCommand {

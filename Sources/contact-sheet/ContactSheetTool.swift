@@ -1,10 +1,10 @@
 import ArgumentParser
 import CliplineBlobStores
-import Foundation
+import CliplineCLI
 import CliplineMedia
 import CliplineRecords
 import CliplineSystem
-import CliplineCLI
+import Foundation
 
 @main
 struct ContactSheetTool: ParsableCommand {

@@ -1,9 +1,9 @@
 import ArgumentParser
-import Foundation
-import CliplineGraphQL
 import CliplineCLI
+import CliplineGraphQL
 import CliplineRecords
 import CliplineSystem
+import Foundation
 
 @main
 struct GQLMutate: ParsableCommand {

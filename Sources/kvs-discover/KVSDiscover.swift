@@ -1,11 +1,11 @@
 import ArgumentParser
-import CliplineCache
-import Foundation
-import CliplineKVS
 import CliplineCLI
+import CliplineCache
+import CliplineKVS
 import CliplineKVSFlags
 import CliplineRecords
 import CliplineSystem
+import Foundation
 
 @main
 struct KVSDiscover: ParsableCommand {
@@ -81,7 +81,8 @@ struct KVSDiscover: ParsableCommand {
   var window: DurationArgument?
 
   @Option(
-    name: .long, help: "With --window: the window must have ended at least this long ago (KVS ingests late; up to 366d).")
+    name: .long,
+    help: "With --window: the window must have ended at least this long ago (KVS ingests late; up to 366d).")
   var delay = DurationArgument(seconds: 0)
 
   @Option(
@@ -113,14 +114,17 @@ struct KVSDiscover: ParsableCommand {
       throw ValidationError("--cache \(cache) is not a redis://host[:port][/db] URL.")
     }
     if let window, window.seconds < 1 { throw ValidationError("--window must be at least 1s.") }
-    if let window, window.seconds > TaskWindow.maximumSeconds { throw ValidationError("--window must be at most 366d.") }
+    if let window, window.seconds > TaskWindow.maximumSeconds {
+      throw ValidationError("--window must be at most 366d.")
+    }
     if delay.seconds > TaskWindow.maximumSeconds { throw ValidationError("--delay must be at most 366d.") }
     if window == nil, processId != nil || inferenceConfig != nil || template != nil || at != nil {
       throw ValidationError("--process-id, --inference-config, --template and --at go with --window.")
     }
     if let at, RFC3339.parse(at) == nil { throw ValidationError("--at \(at) is not an RFC 3339 time.") }
     if let window {
-      let range = TaskWindow(length: window.seconds, delay: delay.seconds).range(now: at.flatMap(RFC3339.parse) ?? Date())
+      let range = TaskWindow(length: window.seconds, delay: delay.seconds).range(
+        now: at.flatMap(RFC3339.parse) ?? Date())
       guard TaskWindow.writableTimes.contains(range.start), TaskWindow.writableTimes.contains(range.end) else {
         throw ValidationError("--at \(at ?? "") puts the window outside the years 0001–9999 that RFC 3339 can write.")
       }

@@ -1,11 +1,11 @@
+import ArgumentParser
 import CliplineAMQP
 import CliplineAMQPFlags
-import ArgumentParser
+import CliplineCLI
 import CliplineChunking
-import Foundation
 import CliplineRecords
 import CliplineSystem
-import CliplineCLI
+import Foundation
 
 @main
 struct M0Submit: ParsableCommand {

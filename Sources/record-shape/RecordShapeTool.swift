@@ -1,7 +1,7 @@
 import ArgumentParser
+import CliplineCLI
 import CliplineRecords
 import CliplineSystem
-import CliplineCLI
 
 @main
 struct RecordShapeTool: ParsableCommand {

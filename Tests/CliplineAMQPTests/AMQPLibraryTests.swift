@@ -1,8 +1,8 @@
 import CliplineAMQP
-import Foundation
-import CliplineTestSupport
 import CliplineRecords
 import CliplineSystem
+import CliplineTestSupport
+import Foundation
 import XCTest
 
 /// The pieces that need no broker: URL parsing, the exit-code contract, how a record becomes a message.
@@ -60,7 +60,8 @@ final class FailurePolicyTests: XCTestCase {
       policy.decide(exitCode: 69, timedOut: false, stoppedByUs: false, attempt: 1), .retry(attempt: 1, delay: 1))
     XCTAssertEqual(
       policy.decide(exitCode: 69, timedOut: false, stoppedByUs: false, attempt: 3), .deadLetter(attempt: 3))
-    XCTAssertEqual(policy.decide(exitCode: 65, timedOut: false, stoppedByUs: false, attempt: 1), .deadLetter(attempt: 1))
+    XCTAssertEqual(
+      policy.decide(exitCode: 65, timedOut: false, stoppedByUs: false, attempt: 1), .deadLetter(attempt: 1))
     XCTAssertEqual(
       policy.decide(exitCode: 65, timedOut: false, stoppedByUs: false, attempt: 1), .deadLetter(attempt: 1))
     XCTAssertEqual(

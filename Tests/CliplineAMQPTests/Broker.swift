@@ -1,8 +1,8 @@
 import CliplineAMQP
-import Foundation
-import CliplineTestSupport
 import CliplineRecords
 import CliplineSystem
+import CliplineTestSupport
+import Foundation
 import XCTest
 
 /// The real RabbitMQ that scripts/services.d/rabbitmq started, and small helpers around it.

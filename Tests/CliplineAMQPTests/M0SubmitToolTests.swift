@@ -1,7 +1,7 @@
-import Foundation
-import CliplineTestSupport
 import CliplineRecords
 import CliplineSystem
+import CliplineTestSupport
+import Foundation
 import XCTest
 
 /// `m0-submit`, built, against the real broker: valid requests are queued and answered QUEUED, a bad one is a

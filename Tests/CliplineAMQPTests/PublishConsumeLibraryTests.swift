@@ -1,8 +1,8 @@
 import CliplineAMQP
-import Foundation
-import CliplineTestSupport
 import CliplineRecords
 import CliplineSystem
+import CliplineTestSupport
+import Foundation
 import XCTest
 
 /// The library against the real broker, with in-memory sinks: what the tools do, without spawning them.

@@ -1,8 +1,8 @@
 import CliplineAMQP
-import Foundation
-import CliplineTestSupport
 import CliplineRecords
 import CliplineSystem
+import CliplineTestSupport
+import Foundation
 import XCTest
 
 /// Queues declared by someone else (the Python services, ops): used as they are; ours stay declarable by them.
@@ -24,7 +24,9 @@ final class SharedQueueTests: XCTestCase {
     try Broker.pikaPublish(queue, body: #"{"n":1}"#, headers: [:])
     let result = try ToolInvocation.run(
       "amqp-consume",
-      ["--queue", queue, "--declare", "--count", "1", "--", "/bin/sh", "-c", "cat >/dev/null; echo broken >&2; exit 3"],
+      [
+        "--queue", queue, "--declare", "--count", "1", "--", "/bin/sh", "-c", "cat >/dev/null; echo broken >&2; exit 3",
+      ],
       environment: ["AMQP_URL": try Broker.url()])
     XCTAssertEqual(result.status, 0, result.stderr)
     let dead = try Broker.pikaGet(queue + ".dlq")

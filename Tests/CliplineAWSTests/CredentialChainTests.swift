@@ -1,8 +1,8 @@
-import Foundation
 import CliplineHTTP
-import CliplineTestSupport
 import CliplineRecords
 import CliplineSystem
+import CliplineTestSupport
+import Foundation
 import XCTest
 
 @testable import CliplineAWS

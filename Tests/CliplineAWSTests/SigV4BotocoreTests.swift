@@ -1,9 +1,9 @@
-import Foundation
 import CliplineHTTP
 import CliplineHashing
-import CliplineTestSupport
 import CliplineRecords
 import CliplineSystem
+import CliplineTestSupport
+import Foundation
 import XCTest
 
 @testable import CliplineAWS

@@ -1,5 +1,5 @@
-import Foundation
 import CliplineHTTP
+import Foundation
 import XCTest
 
 @testable import CliplineAWS

@@ -101,7 +101,8 @@ final class BlobPutToolTests: XCTestCase {
     XCTAssertEqual(result.status, 0, result.stderr)
     let written = try result.records()
     guard written.count == 2 else { return XCTFail("two records expected: \(result.stderr)") }
-    XCTAssertTrue(written[1]["cloud_stream_path_etag"]?.stringValue?.hasSuffix("-3") ?? false, "the large file went multipart")
+    XCTAssertTrue(
+      written[1]["cloud_stream_path_etag"]?.stringValue?.hasSuffix("-3") ?? false, "the large file went multipart")
 
     var environment = server.toolEnvironment
     environment["AWS_DEFAULT_REGION"] = server.region

@@ -1,8 +1,8 @@
 import CliplineBlobStores
-import Foundation
-import CliplineTestSupport
 import CliplineRecords
 import CliplineSystem
+import CliplineTestSupport
+import Foundation
 import XCTest
 
 /// `chunk` cuts an az:// source while parallel x-ms-range reads bring it in: the chunks a local cut makes.

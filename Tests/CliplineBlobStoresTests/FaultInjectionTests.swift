@@ -1,8 +1,8 @@
 import CliplineBlobStores
-import Foundation
-import CliplineTestSupport
 import CliplineRecords
 import CliplineSystem
+import CliplineTestSupport
+import Foundation
 import XCTest
 
 /// Faults injected in front of the real SeaweedFS by scripts/testbeds/fault_proxy.py (which passes the Host header

@@ -1,8 +1,8 @@
 import CliplineBlobStores
-import Foundation
-import CliplineTestSupport
 import CliplineRecords
 import CliplineSystem
+import CliplineTestSupport
+import Foundation
 import XCTest
 
 /// The local store and the record uploader in-process, with in-memory sinks (no service needed).

@@ -1,8 +1,8 @@
 import CliplineBlobStores
-import Foundation
-import CliplineTestSupport
 import CliplineRecords
 import CliplineSystem
+import CliplineTestSupport
+import Foundation
 import XCTest
 
 /// The file:// store keeps bytes and their recorded SHA-256 as one unit (an extended attribute of the file, set

@@ -1,9 +1,9 @@
 import CliplineAWS
 import CliplineBlobStores
-import Foundation
-import CliplineTestSupport
 import CliplineRecords
 import CliplineSystem
+import CliplineTestSupport
+import Foundation
 import XCTest
 
 /// `blob-put` against SeaweedFS: the record's SHA-256 as the known digest (S3 checks x-amz-checksum-sha256 against

@@ -1,10 +1,10 @@
 import CliplineAWS
 import CliplineBlobStores
-import Foundation
 import CliplineHTTP
-import CliplineTestSupport
 import CliplineRecords
 import CliplineSystem
+import CliplineTestSupport
+import Foundation
 import XCTest
 
 /// The S3 store against SeaweedFS verifying SigV4: single and multipart uploads, downloads byte-identical,

@@ -1,9 +1,9 @@
 import CliplineAWS
 import CliplineBlobStores
-import Foundation
-import CliplineTestSupport
 import CliplineRecords
 import CliplineSystem
+import CliplineTestSupport
+import Foundation
 
 /// The SeaweedFS S3 server `scripts/services start s3` runs, with the identity it verifies SigV4 against.
 struct S3TestServer {

@@ -14,8 +14,10 @@ final class ChunkPlannerTests: XCTestCase {
   }
 
   func testThresholdIsConfigurable() {
-    XCTAssertEqual(Array(ChunkPlanner(chunkDuration: 60, mergeLastUnder: 0).boundaries(forDuration: 305)), [60, 120, 180, 240, 300])
-    XCTAssertEqual(Array(ChunkPlanner(chunkDuration: 60, mergeLastUnder: 40).boundaries(forDuration: 330)), [60, 120, 180, 240])
+    XCTAssertEqual(
+      Array(ChunkPlanner(chunkDuration: 60, mergeLastUnder: 0).boundaries(forDuration: 305)), [60, 120, 180, 240, 300])
+    XCTAssertEqual(
+      Array(ChunkPlanner(chunkDuration: 60, mergeLastUnder: 40).boundaries(forDuration: 330)), [60, 120, 180, 240])
   }
 
   func testVideoShorterThanOneChunkIsOneChunk() {

@@ -1,7 +1,7 @@
-import Foundation
-import CliplineTestSupport
 import CliplineRecords
 import CliplineSystem
+import CliplineTestSupport
+import Foundation
 import XCTest
 
 /// The built `chunk` binary, as a shell pipeline runs it: stdin, stdout, stderr, exit code.
@@ -11,7 +11,9 @@ final class ChunkToolTests: XCTestCase {
     let out = try ScratchDirectory("tool")
     let result = try ToolInvocation.run(
       "chunk", ["-o", out.path],
-      stdin: #"{"process_id":101,"inference_modality":"batch","cloud_stream_path":"file://\#(source)","destination_prefix":"processed/101/","cache_container_name":"spectra-cache","video_preprocessing":{"chunk_duration":3},"inference_config":{"vlm_provider":"bedrock"}}"# + "\n")
+      stdin:
+        #"{"process_id":101,"inference_modality":"batch","cloud_stream_path":"file://\#(source)","destination_prefix":"processed/101/","cache_container_name":"spectra-cache","video_preprocessing":{"chunk_duration":3},"inference_config":{"vlm_provider":"bedrock"}}"#
+        + "\n")
     XCTAssertEqual(result.status, 0, result.stderr)
     let records = try result.records()
     XCTAssertEqual(records.map { $0["chunk_id"]?.integerValue }, [1, 2, 3])
@@ -33,7 +35,8 @@ final class ChunkToolTests: XCTestCase {
       environment: [WorkDirectory.environmentVariable: work.path])
     XCTAssertEqual(result.status, 0, result.stderr)
     XCTAssertEqual(result.stderr, "", "--quiet says nothing on success")
-    XCTAssertEqual(try result.records().compactMap { $0["chunk_path"]?.stringValue }.map { $0.hasPrefix(work.path) }, [true, true])
+    XCTAssertEqual(
+      try result.records().compactMap { $0["chunk_path"]?.stringValue }.map { $0.hasPrefix(work.path) }, [true, true])
   }
 
   func testWorkDirIsTheSpellingAndOutputDirectoryStillWorks() throws {
@@ -42,7 +45,8 @@ final class ChunkToolTests: XCTestCase {
       let work = try ScratchDirectory("flag" + flag)
       let result = try ToolInvocation.run("chunk", ["--source", source, "--chunk-duration", "2s", flag, work.path])
       XCTAssertEqual(result.status, 0, result.stderr)
-      XCTAssertEqual(try result.records().compactMap { $0["chunk_path"]?.stringValue }.map { $0.hasPrefix(work.path) }, [true, true])
+      XCTAssertEqual(
+        try result.records().compactMap { $0["chunk_path"]?.stringValue }.map { $0.hasPrefix(work.path) }, [true, true])
     }
     let help = try ToolInvocation.run("chunk", ["--help"])
     XCTAssertTrue(help.stdout.contains("--work-dir"))
@@ -56,7 +60,8 @@ final class ChunkToolTests: XCTestCase {
     let work = try ScratchDirectory("http")
     let url = "\(server.baseURL)/\((source as NSString).lastPathComponent)"
     let result = try ToolInvocation.run(
-      "chunk", ["-o", work.path], stdin: #"{"process_id":"h","cloud_stream_path":"\#(url)","video_preprocessing":{"chunk_duration":3}}"#)
+      "chunk", ["-o", work.path],
+      stdin: #"{"process_id":"h","cloud_stream_path":"\#(url)","video_preprocessing":{"chunk_duration":3}}"#)
     XCTAssertEqual(result.status, 0, result.stderr)
     XCTAssertEqual(try result.records().count, 2)
     XCTAssertEqual(try result.records().first?["source_stream_path"]?.stringValue, url)
@@ -81,7 +86,8 @@ final class ChunkToolTests: XCTestCase {
   func testBadInputsGetASentenceTheirExitCodeAndNoRecord() throws {
     let scratch = try ScratchDirectory("bad")
     let corrupt = scratch.file("corrupt.mp4")
-    FileManager.default.createFile(atPath: corrupt, contents: Data((0..<50_000).map { UInt8(truncatingIfNeeded: $0 &* 7) }))
+    FileManager.default.createFile(
+      atPath: corrupt, contents: Data((0..<50_000).map { UInt8(truncatingIfNeeded: $0 &* 7) }))
     let audioOnly = scratch.file("audio.m4a")
     try MediaAssertions.makeWithFFmpeg(
       ["-f", "lavfi", "-i", "sine=duration=2", "-c:a", "aac", audioOnly])
@@ -117,7 +123,8 @@ final class ChunkToolTests: XCTestCase {
     let result = try ToolInvocation.run("chunk", ["-o", scratch.path], stdin: stdin)
     XCTAssertEqual(result.status, ExitStatus.dataError.rawValue)
     XCTAssertEqual(try result.records().map { $0["process_id"]?.stringValue }, ["a", "a", "c"])
-    XCTAssertTrue(result.stderr.contains(#"chunk: error (line 2): field "cloud_stream_path" is missing"#), result.stderr)
+    XCTAssertTrue(
+      result.stderr.contains(#"chunk: error (line 2): field "cloud_stream_path" is missing"#), result.stderr)
     XCTAssertTrue(result.stderr.contains("chunk: error: 1 of 3 records failed"), result.stderr)
   }
 
@@ -199,7 +206,8 @@ final class ChunkShutdownTests: XCTestCase {
     let scratch = try ScratchDirectory("sigterm")
     let tool = try RunningTool("chunk", ["-o", scratch.path, "--mode", "transcode", "--preset", "medium"])
     try tool.write(
-      #"{"process_id":"s","cloud_stream_path":"\#(source)","video_preprocessing":{"chunk_duration":2,"width":640,"height":360}}"#)
+      #"{"process_id":"s","cloud_stream_path":"\#(source)","video_preprocessing":{"chunk_duration":2,"width":640,"height":360}}"#
+    )
     try tool.closeInput()
     // Wait for the first record, then ask the tool to stop.
     let firstLine = tool.read(lines: 1)
@@ -220,8 +228,10 @@ final class ChunkShutdownTests: XCTestCase {
     let scratch = try ScratchDirectory("sigterm-frames")
     let source = scratch.file("two-frames.mp4")
     try MediaAssertions.makeWithFFmpeg(
-      ["-f", "lavfi", "-i", "testsrc2=size=160x120:rate=1/300:duration=600", "-c:v", "libx264",
-       "-preset", "ultrafast", source])
+      [
+        "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=1/300:duration=600", "-c:v", "libx264",
+        "-preset", "ultrafast", source,
+      ])
     let tool = try RunningTool("chunk", ["-o", scratch.path, "--mode", "transcode"])
     try tool.write(
       #"{"process_id":"f","cloud_stream_path":"\#(source)","video_preprocessing":{"chunk_duration":1,"fps":240}}"#)

@@ -1,11 +1,11 @@
 import CliplineBlobStores
 import CliplineChunking
-import Foundation
 import CliplineHashing
 import CliplineMedia
-import CliplineTestSupport
 import CliplineRecords
 import CliplineSystem
+import CliplineTestSupport
+import Foundation
 import XCTest
 
 /// The chunker as a library: requests in, records out, files checked with ffprobe/ffmpeg.
@@ -45,7 +45,8 @@ final class ChunkerTests: XCTestCase {
 
     for record in records {
       let path = try record.requireString("chunk_path")
-      XCTAssertEqual((path as NSString).lastPathComponent, String(format: "chunk_%03d.mp4", record["chunk_id"]!.integerValue!))
+      XCTAssertEqual(
+        (path as NSString).lastPathComponent, String(format: "chunk_%03d.mp4", record["chunk_id"]!.integerValue!))
       XCTAssertEqual(record["chunk_hash"]?.stringValue, try Digest.ofFile(path).hexString)
       XCTAssertEqual(record["process_id"], JSONValue.integer(42))
       XCTAssertEqual(record["inference_config"], JSONValue.object(["vlm": "x"]))
@@ -75,7 +76,8 @@ final class ChunkerTests: XCTestCase {
     let lastChunk = directory.file("1/chunk_005.mp4")
     let observed = CapturedLines()
     try chunker.process(
-      try Record(json: #"{"process_id":1,"cloud_stream_path":"\#(source)","video_preprocessing":{"chunk_duration":4}}"#),
+      try Record(
+        json: #"{"process_id":1,"cloud_stream_path":"\#(source)","video_preprocessing":{"chunk_duration":4}}"#),
       line: 1
     ) { record in
       observed.append("\(record["chunk_id"]!.integerValue!):\(FileManager.default.fileExists(atPath: lastChunk))\n")
@@ -124,7 +126,8 @@ final class ChunkerTests: XCTestCase {
     // 11 s in 5 s chunks: the last 1 s is under 1.25 s, so there are two chunks, 0–5 and 5–11.
     let source = try FixtureVideo.path(.init(seconds: 11, gopFrames: 25))
     let records = try chunk(
-      #"{"cloud_stream_path":"\#(source)","video_preprocessing":{"chunk_duration":5}}"#, in: try ScratchDirectory("merge"))
+      #"{"cloud_stream_path":"\#(source)","video_preprocessing":{"chunk_duration":5}}"#,
+      in: try ScratchDirectory("merge"))
     XCTAssertEqual(records.count, 2)
     XCTAssertEqual(records.last?["start_time"]?.doubleValue, 5)
     XCTAssertEqual(records.last?["end_time"]?.doubleValue ?? 0, 11, accuracy: 0.05)
@@ -144,10 +147,14 @@ final class ChunkerTests: XCTestCase {
     let source = try FixtureVideo.path(.init(seconds: 2))
     let cases: [(String, String)] = [
       (#"{"process_id":1}"#, #"field "cloud_stream_path" is missing"#),
-      (#"{"cloud_stream_path":"\#(source)","video_preprocessing":{"chunk_duration":0}}"#,
-       #"field "video_preprocessing.chunk_duration" must be between 1 and 86400 s, found"#),
-      (#"{"cloud_stream_path":"\#(source)","video_preprocessing":{"chunk_duration":-3}}"#,
-       #"field "video_preprocessing.chunk_duration" must be between 1 and 86400 s, found"#),
+      (
+        #"{"cloud_stream_path":"\#(source)","video_preprocessing":{"chunk_duration":0}}"#,
+        #"field "video_preprocessing.chunk_duration" must be between 1 and 86400 s, found"#
+      ),
+      (
+        #"{"cloud_stream_path":"\#(source)","video_preprocessing":{"chunk_duration":-3}}"#,
+        #"field "video_preprocessing.chunk_duration" must be between 1 and 86400 s, found"#
+      ),
       (#"{"cloud_stream_path":"\#(source)","inference_modality":"live"}"#, #"field "live_start_time" is missing"#),
       (#"{"cloud_stream_path":"\#(source)","inference_modality":"later"}"#, #"field "inference_modality" must be"#),
     ]

@@ -1,8 +1,8 @@
-import Foundation
 import CliplineMedia
-import CliplineTestSupport
 import CliplineRecords
 import CliplineSystem
+import CliplineTestSupport
+import Foundation
 import XCTest
 
 /// `chunk | contact-sheet`: one PNG, judged by ffprobe and ffmpeg (the pixels of each tile), and the thumbnail

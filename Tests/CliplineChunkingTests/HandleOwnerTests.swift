@@ -55,7 +55,8 @@ final class HandleOwnerTests: XCTestCase {
     }
     XCTAssertEqual(hashes[0], hashes[1])
     XCTAssertEqual(
-      try FileManager.default.contentsOfDirectory(atPath: scratch.path).sorted(), ["large-block.mp4", "small-block.mp4"])
+      try FileManager.default.contentsOfDirectory(atPath: scratch.path).sorted(),
+      ["large-block.mp4", "small-block.mp4"])
   }
 
   func testMediaInputThatCannotBeOpened() throws {

@@ -1,7 +1,7 @@
-import Foundation
-import CliplineTestSupport
 import CliplineRecords
 import CliplineSystem
+import CliplineTestSupport
+import Foundation
 import XCTest
 
 /// End to end: the built `gql-mutate --op create-chunk` against the real GraphQL server over SQLite.

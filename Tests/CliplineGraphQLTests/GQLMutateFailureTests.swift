@@ -1,7 +1,7 @@
-import Foundation
-import CliplineTestSupport
 import CliplineRecords
 import CliplineSystem
+import CliplineTestSupport
+import Foundation
 import XCTest
 
 /// End to end: injected server failures, GraphQL errors and bad credentials, against the real server.

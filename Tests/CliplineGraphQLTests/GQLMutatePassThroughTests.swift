@@ -1,7 +1,7 @@
-import Foundation
-import CliplineTestSupport
 import CliplineRecords
 import CliplineSystem
+import CliplineTestSupport
+import Foundation
 import XCTest
 
 /// Numbers gql-mutate does not own come out as they went in, byte for byte (issue 9, item 5).
@@ -21,7 +21,9 @@ final class GQLMutatePassThroughTests: XCTestCase {
     XCTAssertEqual(result.stdoutLines.count, 1)
     let output = result.stdoutLines.first ?? ""
     for (offset, number) in numbers.enumerated() {
-      XCTAssertTrue(output.contains(#""x\#(offset)":\#(number),"#) || output.contains(#""x\#(offset)":\#(number)}"#), "\(number): \(output)")
+      XCTAssertTrue(
+        output.contains(#""x\#(offset)":\#(number),"#) || output.contains(#""x\#(offset)":\#(number)}"#),
+        "\(number): \(output)")
     }
     XCTAssertTrue(output.contains(#""nested":[\#(numbers.joined(separator: ","))]"#), output)
   }

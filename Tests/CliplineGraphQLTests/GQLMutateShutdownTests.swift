@@ -1,7 +1,7 @@
-import Foundation
-import CliplineTestSupport
 import CliplineRecords
 import CliplineSystem
+import CliplineTestSupport
+import Foundation
 import XCTest
 
 /// SIGTERM during a Retry-After wait ends the wait (issue 9, item 6).

@@ -1,7 +1,7 @@
-import Foundation
-import CliplineTestSupport
 import CliplineRecords
 import CliplineSystem
+import CliplineTestSupport
+import Foundation
 import XCTest
 
 /// End to end: `gql-mutate --op set-status` moving jobs through QUEUED → PROCESSING → COMPLETED | FAILED.

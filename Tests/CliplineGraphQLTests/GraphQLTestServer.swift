@@ -1,8 +1,8 @@
-import Foundation
 import CliplineHTTP
-import CliplineTestSupport
 import CliplineRecords
 import CliplineSystem
+import CliplineTestSupport
+import Foundation
 
 /// The real GraphQL server `scripts/services start graphql` runs (graphql-core over SQLite), and its test controls:
 /// failure injection, the rows it stored, and per-scope request counts.

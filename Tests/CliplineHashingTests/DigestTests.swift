@@ -1,5 +1,5 @@
-import Foundation
 import CliplineHashing
+import Foundation
 import XCTest
 
 final class DigestTests: XCTestCase {

@@ -1,5 +1,5 @@
-import Foundation
 import CliplineKVS
+import Foundation
 import XCTest
 
 final class ClipPlannerTests: XCTestCase {

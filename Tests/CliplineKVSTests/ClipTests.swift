@@ -1,9 +1,9 @@
-import Foundation
 import CliplineHashing
 import CliplineKVS
-import CliplineTestSupport
 import CliplineRecords
 import CliplineSystem
+import CliplineTestSupport
+import Foundation
 import XCTest
 
 /// `kvs-clip` end to end against the KVS testbed: real MP4s cut from fixture videos, checked with ffprobe/ffmpeg.

@@ -1,9 +1,9 @@
 import CliplineCache
-import Foundation
 import CliplineKVS
-import CliplineTestSupport
 import CliplineRecords
 import CliplineSystem
+import CliplineTestSupport
+import Foundation
 import XCTest
 
 /// `kvs-discover` and the discovery cache against the KVS testbed and real redis-server processes.
@@ -241,10 +241,11 @@ final class RedisProcess {
     let port = try ToolInvocation.runProcess(scripts.appendingPathComponent("free-port").path, [])
       .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     process.executableURL = URL(fileURLWithPath: "/usr/bin/redis-server")
-    process.arguments = [
-      "--port", port, "--bind", "127.0.0.1", "--dir", directory.path, "--save", "", "--appendonly", "no",
-      "--logfile", directory.file("redis.log"),
-    ] + arguments
+    process.arguments =
+      [
+        "--port", port, "--bind", "127.0.0.1", "--dir", directory.path, "--save", "", "--appendonly", "no",
+        "--logfile", directory.file("redis.log"),
+      ] + arguments
     process.standardInput = FileHandle.nullDevice
     process.standardOutput = FileHandle.nullDevice
     process.standardError = FileHandle.nullDevice

@@ -1,10 +1,10 @@
 import CliplineCache
-import Foundation
 import CliplineKVS
 import CliplineKVSClipping
-import CliplineTestSupport
 import CliplineRecords
 import CliplineSystem
+import CliplineTestSupport
+import Foundation
 import XCTest
 
 /// The KVS client's own behaviour against the testbed, and the file cache's lifetime.

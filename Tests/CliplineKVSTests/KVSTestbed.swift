@@ -1,10 +1,10 @@
 import CliplineAWS
-import Foundation
 import CliplineHTTP
 import CliplineKVS
-import CliplineTestSupport
 import CliplineRecords
 import CliplineSystem
+import CliplineTestSupport
+import Foundation
 
 /// The KVS test endpoint `scripts/services.d/kvs` starts (moto patched by scripts/testbeds/kvs_server.py):
 /// streams made through its control path, failures injected, calls counted.

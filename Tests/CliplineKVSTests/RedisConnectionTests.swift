@@ -1,6 +1,6 @@
 import CliplineCache
-import Foundation
 import CliplineTestSupport
+import Foundation
 import XCTest
 
 /// The redisContext owner: a connection whose AUTH or SELECT fails is a clean RedisError (the context is freed

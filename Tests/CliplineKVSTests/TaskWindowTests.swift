@@ -1,8 +1,8 @@
-import Foundation
 import CliplineKVS
 import CliplineRecords
 import CliplineSystem
 import CliplineTestSupport
+import Foundation
 import XCTest
 
 final class TaskWindowTests: XCTestCase {

@@ -4,7 +4,8 @@ import XCTest
 
 final class JSONTests: XCTestCase {
   func testParsesEveryKindOfValue() throws {
-    let value = try JSONParser.parse(#"{"a":1,"b":-2.5,"c":"x\"y\u00e9\ud83d\ude00","d":[true,false,null],"e":{},"f":1e3}"#)
+    let value = try JSONParser.parse(
+      #"{"a":1,"b":-2.5,"c":"x\"y\u00e9\ud83d\ude00","d":[true,false,null],"e":{},"f":1e3}"#)
     XCTAssertEqual(
       value,
       .object([

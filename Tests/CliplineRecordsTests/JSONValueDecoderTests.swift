@@ -39,8 +39,13 @@ final class JSONValueDecoderTests: XCTestCase {
       (#"{"name":1,"count":1}"#, #"field "name" must be a string, found a number"#),
       (#"{"name":"a","count":1.5}"#, #"field "count" must be a whole number, found 1.5"#),
       (#"{"name":"a","count":1,"inner":"x"}"#, #"field "inner" must be an object, found a string"#),
-      (#"{"name":"a","count":1,"inner":{"fps":1,"tags":{}}}"#, #"field "inner.tags" must be an array, found an object"#),
-      (#"{"name":"a","count":1,"inner":{"fps":1,"tags":[2]}}"#, #"field "inner.tags[0]" must be a string, found a number"#),
+      (
+        #"{"name":"a","count":1,"inner":{"fps":1,"tags":{}}}"#, #"field "inner.tags" must be an array, found an object"#
+      ),
+      (
+        #"{"name":"a","count":1,"inner":{"fps":1,"tags":[2]}}"#,
+        #"field "inner.tags[0]" must be a string, found a number"#
+      ),
       (#"{"name":"a","count":1,"enabled":"yes"}"#, #"field "enabled" must be a boolean, found a string"#),
     ]
     for (line, expected) in cases {

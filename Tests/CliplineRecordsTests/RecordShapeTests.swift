@@ -1,7 +1,7 @@
-import Foundation
-import CliplineTestSupport
 import CliplineRecords
 import CliplineSystem
+import CliplineTestSupport
+import Foundation
 import XCTest
 
 /// `RecordShape` as a library, `record-shape` as a tool, and the shipped workers' shaping against the messages

@@ -1,6 +1,6 @@
-import Foundation
 import CliplineRecords
 import CliplineSystem
+import Foundation
 import XCTest
 
 final class RecordStreamTests: XCTestCase {

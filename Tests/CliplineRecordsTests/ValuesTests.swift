@@ -1,6 +1,6 @@
-import Foundation
 import CliplineRecords
 import CliplineSystem
+import Foundation
 import XCTest
 
 final class ValuesTests: XCTestCase {
@@ -51,10 +51,11 @@ final class ValuesTests: XCTestCase {
     XCTAssertEqual(value, 3)
     XCTAssertEqual(calls, 3)
     calls = 0
-    XCTAssertThrowsError(try policy.run { _ -> Int in
-      calls += 1
-      throw Flaky(exitStatus: .permissionDenied)
-    })
+    XCTAssertThrowsError(
+      try policy.run { _ -> Int in
+        calls += 1
+        throw Flaky(exitStatus: .permissionDenied)
+      })
     XCTAssertEqual(calls, 1)
   }
 

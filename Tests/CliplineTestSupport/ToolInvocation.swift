@@ -1,6 +1,6 @@
-import Foundation
 import CliplineRecords
 import CliplineSystem
+import Foundation
 
 /// Runs a built clipline tool the way a shell would, for end-to-end tests.
 public struct ToolResult {
@@ -21,7 +21,8 @@ public enum ToolInvocation {
 
   /// Where `swift build` put the executables: next to the test bundle.
   public static var buildDirectory: String {
-    let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+    let executable =
+      (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
       ?? CommandLine.arguments[0]
     var directory = (executable as NSString).deletingLastPathComponent
     // On Linux the test runner is `<pkg>PackageTests.xctest` in the build directory itself.
@@ -76,7 +77,8 @@ public enum ToolInvocation {
     }
     process.waitUntilExit()
     return ToolResult(
-      stdout: String(decoding: stdoutData.data, as: UTF8.self), stderr: String(decoding: stderrData.data, as: UTF8.self),
+      stdout: String(decoding: stdoutData.data, as: UTF8.self),
+      stderr: String(decoding: stderrData.data, as: UTF8.self),
       status: process.terminationStatus)
   }
 }

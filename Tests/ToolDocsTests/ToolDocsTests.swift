@@ -1,5 +1,5 @@
-import Foundation
 import CliplineTestSupport
+import Foundation
 import XCTest
 
 /// Every tool documents itself the same way, and the committed man pages and completions match the code.
@@ -56,7 +56,8 @@ final class ToolDocsTests: XCTestCase {
         let generated = try ToolInvocation.run(tool, ["--generate-completion-script", shell])
         XCTAssertEqual(generated.status, 0)
         let committed = try? String(contentsOfFile: "\(Self.packageRoot)/completions/\(file)", encoding: .utf8)
-        XCTAssertTrue(committed == generated.stdout, "completions/\(file) drifted from the code: run scripts/generate-docs")
+        XCTAssertTrue(
+          committed == generated.stdout, "completions/\(file) drifted from the code: run scripts/generate-docs")
       }
     }
   }

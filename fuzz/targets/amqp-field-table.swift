@@ -1,7 +1,8 @@
+import CCliplineRabbitMQ
+
 // The AMQP field-table decoder: any bytes as an encoded table (what another client puts in message headers),
 // decoded by rabbitmq-c as the broker's frames are, then read as JSON by FieldTableReader.
 @testable import CliplineAMQP
-import CCliplineRabbitMQ
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {

@@ -1,10 +1,12 @@
-// SigV4 canonicalisation: any text as a URL (path, query, authority) and header value, signed for S3 and for
-// another service; presigned URLs too.
-@testable import CliplineAWS
 import CliplineHTTP
 import Foundation
 
-let credentials = AWSCredentials(accessKeyId: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
+// SigV4 canonicalisation: any text as a URL (path, query, authority) and header value, signed for S3 and for
+// another service; presigned URLs too.
+@testable import CliplineAWS
+
+let credentials = AWSCredentials(
+  accessKeyId: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
 let signers = [
   SigV4Signer(credentials: credentials, region: "us-east-1", service: "s3"),
   SigV4Signer(credentials: credentials, region: "eu-west-1", service: "kinesisvideo"),

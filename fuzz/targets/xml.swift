@@ -6,7 +6,10 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
   let scanner = XMLScanner(Array(UnsafeBufferPointer(start: data, count: size)))
   for name in ["Error", "Code", "Contents", "Key", "a", ""] {
     _ = scanner.text(name)
-    for nested in scanner.scanners(name) { _ = nested.text("Key"); _ = nested.elements("Size") }
+    for nested in scanner.scanners(name) {
+      _ = nested.text("Key")
+      _ = nested.elements("Size")
+    }
   }
   let text = String(decoding: UnsafeBufferPointer(start: data, count: size), as: UTF8.self)
   if XMLScanner.unescape(XMLScanner.escape(text)) != text { fatalError("escape does not round-trip: \(text)") }
