@@ -3,6 +3,7 @@
 #   make install PREFIX=/usr/local DESTDIR=/tmp/stage
 #   make install-strip                     the same, with the binaries stripped of their symbols (GNU's target)
 #   make uninstall PREFIX=/usr/local DESTDIR=/tmp/stage
+#   make check                             format lint, generated docs up to date, warnings as errors
 # The binaries need no Swift toolchain where they run, only the Debian libraries they link (FFmpeg, libcurl,
 # OpenSSL, rabbitmq-c, hiredis: see scripts/deps/apt.txt and examples/kubernetes/Containerfile).
 
@@ -29,8 +30,22 @@ EXAMPLES := $(wildcard examples/*.sh) examples/backend/schema.graphql \
 SCRATCH ?= .build/static
 SWIFT_BUILD = $(SWIFT) build -c release --static-swift-stdlib --scratch-path $(SCRATCH)
 
-.PHONY: all build bin-path install install-strip uninstall
+.PHONY: all build bin-path install install-strip uninstall check lint docs-check strict-build
 all: build
+
+# The house style as a command (CI runs it): the format lint, the generated docs against the code, and a build of
+# everything, tests included, with warnings as errors (a scratch path of its own, so the usual build keeps its flags).
+SWIFT_SOURCES = Sources Tests fuzz/targets Package.swift
+check: lint docs-check strict-build
+
+lint:
+	swift-format lint --strict --recursive $(SWIFT_SOURCES)
+
+docs-check:
+	scripts/generate-docs --check
+
+strict-build:
+	$(SWIFT) build --build-tests --scratch-path .build/check -Xswiftc -warnings-as-errors
 
 build:
 	$(SWIFT_BUILD)

@@ -65,7 +65,7 @@ final class ProcessGroupWatchdog: @unchecked Sendable {
     posix_spawnattr_setsigmask(&attributes, &mask)
     let words: [String] = ["/bin/sh", "-c", script, "amqp-consume-watchdog"]
     let argv = words.map { strdup($0) } + [nil]
-    defer { argv.forEach { free($0) } }
+    defer { for pointer in argv { free(pointer) } }
     var pid: pid_t = 0
     let spawned = posix_spawn(&pid, "/bin/sh", &actions, &attributes, argv, nil)
     close(ends[0])

@@ -173,8 +173,8 @@ public final class AzureBlobStore: CloudBlobStore, Sendable {
       location, to: path, head: { try head(location) },
       missing: {
         AzureServiceError(status: 404, code: "BlobNotFound", message: "no such blob", resource: target.description)
-      }
-    ) { headers, destination in _ = try self.send("GET", target, headers: headers, to: destination) }
+      },
+      send: { headers, destination in _ = try self.send("GET", target, headers: headers, to: destination) })
   }
 
   public func head(_ location: BlobLocation) throws -> BlobInfo? {

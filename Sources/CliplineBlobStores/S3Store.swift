@@ -106,8 +106,8 @@ public final class S3Store: CloudBlobStore, Sendable {
       width: configuration.concurrency, rangeHeader: "Range")
     return try download.get(
       location, to: path, head: { try head(location) },
-      missing: { AWSServiceError(code: "NoSuchKey", message: "no such object", status: 404, resource: "\(location)") }
-    ) { headers, destination in _ = try self.send("GET", target, headers: headers, to: destination) }
+      missing: { AWSServiceError(code: "NoSuchKey", message: "no such object", status: 404, resource: "\(location)") },
+      send: { headers, destination in _ = try self.send("GET", target, headers: headers, to: destination) })
   }
 
   public func head(_ location: BlobLocation) throws -> BlobInfo? {

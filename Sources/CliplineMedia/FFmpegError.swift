@@ -22,7 +22,7 @@ public struct FFmpegError: Error, CustomStringConvertible, ExitStatusProviding {
   public var exitStatus: ExitStatus {
     if code == clipline_averror(ENOENT) { return .noInput }
     if code == clipline_averror(EACCES) { return .permissionDenied }
-    if code == AVERROR_INVALIDDATA_CODE || code == clipline_averror_eof() { return .dataError }
+    if code == averrorInvalidData || code == clipline_averror_eof() { return .dataError }
     if operation.hasPrefix("avformat_open_input") || operation.hasPrefix("avformat_find_stream_info")
       || operation.hasPrefix("av_read_frame") || operation.hasPrefix("avcodec_send_packet")
     {
@@ -39,7 +39,7 @@ public struct FFmpegError: Error, CustomStringConvertible, ExitStatusProviding {
 }
 
 /// AVERROR_INVALIDDATA is FFERRTAG('I','N','D','A'), a macro Swift cannot import.
-let AVERROR_INVALIDDATA_CODE: Int32 = -Int32(bitPattern: 0x4144_4E49)
+let averrorInvalidData: Int32 = -Int32(bitPattern: 0x4144_4E49)
 
 /// Throws for a negative libav* return code; passes through the non-negative result.
 @discardableResult

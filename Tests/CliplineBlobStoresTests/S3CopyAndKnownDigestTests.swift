@@ -92,7 +92,7 @@ final class S3CopyAndKnownDigestTests: XCTestCase {
       ], stdin: line(["chunk_path": .string(chunk)]))
     XCTAssertEqual(uploaded.status, 0, uploaded.stderr)
     XCTAssertFalse(uploaded.stderr.contains("server-side copy"), uploaded.stderr)
-    XCTAssertEqual(try uploaded.stderr.components(separatedBy: " bytes in ").count, 3, uploaded.stderr)
+    XCTAssertEqual(uploaded.stderr.components(separatedBy: " bytes in ").count, 3, uploaded.stderr)
   }
 
   /// Above `copyPartThreshold` (5 GiB on S3; 5 MiB here) the copy goes as UploadPartCopy parts.

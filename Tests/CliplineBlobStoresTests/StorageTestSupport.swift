@@ -60,8 +60,9 @@ struct S3TestServer {
 func writeRandomFile(_ path: String, bytes: Int) throws {
   guard let random = FileHandle(forReadingAtPath: "/dev/urandom") else { throw TestFailure("no /dev/urandom") }
   defer { try? random.close() }
-  FileManager.default.createFile(atPath: path, contents: nil)
-  guard let output = FileHandle(forWritingAtPath: path) else { throw TestFailure("cannot write \(path)") }
+  guard FileManager.default.createFile(atPath: path, contents: nil),
+    let output = FileHandle(forWritingAtPath: path)
+  else { throw TestFailure("cannot write \(path)") }
   defer { try? output.close() }
   var remaining = bytes
   while remaining > 0 {

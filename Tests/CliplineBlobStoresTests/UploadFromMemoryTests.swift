@@ -25,7 +25,7 @@ final class UploadFromMemoryTests: XCTestCase {
   func withPieces<R>(_ parts: [[UInt8]], _ body: (HTTPBodyPieces) throws -> R) rethrows -> R {
     let buffers = parts.map { part -> UnsafeMutableRawBufferPointer in
       let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: part.count, alignment: 1)
-      buffer.copyMemory(from: UnsafeRawBufferPointer(start: part, count: part.count))
+      part.withUnsafeBytes { buffer.copyMemory(from: $0) }
       return buffer
     }
     defer { for buffer in buffers { buffer.deallocate() } }

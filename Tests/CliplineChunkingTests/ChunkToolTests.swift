@@ -86,8 +86,9 @@ final class ChunkToolTests: XCTestCase {
   func testBadInputsGetASentenceTheirExitCodeAndNoRecord() throws {
     let scratch = try ScratchDirectory("bad")
     let corrupt = scratch.file("corrupt.mp4")
-    FileManager.default.createFile(
-      atPath: corrupt, contents: Data((0..<50_000).map { UInt8(truncatingIfNeeded: $0 &* 7) }))
+    XCTAssertTrue(
+      FileManager.default.createFile(
+        atPath: corrupt, contents: Data((0..<50_000).map { UInt8(truncatingIfNeeded: $0 &* 7) })))
     let audioOnly = scratch.file("audio.m4a")
     try MediaAssertions.makeWithFFmpeg(
       ["-f", "lavfi", "-i", "sine=duration=2", "-c:a", "aac", audioOnly])

@@ -20,7 +20,7 @@ final class DigestTests: XCTestCase {
   func testFileDigestMatchesStreamingDigest() throws {
     let path = NSTemporaryDirectory() + "digest-\(getpid()).bin"
     let bytes = (0..<3_000_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
-    FileManager.default.createFile(atPath: path, contents: Data(bytes))
+    XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data(bytes)))
     defer { try? FileManager.default.removeItem(atPath: path) }
     XCTAssertEqual(try Digest.ofFile(path), Digest.sha256(bytes))
     XCTAssertThrowsError(try Digest.ofFile(path + ".missing"))

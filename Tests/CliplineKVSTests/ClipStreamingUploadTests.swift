@@ -62,8 +62,8 @@ final class ClipStreamingUploadTests: XCTestCase {
   func files(under directory: String) -> [String] {
     (FileManager.default.enumerator(atPath: directory)?.allObjects as? [String] ?? []).filter {
       var isDirectory: ObjCBool = false
-      FileManager.default.fileExists(atPath: directory + "/" + $0, isDirectory: &isDirectory)
-      return !isDirectory.boolValue
+      let exists = FileManager.default.fileExists(atPath: directory + "/" + $0, isDirectory: &isDirectory)
+      return exists && !isDirectory.boolValue
     }
   }
 
