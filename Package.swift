@@ -64,22 +64,25 @@ let package = Package(
     .target(name: "CliplineRecords", dependencies: ["CliplineSystem"]),
 
     // One library per concern.
-    library("CliplineHashing", ["CCliplineCrypto"]),
-    library("CliplineHTTP", ["CCliplineCurl", "CliplineHashing"]),
-    library("CliplineAWS", ["CliplineHTTP", "CliplineHashing"]),
-    library("CliplineBlobStores", ["CliplineAWS", "CliplineHTTP", "CliplineHashing", "CCliplineXattr"]),
+    library("CliplineCrypto", ["CCliplineCrypto"]),
+    library("CliplineHTTP", ["CCliplineCurl", "CliplineCrypto"]),
+    // Sources read while they arrive: a file a download writes, a window of memory ranged reads fill, a local file.
+    library("CliplineSources", ["CliplineHTTP", "CliplineCrypto"]),
+    library("CliplineAWS", ["CliplineHTTP", "CliplineCrypto"]),
+    library(
+      "CliplineBlobStores", ["CliplineAWS", "CliplineHTTP", "CliplineCrypto", "CliplineSources", "CCliplineXattr"]),
     library(
       "CliplineMedia",
       [
         "CCliplineAVUtil", "CCliplineAVCodec", "CCliplineAVFormat", "CCliplineAVFilter", "CCliplineSwScale",
-        "CliplineHashing",
+        "CliplineCrypto",
       ]),
-    library("CliplineChunking", ["CliplineMedia", "CliplineHashing"]),
-    library("CliplineAMQP", ["CCliplineRabbitMQ", "CliplineHashing"]),
+    library("CliplineChunking", ["CliplineMedia", "CliplineCrypto", "CliplineSources"]),
+    library("CliplineAMQP", ["CCliplineRabbitMQ", "CliplineCrypto"]),
     library("CliplineCache", ["CCliplineHiredis"]),
     library("CliplineKVS", ["CliplineAWS", "CliplineHTTP", "CliplineCache"]),
     // Not CliplineMedia: kvs-clip runs its FFmpeg steps in kvs-clip-media, so it never loads FFmpeg's libraries.
-    library("CliplineKVSClipping", ["CliplineKVS", "CliplineHashing", "CliplineBlobStores"]),
+    library("CliplineKVSClipping", ["CliplineKVS", "CliplineCrypto", "CliplineBlobStores"]),
     library("CliplineGraphQL", ["CliplineHTTP"]),
 
     // The CLI layer: common options, runTool and the exit-code mapping, and every flag group.
@@ -90,7 +93,13 @@ let package = Package(
     flags("CliplineKVSFlags", ["CliplineAWSFlags", "CliplineKVS"]),
 
     // Tools.
-    tool("chunk", ["CliplineChunking", "CliplineMedia", "CliplineBlobStores", "CliplineHTTP", "CliplineStorageFlags"]),
+    tool(
+      "chunk",
+      [
+        "CliplineChunking", "CliplineMedia", "CliplineBlobStores", "CliplineHTTP", "CliplineSources",
+        "CliplineStorageFlags",
+      ]
+    ),
     tool("blob-put", ["CliplineBlobStores", "CliplineStorageFlags"]),
     tool("blob-get", ["CliplineBlobStores", "CliplineStorageFlags"]),
     tool("blob-rm", ["CliplineBlobStores", "CliplineStorageFlags"]),
@@ -105,28 +114,33 @@ let package = Package(
     tool("gql-mutate", ["CliplineGraphQL"]),
     tool("record-shape", []),
     tool("m0-submit", ["CliplineChunking", "CliplineAMQP", "CliplineAMQPFlags", "CliplineBlobStores"]),
-    tool("contact-sheet", ["CliplineMedia", "CliplineBlobStores"]),
+    tool("contact-sheet", ["CliplineMedia", "CliplineBlobStores", "CliplineSources"]),
 
     // Tests: library tests per concern, and end-to-end runs of the built tools against the real services.
     .target(
       name: "CliplineTestSupport", dependencies: foundations, path: "Tests/CliplineTestSupport"),
     tests("CliplineSystemTests", []),
     tests("CliplineRecordsTests", ["CliplineTestSupport"]),
-    tests("CliplineHashingTests", ["CliplineHashing"]),
+    tests("CliplineCryptoTests", ["CliplineCrypto"]),
+    tests("CliplineSourcesTests", ["CliplineSources", "CliplineTestSupport"]),
     tests(
       "CliplineChunkingTests",
-      ["CliplineChunking", "CliplineMedia", "CliplineBlobStores", "CliplineHashing", "CliplineTestSupport"]),
+      [
+        "CliplineChunking", "CliplineMedia", "CliplineBlobStores", "CliplineCrypto", "CliplineSources",
+        "CliplineTestSupport",
+      ]),
     tests("ToolDocsTests", ["CliplineTestSupport"]),
-    tests("CliplineAWSTests", ["CliplineAWS", "CliplineHTTP", "CliplineHashing", "CliplineTestSupport"]),
+    tests("CliplineAWSTests", ["CliplineAWS", "CliplineHTTP", "CliplineCrypto", "CliplineTestSupport"]),
     tests(
       "CliplineBlobStoresTests",
-      ["CliplineBlobStores", "CliplineAWS", "CliplineHTTP", "CliplineHashing", "CliplineTestSupport"]),
+      ["CliplineBlobStores", "CliplineAWS", "CliplineHTTP", "CliplineCrypto", "CliplineSources", "CliplineTestSupport"]
+    ),
     tests("CliplineAMQPTests", ["CliplineAMQP", "CliplineTestSupport"]),
     tests(
       "CliplineKVSTests",
       [
         "CliplineKVS", "CliplineKVSClipping", "CliplineCache", "CliplineMedia", "CliplineAWS", "CliplineHTTP",
-        "CliplineHashing", "CliplineBlobStores", "CliplineTestSupport",
+        "CliplineCrypto", "CliplineBlobStores", "CliplineTestSupport",
       ]),
     tests("CliplineGraphQLTests", ["CliplineGraphQL", "CliplineHTTP", "CliplineTestSupport"]),
   ],

@@ -1,5 +1,5 @@
 internal import CCliplineRabbitMQ
-import CliplineHashing
+import CliplineCrypto
 import CliplineRecords
 import CliplineSystem
 import Foundation

@@ -1,5 +1,5 @@
+import CliplineCrypto
 import CliplineHTTP
-import CliplineHashing
 import Foundation
 
 /// AWS Signature Version 4 (`AWS4-HMAC-SHA256`), for request headers and for presigned URLs.

@@ -1,6 +1,6 @@
 import CliplineAWS
+import CliplineCrypto
 import CliplineHTTP
-import CliplineHashing
 import CliplineRecords
 import CliplineSystem
 import Foundation
@@ -24,7 +24,7 @@ public final class AzureBlobStore: CloudBlobStore, Sendable {
 
   func target(_ location: BlobLocation) throws -> Target {
     guard case .azure(let account, let container, let blob) = location else {
-      throw SourceFetcher.UnsupportedSource(location: location)
+      throw UnsupportedLocation(location: location)
     }
     return Target(account: account, container: container, blob: blob)
   }

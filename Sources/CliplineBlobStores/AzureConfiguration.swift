@@ -1,4 +1,4 @@
-import CliplineHashing
+import CliplineCrypto
 import CliplineRecords
 import CliplineSystem
 import Foundation

@@ -1,4 +1,4 @@
-import CliplineHashing
+import CliplineCrypto
 import Foundation
 
 /// Azure Storage SharedKey authorization and service SAS generation, as the Blob REST reference specifies

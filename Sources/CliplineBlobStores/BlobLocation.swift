@@ -1,4 +1,5 @@
 import CliplineRecords
+import CliplineSources
 import CliplineSystem
 import Foundation
 
@@ -11,44 +12,32 @@ public enum BlobLocation: Equatable, Sendable, CustomStringConvertible {
   case s3(bucket: String, key: String)
   case azure(account: String, container: String, blob: String)
 
-  public struct InvalidLocation: ExitStatusProviding, CustomStringConvertible {
-    public let text: String
-    public let reason: String
-    public var exitStatus: ExitStatus { .dataError }
-    public var description: String { "\"\(SecretRedaction.url(text))\" is not a storage URL: \(reason)" }
-  }
+  /// A text that is not a storage URL (65).
+  public typealias InvalidLocation = SourceURL.Invalid
 
   public init(parsing text: String) throws {
-    if text.hasPrefix("/") {
-      self = .file(path: text)
+    let remote: RemoteSource
+    switch try SourceURL(parsing: text) {
+    case .local(let path):
+      self = .file(path: path)
       return
+    case .remote(let source): remote = source
     }
-    guard let schemeEnd = text.range(of: "://") else {
-      throw InvalidLocation(text: text, reason: "expected s3://, az://, file:///, http(s):// or an absolute path")
-    }
-    let scheme = text[..<schemeEnd.lowerBound].lowercased()
-    let rest = String(text[schemeEnd.upperBound...])
-    switch scheme {
-    case "file":
-      guard rest.hasPrefix("/") else { throw InvalidLocation(text: text, reason: "file URLs take an absolute path") }
-      // Taken as written, like an S3 key or Azure blob name: `%20` is three characters in every store.
-      self = .file(path: rest)
-    case "http", "https":
+    switch remote.scheme {
+    case .http:
       self = .http(url: text)
-    case "s3":
-      let parts = rest.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
+    case .s3:
+      let parts = remote.afterScheme.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
       guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
         throw InvalidLocation(text: text, reason: "expected s3://bucket/key")
       }
       self = .s3(bucket: String(parts[0]), key: String(parts[1]))
-    case "az":
-      let parts = rest.split(separator: "/", maxSplits: 2, omittingEmptySubsequences: false)
+    case .azure:
+      let parts = remote.afterScheme.split(separator: "/", maxSplits: 2, omittingEmptySubsequences: false)
       guard parts.count == 3, parts.allSatisfy({ !$0.isEmpty }) else {
         throw InvalidLocation(text: text, reason: "expected az://account/container/blob")
       }
       self = .azure(account: String(parts[0]), container: String(parts[1]), blob: String(parts[2]))
-    default:
-      throw InvalidLocation(text: text, reason: "unknown scheme \"\(scheme)\"")
     }
   }
 
@@ -60,17 +49,11 @@ public enum BlobLocation: Equatable, Sendable, CustomStringConvertible {
     case .azure(let account, let container, let blob): return "az://\(account)/\(container)/\(blob)"
     }
   }
+}
 
-  /// The last path component, for naming a downloaded copy.
-  public var fileName: String {
-    let path: String
-    switch self {
-    case .file(let p): path = p
-    case .http(let url): path = URLComponents(string: url)?.path ?? url
-    case .s3(_, let key): path = key
-    case .azure(_, _, let blob): path = blob
-    }
-    let name = (path as NSString).lastPathComponent
-    return name.isEmpty ? "source" : name
-  }
+/// A location no store of this set holds (an http(s) URL; an s3:// one handed to the Azure store) (78).
+public struct UnsupportedLocation: ExitStatusProviding, CustomStringConvertible {
+  public let location: BlobLocation
+  public var exitStatus: ExitStatus { .configuration }
+  public var description: String { "no store is configured for \(location)" }
 }

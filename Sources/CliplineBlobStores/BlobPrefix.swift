@@ -1,3 +1,4 @@
+import CliplineSources
 import Foundation
 
 extension BlobLocation {

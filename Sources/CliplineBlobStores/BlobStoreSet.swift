@@ -31,7 +31,7 @@ public final class BlobStoreSet: @unchecked Sendable {
     case .s3: return s3Store()
     case .azure: return azureStore()
     case .file: return local
-    case .http: throw SourceFetcher.UnsupportedSource(location: location)
+    case .http: throw UnsupportedLocation(location: location)
     }
   }
 
@@ -57,28 +57,5 @@ public final class BlobStoreSet: @unchecked Sendable {
   public func expiry(of info: BlobInfo) throws -> Date? {
     guard let cloud = try store(for: info.location) as? CloudBlobStore else { return info.expiresAt }
     return try cloud.expiry(of: info.location)
-  }
-}
-
-/// A blob store as a `SourceFetcher` downloader: `chunk` reads `s3://` and `az://` sources through it.
-public struct BlobStoreDownloader: BlobDownloading {
-  public let stores: BlobStoreSet
-
-  public init(stores: BlobStoreSet) { self.stores = stores }
-
-  public func download(_ location: BlobLocation, to path: String) throws {
-    _ = try stores.store(for: location).get(location, to: path)
-  }
-}
-
-extension SourceFetcher {
-  /// Every scheme clipline reads: http(s), s3:// (SigV4, the AWS credential chain, `AWS_ENDPOINT_URL_S3`) and
-  /// az:// (`AZURE_STORAGE_CONNECTION_STRING`, account key or SAS), all streamed to disk.
-  public static func standard(stores: BlobStoreSet) -> SourceFetcher {
-    var fetcher = SourceFetcher()
-    let downloader = BlobStoreDownloader(stores: stores)
-    fetcher.register(downloader, for: .s3)
-    fetcher.register(downloader, for: .azure)
-    return fetcher
   }
 }

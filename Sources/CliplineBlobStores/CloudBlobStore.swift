@@ -1,5 +1,6 @@
 import CliplineHTTP
 import CliplineRecords
+import CliplineSources
 import CliplineSystem
 import Foundation
 

@@ -1,4 +1,4 @@
-import CliplineHashing
+import CliplineCrypto
 import CliplineSystem
 import Foundation
 

@@ -1,4 +1,4 @@
-import CliplineHashing
+import CliplineCrypto
 import CliplineRecords
 import CliplineSystem
 import Foundation
@@ -11,7 +11,7 @@ public struct LocalBlobStore: BlobStore {
   public init() {}
 
   func path(_ location: BlobLocation) throws -> String {
-    guard case .file(let path) = location else { throw SourceFetcher.UnsupportedSource(location: location) }
+    guard case .file(let path) = location else { throw UnsupportedLocation(location: location) }
     return path
   }
 

@@ -1,5 +1,5 @@
 import CliplineAWS
-import CliplineHashing
+import CliplineCrypto
 import Foundation
 
 extension S3Store {

@@ -1,6 +1,6 @@
 import CliplineAWS
+import CliplineCrypto
 import CliplineHTTP
-import CliplineHashing
 import CliplineSystem
 import Foundation
 

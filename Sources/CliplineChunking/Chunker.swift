@@ -1,6 +1,7 @@
-import CliplineHashing
+import CliplineCrypto
 import CliplineMedia
 import CliplineRecords
+import CliplineSources
 import CliplineSystem
 import Foundation
 
@@ -16,20 +17,20 @@ public final class Chunker {
     /// Preset, CRF and fit for transcode mode (size and frame rate come from each request).
     public var encoding = TranscodeSettings()
     /// Cut each chunk into this memory instead of a file (`chunk --to`): its record then has no `chunk_path`.
-    public var memory: ChunkMemory?
+    public var memory: SegmentMemory?
 
     public init() {}
   }
 
   private let options: Options
   private let workDirectory: WorkDirectory
-  private let fetcher: SourceVideoFetching
+  private let fetcher: SourceFetcher
   private let diagnostics: Diagnostics
   private let progress: ProgressLine
 
   /// - Parameter progress: where to show how far the cut has got (the tool passes stderr when it is a terminal).
   public init(
-    options: Options, workDirectory: WorkDirectory, fetcher: SourceVideoFetching, diagnostics: Diagnostics,
+    options: Options, workDirectory: WorkDirectory, fetcher: SourceFetcher, diagnostics: Diagnostics,
     progress: ProgressLine = ProgressLine(enabled: false)
   ) {
     self.options = options
@@ -46,7 +47,7 @@ public final class Chunker {
 
   /// The same, with each chunk's bytes when it was cut into memory (`Options.memory`).
   public func process(
-    _ record: Record, line: Int, emitChunk emit: @escaping (Record, ChunkInMemory?) throws -> Void
+    _ record: Record, line: Int, emitChunk emit: @escaping (Record, SegmentInMemory?) throws -> Void
   ) throws {
     let request = try record.decode(ChunkRequest.self).validated()
     let chunkDuration = request.videoPreprocessing?.chunkDuration ?? options.defaultChunkDuration

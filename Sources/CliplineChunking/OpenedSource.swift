@@ -1,5 +1,6 @@
 import CliplineMedia
 import CliplineRecords
+import CliplineSources
 import CliplineSystem
 import Foundation
 
@@ -11,12 +12,12 @@ struct OpenedSource {
   private let local: LocalSource?
 
   static func open(
-    _ url: String, fetcher: SourceVideoFetching, workDirectory: WorkDirectory, diagnostics: Diagnostics, line: Int
+    _ url: String, fetcher: SourceFetcher, workDirectory: WorkDirectory, diagnostics: Diagnostics, line: Int
   ) throws -> OpenedSource {
     let started = Date()
     let redacted = SecretRedaction.url(url)
-    if let download = try fetcher.growingFile(
-      for: url, in: workDirectory, report: { diagnostics.debug($0, line: line) })
+    if let download = try fetcher.startStreamingDownload(
+      of: url, in: workDirectory, report: { diagnostics.debug($0, line: line) })
     {
       do {
         let segmenter: Segmenter

@@ -1,5 +1,5 @@
 internal import CCliplineCurl
-import CliplineHashing
+import CliplineCrypto
 import CliplineRecords
 import CliplineSystem
 import Foundation

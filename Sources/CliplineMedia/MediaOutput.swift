@@ -19,7 +19,7 @@ final class MediaOutput {
   var path: String { file.path }
 
   /// The segment in memory, when it was muxed there.
-  var memory: ChunkInMemory? { file as? ChunkInMemory }
+  var memory: SegmentInMemory? { file as? SegmentInMemory }
 
   convenience init(
     path: String, format: String = "mp4", options: [String: String] = ["movflags": "+faststart"],
@@ -31,9 +31,9 @@ final class MediaOutput {
   }
 
   /// An MP4 segment muxed into memory (`chunk --to`); `memory` gives its bytes out once finished.
-  convenience init(memory: ChunkMemory, label: String) throws {
+  convenience init(memory: SegmentMemory, label: String) throws {
     try self.init(format: "mp4", options: ["movflags": "+faststart"]) { faststart in
-      ChunkInMemory(label: label, memory: memory, movesIndexToFront: faststart)
+      SegmentInMemory(label: label, memory: memory, movesIndexToFront: faststart)
     }
   }
 

@@ -1,4 +1,4 @@
-/// Where a muxer's bytes go through OutputIO: a file (HashedOutputFile) or memory (ChunkInMemory). The muxer writes
+/// Where a muxer's bytes go through OutputIO: a file (HashedOutputFile) or memory (SegmentInMemory). The muxer writes
 /// and reads back at offsets it chooses; `finish()` readies the final byte order once the trailer is written.
 protocol OutputSink: AnyObject {
   /// The file's path, or a label for a segment in memory (for messages).

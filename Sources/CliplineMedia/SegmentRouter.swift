@@ -15,7 +15,7 @@ public struct SegmentFile: Sendable {
   public let endSeconds: Double
   public let bytes: Int64
   public let sha256: [UInt8]
-  public let memory: ChunkInMemory?
+  public let memory: SegmentInMemory?
 }
 
 /// Sends each packet to the segment file it belongs to, in one pass over the input.

@@ -39,7 +39,7 @@ public final class Segmenter {
   /// `n` to `outputPath(n)` (or into `memory`, when given), calling `onSegment` as each one is finished. On failure
   /// the segment being written is deleted; segments already reported stay valid.
   public func run(
-    boundaries: CutTimes, mode: Mode, outputPath: (Int) -> String, memory: ChunkMemory? = nil,
+    boundaries: CutTimes, mode: Mode, outputPath: (Int) -> String, memory: SegmentMemory? = nil,
     onSegment: (SegmentFile) throws -> Void
   ) throws -> Int {
     try withoutActuallyEscaping(outputPath) { outputPath in
@@ -50,7 +50,7 @@ public final class Segmenter {
   }
 
   private func cut(
-    at boundaries: CutTimes, mode: Mode, outputPath: @escaping (Int) -> String, memory: ChunkMemory?,
+    at boundaries: CutTimes, mode: Mode, outputPath: @escaping (Int) -> String, memory: SegmentMemory?,
     onSegment: @escaping (SegmentFile) throws -> Void
   ) throws -> Int {
     guard let videoIndex = input.bestVideoStreamIndex else {

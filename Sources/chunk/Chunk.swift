@@ -4,6 +4,7 @@ import CliplineCLI
 import CliplineChunking
 import CliplineMedia
 import CliplineRecords
+import CliplineSources
 import CliplineStorageFlags
 import CliplineSystem
 
@@ -155,7 +156,7 @@ struct Chunk: ParsableCommand {
         ChunkUploads(uploader: $0, writer: writer)
       }
       if uploads != nil {
-        options.memory = ChunkMemory(limit: Int(StorageTransferOptions.byteCount(memoryLimit) ?? 1 << 30))
+        options.memory = SegmentMemory(limit: Int(StorageTransferOptions.byteCount(memoryLimit) ?? 1 << 30))
       }
       let chunker = Chunker(
         options: options,
@@ -180,6 +181,3 @@ struct Chunk: ParsableCommand {
 
 extension ChunkMode: ExpressibleByArgument {}
 extension TranscodeSettings.Fit: ExpressibleByArgument {}
-
-/// The blob stores' fetcher is what `chunk` hands the chunker (which knows no storage of its own).
-extension SourceFetcher: SourceVideoFetching {}  // localFile and growingFile: SourceFetcher+Streaming.swift

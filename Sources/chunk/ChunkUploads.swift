@@ -32,7 +32,7 @@ final class ChunkUploads: @unchecked Sendable {  // `lock` guards `stored` and `
   }
 
   /// Queues `chunk`'s upload; throws the failure of an earlier one, so the cut stops there.
-  func submit(_ record: Record, _ chunk: ChunkInMemory) throws {
+  func submit(_ record: Record, _ chunk: SegmentInMemory) throws {
     if let failed = failure.error { throw failed }
     slots.wait()
     if let failed = failure.error {

@@ -3,6 +3,7 @@ import CliplineBlobStores
 import CliplineCLI
 import CliplineMedia
 import CliplineRecords
+import CliplineSources
 import CliplineSystem
 import Foundation
 

@@ -1,5 +1,5 @@
+import CliplineCrypto
 import CliplineHTTP
-import CliplineHashing
 import CliplineRecords
 import CliplineSystem
 import CliplineTestSupport

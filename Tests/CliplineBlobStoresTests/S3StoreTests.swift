@@ -2,6 +2,7 @@ import CliplineAWS
 import CliplineBlobStores
 import CliplineHTTP
 import CliplineRecords
+import CliplineSources
 import CliplineSystem
 import CliplineTestSupport
 import Foundation

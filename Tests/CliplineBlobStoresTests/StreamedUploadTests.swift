@@ -1,5 +1,5 @@
 import CliplineBlobStores
-import CliplineHashing
+import CliplineCrypto
 import CliplineSystem
 import CliplineTestSupport
 import Foundation

@@ -1,6 +1,6 @@
 import CliplineBlobStores
+import CliplineCrypto
 import CliplineHTTP
-import CliplineHashing
 import CliplineSystem
 import CliplineTestSupport
 import Foundation

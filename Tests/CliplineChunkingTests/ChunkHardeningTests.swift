@@ -1,5 +1,5 @@
 import CliplineChunking
-import CliplineHashing
+import CliplineCrypto
 import CliplineMedia
 import CliplineSystem
 import CliplineTestSupport

@@ -1,5 +1,6 @@
 import CliplineMedia
 import CliplineRecords
+import CliplineSources
 import CliplineSystem
 import CliplineTestSupport
 import Foundation

@@ -1,8 +1,9 @@
 import CliplineBlobStores
 import CliplineChunking
-import CliplineHashing
+import CliplineCrypto
 import CliplineMedia
 import CliplineRecords
+import CliplineSources
 import CliplineSystem
 import CliplineTestSupport
 import Foundation
@@ -166,6 +167,3 @@ final class ChunkerTests: XCTestCase {
     }
   }
 }
-
-/// The chunker is handed the blob stores' fetcher, as the `chunk` tool hands it.
-extension SourceFetcher: SourceVideoFetching {}

@@ -3,8 +3,8 @@ import CCliplineAVFilter
 import CCliplineAVFormat
 import CCliplineAVUtil
 import CCliplineSwScale
+import CliplineCrypto
 import CliplineHTTP
-import CliplineHashing
 import CliplineSystem
 import CliplineTestSupport
 import Foundation

@@ -1,6 +1,6 @@
 import CliplineAWS
 import CliplineBlobStores
-import CliplineHashing
+import CliplineCrypto
 import CliplineRecords
 import CliplineSystem
 import CliplineTestSupport

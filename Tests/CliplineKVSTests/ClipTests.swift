@@ -1,4 +1,4 @@
-import CliplineHashing
+import CliplineCrypto
 import CliplineKVS
 import CliplineRecords
 import CliplineSystem

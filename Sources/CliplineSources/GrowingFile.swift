@@ -1,3 +1,4 @@
+import CliplineSystem
 import Foundation
 
 /// A local file that a download is still writing, possibly out of order (parallel ranged GETs): which byte ranges

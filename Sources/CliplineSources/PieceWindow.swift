@@ -1,3 +1,4 @@
+import CliplineSystem
 import Foundation
 
 /// A remote object read through a bounded window of memory. The object is split into pieces; fetchers fill the

@@ -1,3 +1,4 @@
+import CliplineSystem
 import Foundation
 
 /// A program installed in the same directory as the running tool, run for work the tool keeps out of its own

@@ -1,8 +1,7 @@
+import CliplineSources
 import CliplineTestSupport
 import Foundation
 import XCTest
-
-@testable import CliplineBlobStores
 
 /// A ranged download's writer gathers libcurl's small pieces into larger writes: every byte still lands at its own
 /// offset, and the ranges it reports as written are contiguous and cover exactly what was written, flush included.

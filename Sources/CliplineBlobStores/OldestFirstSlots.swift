@@ -1,3 +1,4 @@
+import CliplineSystem
 import Foundation
 
 /// A few slots (a semaphore) that, when several threads wait, go to the one with the lowest order number (the

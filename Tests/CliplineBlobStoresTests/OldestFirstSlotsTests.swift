@@ -1,3 +1,4 @@
+import CliplineBlobStores
 import CliplineSystem
 import Foundation
 import XCTest

@@ -2,15 +2,6 @@ import CliplineHTTP
 import CliplineSystem
 import Foundation
 
-/// A downloader whose file can be read while it arrives: bytes are published through a `GrowingFile` as they
-/// land, and a reader waiting for an offset far ahead makes the download fetch that offset next when it can.
-public protocol StreamingBlobDownloading {
-  /// Starts downloading `location` to `path` on background threads; throws at once when the source is missing or
-  /// unreachable. `report` receives sentences for `--verbose` (how the download coped with the reader).
-  func startDownload(_ location: BlobLocation, to path: String, report: @escaping @Sendable (String) -> Void) throws
-    -> RunningDownload
-}
-
 /// The thread a download runs on, its outcome, and its cancellation. `condition` guards `ended`, `outcome` and
 /// `cancelled`.
 final class StreamingDownload: RunningDownload, @unchecked Sendable {

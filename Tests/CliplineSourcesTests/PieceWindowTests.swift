@@ -1,3 +1,4 @@
+import CliplineSources
 import CliplineSystem
 import Foundation
 import XCTest

@@ -1,3 +1,4 @@
+import CliplineSystem
 import Foundation
 
 /// A download still running, whose bytes a reader may consume as they arrive.

@@ -1,3 +1,4 @@
+import CliplineKVSClipping
 import CliplineSystem
 import Foundation
 import XCTest

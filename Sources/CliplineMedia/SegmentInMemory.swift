@@ -1,11 +1,11 @@
-import CliplineHashing
+import CliplineCrypto
 import CliplineSystem
 import Foundation
 
 /// Where `chunk --to` cuts: segments held in memory instead of files, each handed to its upload and then given
 /// back. Buffers are kept for the next segments (`keeps` of them), so memory is touched once for the whole run:
 /// on this kind of VM first-touching fresh pages costs more than the copy, and files cost that at every chunk.
-public final class ChunkMemory: @unchecked Sendable {  // `lock` guards `spare`
+public final class SegmentMemory: @unchecked Sendable {  // `lock` guards `spare`
   /// The largest segment held in memory.
   public let limit: Int
   private let keeps: Int
@@ -41,9 +41,9 @@ public final class ChunkMemory: @unchecked Sendable {  // `lock` guards `spare`
 /// One segment muxed into memory. The muxer writes where it likes (it patches sizes and writes its index last);
 /// `finish()` plans the index move (MP4IndexMove) but moves nothing, and hashes the bytes in their final order,
 /// head, index, media, the order in which `withPieces` hands them to the upload.
-public final class ChunkInMemory: OutputSink, @unchecked Sendable {  // used by one thread at a time
+public final class SegmentInMemory: OutputSink, @unchecked Sendable {  // used by one thread at a time
   public let path: String
-  private let memory: ChunkMemory
+  private let memory: SegmentMemory
   private let movesIndexToFront: Bool
   private var buffer: UnsafeMutableRawBufferPointer
   private(set) var size: Int64 = 0
@@ -52,7 +52,7 @@ public final class ChunkInMemory: OutputSink, @unchecked Sendable {  // used by 
   /// The SHA-256 of the finished segment's bytes in their final order.
   public private(set) var sha256: [UInt8] = []
 
-  init(label: String, memory: ChunkMemory, movesIndexToFront: Bool) {
+  init(label: String, memory: SegmentMemory, movesIndexToFront: Bool) {
     path = label
     self.memory = memory
     self.movesIndexToFront = movesIndexToFront

@@ -2,13 +2,13 @@ import CliplineHTTP
 import CliplineSystem
 import Foundation
 
-extension HTTPDownloader: StreamingBlobDownloading {
-  /// One plain GET, published as it arrives. A reader that jumps past what has arrived (an index at the end)
-  /// gets that tail from a second, ranged GET when the server honours ranges; otherwise it waits for the download.
-  public func startDownload(
-    _ location: BlobLocation, to path: String, report: @escaping @Sendable (String) -> Void
-  ) throws -> RunningDownload {
-    guard case .http(let url) = location else { throw SourceFetcher.UnsupportedSource(location: location) }
+extension HTTPDownloader {
+  /// One plain GET into `path`, published as it arrives. A reader that jumps past what has arrived (an index at the
+  /// end) gets that tail from a second, ranged GET when the server honours ranges; otherwise it waits for the
+  /// download.
+  public func startStreamingDownload(
+    _ url: String, to path: String, report: @escaping @Sendable (String) -> Void
+  ) throws -> RunningDownload? {
     guard FileManager.default.createFile(atPath: path, contents: nil) else {
       throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path])
     }
