@@ -105,8 +105,7 @@ final class SegmentRouter {
     // source's GOP, audio that starts first) never makes a segment without video.
     if let next = nextBoundary, packet.isKeyframe, seconds >= next - SegmentRouter.tolerance, current?.hasVideo == true
     {
-      let decodeSeconds = packet.dts.map { CliplineMedia.seconds($0, streams[stream]!.timeBase) } ?? seconds
-      try cut(at: seconds, origin: min(seconds, decodeSeconds))
+      try cut(at: seconds)
     }
     let segment = try openCurrent()
     segment.hasVideo = true
@@ -133,13 +132,15 @@ final class SegmentRouter {
     return segment
   }
 
-  private func cut(at seconds: Double, origin: Double) throws {
+  /// The new segment's clock starts at its first picture: a keyframe decoded before it is shown (B-frames) gets a
+  /// negative decode time, which MP4 keeps in its edit list, rather than an empty edit that delays every picture.
+  private func cut(at seconds: Double) throws {
     guard let previous = current else { return }
     if let closing { try finish(closing) }
     previous.endSeconds = seconds
     closing = previous
     current = OpenSegment(
-      index: previous.index + 1, output: try makeOutput(previous.index + 1), originSeconds: origin,
+      index: previous.index + 1, output: try makeOutput(previous.index + 1), originSeconds: seconds,
       startSeconds: seconds)
     // One cut may pass several boundaries when a GOP is longer than a segment.
     nextBoundaryIndex = boundaries.firstIndex(
