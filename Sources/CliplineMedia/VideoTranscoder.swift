@@ -17,6 +17,11 @@ final class VideoTranscoder {
   private let encoded = Packet()
   private let keyframeTimes: CutTimes
   private var nextKeyframe = 0
+  /// Where the last decoded picture ends (source time base): the filter graph's end of input, so a frame-rate
+  /// filter still emits the pictures that fall in the last one's time.
+  private var inputEnd: Int64?
+  /// Each filtered picture's duration by its time (encoder time base), until its packet leaves the encoder.
+  private var durations: [Int64: Int64] = [:]
 
   var encoder: UnsafeMutablePointer<AVCodecContext> { encoderContext.pointer }
 
@@ -76,13 +81,21 @@ final class VideoTranscoder {
       let received = avcodec_receive_frame(decoder.pointer, decoded.pointer)
       if received == clipline_averror_eagain() || received == clipline_averror_eof() { break }
       try check(received, "avcodec_receive_frame")
-      decoded.pointer.pointee.pts = decoded.pointer.pointee.best_effort_timestamp
-      try check(av_buffersrc_add_frame_flags(graph.source, decoded.pointer, 0), "av_buffersrc_add_frame_flags")
+      let picture = decoded.pointer
+      picture.pointee.pts = picture.pointee.best_effort_timestamp
+      if picture.pointee.pts != clipline_av_nopts_value() {
+        inputEnd = picture.pointee.pts + max(picture.pointee.pkt_duration, 0)
+      }
+      try check(av_buffersrc_add_frame_flags(graph.source, picture, 0), "av_buffersrc_add_frame_flags")
       decoded.unreference()
       try drainFilter(emit: emit)
     }
     if packet == nil {
-      try check(av_buffersrc_add_frame_flags(graph.source, nil, 0), "av_buffersrc_add_frame_flags (flush)")
+      if let inputEnd {
+        try check(av_buffersrc_close(graph.source, inputEnd, 0), "av_buffersrc_close")
+      } else {
+        try check(av_buffersrc_add_frame_flags(graph.source, nil, 0), "av_buffersrc_add_frame_flags (flush)")
+      }
       try drainFilter(emit: emit)
       try encode(nil, emit: emit)
     }
@@ -104,6 +117,9 @@ final class VideoTranscoder {
           nextKeyframe = keyframeTimes.firstIndex(after: seconds, tolerance: 0.001, from: nextKeyframe)
         }
       }
+      if frame.pointee.pts != clipline_av_nopts_value(), frame.pointee.pkt_duration > 0 {
+        durations[frame.pointee.pts] = frame.pointee.pkt_duration
+      }
       try encode(frame, emit: emit)
       filtered.unreference()
     }
@@ -116,13 +132,22 @@ final class VideoTranscoder {
       let received = avcodec_receive_packet(encoder, encoded.pointer)
       if received == clipline_averror_eagain() || received == clipline_averror_eof() { return }
       try check(received, "avcodec_receive_packet")
-      // FFmpeg 5.1's libx264 wrapper leaves durations at 0, which would give each chunk's last frame no length.
-      if encoded.pointer.pointee.duration <= 0, encoder.pointee.framerate.num > 0 {
-        encoded.pointer.pointee.duration = av_rescale_q(
-          1, av_inv_q(encoder.pointee.framerate), encoder.pointee.time_base)
-      }
+      setDuration(of: encoded.pointer)
       try emit(encoded)
       encoded.unreference()
+    }
+  }
+
+  /// FFmpeg 5.1's libx264 wrapper leaves durations at 0, and MP4 then ends each chunk's edit list where its last
+  /// picture starts, hiding it. A picture lasts one frame at the output's frame rate, else what it lasted in the
+  /// source (a variable-rate source keeps its own timing).
+  private func setDuration(of packet: UnsafeMutablePointer<AVPacket>) {
+    let own = durations.removeValue(forKey: packet.pointee.pts)
+    guard packet.pointee.duration <= 0 else { return }
+    if encoder.pointee.framerate.num > 0 {
+      packet.pointee.duration = av_rescale_q(1, av_inv_q(encoder.pointee.framerate), encoder.pointee.time_base)
+    } else if let own {
+      packet.pointee.duration = own
     }
   }
 }

@@ -37,14 +37,14 @@ final class ChunkFrameTests: XCTestCase {
     }
     XCTAssertEqual(
       pictures.count, source.frames.count, "\(fixture): pictures in chunks vs source", file: file, line: line)
-    if fixture.cutsCleanly || result.stdout.contains(#""chunk_mode":"copy""#) {
+    if records.allSatisfy({ $0["chunk_mode"] == "copy" }) {
       XCTAssertTrue(
         pictures == source.frames, "\(fixture): the chunks' pictures are the source's", file: file, line: line)
     }
     let ends = records.compactMap { $0["end_time"]?.doubleValue }
     XCTAssertEqual(Array(ends.dropLast()), records.dropFirst().compactMap { $0["start_time"]?.doubleValue })
     XCTAssertEqual(
-      ends.last ?? 0, try MediaAssertions.duration(try fixture.path), accuracy: 0.021, file: file, line: line)
+      ends.last ?? 0, try MediaAssertions.duration(try fixture.path), accuracy: 0.041, file: file, line: line)
   }
 
   func testCopyChunksOfBFrameAndVariableRateSourcesStartAtZeroAndKeepEveryPicture() throws {
@@ -52,5 +52,26 @@ final class ChunkFrameTests: XCTestCase {
       let out = try ScratchDirectory("frames")
       try assertChunksHoldEveryPicture(of: fixture, try cut(fixture, mode: "copy", into: out))
     }
+  }
+
+  func testTranscodeKeepsTheLastPictureOfEveryChunk() throws {
+    for fixture in [GOPFixture.bFrames, .variableRate] {
+      let out = try ScratchDirectory("frames")
+      try assertChunksHoldEveryPicture(of: fixture, try cut(fixture, mode: "transcode", into: out))
+    }
+  }
+
+  func testTranscodeThroughAFrameRateFilterKeepsTheSourcesLastPicture() throws {
+    // 8 s at 25 fps through the fps filter is 200 pictures: the filter's end of input is where the source's last
+    // picture ends, not where it starts (which dropped that picture).
+    let out = try ScratchDirectory("frames")
+    let source = try GOPFixture.bFrames.path
+    let request = #"{"cloud_stream_path":"\#(source)","video_preprocessing":{"chunk_duration":2,"fps":25}}"#
+    let result = try ToolInvocation.run("chunk", ["--mode", "transcode", "-o", out.path], stdin: request)
+    XCTAssertEqual(result.status, 0, result.stderr)
+    let records = try result.records()
+    XCTAssertEqual(records.compactMap { $0["end_time"]?.doubleValue }, [2, 4, 6, 8])
+    let counts = try records.map { try DecodedFrames.hashes(try $0.requireString("chunk_path")).frames.count }
+    XCTAssertEqual(counts, [50, 50, 50, 50])
   }
 }
