@@ -15,15 +15,7 @@ struct PacketIntegrity {
   init(video stream: UnsafeMutablePointer<AVStream>) {
     let parameters = stream.pointee.codecpar.pointee
     isHEVC = parameters.codec_id == AV_CODEC_ID_HEVC
-    let extra = parameters.extradata.map { UnsafeBufferPointer(start: $0, count: Int(parameters.extradata_size)) }
-    switch parameters.codec_id {
-    case AV_CODEC_ID_H264 where (extra?.count ?? 0) >= 7 && extra![0] == 1:
-      lengthSize = Int(extra![4] & 3) + 1
-    case AV_CODEC_ID_HEVC where (extra?.count ?? 0) >= 23 && extra![0] == 1:
-      lengthSize = Int(extra![21] & 3) + 1
-    default:
-      lengthSize = nil
-    }
+    lengthSize = NALUnits(parameters: parameters).lengthSize
   }
 
   /// The demuxer's flag is the only complaint: the last packet of a file cut short has it too.

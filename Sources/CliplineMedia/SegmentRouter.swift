@@ -47,6 +47,12 @@ final class SegmentRouter {
     }
   }
 
+  private struct RefusedCut {
+    let boundary: Double
+    let seconds: Double
+    let reason: String
+  }
+
   private struct HeldPacket {
     let packet: Packet
     let stream: Int
@@ -62,6 +68,7 @@ final class SegmentRouter {
   private var current: OpenSegment?
   private var closing: OpenSegment?
   private var held: [HeldPacket] = []
+  private var refusedCut: RefusedCut?
   private var lastSeenSeconds: [Int: Double] = [:]
   private(set) var endSeconds: Double
   private(set) var finishedCount = 0
@@ -86,27 +93,56 @@ final class SegmentRouter {
     nextBoundaryIndex < boundaries.count ? boundaries[nextBoundaryIndex] : nil
   }
 
+  /// Whether a video packet may start a segment, as whoever feeds the router judged it.
+  enum Cut {
+    /// No: an ordinary picture.
+    case none
+    /// Yes, and the segment starts at this time (the packet's time base): its first picture shown.
+    case at(Int64)
+    /// A keyframe that does not decode alone with the pictures after it: why.
+    case refused(String)
+
+    /// What an encoder's keyframe is: its own time (our encoder forces IDR frames, with no leading pictures).
+    static func ofKeyframe(_ packet: Packet) -> Cut {
+      guard packet.isKeyframe, let time = packet.time else { return .none }
+      return .at(time)
+    }
+  }
+
   /// Routes a packet of output stream `stream`; its timestamps are in that stream's arrival time base.
-  func route(_ packet: Packet, stream: Int) throws {
+  func route(_ packet: Packet, stream: Int, cut: Cut = .none) throws {
     guard let info = streams[stream], let time = packet.time else { return }
     let seconds = CliplineMedia.seconds(time, info.timeBase)
     let duration =
       packet.pointer.pointee.duration > 0 ? CliplineMedia.seconds(packet.pointer.pointee.duration, info.timeBase) : 0
     endSeconds = max(endSeconds, seconds + duration)
     if info.isVideo {
-      try routeVideo(packet, stream: stream, seconds: seconds)
+      try routeVideo(packet, stream: stream, seconds: seconds, cut: cut)
     } else {
       try routeOther(packet, stream: stream, seconds: seconds)
     }
   }
 
-  private func routeVideo(_ packet: Packet, stream: Int, seconds: Double) throws {
+  /// True when a video picture at `time` (stream 0's time base) would start the next segment if it may.
+  func awaitsCut(at time: Int64) -> Bool {
+    guard let next = nextBoundary, current?.hasVideo == true, let info = streams[0] else { return false }
+    return CliplineMedia.seconds(time, info.timeBase) >= next - SegmentRouter.tolerance
+  }
+
+  private func routeVideo(_ packet: Packet, stream: Int, seconds: Double, cut decision: Cut) throws {
     // A segment is cut only once it holds video: a boundary before the first keyframe (a chunk shorter than the
     // source's GOP, audio that starts first) never makes a segment without video.
-    if let next = nextBoundary, packet.isKeyframe, seconds >= next - SegmentRouter.tolerance, current?.hasVideo == true
-    {
-      try cut(at: seconds)
+    if let next = nextBoundary, seconds >= next - SegmentRouter.tolerance, current?.hasVideo == true {
+      switch decision {
+      case .at(let start):
+        try cut(at: CliplineMedia.seconds(start, streams[stream]!.timeBase))
+      case .refused(let reason):
+        if refusedCut == nil { refusedCut = RefusedCut(boundary: next, seconds: seconds, reason: reason) }
+      case .none:
+        break
+      }
     }
+    try checkRefusedCut(before: seconds)
     let segment = try openCurrent()
     segment.hasVideo = true
     try write(packet, stream: stream, to: segment)
@@ -132,6 +168,19 @@ final class SegmentRouter {
     return segment
   }
 
+  /// Copy mode met a keyframe past a boundary that does not decode alone, and no picture that does since: by the
+  /// boundary after (or the end of the input) the source is refused rather than cut where pictures are lost.
+  private func checkRefusedCut(before seconds: Double?) throws {
+    guard let refused = refusedCut else { return }
+    if let seconds {
+      let following = boundaries.firstIndex(after: refused.boundary, tolerance: SegmentRouter.tolerance, from: 0)
+      guard following < boundaries.count, seconds >= boundaries[following] - SegmentRouter.tolerance else { return }
+    }
+    throw CopyModeCannotCut(
+      boundary: refused.boundary - sourceStart, until: (seconds ?? endSeconds) - sourceStart,
+      keyframe: refused.seconds - sourceStart, reason: refused.reason)
+  }
+
   /// The new segment's clock starts at its first picture: a keyframe decoded before it is shown (B-frames) gets a
   /// negative decode time, which MP4 keeps in its edit list, rather than an empty edit that delays every picture.
   private func cut(at seconds: Double) throws {
@@ -145,6 +194,7 @@ final class SegmentRouter {
     // One cut may pass several boundaries when a GOP is longer than a segment.
     nextBoundaryIndex = boundaries.firstIndex(
       after: seconds, tolerance: SegmentRouter.tolerance, from: nextBoundaryIndex)
+    refusedCut = nil
     let waiting = held
     held = []
     for item in waiting {
@@ -184,6 +234,7 @@ final class SegmentRouter {
   /// The input ended: everything held goes where it belongs, and the open segments are finished.
   func finishAll() throws {
     guard let last = current, last.hasVideo else { throw MediaError("the input has no video packets") }
+    try checkRefusedCut(before: nil)
     for item in held {
       let target = (closing != nil && item.seconds < last.startSeconds) ? closing! : last
       try write(item.packet, stream: item.stream, to: target)

@@ -9,8 +9,10 @@ import Foundation
 
 /// Cuts one media file into MP4 segments at time boundaries in a single pass over the input.
 ///
-/// - Copy mode keeps the compressed video and audio as they are and cuts at the first keyframe on or after
-///   each boundary; segment times are the real cut times.
+/// - Copy mode keeps the compressed video and audio as they are and cuts at the first picture on or after each
+///   boundary that decodes alone with every picture after it (`CleanCuts`); segment times are the real cut times.
+///   A source with none from one boundary to the next is refused (`CopyModeCannotCut`) rather than cut losing
+///   pictures.
 /// - Transcode mode re-encodes the video (size, frame rate) with keyframes forced at the boundaries, so cuts
 ///   land on them exactly; audio is copied.
 /// Each segment starts at timestamp 0, has its index at the front (`+faststart`), and is reported the moment
@@ -96,41 +98,58 @@ public final class Segmenter {
       boundaries: absoluteBoundaries, sourceStart: sourceStart, streams: streams, makeOutput: makeOutput,
       onFinished: onSegment)
 
-    let integrity = PacketIntegrity(video: input.stream(videoIndex))
-    var flaggedDamage: MediaError?
     do {
-      let packet = Packet()
-      while try input.read(into: packet) {
-        if ShutdownSignal.shared.isRequested { throw StoppedBySignal() }
-        guard let outputStream = outputStreamOfInput[packet.streamIndex] else { continue }
-        // A packet flagged corrupt is also how a file cut short ends: hold that verdict until the next packet,
-        // so a truncated file is reported as truncated.
-        if let damage = flaggedDamage { throw damage }
-        if let damage = integrity.damage(in: packet, isVideo: outputStream == 0) {
-          let at = packet.time.map { CliplineMedia.seconds($0, input.timeBase(packet.streamIndex)) - sourceStart } ?? 0
-          let error = MediaError(
-            String(format: "%@ is damaged at %.1f s (stream %d: %@)", input.path, at, packet.streamIndex, damage))
-          if integrity.isOnlyFlagged(packet) {
-            flaggedDamage = error
-            continue
-          }
-          throw error
-        }
-        if outputStream == 0, let transcoder {
-          try transcoder.transcode(packet) { try router.route($0, stream: 0) }
-        } else {
-          try router.route(packet, stream: outputStream)
-        }
-      }
-      try transcoder?.transcode(nil) { try router.route($0, stream: 0) }
-      try checkComplete(readUntil: router.endSeconds - sourceStart)
-      if let damage = flaggedDamage { throw damage }
+      try feed(router, transcoder: transcoder, outputStreamOfInput: outputStreamOfInput, videoIndex: videoIndex)
       try router.finishAll()
       return router.finishedCount
+    } catch var refusal as CopyModeCannotCut {
+      router.abandon()
+      refusal.path = input.path
+      throw refusal
     } catch {
       router.abandon()
       throw error
     }
+  }
+
+  /// Reads the whole input into `router`: video through the transcoder, or in copy mode through the clean-cut
+  /// judge; checked for damage the demuxer lets through and for an input cut short.
+  private func feed(
+    _ router: SegmentRouter, transcoder: VideoTranscoder?, outputStreamOfInput: [Int: Int], videoIndex: Int
+  ) throws {
+    let sourceStart = info.startSeconds
+    let cleanCuts = transcoder == nil ? CleanCuts(router: router, video: input.stream(videoIndex)) : nil
+    let integrity = PacketIntegrity(video: input.stream(videoIndex))
+    var flaggedDamage: MediaError?
+    let packet = Packet()
+    while try input.read(into: packet) {
+      if ShutdownSignal.shared.isRequested { throw StoppedBySignal() }
+      guard let outputStream = outputStreamOfInput[packet.streamIndex] else { continue }
+      // A packet flagged corrupt is also how a file cut short ends: hold that verdict until the next packet,
+      // so a truncated file is reported as truncated.
+      if let damage = flaggedDamage { throw damage }
+      if let damage = integrity.damage(in: packet, isVideo: outputStream == 0) {
+        let at = packet.time.map { CliplineMedia.seconds($0, input.timeBase(packet.streamIndex)) - sourceStart } ?? 0
+        let error = MediaError(
+          String(format: "%@ is damaged at %.1f s (stream %d: %@)", input.path, at, packet.streamIndex, damage))
+        if integrity.isOnlyFlagged(packet) {
+          flaggedDamage = error
+          continue
+        }
+        throw error
+      }
+      if outputStream == 0, let transcoder {
+        try transcoder.transcode(packet) { try router.route($0, stream: 0, cut: .ofKeyframe($0)) }
+      } else if let cleanCuts {
+        try cleanCuts.route(packet, stream: outputStream)
+      } else {
+        try router.route(packet, stream: outputStream)
+      }
+    }
+    try transcoder?.transcode(nil) { try router.route($0, stream: 0, cut: .ofKeyframe($0)) }
+    try cleanCuts?.finish()
+    try checkComplete(readUntil: router.endSeconds - sourceStart)
+    if let damage = flaggedDamage { throw damage }
   }
 
   /// A file cut short (an upload that stopped, a disk that filled) ends early without a read error:

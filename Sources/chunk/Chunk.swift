@@ -36,10 +36,15 @@ struct Chunk: ParsableCommand {
       RFC 3339). A chunk record has no cloud_stream_path: that field is the chunk's own URL, which blob-put sets \
       when it stores the chunk (--to URL=cloud_stream_path).
 
-      MODES: copy keeps the compressed video and audio and cuts at the first keyframe on or after each boundary. \
+      MODES: copy keeps the compressed video and audio and cuts at the first picture on or after each boundary \
+      that decodes alone with every picture after it (H.264 IDR; HEVC IDR, BLA, or CRA without RASL pictures; \
+      MPEG-2 I of a closed GOP), so no picture is lost; each chunk's first picture is shown at 0. A source with no \
+      such picture from one boundary to the next (open GOPs, intra refresh) fails with 65 and one sentence \
+      saying to use --mode transcode. \
       transcode scales to width x height (--fit: pad keeps the aspect ratio and letterboxes, crop fills and crops, \
       stretch distorts), resamples to fps, encodes with libx264 (--preset, --crf) and forces keyframes at the \
-      boundaries so cuts are exact; audio is copied. auto (the default) transcodes only when the request asks for \
+      boundaries so cuts are exact, keeping every picture of the source; audio is copied. auto (the default) \
+      transcodes only when the request asks for \
       a size or frame rate the source does not already have.
 
       The last piece is merged into the previous chunk when it is shorter than --merge-last-under (default: a \
