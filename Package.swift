@@ -62,6 +62,8 @@ let package = Package(
     // What every library stands on: exit codes, signals, retries, work directories; the JSON record contract.
     .target(name: "CliplineSystem"),
     .target(name: "CliplineRecords", dependencies: ["CliplineSystem"]),
+    // Metrics (Prometheus text, /metrics /healthz /readyz, textfiles) and traces: every tool reports through it.
+    .target(name: "CliplineTelemetry", dependencies: foundations),
 
     // One library per concern.
     library("CliplineCrypto", ["CCliplineCrypto"]),
@@ -78,7 +80,7 @@ let package = Package(
         "CliplineCrypto",
       ]),
     library("CliplineChunking", ["CliplineMedia", "CliplineCrypto", "CliplineSources"]),
-    library("CliplineAMQP", ["CCliplineRabbitMQ", "CliplineCrypto"]),
+    library("CliplineAMQP", ["CCliplineRabbitMQ", "CliplineCrypto", "CliplineTelemetry"]),
     library("CliplineCache", ["CCliplineHiredis"]),
     library("CliplineKVS", ["CliplineAWS", "CliplineHTTP", "CliplineCache"]),
     // Not CliplineMedia: kvs-clip runs its FFmpeg steps in kvs-clip-media, so it never loads FFmpeg's libraries.
@@ -86,7 +88,7 @@ let package = Package(
     library("CliplineGraphQL", ["CliplineHTTP"]),
 
     // The CLI layer: common options, runTool and the exit-code mapping, and every flag group.
-    .target(name: "CliplineCLI", dependencies: foundations + [argumentParser]),
+    .target(name: "CliplineCLI", dependencies: foundations + ["CliplineTelemetry", argumentParser]),
     flags("CliplineAWSFlags", ["CliplineAWS"]),
     flags("CliplineStorageFlags", ["CliplineAWSFlags", "CliplineBlobStores"]),
     flags("CliplineAMQPFlags", ["CliplineAMQP"]),
@@ -104,7 +106,7 @@ let package = Package(
     tool("blob-get", ["CliplineBlobStores", "CliplineStorageFlags"]),
     tool("blob-rm", ["CliplineBlobStores", "CliplineStorageFlags"]),
     tool("amqp-pub", ["CliplineAMQP", "CliplineAMQPFlags"]),
-    tool("amqp-consume", ["CliplineAMQP", "CliplineAMQPFlags"]),
+    tool("amqp-consume", ["CliplineAMQP", "CliplineAMQPFlags", "CliplineTelemetry"]),
     tool("amqp-dlq", ["CliplineAMQP", "CliplineAMQPFlags"]),
     tool("kvs-discover", ["CliplineKVS", "CliplineCache", "CliplineKVSFlags"]),
     tool(
@@ -120,6 +122,7 @@ let package = Package(
     .target(
       name: "CliplineTestSupport", dependencies: foundations, path: "Tests/CliplineTestSupport"),
     tests("CliplineSystemTests", []),
+    tests("CliplineTelemetryTests", ["CliplineTelemetry", "CliplineTestSupport"]),
     tests("CliplineRecordsTests", ["CliplineTestSupport"]),
     tests("CliplineCryptoTests", ["CliplineCrypto"]),
     tests("CliplineSourcesTests", ["CliplineSources", "CliplineTestSupport"]),

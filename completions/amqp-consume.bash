@@ -165,7 +165,7 @@ _amqp-consume() {
     local -a repeating_flags=()
     local -a non_repeating_flags=(--insecure-skip-verify --declare --quorum --envelope --verbose -v --quiet --version -h --help)
     local -a repeating_options=()
-    local -a non_repeating_options=(--url -u --heartbeat --connect-timeout --connection-name --ca-file --cert-file --key-file --dlq --message-ttl --queue -q --exchange -e --routing-key -r --count -c --idle-timeout -p --prefetch-count --jobs --timeout --max-retries --retry-delay --on-failure --grace --consumer-timeout --reconnect-for --health-file --log-format)
+    local -a non_repeating_options=(--url -u --heartbeat --connect-timeout --connection-name --ca-file --cert-file --key-file --dlq --message-ttl --queue -q --exchange -e --routing-key -r --count -c --idle-timeout -p --prefetch-count --jobs --timeout --max-retries --retry-delay --on-failure --grace --consumer-timeout --reconnect-for --health-file --metrics-listen --metrics-file --log-format)
     __amqp-consume_offer_flags_options -1
 
     # Offer option value completions
@@ -243,6 +243,13 @@ _amqp-consume() {
         return
         ;;
     '--health-file')
+        __amqp-consume_add_completions -f
+        return
+        ;;
+    '--metrics-listen')
+        return
+        ;;
+    '--metrics-file')
         __amqp-consume_add_completions -f
         return
         ;;

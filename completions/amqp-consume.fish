@@ -20,7 +20,7 @@ function __amqp-consume_parse_tokens -S
     set -l unparsed_tokens (__amqp-consume_tokens -pc)
     switch $unparsed_tokens[1]
     case 'amqp-consume'
-        __amqp-consume_parse_subcommand -r 1 'u/url=' 'heartbeat=' 'connect-timeout=' 'connection-name=' 'ca-file=' 'cert-file=' 'key-file=' 'insecure-skip-verify' 'declare' 'dlq=' 'quorum' 'message-ttl=' 'q/queue=' 'e/exchange=' 'r/routing-key=' 'envelope' 'c/count=' 'idle-timeout=' 'p/prefetch-count=' 'jobs=' 'timeout=' 'max-retries=' 'retry-delay=' 'on-failure=' 'grace=' 'consumer-timeout=' 'reconnect-for=' 'health-file=' 'v/verbose' 'quiet' 'log-format=' 'version' 'h/help'
+        __amqp-consume_parse_subcommand -r 1 'u/url=' 'heartbeat=' 'connect-timeout=' 'connection-name=' 'ca-file=' 'cert-file=' 'key-file=' 'insecure-skip-verify' 'declare' 'dlq=' 'quorum' 'message-ttl=' 'q/queue=' 'e/exchange=' 'r/routing-key=' 'envelope' 'c/count=' 'idle-timeout=' 'p/prefetch-count=' 'jobs=' 'timeout=' 'max-retries=' 'retry-delay=' 'on-failure=' 'grace=' 'consumer-timeout=' 'reconnect-for=' 'health-file=' 'metrics-listen=' 'metrics-file=' 'v/verbose' 'quiet' 'log-format=' 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'help'
             __amqp-consume_parse_subcommand -r 1 'version'
@@ -105,9 +105,11 @@ complete -c 'amqp-consume' -n '__amqp-consume_should_offer_completions_for_flags
 complete -c 'amqp-consume' -n '__amqp-consume_should_offer_completions_for_flags_or_options "amqp-consume" consumer-timeout' -l 'consumer-timeout' -d 'The broker\'s consumer_timeout (0: disabled there); handlers are stopped before it.' -rfka ''
 complete -c 'amqp-consume' -n '__amqp-consume_should_offer_completions_for_flags_or_options "amqp-consume" reconnect-for' -l 'reconnect-for' -d 'How long to keep reconnecting when the broker goes away (default: for ever).' -rfka ''
 complete -c 'amqp-consume' -n '__amqp-consume_should_offer_completions_for_flags_or_options "amqp-consume" health-file' -l 'health-file' -d 'Keep this JSON file updated with connection state and counters.' -rF
+complete -c 'amqp-consume' -n '__amqp-consume_should_offer_completions_for_flags_or_options "amqp-consume" metrics-listen' -l 'metrics-listen' -d 'Serve GET /metrics (Prometheus), /healthz and /readyz on this address (127.0.0.1:9464; :9464 for every interface).' -rfka ''
+complete -c 'amqp-consume' -n '__amqp-consume_should_offer_completions_for_flags_or_options "amqp-consume" metrics-file' -l 'metrics-file' -d 'Write Prometheus metrics to this file (for node_exporter\'s textfile collector: name it *.prom).' -rF
 complete -c 'amqp-consume' -n '__amqp-consume_should_offer_completions_for_flags_or_options "amqp-consume" v verbose' -l 'verbose' -s 'v' -d 'Say more on stderr: every step, with timings.'
 complete -c 'amqp-consume' -n '__amqp-consume_should_offer_completions_for_flags_or_options "amqp-consume" quiet' -l 'quiet' -d 'Say only errors on stderr.'
-complete -c 'amqp-consume' -n '__amqp-consume_should_offer_completions_for_flags_or_options "amqp-consume" log-format' -l 'log-format' -d 'How stderr lines look: text (tool: message) or json (one object per line).' -rfka 'text json'
+complete -c 'amqp-consume' -n '__amqp-consume_should_offer_completions_for_flags_or_options "amqp-consume" log-format' -l 'log-format' -d 'How stderr lines look: text (tool: message) or json (one object per line). Default: $CLIPLINE_LOG_FORMAT, else text.' -rfka 'text json'
 complete -c 'amqp-consume' -n '__amqp-consume_should_offer_completions_for_flags_or_options "amqp-consume" version' -l 'version' -d 'Show the version.'
 complete -c 'amqp-consume' -n '__amqp-consume_should_offer_completions_for_flags_or_options "amqp-consume" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'amqp-consume' -n '__amqp-consume_should_offer_completions_for_positional "amqp-consume" -eq 1' -fa 'help' -d 'Show subcommand help information.'

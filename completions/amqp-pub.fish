@@ -104,7 +104,7 @@ complete -c 'amqp-pub' -n '__amqp-pub_should_offer_completions_for_flags_or_opti
 complete -c 'amqp-pub' -n '__amqp-pub_should_offer_completions_for_flags_or_options "amqp-pub" reconnect-for' -l 'reconnect-for' -d 'How long to keep reconnecting when the broker goes away (0: give up at once).' -rfka ''
 complete -c 'amqp-pub' -n '__amqp-pub_should_offer_completions_for_flags_or_options "amqp-pub" v verbose' -l 'verbose' -s 'v' -d 'Say more on stderr: every step, with timings.'
 complete -c 'amqp-pub' -n '__amqp-pub_should_offer_completions_for_flags_or_options "amqp-pub" quiet' -l 'quiet' -d 'Say only errors on stderr.'
-complete -c 'amqp-pub' -n '__amqp-pub_should_offer_completions_for_flags_or_options "amqp-pub" log-format' -l 'log-format' -d 'How stderr lines look: text (tool: message) or json (one object per line).' -rfka 'text json'
+complete -c 'amqp-pub' -n '__amqp-pub_should_offer_completions_for_flags_or_options "amqp-pub" log-format' -l 'log-format' -d 'How stderr lines look: text (tool: message) or json (one object per line). Default: $CLIPLINE_LOG_FORMAT, else text.' -rfka 'text json'
 complete -c 'amqp-pub' -n '__amqp-pub_should_offer_completions_for_flags_or_options "amqp-pub" version' -l 'version' -d 'Show the version.'
 complete -c 'amqp-pub' -n '__amqp-pub_should_offer_completions_for_flags_or_options "amqp-pub" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'amqp-pub' -n '__amqp-pub_should_offer_completions_for_positional "amqp-pub" -eq 1' -fa 'help' -d 'Show subcommand help information.'

@@ -93,7 +93,7 @@ complete -c 'blob-get' -n '__blob-get_should_offer_completions_for_flags_or_opti
 complete -c 'blob-get' -n '__blob-get_should_offer_completions_for_flags_or_options "blob-get" part-jobs' -l 'part-jobs' -d 'Parts or ranges of one object in flight at once (1 to 64; default 8).' -rfka ''
 complete -c 'blob-get' -n '__blob-get_should_offer_completions_for_flags_or_options "blob-get" v verbose' -l 'verbose' -s 'v' -d 'Say more on stderr: every step, with timings.'
 complete -c 'blob-get' -n '__blob-get_should_offer_completions_for_flags_or_options "blob-get" q quiet' -l 'quiet' -s 'q' -d 'Say only errors on stderr.'
-complete -c 'blob-get' -n '__blob-get_should_offer_completions_for_flags_or_options "blob-get" log-format' -l 'log-format' -d 'How stderr lines look: text (tool: message) or json (one object per line).' -rfka 'text json'
+complete -c 'blob-get' -n '__blob-get_should_offer_completions_for_flags_or_options "blob-get" log-format' -l 'log-format' -d 'How stderr lines look: text (tool: message) or json (one object per line). Default: $CLIPLINE_LOG_FORMAT, else text.' -rfka 'text json'
 complete -c 'blob-get' -n '__blob-get_should_offer_completions_for_flags_or_options "blob-get" version' -l 'version' -d 'Show the version.'
 complete -c 'blob-get' -n '__blob-get_should_offer_completions_for_flags_or_options "blob-get" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'blob-get' -n '__blob-get_should_offer_completions_for_positional "blob-get" -eq 1' -fa 'help' -d 'Show subcommand help information.'

@@ -99,7 +99,7 @@ complete -c 'blob-put' -n '__blob-put_should_offer_completions_for_flags_or_opti
 complete -c 'blob-put' -n '__blob-put_should_offer_completions_for_flags_or_options "blob-put" part-jobs' -l 'part-jobs' -d 'Parts or ranges of one object in flight at once (1 to 64; default 8).' -rfka ''
 complete -c 'blob-put' -n '__blob-put_should_offer_completions_for_flags_or_options "blob-put" v verbose' -l 'verbose' -s 'v' -d 'Say more on stderr: every step, with timings.'
 complete -c 'blob-put' -n '__blob-put_should_offer_completions_for_flags_or_options "blob-put" q quiet' -l 'quiet' -s 'q' -d 'Say only errors on stderr.'
-complete -c 'blob-put' -n '__blob-put_should_offer_completions_for_flags_or_options "blob-put" log-format' -l 'log-format' -d 'How stderr lines look: text (tool: message) or json (one object per line).' -rfka 'text json'
+complete -c 'blob-put' -n '__blob-put_should_offer_completions_for_flags_or_options "blob-put" log-format' -l 'log-format' -d 'How stderr lines look: text (tool: message) or json (one object per line). Default: $CLIPLINE_LOG_FORMAT, else text.' -rfka 'text json'
 complete -c 'blob-put' -n '__blob-put_should_offer_completions_for_flags_or_options "blob-put" version' -l 'version' -d 'Show the version.'
 complete -c 'blob-put' -n '__blob-put_should_offer_completions_for_flags_or_options "blob-put" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'blob-put' -n '__blob-put_should_offer_completions_for_positional "blob-put" -eq 1' -fa 'help' -d 'Show subcommand help information.'

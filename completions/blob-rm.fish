@@ -95,7 +95,7 @@ complete -c 'blob-rm' -n '__blob-rm_should_offer_completions_for_flags_or_option
 complete -c 'blob-rm' -n '__blob-rm_should_offer_completions_for_flags_or_options "blob-rm" part-jobs' -l 'part-jobs' -d 'Parts or ranges of one object in flight at once (1 to 64; default 8).' -rfka ''
 complete -c 'blob-rm' -n '__blob-rm_should_offer_completions_for_flags_or_options "blob-rm" v verbose' -l 'verbose' -s 'v' -d 'Say more on stderr: every step, with timings.'
 complete -c 'blob-rm' -n '__blob-rm_should_offer_completions_for_flags_or_options "blob-rm" q quiet' -l 'quiet' -s 'q' -d 'Say only errors on stderr.'
-complete -c 'blob-rm' -n '__blob-rm_should_offer_completions_for_flags_or_options "blob-rm" log-format' -l 'log-format' -d 'How stderr lines look: text (tool: message) or json (one object per line).' -rfka 'text json'
+complete -c 'blob-rm' -n '__blob-rm_should_offer_completions_for_flags_or_options "blob-rm" log-format' -l 'log-format' -d 'How stderr lines look: text (tool: message) or json (one object per line). Default: $CLIPLINE_LOG_FORMAT, else text.' -rfka 'text json'
 complete -c 'blob-rm' -n '__blob-rm_should_offer_completions_for_flags_or_options "blob-rm" version' -l 'version' -d 'Show the version.'
 complete -c 'blob-rm' -n '__blob-rm_should_offer_completions_for_flags_or_options "blob-rm" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'blob-rm' -n '__blob-rm_should_offer_completions_for_positional "blob-rm" -eq 1' -fa 'help' -d 'Show subcommand help information.'

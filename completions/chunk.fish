@@ -79,7 +79,7 @@ end
 complete -c 'chunk' -f
 complete -c 'chunk' -n '__chunk_should_offer_completions_for_flags_or_options "chunk" v verbose' -l 'verbose' -s 'v' -d 'Say more on stderr: every step, with timings.'
 complete -c 'chunk' -n '__chunk_should_offer_completions_for_flags_or_options "chunk" q quiet' -l 'quiet' -s 'q' -d 'Say only errors on stderr.'
-complete -c 'chunk' -n '__chunk_should_offer_completions_for_flags_or_options "chunk" log-format' -l 'log-format' -d 'How stderr lines look: text (tool: message) or json (one object per line).' -rfka 'text json'
+complete -c 'chunk' -n '__chunk_should_offer_completions_for_flags_or_options "chunk" log-format' -l 'log-format' -d 'How stderr lines look: text (tool: message) or json (one object per line). Default: $CLIPLINE_LOG_FORMAT, else text.' -rfka 'text json'
 complete -c 'chunk' -n '__chunk_should_offer_completions_for_flags_or_options "chunk" mode' -l 'mode' -d 'copy, transcode, or auto (transcode only when the request asks for another size or frame rate).' -rfka 'copy transcode auto'
 complete -c 'chunk' -n '__chunk_should_offer_completions_for_flags_or_options "chunk" chunk-duration' -l 'chunk-duration' -d 'Chunk length for requests without video_preprocessing.chunk_duration (e.g. 60, 60s, 2m).' -rfka ''
 complete -c 'chunk' -n '__chunk_should_offer_completions_for_flags_or_options "chunk" merge-last-under' -l 'merge-last-under' -d 'Merge a last piece shorter than this into the previous chunk (default: a quarter of a chunk).' -rfka ''

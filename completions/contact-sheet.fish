@@ -82,7 +82,7 @@ complete -c 'contact-sheet' -n '__contact-sheet_should_offer_completions_for_fla
 complete -c 'contact-sheet' -n '__contact-sheet_should_offer_completions_for_flags_or_options "contact-sheet" tile-width' -l 'tile-width' -d 'Thumbnail width in pixels (the height keeps the video\'s aspect ratio).' -rfka ''
 complete -c 'contact-sheet' -n '__contact-sheet_should_offer_completions_for_flags_or_options "contact-sheet" v verbose' -l 'verbose' -s 'v' -d 'Say more on stderr: every step, with timings.'
 complete -c 'contact-sheet' -n '__contact-sheet_should_offer_completions_for_flags_or_options "contact-sheet" q quiet' -l 'quiet' -s 'q' -d 'Say only errors on stderr.'
-complete -c 'contact-sheet' -n '__contact-sheet_should_offer_completions_for_flags_or_options "contact-sheet" log-format' -l 'log-format' -d 'How stderr lines look: text (tool: message) or json (one object per line).' -rfka 'text json'
+complete -c 'contact-sheet' -n '__contact-sheet_should_offer_completions_for_flags_or_options "contact-sheet" log-format' -l 'log-format' -d 'How stderr lines look: text (tool: message) or json (one object per line). Default: $CLIPLINE_LOG_FORMAT, else text.' -rfka 'text json'
 complete -c 'contact-sheet' -n '__contact-sheet_should_offer_completions_for_flags_or_options "contact-sheet" version' -l 'version' -d 'Show the version.'
 complete -c 'contact-sheet' -n '__contact-sheet_should_offer_completions_for_flags_or_options "contact-sheet" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'contact-sheet' -n '__contact-sheet_should_offer_completions_for_positional "contact-sheet" -eq 1' -fa 'help' -d 'Show subcommand help information.'

@@ -79,7 +79,7 @@ end
 complete -c 'gql-mutate' -f
 complete -c 'gql-mutate' -n '__gql-mutate_should_offer_completions_for_flags_or_options "gql-mutate" v verbose' -l 'verbose' -s 'v' -d 'Say more on stderr: every step, with timings.'
 complete -c 'gql-mutate' -n '__gql-mutate_should_offer_completions_for_flags_or_options "gql-mutate" q quiet' -l 'quiet' -s 'q' -d 'Say only errors on stderr.'
-complete -c 'gql-mutate' -n '__gql-mutate_should_offer_completions_for_flags_or_options "gql-mutate" log-format' -l 'log-format' -d 'How stderr lines look: text (tool: message) or json (one object per line).' -rfka 'text json'
+complete -c 'gql-mutate' -n '__gql-mutate_should_offer_completions_for_flags_or_options "gql-mutate" log-format' -l 'log-format' -d 'How stderr lines look: text (tool: message) or json (one object per line). Default: $CLIPLINE_LOG_FORMAT, else text.' -rfka 'text json'
 complete -c 'gql-mutate' -n '__gql-mutate_should_offer_completions_for_flags_or_options "gql-mutate" endpoint' -l 'endpoint' -d 'The GraphQL endpoint URL (default: $GRAPHQL_ENDPOINT).' -rfka ''
 complete -c 'gql-mutate' -n '__gql-mutate_should_offer_completions_for_flags_or_options "gql-mutate" op' -l 'op' -d 'A built-in operation (see BUILT-IN OPERATIONS).' -rfka 'create-chunk set-status'
 complete -c 'gql-mutate' -n '__gql-mutate_should_offer_completions_for_flags_or_options "gql-mutate" status' -l 'status' -d 'The status --op set-status sets.' -rfka 'PROCESSING COMPLETED FAILED'

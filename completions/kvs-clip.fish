@@ -110,7 +110,7 @@ complete -c 'kvs-clip' -n '__kvs-clip_should_offer_completions_for_flags_or_opti
 complete -c 'kvs-clip' -n '__kvs-clip_should_offer_completions_for_flags_or_options "kvs-clip" part-jobs' -l 'part-jobs' -d 'Parts or ranges of one object in flight at once (1 to 64; default 8).' -rfka ''
 complete -c 'kvs-clip' -n '__kvs-clip_should_offer_completions_for_flags_or_options "kvs-clip" v verbose' -l 'verbose' -s 'v' -d 'Say more on stderr: every step, with timings.'
 complete -c 'kvs-clip' -n '__kvs-clip_should_offer_completions_for_flags_or_options "kvs-clip" q quiet' -l 'quiet' -s 'q' -d 'Say only errors on stderr.'
-complete -c 'kvs-clip' -n '__kvs-clip_should_offer_completions_for_flags_or_options "kvs-clip" log-format' -l 'log-format' -d 'How stderr lines look: text (tool: message) or json (one object per line).' -rfka 'text json'
+complete -c 'kvs-clip' -n '__kvs-clip_should_offer_completions_for_flags_or_options "kvs-clip" log-format' -l 'log-format' -d 'How stderr lines look: text (tool: message) or json (one object per line). Default: $CLIPLINE_LOG_FORMAT, else text.' -rfka 'text json'
 complete -c 'kvs-clip' -n '__kvs-clip_should_offer_completions_for_flags_or_options "kvs-clip" version' -l 'version' -d 'Show the version.'
 complete -c 'kvs-clip' -n '__kvs-clip_should_offer_completions_for_flags_or_options "kvs-clip" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'kvs-clip' -n '__kvs-clip_should_offer_completions_for_positional "kvs-clip" -eq 1' -fa 'help' -d 'Show subcommand help information.'

@@ -100,7 +100,7 @@ complete -c 'kvs-discover' -n '__kvs-discover_should_offer_completions_for_flags
 complete -c 'kvs-discover' -n '__kvs-discover_should_offer_completions_for_flags_or_options "kvs-discover" template' -l 'template' -d 'With --window: a JSON object (or @file) of extra task fields; strings may hold {camera_id}, {start_time}, {window_start} holes.' -rfka ''
 complete -c 'kvs-discover' -n '__kvs-discover_should_offer_completions_for_flags_or_options "kvs-discover" v verbose' -l 'verbose' -s 'v' -d 'Say more on stderr: every step, with timings.'
 complete -c 'kvs-discover' -n '__kvs-discover_should_offer_completions_for_flags_or_options "kvs-discover" q quiet' -l 'quiet' -s 'q' -d 'Say only errors on stderr.'
-complete -c 'kvs-discover' -n '__kvs-discover_should_offer_completions_for_flags_or_options "kvs-discover" log-format' -l 'log-format' -d 'How stderr lines look: text (tool: message) or json (one object per line).' -rfka 'text json'
+complete -c 'kvs-discover' -n '__kvs-discover_should_offer_completions_for_flags_or_options "kvs-discover" log-format' -l 'log-format' -d 'How stderr lines look: text (tool: message) or json (one object per line). Default: $CLIPLINE_LOG_FORMAT, else text.' -rfka 'text json'
 complete -c 'kvs-discover' -n '__kvs-discover_should_offer_completions_for_flags_or_options "kvs-discover" version' -l 'version' -d 'Show the version.'
 complete -c 'kvs-discover' -n '__kvs-discover_should_offer_completions_for_flags_or_options "kvs-discover" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'kvs-discover' -n '__kvs-discover_should_offer_completions_for_positional "kvs-discover" -eq 1' -fa 'help' -d 'Show subcommand help information.'

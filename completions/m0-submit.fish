@@ -92,7 +92,7 @@ complete -c 'm0-submit' -n '__m0-submit_should_offer_completions_for_flags_or_op
 complete -c 'm0-submit' -n '__m0-submit_should_offer_completions_for_flags_or_options "m0-submit" queue' -l 'queue' -d 'The queue M0 workers consume.' -rfka ''
 complete -c 'm0-submit' -n '__m0-submit_should_offer_completions_for_flags_or_options "m0-submit" v verbose' -l 'verbose' -s 'v' -d 'Say more on stderr: every step, with timings.'
 complete -c 'm0-submit' -n '__m0-submit_should_offer_completions_for_flags_or_options "m0-submit" q quiet' -l 'quiet' -s 'q' -d 'Say only errors on stderr.'
-complete -c 'm0-submit' -n '__m0-submit_should_offer_completions_for_flags_or_options "m0-submit" log-format' -l 'log-format' -d 'How stderr lines look: text (tool: message) or json (one object per line).' -rfka 'text json'
+complete -c 'm0-submit' -n '__m0-submit_should_offer_completions_for_flags_or_options "m0-submit" log-format' -l 'log-format' -d 'How stderr lines look: text (tool: message) or json (one object per line). Default: $CLIPLINE_LOG_FORMAT, else text.' -rfka 'text json'
 complete -c 'm0-submit' -n '__m0-submit_should_offer_completions_for_flags_or_options "m0-submit" version' -l 'version' -d 'Show the version.'
 complete -c 'm0-submit' -n '__m0-submit_should_offer_completions_for_flags_or_options "m0-submit" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'm0-submit' -n '__m0-submit_should_offer_completions_for_positional "m0-submit" -eq 1' -fa 'help' -d 'Show subcommand help information.'

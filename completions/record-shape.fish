@@ -84,7 +84,7 @@ complete -c 'record-shape' -n '__record-shape_should_offer_completions_for_flags
 complete -c 'record-shape' -n '__record-shape_should_offer_completions_for_flags_or_options "record-shape"' -l 'set-json' -d 'Set FIELD to a literal JSON value.' -rfka ''
 complete -c 'record-shape' -n '__record-shape_should_offer_completions_for_flags_or_options "record-shape" v verbose' -l 'verbose' -s 'v' -d 'Say more on stderr: every step, with timings.'
 complete -c 'record-shape' -n '__record-shape_should_offer_completions_for_flags_or_options "record-shape" q quiet' -l 'quiet' -s 'q' -d 'Say only errors on stderr.'
-complete -c 'record-shape' -n '__record-shape_should_offer_completions_for_flags_or_options "record-shape" log-format' -l 'log-format' -d 'How stderr lines look: text (tool: message) or json (one object per line).' -rfka 'text json'
+complete -c 'record-shape' -n '__record-shape_should_offer_completions_for_flags_or_options "record-shape" log-format' -l 'log-format' -d 'How stderr lines look: text (tool: message) or json (one object per line). Default: $CLIPLINE_LOG_FORMAT, else text.' -rfka 'text json'
 complete -c 'record-shape' -n '__record-shape_should_offer_completions_for_flags_or_options "record-shape" version' -l 'version' -d 'Show the version.'
 complete -c 'record-shape' -n '__record-shape_should_offer_completions_for_flags_or_options "record-shape" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'record-shape' -n '__record-shape_should_offer_completions_for_positional "record-shape" -eq 1' -fa 'help' -d 'Show subcommand help information.'

@@ -4,6 +4,7 @@
 # Failures dead-letter the request on M0_DEADLETTER_QUEUE and mark the job FAILED (--on-failure).
 #   examples/m0-worker.sh --shape-only < chunk-records.jsonl   prints the messages it would publish for M1.
 # Optional: CONCURRENCY, COUNT, GRACE (seconds after SIGTERM), HEALTH_FILE (amqp-consume --health-file),
+# METRICS_LISTEN (--metrics-listen: /metrics, /healthz, /readyz on ADDR:PORT, e.g. :9464),
 # CHUNK_UPLOAD (memory, the default, or files), CHUNK_MEMORY_LIMIT (the most one chunk may take in memory; three
 # may be held per job: 512M).
 set -euo pipefail
@@ -43,6 +44,7 @@ export -f first_failure
 exec amqp-consume --queue M0_PRIORITY_QUEUE --dlq M0_DEADLETTER_QUEUE --declare \
   --jobs "${JOBS:-${CONCURRENCY:-2}}" ${COUNT:+--count "$COUNT"} \
   ${GRACE:+--grace "$GRACE"} ${HEALTH_FILE:+--health-file "$HEALTH_FILE"} \
+  ${METRICS_LISTEN:+--metrics-listen "$METRICS_LISTEN"} \
   --on-failure 'gql-mutate --op set-status --status FAILED' \
   -- bash -c '
     store_chunks \

@@ -112,6 +112,8 @@ public final class AMQPConnection {
 
   // MARK: Channels and topology
 
+  public func isOpen(channel: UInt16) -> Bool { openChannels.contains(channel) }
+
   public func openChannel(_ channel: UInt16) throws {
     try usable("opening channel \(channel)")
     _ = amqp_channel_open(state, channel)

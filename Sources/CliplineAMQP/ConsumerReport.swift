@@ -14,22 +14,32 @@ public struct ConsumerSummary: Equatable, Sendable {
   public var reconnects = 0
 }
 
-/// What a consumer tells people: one stderr line per message, and the health file.
+/// What a consumer tells people: one stderr line per message, the health file, and the metrics.
 final class ConsumerReport {
+  /// How a message ended, as the metrics' `outcome` label says it.
+  enum OutcomeKind: String {
+    case acked, requeued, retried
+    case deadLettered = "dead_lettered"
+  }
+
   let diagnostics: Diagnostics
   private let healthFile: HealthFile?
+  let telemetry: ConsumerTelemetry?
   private let queue: String
   var summary = ConsumerSummary()
   var lastMessageAt: Date?
+  /// Set once the consumer stops taking messages: no longer ready.
+  var stopping = false
   /// When the connection was last (re)established, and whether it has proved itself since (a message settled,
   /// or a quiet spell): a consumer that reconnects in a loop never reports "connected".
   private var connectedAt: Date?
   private var provenSinceConnect = false
   static let provingTime = 30.0
 
-  init(diagnostics: Diagnostics, healthFile: HealthFile?, queue: String) {
+  init(diagnostics: Diagnostics, healthFile: HealthFile?, telemetry: ConsumerTelemetry? = nil, queue: String) {
     self.diagnostics = diagnostics
     self.healthFile = healthFile
+    self.telemetry = telemetry
     self.queue = queue
   }
 
@@ -46,13 +56,16 @@ final class ConsumerReport {
 
   /// The one line per message: what happened and how long it took (the seed's "processed in X s").
   func outcome(
-    _ delivery: Delivery, _ outcome: String, started: Date, exitCode: Int32?, level: Diagnostics.Level = .info
+    _ delivery: Delivery, _ outcome: String, kind: OutcomeKind, started: Date, exitCode: Int32?,
+    level: Diagnostics.Level = .info
   ) {
     if level == .info { provenSinceConnect = true }
     let seconds = Date().timeIntervalSince(started)
+    telemetry?.settled(outcome: kind.rawValue, exitCode: exitCode, seconds: seconds)
     var fields: [String: JSONValue] = [
       "outcome": .string(outcome), "duration_s": .double((seconds * 1000).rounded() / 1000),
       "routing_key": .string(delivery.routingKey), "redelivered": .bool(delivery.redelivered),
+      "queue": .string(queue),
     ]
     if let id = delivery.properties.messageID { fields["message_id"] = .string(id) }
     if let exitCode { fields["exit_code"] = .integer(Int64(exitCode)) }
@@ -63,16 +76,14 @@ final class ConsumerReport {
   }
 
   /// `state` nil: connected, or "recovering" while a fresh reconnection has not proved itself yet.
-  func writeHealth(_ state: String? = nil, running: Int, force: Bool = false) {
-    guard let healthFile else { return }
-    var shown = state ?? "connected"
-    if state == nil, let connectedAt, !provenSinceConnect {
-      if Date().timeIntervalSince(connectedAt) >= Self.provingTime {
-        provenSinceConnect = true
-      } else {
-        shown = "recovering"
-      }
+  func writeHealth(_ state: String? = nil, running: Int, oldestStart: Date? = nil, force: Bool = false) {
+    let shown = shownState(state)
+    if let telemetry {
+      telemetry.update(
+        summary, state: stopping && state == nil ? "stopping" : shown, running: running, oldestStart: oldestStart)
+      if let failure = telemetry.writeTextfile(force: state == "stopped") { diagnostics.warning(describe(failure)) }
     }
+    guard let healthFile else { return }
     var fields: [String: JSONValue] = [
       "state": .string(shown), "queue": .string(queue), "received": .integer(Int64(summary.received)),
       "acked": .integer(Int64(summary.acknowledged)), "retried": .integer(Int64(summary.retried)),
@@ -81,5 +92,17 @@ final class ConsumerReport {
     ]
     if let lastMessageAt { fields["last_message_at"] = .string(RFC3339.format(lastMessageAt)) }
     healthFile.update(fields, force: force)
+  }
+
+  private func shownState(_ state: String?) -> String {
+    guard state == nil else { return state! }
+    if let connectedAt, !provenSinceConnect {
+      if Date().timeIntervalSince(connectedAt) >= Self.provingTime {
+        provenSinceConnect = true
+      } else {
+        return "recovering"
+      }
+    }
+    return "connected"
   }
 }

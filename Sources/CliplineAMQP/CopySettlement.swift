@@ -57,10 +57,10 @@ final class CopySettlement {
     case .acknowledge:
       try connection.ack(delivery.deliveryTag)
       report.summary.acknowledged += 1
-      report.outcome(delivery, "acked", started: started, exitCode: exitCode)
+      report.outcome(delivery, "acked", kind: .acked, started: started, exitCode: exitCode)
     case .requeue:
       try giveBack(delivery, on: connection)
-      report.outcome(delivery, "requeued (stopped at shutdown)", started: started, exitCode: nil)
+      report.outcome(delivery, "requeued (stopped at shutdown)", kind: .requeued, started: started, exitCode: nil)
     case .retry(let attempt, let delay):
       let copy = FailurePolicy.retryMessage(
         of: delivery, retryQueue: topology.retryQueue, attempt: attempt, delay: delay)
@@ -115,12 +115,12 @@ final class CopySettlement {
       case .retry(let attempt, let delay):
         report.summary.retried += 1
         report.outcome(
-          delivery, "retry \(attempt) of \(policy.maxRetries) in \(DurationArgument.format(delay))",
+          delivery, "retry \(attempt) of \(policy.maxRetries) in \(DurationArgument.format(delay))", kind: .retried,
           started: settled.started, exitCode: settled.exitCode)
       default:
         report.summary.deadLettered += 1
         report.outcome(
-          delivery, "dead-lettered to \(topology.deadLetterQueue)", started: settled.started,
+          delivery, "dead-lettered to \(topology.deadLetterQueue)", kind: .deadLettered, started: settled.started,
           exitCode: settled.exitCode, level: .warning)
       }
     }

@@ -28,7 +28,9 @@ struct HandlerJob: Sendable {
 
   func run() -> Outcome {
     let attempt = FailurePolicy.attempt(of: delivery.properties.headers)
-    let environment = Self.environment(for: delivery, queue: queue, attempt: attempt)
+    var environment = Self.environment(for: delivery, queue: queue, attempt: attempt)
+    // One log stream: the handler's tools write in the consumer's format, whatever their flags default to.
+    environment[Diagnostics.formatVariable] = diagnostics.format.rawValue
     var workDirectory: WorkDirectoryLedger.Entry?
     // Removed whatever happened, so a failed or killed handler leaves nothing behind (and if we are killed,
     // the next consumer sweeps it).
@@ -40,7 +42,8 @@ struct HandlerJob: Sendable {
       var handlerEnvironment = environment
       handlerEnvironment[WorkDirectory.environmentVariable] = directory.path
       let result = try process.run(
-        arguments: command, environment: handlerEnvironment, stdin: delivery.body, timeout: timeout)
+        arguments: command, environment: handlerEnvironment, stdin: delivery.body, timeout: timeout,
+        stderr: stderrRelay(source: command[0]))
       var errorText = result.stderrTail.trimmingCharacters(in: .whitespacesAndNewlines)
       if result.timedOut {
         let limit = DurationArgument.format(timeout ?? 0)
@@ -80,6 +83,15 @@ struct HandlerJob: Sendable {
     return environment
   }
 
+  /// The handler's stderr on ours, in our format; in JSON each line names the message it belongs to.
+  func stderrRelay(source: String) -> HandlerStderrRelay {
+    var context: [String: JSONValue] = ["queue": .string(queue)]
+    if let id = delivery.properties.messageID { context["message_id"] = .string(id) }
+    return HandlerStderrRelay(
+      write: diagnostics.emit, format: diagnostics.format, context: context,
+      source: (source as NSString).lastPathComponent)
+  }
+
   /// `--on-failure`: a shell command (so a pipeline fits in one flag), the body on stdin, the error in its environment.
   private func runFailureHook(_ command: String, environment: [String: String], outcome: Outcome) {
     var hookEnvironment = environment
@@ -88,7 +100,8 @@ struct HandlerJob: Sendable {
     let name = ConsumerReport.name(of: delivery)
     do {
       let result = try HandlerProcess().run(
-        arguments: ["/bin/sh", "-c", command], environment: hookEnvironment, stdin: delivery.body, timeout: 300)
+        arguments: ["/bin/sh", "-c", command], environment: hookEnvironment, stdin: delivery.body, timeout: 300,
+        stderr: stderrRelay(source: "on-failure"))
       if result.exitCode != 0 { diagnostics.warning("message \(name): --on-failure exited \(result.exitCode)") }
     } catch {
       diagnostics.warning("message \(name): --on-failure could not run: \(describe(error))")

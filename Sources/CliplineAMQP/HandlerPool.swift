@@ -18,6 +18,7 @@ final class HandlerPool {
 
   private struct RunningJob {
     let process: HandlerProcess
+    let started: Date
   }
 
   private let command: [String]
@@ -51,6 +52,8 @@ final class HandlerPool {
 
   var runningCount: Int { running.count }
   var isIdle: Bool { running.isEmpty && waiting.isEmpty }
+  /// When the longest-running handler started (for the metrics' stuck-handler alert).
+  var oldestStart: Date? { running.values.map(\.started).min() }
 
   /// Starts the handler now, or queues the delivery behind the running ones.
   func take(_ delivery: Delivery, generation: Int) {
@@ -83,7 +86,7 @@ final class HandlerPool {
       delivery: delivery, command: command, queue: queue, timeout: timeout,
       stoppedForConsumerTimeout: timeout.map { $0 < settings.handlerTimeout ?? .infinity } ?? false,
       policy: settings.policy, onFailure: onFailure, diagnostics: diagnostics, workDirectories: workDirectories)
-    running[delivery.deliveryTag] = RunningJob(process: job.process)
+    running[delivery.deliveryTag] = RunningJob(process: job.process, started: job.started)
     threads.submit { [inbox] in
       let outcome = job.run()
       inbox.put(

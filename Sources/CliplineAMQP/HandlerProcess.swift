@@ -3,8 +3,8 @@ import CliplineSystem
 import Foundation
 
 /// One run of the handler command: no shell, its own process group (so a timeout or shutdown can kill
-/// everything it started), the message body on stdin, our stdout, and its stderr relayed to ours while the
-/// last few kilobytes are kept for the dead-letter headers.
+/// everything it started), the message body on stdin, our stdout, and its stderr relayed to ours
+/// (`HandlerStderrRelay`) while the last few kilobytes are kept for the dead-letter headers.
 ///
 /// `lock` guards `processGroup` and `killReason` (`run` on the pool's thread, `stop` from the consumer's thread and
 /// the kill timer); `spawnLock` serialises the pipe-and-spawn sequence across every instance.
@@ -25,7 +25,6 @@ final class HandlerProcess: @unchecked Sendable {
 
   enum KillReason { case timeout, shutdown }
 
-  static let stderrTailBytes = 4096
   /// Takes every handler's process group along if the consumer dies.
   static let watchdog = ProcessGroupWatchdog()
   private static let spawnLock = NSLock()
@@ -35,7 +34,7 @@ final class HandlerProcess: @unchecked Sendable {
   /// Runs to completion (blocking the calling thread). `timeout` counts from the start.
   func run(
     arguments: [String], environment: [String: String], stdin body: [UInt8], timeout: Double?,
-    relayStderr: Bool = true
+    stderr relay: HandlerStderrRelay
   ) throws -> Result {
     let started = Date()
     // The body is on stdin before the handler starts: a file (already unlinked), not a pipe we still write to.
@@ -95,7 +94,7 @@ final class HandlerProcess: @unchecked Sendable {
       DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: item)
       timer = item
     }
-    let tail = Self.relay(from: stderrPipe[0], relay: relayStderr)
+    let tail = relay.run(from: stderrPipe[0])
     close(stderrPipe[0])
     var status: Int32 = 0
     _ = try? FileDescriptorIO.retryingInterrupts("waitpid") { waitpid(pid, &status, 0) }
@@ -160,32 +159,6 @@ final class HandlerProcess: @unchecked Sendable {
       throw error
     }
     return descriptor
-  }
-
-  /// Copies the handler's stderr to ours line by line, credentials masked (`SecretRedaction.text`), until it
-  /// closes; returns the last `stderrTailBytes` bytes (masked later, where they are used).
-  private static func relay(from descriptor: Int32, relay: Bool) -> String {
-    var tail: [UInt8] = []
-    var line: [UInt8] = []
-    var buffer = [UInt8](repeating: 0, count: 16 * 1024)
-    func flush() {
-      guard relay, !line.isEmpty else { return }
-      StandardError.write(SecretRedaction.text(String(decoding: line, as: UTF8.self)))
-      line.removeAll(keepingCapacity: true)
-    }
-    while true {
-      let count = (try? buffer.withUnsafeMutableBytes { try FileDescriptorIO.read(descriptor, into: $0) }) ?? 0
-      if count == 0 { break }
-      for byte in buffer[0..<count] {
-        line.append(byte)
-        if byte == UInt8(ascii: "\n") || line.count >= 64 * 1024 { flush() }
-      }
-      tail.append(contentsOf: buffer[0..<count])
-      if tail.count > 2 * stderrTailBytes { tail.removeFirst(tail.count - stderrTailBytes) }
-    }
-    flush()
-    if tail.count > stderrTailBytes { tail.removeFirst(tail.count - stderrTailBytes) }
-    return String(decoding: tail, as: UTF8.self)
   }
 }
 

@@ -83,13 +83,14 @@ public final class QueueConsumer {
 
   public init(
     options: ConnectionOptions, settings: ConsumerSettings, mode: ConsumerMode, output: RecordWriter,
-    diagnostics: Diagnostics, healthFile: HealthFile? = nil
+    diagnostics: Diagnostics, healthFile: HealthFile? = nil, telemetry: ConsumerTelemetry? = nil
   ) throws {
     self.options = options
     self.settings = settings
     self.mode = mode
     self.output = output
-    let report = ConsumerReport(diagnostics: diagnostics, healthFile: healthFile, queue: settings.topology.queue)
+    let report = ConsumerReport(
+      diagnostics: diagnostics, healthFile: healthFile, telemetry: telemetry, queue: settings.topology.queue)
     self.report = report
     let wakeUp = try WakeUpPipe()
     self.wakeUp = wakeUp
@@ -259,7 +260,8 @@ public final class QueueConsumer {
         idleDeadline = deadline
       }
     }
-    report.writeHealth(running: runningCount)
+    report.telemetry?.lookAtDepths(on: connection, diagnostics: diagnostics)
+    report.writeHealth(running: runningCount, oldestStart: pool?.oldestStart)
     let wakeAt = [idleDeadline, killedAtGraceEnd ? nil : graceDeadline, settlement.nextDue].compactMap { $0 }.min()
     let sleep = min(Self.longestSleep, max(0, wakeAt?.timeIntervalSinceNow ?? .infinity))
     guard let event = try connection.nextEvent(timeout: sleep, wakeUp: wakeUp) else { return false }
@@ -277,6 +279,7 @@ public final class QueueConsumer {
 
   private func beginStopping(_ connection: AMQPConnection, reason: String) throws {
     stopping = true
+    report.stopping = true
     graceDeadline = Date().addingTimeInterval(settings.grace)
     if let consumerTag { try connection.cancel(consumerTag: consumerTag) }
     consumerTag = nil
@@ -340,7 +343,7 @@ public final class QueueConsumer {
     }
     try connection.ack(delivery.deliveryTag)
     report.summary.acknowledged += 1
-    report.outcome(delivery, "printed and acked", started: started, exitCode: nil)
+    report.outcome(delivery, "printed and acked", kind: .acked, started: started, exitCode: nil)
   }
 
   static func envelope(of delivery: Delivery) -> [String: JSONValue] {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CliplineRecords
+import CliplineSystem
 
 /// The flags every tool spells the same way.
 public struct CommonOptions: ParsableArguments {
@@ -10,11 +11,11 @@ public struct CommonOptions: ParsableArguments {
   public var quiet = false
 
   @Option(name: .long, help: CommonHelp.logFormat)
-  public var logFormat: Diagnostics.Format = .text
+  public var logFormat: Diagnostics.Format?
 
   public init() {}
 
-  public func validate() throws { try CommonHelp.validate(verbose: verbose, quiet: quiet) }
+  public func validate() throws { try CommonHelp.validate(verbose: verbose, quiet: quiet, format: logFormat) }
 
   public func diagnostics(tool: String) -> Diagnostics {
     CommonHelp.diagnostics(tool: tool, verbose: verbose, quiet: quiet, format: logFormat)
@@ -31,11 +32,11 @@ public struct CommonOptionsWithoutDashQ: ParsableArguments {
   public var quiet = false
 
   @Option(name: .long, help: CommonHelp.logFormat)
-  public var logFormat: Diagnostics.Format = .text
+  public var logFormat: Diagnostics.Format?
 
   public init() {}
 
-  public func validate() throws { try CommonHelp.validate(verbose: verbose, quiet: quiet) }
+  public func validate() throws { try CommonHelp.validate(verbose: verbose, quiet: quiet, format: logFormat) }
 
   public func diagnostics(tool: String) -> Diagnostics {
     CommonHelp.diagnostics(tool: tool, verbose: verbose, quiet: quiet, format: logFormat)
@@ -46,13 +47,22 @@ public struct CommonOptionsWithoutDashQ: ParsableArguments {
 enum CommonHelp {
   static let verbose: ArgumentHelp = "Say more on stderr: every step, with timings."
   static let quiet: ArgumentHelp = "Say only errors on stderr."
-  static let logFormat: ArgumentHelp = "How stderr lines look: text (tool: message) or json (one object per line)."
+  static let logFormat = ArgumentHelp(
+    "How stderr lines look: text (tool: message) or json (one object per line). Default: $CLIPLINE_LOG_FORMAT, "
+      + "else text.", valueName: "text|json")
 
-  static func validate(verbose: Bool, quiet: Bool) throws {
+  static func validate(verbose: Bool, quiet: Bool, format: Diagnostics.Format?) throws {
     if verbose && quiet { throw ValidationError("--verbose and --quiet contradict each other; pass one of them.") }
+    if format == nil, let value = Settings.environment(Diagnostics.formatVariable),
+      Diagnostics.Format(rawValue: value) == nil
+    {
+      throw ValidationError("\(Diagnostics.formatVariable) is \"\(value)\"; set it to text or json, or unset it.")
+    }
   }
 
-  static func diagnostics(tool: String, verbose: Bool, quiet: Bool, format: Diagnostics.Format) -> Diagnostics {
-    Diagnostics(tool: tool, format: format, minimumLevel: verbose ? .debug : quiet ? .error : .info)
+  /// The flag, else `CLIPLINE_LOG_FORMAT`, else text: one variable sets the format of a whole pipeline.
+  static func diagnostics(tool: String, verbose: Bool, quiet: Bool, format: Diagnostics.Format?) -> Diagnostics {
+    let chosen = format ?? Settings.environment(Diagnostics.formatVariable).flatMap(Diagnostics.Format.init) ?? .text
+    return Diagnostics(tool: tool, format: chosen, minimumLevel: verbose ? .debug : quiet ? .error : .info)
   }
 }

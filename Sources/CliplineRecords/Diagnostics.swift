@@ -26,6 +26,9 @@ public final class Diagnostics: Sendable {
     case text, json
   }
 
+  /// The environment variable that sets the format for every tool (a `--log-format` flag still wins).
+  public static let formatVariable = "CLIPLINE_LOG_FORMAT"
+
   public let tool: String
   public let format: Format
   public let minimumLevel: Level
@@ -89,6 +92,10 @@ public final class Diagnostics: Sendable {
     }
     lock.withLock { write(text) }
   }
+
+  /// A whole line made elsewhere (a handler's stderr, relayed), written under the same lock as ours so that the
+  /// two never interleave.
+  public func emit(_ line: String) { lock.withLock { write(line) } }
 
   @Sendable public static func writeToStandardError(_ text: String) { StandardError.write(text) }
 

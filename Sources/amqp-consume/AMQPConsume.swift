@@ -4,6 +4,7 @@ import CliplineAMQPFlags
 import CliplineCLI
 import CliplineRecords
 import CliplineSystem
+import CliplineTelemetry
 import Foundation
 
 @main
@@ -19,7 +20,10 @@ struct AMQPConsume: ParsableCommand {
       message whose headers cannot be read is dead-lettered the same way instead of being run.
 
       With -- CMD ARGS..., runs CMD once per message (no shell), --jobs at a time (the prefetch matches), \
-      the body on stdin, the handler's stdout on ours, its stderr relayed to ours. Its environment adds \
+      the body on stdin, the handler's stdout on ours, its stderr relayed to ours line by line (a line is cut at \
+      16 KB, and the relayed line says how much was dropped). Under --log-format json each relayed line is one JSON \
+      object with message_id and queue added (a line that is already a JSON object keeps its fields), and the \
+      handler gets CLIPLINE_LOG_FORMAT=json so its tools write JSON too. Its environment adds \
       AMQP_QUEUE, AMQP_EXCHANGE, AMQP_ROUTING_KEY, AMQP_MESSAGE_ID, AMQP_REDELIVERED (true/false), AMQP_HEADERS \
       (a JSON object), AMQP_ATTEMPT (1, 2, ...) and CLIPLINE_WORK_DIR: a fresh directory (mode 0700) for this \
       message, removed afterwards whatever happened. --timeout stops the handler's whole process group (SIGTERM, \
@@ -128,6 +132,8 @@ struct AMQPConsume: ParsableCommand {
   @Option(name: .long, help: "Keep this JSON file updated with connection state and counters.", completion: .file())
   var healthFile: String?
 
+  @OptionGroup var metrics: MetricsOptions
+
   @OptionGroup var common: CommonOptionsWithoutDashQ
 
   /// The handler, after `--` or (as amqp-tools takes it) right after the flags: everything from the first word
@@ -174,6 +180,14 @@ struct AMQPConsume: ParsableCommand {
     return path.split(separator: ":").contains { access("\($0)/\(command)", X_OK) == 0 }
   }
 
+  func consumerTelemetry(_ settings: ConsumerSettings) -> ConsumerTelemetry {
+    let telemetry = ConsumerTelemetry(
+      queue: queue, deadLetterQueue: command.isEmpty ? nil : settings.topology.deadLetterQueue,
+      handlerTimeout: command.isEmpty ? nil : settings.effectiveHandlerTimeout, textfile: metrics.file.textfile)
+    telemetry.registry.describeProcess(tool: "amqp-consume", version: cliplineVersion)
+    return telemetry
+  }
+
   func run() throws {
     let diagnostics = common.diagnostics(tool: "amqp-consume")
     try runTool(diagnostics) {
@@ -191,9 +205,14 @@ struct AMQPConsume: ParsableCommand {
       let mode: ConsumerMode =
         command.isEmpty
         ? .print(envelope: envelope) : .handler(command: command, concurrency: concurrency, onFailure: onFailure)
+      let telemetry = metrics.isEnabled ? consumerTelemetry(settings) : nil
+      let listener = try telemetry.flatMap {
+        try metrics.listener($0.registry, probes: $0.probes, diagnostics: diagnostics)
+      }
+      defer { listener?.close() }
       let consumer = try QueueConsumer(
         options: try connection.options(tool: "amqp-consume"), settings: settings, mode: mode, output: RecordWriter(),
-        diagnostics: diagnostics, healthFile: healthFile.map(HealthFile.init))
+        diagnostics: diagnostics, healthFile: healthFile.map(HealthFile.init), telemetry: telemetry)
       try consumer.run()
     }
   }

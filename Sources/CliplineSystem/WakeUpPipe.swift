@@ -1,10 +1,9 @@
-import CliplineSystem
 import Foundation
 
 /// A wake-up descriptor for a thread that sleeps in poll(2): other threads (a finishing handler, a signal) write a
 /// byte, the sleeper wakes and drains it. Both ends are non-blocking and close-on-exec, so no handler inherits them.
 public final class WakeUpPipe: Sendable {
-  let readDescriptor: Int32
+  public let readDescriptor: Int32
   private let writeDescriptor: Int32
 
   public init() throws {
@@ -30,11 +29,11 @@ public final class WakeUpPipe: Sendable {
   }
 
   /// Sleeps until signalled or `seconds` pass.
-  func wait(seconds: Double) {
+  public func wait(seconds: Double) {
     if (try? SocketWait.readable(readDescriptor, or: nil, seconds: seconds))?.socket == true { drain() }
   }
 
-  func drain() {
+  public func drain() {
     var buffer = [UInt8](repeating: 0, count: 64)
     // Until EAGAIN: the pipe is non-blocking.
     while (buffer.withUnsafeMutableBytes { try? FileDescriptorIO.read(readDescriptor, into: $0) } ?? 0) > 0 {}
@@ -42,9 +41,11 @@ public final class WakeUpPipe: Sendable {
 }
 
 /// poll(2) on a socket and a wake-up descriptor.
-enum SocketWait {
+public enum SocketWait {
   /// Sleeps until `socket` or `wakeUp` is readable (or hung up), or `seconds` pass.
-  static func readable(_ socket: Int32, or wakeUp: Int32?, seconds: Double) throws -> (socket: Bool, wakeUp: Bool) {
+  public static func readable(_ socket: Int32, or wakeUp: Int32?, seconds: Double) throws -> (
+    socket: Bool, wakeUp: Bool
+  ) {
     var descriptors = [pollfd(fd: socket, events: Int16(POLLIN), revents: 0)]
     if let wakeUp { descriptors.append(pollfd(fd: wakeUp, events: Int16(POLLIN), revents: 0)) }
     let milliseconds = seconds.isFinite ? Int32(min(seconds * 1000, Double(Int32.max)).rounded(.up)) : -1

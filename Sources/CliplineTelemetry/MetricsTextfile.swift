@@ -1,0 +1,61 @@
+import CliplineSystem
+import Foundation
+
+/// `--metrics-file PATH`: the exposition written for node_exporter's textfile collector (name it `*.prom` in the
+/// collector's directory). Written to a temporary file beside it and renamed over it, so the collector never reads
+/// half a file; never renamed over anything that is not a regular file (as root, a rename onto `/dev/stdout` would
+/// replace that link for every process).
+public struct MetricsTextfile: Sendable {
+  public let path: String
+
+  public init(path: String) { self.path = path }
+
+  public func write(_ registry: MetricRegistry) throws {
+    var status = stat()
+    if lstat(path, &status) == 0, status.st_mode & S_IFMT != S_IFREG {
+      throw TelemetrySetupError("cannot write the metrics file \(path)", reason: "it exists and is not a regular file")
+    }
+    let directory = (path as NSString).deletingLastPathComponent
+    let base = (path as NSString).lastPathComponent
+    var template = Array("\(directory.isEmpty ? "." : directory)/.\(base).XXXXXX".utf8CString)
+    let descriptor = mkstemp(&template)
+    guard descriptor >= 0 else { throw TelemetrySetupError("cannot write the metrics file \(path)", errno: errno) }
+    let temporary = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+    var bytes = Array(PrometheusText.render(registry).utf8)
+    do {
+      defer { close(descriptor) }
+      _ = fchmod(descriptor, 0o644)  // mkstemp makes it 0600; the collector may run as another user
+      try bytes.withUnsafeMutableBytes { try FileDescriptorIO.writeAll(descriptor, UnsafeRawBufferPointer($0)) }
+    } catch {
+      unlink(temporary)
+      throw TelemetrySetupError("cannot write the metrics file \(path)", reason: describe(error))
+    }
+    guard rename(temporary, path) == 0 else {
+      let code = errno
+      unlink(temporary)
+      throw TelemetrySetupError("cannot write the metrics file \(path)", errno: code)
+    }
+  }
+}
+
+/// A listener or a metrics file that could not be set up: `what` failed (`cannot listen on :9464`), and why. A
+/// malformed address is a usage error (64), an address in use or a path we cannot use a configuration error (78),
+/// a port or file we may not take 77.
+public struct TelemetrySetupError: Error, CustomStringConvertible, ExitStatusProviding {
+  public let what: String
+  public let reason: String
+  public let exitStatus: ExitStatus
+
+  init(_ what: String, reason: String, _ exitStatus: ExitStatus = .configuration) {
+    self.what = what
+    self.reason = reason
+    self.exitStatus = exitStatus
+  }
+
+  init(_ what: String, errno code: Int32) {
+    let status = ExitStatus.of(errno: code)
+    self.init(what, reason: String(cString: strerror(code)), status == .failure ? .configuration : status)
+  }
+
+  public var description: String { "\(what): \(reason)" }
+}

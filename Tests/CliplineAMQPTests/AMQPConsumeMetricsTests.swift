@@ -1,0 +1,88 @@
+import CliplineRecords
+import CliplineSystem
+import CliplineTestSupport
+import Foundation
+import XCTest
+
+/// `amqp-consume --metrics-listen` scraped by a real Prometheus, and `--metrics-file` read by promtool (issue 25).
+final class AMQPConsumeMetricsTests: XCTestCase {
+  private func environment() throws -> [String: String] { ["AMQP_URL": try Broker.url()] }
+
+  private func curl(_ url: String) throws -> String {
+    let result = try ToolInvocation.runProcess(
+      "/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "5", url])
+    return result.stdout
+  }
+
+  func testPrometheusScrapesTheConsumersCountersAndHistogram() throws {
+    let queue = Broker.uniqueQueue("metrics")
+    try Broker.declare(queue)
+    let scratch = try ScratchDirectory("amqp-metrics")
+    let textfile = scratch.file("amqp-consume.prom")
+    let listen = "127.0.0.1:\(try PrometheusServer.freePort())"
+    let prometheus = try PrometheusServer(scraping: [listen])
+    let script = #"n=$(cat | sed 's/[^0-9]//g'); [ "$n" -lt 3 ] || exit 3"#
+    let consumer = try BackgroundTool(
+      "amqp-consume",
+      [
+        "--queue", queue, "--metrics-listen", listen, "--metrics-file", textfile, "--max-retries", "0",
+        "--", "/bin/sh", "-c", script,
+      ], environment: try environment(), scratch: scratch)
+    defer { if consumer.process.isRunning { consumer.process.terminate() } }
+    try eventually("the consumer is ready") { try curl("http://\(listen)/readyz") == "200" }
+    XCTAssertEqual(try curl("http://\(listen)/healthz"), "200")
+    for n in 0..<4 { try Broker.pikaPublish(queue, body: "{\"n\":\(n)}", headers: [:]) }
+
+    let selector = "{queue=\"\(queue)\"}"
+    try prometheus.wait(for: "clipline_messages_acked_total\(selector)") { $0.first?.value == 3 }
+    try prometheus.wait(for: "clipline_messages_dead_lettered_total\(selector)") { $0.first?.value == 1 }
+    try prometheus.wait(for: "clipline_messages_received_total\(selector)") { $0.first?.value == 4 }
+    try prometheus.wait(for: "clipline_handler_duration_seconds_count\(selector)") { series in
+      let counts = Dictionary(
+        uniqueKeysWithValues: series.map { ($0.labels["outcome"]! + "/" + $0.labels["exit_code"]!, $0.value) })
+      return counts == ["acked/0": 3, "dead_lettered/3": 1]
+    }
+    try prometheus.wait(for: "clipline_broker_connected\(selector)") { $0.first?.value == 1 }
+    try prometheus.wait(for: "clipline_build_info") { $0.first?.labels["tool"] == "amqp-consume" }
+    try prometheus.wait(for: "clipline_dead_letter_queue_messages\(selector)") {
+      $0.first?.value == 1 && $0.first?.labels["dead_letter_queue"] == queue + ".dlq"
+    }
+
+    consumer.process.terminate()
+    XCTAssertEqual(try consumer.wait(), 0, consumer.stderr)
+    XCTAssertTrue(consumer.stderr.contains("serving metrics on http://\(listen)/metrics"), consumer.stderr)
+    let written = try String(contentsOfFile: textfile, encoding: .utf8)
+    XCTAssertTrue(written.contains("clipline_messages_acked_total\(selector) 3"), written)
+    XCTAssertTrue(written.contains("clipline_broker_connected\(selector) 0"), "written as it stopped: \(written)")
+    let lint = try ToolInvocation.runProcess("/usr/bin/promtool", ["check", "metrics"], stdin: Data(written.utf8))
+    XCTAssertEqual(lint.status, 0, lint.stdout + lint.stderr)
+  }
+
+  func testAListenAddressInUseFailsAtOnceWith78() throws {
+    let holder = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(holder) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+        bind(holder, $0, length) == 0 && listen(holder, 1) == 0 && getsockname(holder, $0, &length) == 0
+      }
+    }
+    XCTAssertTrue(bound)
+    let port = UInt16(bigEndian: address.sin_port)
+    let result = try ToolInvocation.run(
+      "amqp-consume", ["--queue", "unused", "--metrics-listen", "127.0.0.1:\(port)", "--", "/bin/true"],
+      environment: try environment(), timeout: 30)
+    XCTAssertEqual(result.status, 78, result.stderr)
+    XCTAssertEqual(
+      result.stderr, "amqp-consume: error: cannot listen on 127.0.0.1:\(port): Address already in use\n")
+
+    let malformed = try ToolInvocation.run(
+      "amqp-consume", ["--queue", "unused", "--metrics-listen", "9464", "--", "/bin/true"],
+      environment: try environment(), timeout: 30)
+    XCTAssertEqual(malformed.status, 64, malformed.stderr)
+    XCTAssertTrue(malformed.stderr.contains("--metrics-listen takes ADDR:PORT"), malformed.stderr)
+  }
+}
