@@ -56,6 +56,9 @@ public struct BlobPutOptions: Sendable {
 
   /// The tag a multipart upload's SHA-256 goes to when it was not known at CreateMultipartUpload.
   public static let sha256Tag = "clipline-sha256"
+  /// Beside it, the ETag of the object that SHA-256 describes: a tag set by a writer whose object was replaced before
+  /// its tagging request arrived describes the other writer's bytes no more.
+  public static let sha256ETagTag = "clipline-sha256-etag"
 
   /// The SHA-256 digests: known, pending (waited for), or computed now. Only for a request whose server checks
   /// the bytes against the digest (an S3 PUT with x-amz-checksum-sha256): a wrong known digest is refused there.

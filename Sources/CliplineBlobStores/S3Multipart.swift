@@ -57,7 +57,8 @@ extension S3Store {
   }
 
   /// The known digest checked against the bytes sent (S3 only saw the parts), CompleteMultipartUpload, its
-  /// composite checksum checked, and the SHA-256 stored as a tag when it was not known at CreateMultipartUpload.
+  /// composite checksum checked (or, from a server that answers none, the object read back), and the SHA-256 stored
+  /// as a tag when it was not known at CreateMultipartUpload. Once the object exists, any failure removes it.
   func completeMultipart(
     _ target: Target, uploadQuery: String, parts: PartResults, digests: FileDigests, sha256KnownAtCreation: Bool,
     options: BlobPutOptions
@@ -65,20 +66,33 @@ extension S3Store {
     try options.checkKnownDigest(digests, location: target.location)
     let answer = try completeMultipartUpload(target, uploadQuery: uploadQuery, parts: parts)
     let etag = Self.unquoted(answer.text("ETag") ?? "")
-    let partCount = parts.etags.count
-    // S3's composite checksum is the SHA-256 of the parts' SHA-256s, then "-N": check it when the server says it.
-    if let composite = answer.text("ChecksumSHA256"), composite.hasSuffix("-\(partCount)") {
-      let expected = Digest.sha256(parts.sha256s.flatMap { $0 }).base64String + "-\(partCount)"
-      guard composite == expected else {
-        throw BlobIntegrityError(location: target.location, reason: "composite SHA-256 \(composite) is not \(expected)")
+    do {
+      try confirmWrite(
+        target, etag: etag, sha256: digests.sha256,
+        checkedByServer: try compositeChecked(answer.text("ChecksumSHA256"), parts: parts, target: target))
+      if !sha256KnownAtCreation {
+        try setTags(digestTags(digests.sha256, etag: etag, options: options), of: target.location)
       }
-    }
-    if !sha256KnownAtCreation {
-      var tags = options.allTags
-      tags[BlobPutOptions.sha256Tag] = digests.sha256.hexString
-      try setTags(tags, of: target.location)
+    } catch {
+      try? delete(target.location)
+      throw error
     }
     return StoredBlob(location: target.location, bytes: digests.bytes, etag: etag, sha256: digests.sha256.hexString)
+  }
+
+  /// S3's composite checksum is the SHA-256 of the parts' SHA-256s, then "-N": a server that answers it checked every
+  /// part against the checksum sent with it. One that answers another is refused; one that answers none vouched for
+  /// nothing.
+  private func compositeChecked(_ composite: String?, parts: PartResults, target: Target) throws -> Bool {
+    let sha256s = parts.sha256s
+    guard let composite, composite.hasSuffix("-\(sha256s.count)"), !sha256s.contains(where: \.isEmpty) else {
+      return false
+    }
+    let expected = Digest.sha256(sha256s.flatMap { $0 }).base64String + "-\(sha256s.count)"
+    guard composite == expected else {
+      throw BlobIntegrityError(location: target.location, reason: "composite SHA-256 \(composite) is not \(expected)")
+    }
+    return true
   }
 
   /// The part size for an object of `size` (the configured one, grown so S3's 10,000-part limit holds) and the

@@ -92,10 +92,8 @@ public final class S3Store: CloudBlobStore, Sendable {
     // The server checks the SHA-256 of what arrived (x-amz-checksum-sha256); AWS also checks the signed one.
     headers.append(("x-amz-checksum-sha256", digests.sha256.base64String))
     let response = try send("PUT", target, headers: headers, body: body, payloadSHA256: digests.sha256.hexString)
-    if let echoed = response.header("x-amz-checksum-sha256"), echoed != digests.sha256.base64String {
-      throw BlobIntegrityError(location: target.location, reason: "the stored SHA-256 is not the one sent")
-    }
     let etag = Self.unquoted(response.header("ETag") ?? "")
+    try confirmWrite(target, etag: etag, sha256: digests.sha256, echoed: response.header("x-amz-checksum-sha256"))
     return StoredBlob(location: target.location, bytes: digests.bytes, etag: etag, sha256: digests.sha256.hexString)
   }
 
@@ -115,23 +113,28 @@ public final class S3Store: CloudBlobStore, Sendable {
     let response = try send("HEAD", target, acceptNotFound: true)
     if response.status == 404 { return nil }
     let bytes = Int64(response.header("Content-Length") ?? "") ?? 0
+    let etag = response.header("ETag").map(Self.unquoted)
     var sha256 = response.header("x-amz-meta-sha256")
     // A multipart upload whose hash was still running at CreateMultipartUpload carries it as a tag, and so does a
     // PUT sent while its body arrived (its checksum was a trailer).
     if sha256 == nil {
-      sha256 = try recordedDigestTag(of: location)
+      sha256 = try recordedDigestTag(of: location, etag: etag)
     }
     return BlobInfo(
-      location: location, bytes: bytes, etag: response.header("ETag").map(Self.unquoted),
+      location: location, bytes: bytes, etag: etag,
       expiresAt: response.header("Expires").flatMap(HTTPEncoding.parseHTTPDate), sha256: sha256)
   }
 
-  /// The `clipline-sha256` tag; nil when the object has none, or when tags cannot be read here at all (no
-  /// s3:GetObjectTagging permission, a service without tagging). Any other failure throws: a download must not go
-  /// unverified because the request that tells its digest failed.
-  private func recordedDigestTag(of location: BlobLocation) throws -> String? {
+  /// The `clipline-sha256` tag; nil when the object has none, when the tag describes another object (its
+  /// `clipline-sha256-etag` is not this object's ETag: a second writer completed before the first one's tags
+  /// arrived), or when tags cannot be read here at all (no s3:GetObjectTagging permission, a service without
+  /// tagging). Any other failure throws: a download must not go unverified because the request that tells its
+  /// digest failed.
+  private func recordedDigestTag(of location: BlobLocation, etag: String?) throws -> String? {
     do {
-      return try tags(of: location)[BlobPutOptions.sha256Tag]
+      let tags = try tags(of: location)
+      if let describes = tags[BlobPutOptions.sha256ETagTag], describes != etag { return nil }
+      return tags[BlobPutOptions.sha256Tag]
     } catch let error as AWSServiceError where Self.tagsUnavailable.contains(error.code) {
       return nil
     }

@@ -119,21 +119,19 @@ final class S3StreamedPut: StreamedPut {
     try options.checkKnownDigest(digests, location: target.location)
     try body.finish(sha256Base64: digests.sha256.base64String)
     let response = try waitForRequest().get()
+    let etag = S3Store.unquoted(response.header("ETag") ?? "")
     do {
-      if let echoed = response.header("x-amz-checksum-sha256"), echoed != digests.sha256.base64String {
-        throw BlobIntegrityError(location: target.location, reason: "the stored SHA-256 is not the one sent")
+      try store.confirmWrite(
+        target, etag: etag, sha256: digests.sha256, echoed: response.header("x-amz-checksum-sha256"))
+      try namingUploadFailure(target.location) {
+        try store.setTags(store.digestTags(digests.sha256, etag: etag, options: options), of: target.location)
       }
-      var tags = options.allTags
-      tags[BlobPutOptions.sha256Tag] = digests.sha256.hexString
-      try namingUploadFailure(target.location) { try store.setTags(tags, of: target.location) }
     } catch {
       // The object is there but not as promised (unverified, or without its SHA-256): it goes.
       try? store.delete(target.location)
       throw error
     }
-    return StoredBlob(
-      location: target.location, bytes: digests.bytes, etag: S3Store.unquoted(response.header("ETag") ?? ""),
-      sha256: digests.sha256.hexString)
+    return StoredBlob(location: target.location, bytes: digests.bytes, etag: etag, sha256: digests.sha256.hexString)
   }
 
   /// The request fails at its next read; a PUT that never completed leaves no object.

@@ -81,7 +81,9 @@ final class PartedUploadStream: BlobUploadStream, @unchecked Sendable {
     // A part cut short by the signal fails too: the signal is what to report.
     if ShutdownSignal.shared.isRequested { throw StoppedBySignal("while the upload was under way") }
     if let failure = firstFailure.error { throw failure }
-    if known == nil { whole.update(bytes) }
+    // A known SHA-256 goes with a whole body or a streamed PUT as its checksum, which the server checks; parts are
+    // checked one by one, so a body sent in parts is hashed (from the part that begins them) and compared.
+    if known == nil || pool != nil { whole.update(bytes) }
     if let streamed {
       total += Int64(bytes.count)
       return try streamed.write(bytes)
@@ -89,6 +91,7 @@ final class PartedUploadStream: BlobUploadStream, @unchecked Sendable {
     buffer.append(contentsOf: bytes)
     total += Int64(bytes.count)
     if pool == nil, buffer.count > threshold {
+      if known != nil { whole.update(buffer) }
       try backend.begin()
       // `submit` waits once `concurrency` parts are in flight: that wait is the pacing.
       pool = ThreadPool(width: concurrency)
@@ -127,7 +130,7 @@ final class PartedUploadStream: BlobUploadStream, @unchecked Sendable {
   }
 
   private func finishOrThrow() throws -> StoredBlob {
-    let digests = FileDigests(sha256: known ?? whole.finish(), md5: [], bytes: total)
+    let digests = FileDigests(sha256: pool == nil ? known ?? whole.finish() : whole.finish(), md5: [], bytes: total)
     if let streamed { return try streamed.finish(digests) }
     guard let pool else {
       let body = buffer

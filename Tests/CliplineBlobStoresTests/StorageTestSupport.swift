@@ -5,7 +5,9 @@ import CliplineSystem
 import CliplineTestSupport
 import Foundation
 
-/// The SeaweedFS S3 server `scripts/services start s3` runs, with the identity it verifies SigV4 against.
+/// The S3 server the storage suite runs against: SeaweedFS (`scripts/services start s3`), with the identity it
+/// verifies SigV4 against; or, in scripts/test's second pass, moto's server at `AWS_ENDPOINT_URL_S3`, which checks
+/// neither signatures nor checksums.
 struct S3TestServer {
   let endpoint: String
   let accessKeyId: String

@@ -5,6 +5,8 @@ against the real thing:
   --fail-query WORD       answers every request whose query string names WORD (e.g. tagging) with a 503 SlowDown
   --corrupt requests      flips one byte in the body of every PUT before forwarding it (the server must refuse it)
   --corrupt responses     flips one byte in the body of every GET answer (the client must notice)
+  --hold-query WORD       holds the first request whose query string names WORD (e.g. tagging) until the test says
+                          so: GET /_clipline/held answers once one is held, POST /_clipline/release lets it go on
 Everything else is forwarded unchanged, Host header included (SigV4 signs it).
 
 A slow link instead, for benchmarks (bytes pass unchanged, below HTTP, so keep-alive and chunked bodies just work):
@@ -39,7 +41,34 @@ class Proxy(BaseHTTPRequestHandler):
     def log_message(self, *args):
         pass
 
+    def control(self):
+        """The test's side of --hold-query; answers 200, or 504 when nothing was held within a minute."""
+        length = int(self.headers.get("Content-Length") or 0)
+        if length:
+            self.rfile.read(length)
+        if self.path == "/_clipline/release":
+            self.server.release.set()
+            ok = True
+        else:
+            ok = self.server.held.wait(60)
+        self.send_response(200 if ok else 504)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def hold(self, query):
+        """Holds the first request naming --hold-query until the test releases it (at most ten minutes)."""
+        word = self.server.hold_query
+        if not word or word not in urllib.parse.parse_qs(query, keep_blank_values=True):
+            return
+        with self.server.lock:
+            first = not self.server.held.is_set()
+            self.server.held.set()
+        if first:
+            self.server.release.wait(600)
+
     def relay(self):
+        if self.path.startswith("/_clipline/"):
+            return self.control()
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else None
         if body and self.command == "PUT" and self.server.corrupt == "requests":
@@ -48,6 +77,7 @@ class Proxy(BaseHTTPRequestHandler):
             self.server.seen += 1
             fail = self.server.fail_first < 0 or self.server.seen <= self.server.fail_first
         query = urllib.parse.urlsplit(self.path).query
+        self.hold(query)
         if self.server.fail_query and self.server.fail_query in urllib.parse.parse_qs(query, keep_blank_values=True):
             fail = True
         if fail:
@@ -177,6 +207,7 @@ def main():
     parser.add_argument("--fail-first", type=int, default=0)
     parser.add_argument("--fail-query")
     parser.add_argument("--corrupt", choices=["requests", "responses"])
+    parser.add_argument("--hold-query")
     parser.add_argument("--rate", type=float, help="a slow link: MB/s each way, shared by all connections")
     parser.add_argument("--latency", type=float, default=0.0, help="a slow link: one-way delay in ms")
     args = parser.parse_args()
@@ -188,6 +219,7 @@ def main():
     server.daemon_threads = True
     server.upstream, server.fail_first, server.seen, server.lock = args.upstream, args.fail_first, 0, threading.Lock()
     server.corrupt, server.fail_query = args.corrupt, args.fail_query
+    server.hold_query, server.held, server.release = args.hold_query, threading.Event(), threading.Event()
     print(f"ready {server.server_address[1]}", flush=True)
     server.serve_forever()
 
