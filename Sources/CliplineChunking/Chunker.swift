@@ -5,8 +5,8 @@ import CliplineSources
 import CliplineSystem
 import Foundation
 
-/// M0 in one library: for each request, bring the source to a local file, cut it in one pass, and emit one
-/// chunk record per chunk the moment its file is closed.
+/// M0 in one library: for each request, open the source (read as it arrives, or in place), cut it in one pass, and
+/// emit one chunk record per chunk the moment it is finished, into a file or into memory.
 public final class Chunker {
   public struct Options: Sendable {
     public var mode: ChunkMode = .auto
@@ -16,8 +16,6 @@ public final class Chunker {
     public var mergeLastUnder: Double?
     /// Preset, CRF and fit for transcode mode (size and frame rate come from each request).
     public var encoding = TranscodeSettings()
-    /// Cut each chunk into this memory instead of a file (`chunk --to`): its record then has no `chunk_path`.
-    public var memory: SegmentMemory?
 
     public init() {}
   }
@@ -40,63 +38,50 @@ public final class Chunker {
     self.progress = progress
   }
 
-  /// Cuts the video a request names; `emit` receives each chunk record (the request's fields plus the chunk's).
+  /// Cuts the video a request names into chunk files under the work directory; `emit` receives each chunk record
+  /// (the request's fields plus the chunk's, `chunk_path` among them) the moment its file is closed.
   public func process(_ record: Record, line: Int, emit: @escaping (Record) throws -> Void) throws {
-    try process(record, line: line) { chunk, _ in try emit(chunk) }
+    try cut(record, line: line, into: .files) { chunk, _ in try emit(chunk) }
   }
 
-  /// The same, with each chunk's bytes when it was cut into memory (`Options.memory`).
+  /// Cuts the video a request names into `memory` instead of files (`chunk --to`); `emit` receives each chunk
+  /// record (without `chunk_path`) with the chunk's bytes, which it releases once it is done with them.
   public func process(
-    _ record: Record, line: Int, emitChunk emit: @escaping (Record, SegmentInMemory?) throws -> Void
+    _ record: Record, line: Int, into memory: SegmentMemory, emit: @escaping (Record, SegmentInMemory) throws -> Void
+  ) throws {
+    try cut(record, line: line, into: .memory(memory)) { chunk, output in
+      guard case .memory(let bytes) = output else { throw MediaError("a chunk meant for memory went to a file") }
+      try emit(chunk, bytes)
+    }
+  }
+
+  /// Where a request's chunks go.
+  private enum ChunkDestination {
+    /// `chunk_NNN.mp4` in the request's directory under the work directory.
+    case files
+    case memory(SegmentMemory)
+  }
+
+  private func cut(
+    _ record: Record, line: Int, into destination: ChunkDestination,
+    emit: @escaping (Record, SegmentOutput) throws -> Void
   ) throws {
     let request = try record.decode(ChunkRequest.self).validated()
-    let chunkDuration = request.videoPreprocessing?.chunkDuration ?? options.defaultChunkDuration
     let started = Date()
     let source = try OpenedSource.open(
       request.cloudStreamPath, fetcher: fetcher, workDirectory: workDirectory, diagnostics: diagnostics, line: line)
     defer { source.discard() }
-    let segmenter = source.segmenter
-    guard let video = segmenter.info.video else {
-      throw MediaError("\(SecretRedaction.url(request.cloudStreamPath)) has no video stream")
-    }
-    guard let duration = segmenter.info.durationSeconds ?? video.durationSeconds, duration > 0 else {
-      throw MediaError("\(SecretRedaction.url(request.cloudStreamPath)) has no known duration")
-    }
-    let planner = ChunkPlanner(chunkDuration: chunkDuration, mergeLastUnder: options.mergeLastUnder)
-    let boundaries = planner.boundaries(forDuration: duration)
-    let preprocessing = request.videoPreprocessing
-    let mode = options.mode.segmenterMode(
-      width: preprocessing?.width, height: preprocessing?.height, fps: preprocessing?.fps, source: video,
-      encoding: options.encoding)
-    let modeName: String
-    if case .copy = mode { modeName = "copy" } else { modeName = "transcode" }
-
-    let outputDirectory = options.memory == nil ? try chunkDirectory(for: record, line: line) : ""
-    let liveStart = request.liveStartTime.flatMap(RFC3339.parse)
+    let plan = try CutPlan(request: request, source: source.segmenter.info, options: options)
+    let segments = try segmentDestination(destination, for: record, line: line)
     diagnostics.debug(
-      "cutting \(String(format: "%.1f", duration)) s into \(boundaries.count + 1) chunks of \(chunkDuration) s (\(modeName))",
-      line: line)
-
-    // Each chunk's size and hash were taken as its bytes were written: its record leaves at once.
+      String(format: "cutting %.1f s into %d chunks of ", plan.duration, plan.chunkCount)
+        + "\(plan.chunkDuration) s (\(plan.modeName))", line: line)
     let written: Int
     do {
-      written = try segmenter.run(
-        boundaries: boundaries, mode: mode,
-        outputPath: { index in
-          (outputDirectory as NSString).appendingPathComponent(String(format: "chunk_%03d.mp4", index))
-        }, memory: options.memory,
-        onSegment: { segment in
-          self.progress.update(
-            String(
-              format: "chunk: chunk %d of %d cut (%.0f of %.0f s)", segment.index, boundaries.count + 1,
-              segment.endSeconds, duration), force: true)
-          try emit(
-            try self.chunkRecord(for: segment, of: record, request: request, mode: modeName, liveStart: liveStart),
-            segment.memory)
-          self.diagnostics.debug(
-            "chunk \(segment.index): \(String(format: "%.3f", segment.startSeconds))–"
-              + "\(String(format: "%.3f", segment.endSeconds)) s", line: line)
-        })
+      // Each chunk's size and hash were taken as its bytes were written: its record leaves at once.
+      written = try source.segmenter.run(boundaries: plan.boundaries, mode: plan.mode, into: segments) { segment in
+        try self.finished(segment, of: record, plan: plan, line: line, emit: emit)
+      }
       try source.waitForDownload()
     } catch {
       progress.clear()
@@ -104,26 +89,35 @@ public final class Chunker {
     }
     progress.clear()
     diagnostics.info(
-      "cut \(SecretRedaction.url(request.cloudStreamPath)) into \(written) chunks (\(modeName)) "
+      "cut \(SecretRedaction.url(request.cloudStreamPath)) into \(written) chunks (\(plan.modeName)) "
         + "in \(elapsed(since: started))", line: line)
   }
 
-  private func chunkRecord(
-    for segment: SegmentFile, of record: Record, request: ChunkRequest, mode: String, liveStart: Date?
-  ) throws -> Record {
-    let fields = ChunkFields(
-      chunkId: segment.index, chunkPath: segment.memory == nil ? segment.path : nil,
-      chunkHash: segment.sha256.hexString, chunkBytes: segment.bytes,
-      startTime: Self.rounded(segment.startSeconds), endTime: Self.rounded(segment.endSeconds),
-      chunkDuration: Self.rounded(segment.endSeconds - segment.startSeconds),
-      timeOffset: Self.rounded(segment.startSeconds), chunkMode: mode, sourceStreamPath: request.cloudStreamPath,
-      chunkStartTime: liveStart.map { RFC3339.format($0.addingTimeInterval(segment.startSeconds)) },
-      chunkEndTime: liveStart.map { RFC3339.format($0.addingTimeInterval(segment.endSeconds)) })
-    var chunk = try record.merging(fields)
-    // One meaning per field: the request's cloud_stream_path is the source (now source_stream_path); the chunk's
-    // own URL is set by blob-put once the chunk is stored.
-    chunk[ChunkFields.requestSourceField] = nil
-    return chunk
+  private func segmentDestination(_ destination: ChunkDestination, for record: Record, line: Int) throws
+    -> SegmentDestination
+  {
+    switch destination {
+    case .memory(let memory): return .memory(memory)
+    case .files:
+      let directory = try chunkDirectory(for: record, line: line)
+      return .files { index in
+        (directory as NSString).appendingPathComponent(String(format: "chunk_%03d.mp4", index))
+      }
+    }
+  }
+
+  /// One chunk is cut: its record goes out.
+  private func finished(
+    _ segment: FinishedSegment, of record: Record, plan: CutPlan, line: Int,
+    emit: (Record, SegmentOutput) throws -> Void
+  ) throws {
+    progress.update(
+      String(
+        format: "chunk: chunk %d of %d cut (%.0f of %.0f s)", segment.index, plan.chunkCount, segment.endSeconds,
+        plan.duration), force: true)
+    try emit(try plan.record(for: segment, of: record), segment.output)
+    diagnostics.debug(
+      String(format: "chunk %d: %.3f–%.3f s", segment.index, segment.startSeconds, segment.endSeconds), line: line)
   }
 
   /// `<work dir>/<process_id>/`, so requests in one run never overwrite each other's chunks.
@@ -149,9 +143,6 @@ public final class Chunker {
     }
     return directory
   }
-
-  /// Microsecond precision: enough for any frame rate, and stable text in the records.
-  static func rounded(_ seconds: Double) -> Double { (seconds * 1_000_000).rounded() / 1_000_000 }
 
   private func elapsed(since start: Date) -> String { String(format: "%.2f s", Date().timeIntervalSince(start)) }
 }

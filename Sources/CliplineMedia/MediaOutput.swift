@@ -18,8 +18,11 @@ final class MediaOutput {
 
   var path: String { file.path }
 
-  /// The segment in memory, when it was muxed there.
-  var memory: SegmentInMemory? { file as? SegmentInMemory }
+  /// Where the finished output's bytes are.
+  var result: SegmentOutput {
+    if let memory = file as? SegmentInMemory { return .memory(memory) }
+    return .file(path: file.path)
+  }
 
   convenience init(
     path: String, format: String = "mp4", options: [String: String] = ["movflags": "+faststart"],

@@ -41,7 +41,7 @@ public final class SegmentMemory: @unchecked Sendable {  // `lock` guards `spare
 /// One segment muxed into memory. The muxer writes where it likes (it patches sizes and writes its index last);
 /// `finish()` plans the index move (MP4IndexMove) but moves nothing, and hashes the bytes in their final order,
 /// head, index, media, the order in which `withPieces` hands them to the upload.
-public final class SegmentInMemory: OutputSink, @unchecked Sendable {  // used by one thread at a time
+public final class SegmentInMemory: OutputSink, HeldBytes, @unchecked Sendable {  // used by one thread at a time
   public let path: String
   private let memory: SegmentMemory
   private let movesIndexToFront: Bool

@@ -5,17 +5,29 @@ internal import CCliplineAVUtil
 internal import CCliplineSwScale
 import Foundation
 
-/// A finished segment file: its 1-based index, path, and real start and end in seconds from the source start.
-/// Its size and SHA-256 were taken as it was written. A segment cut into memory has no file: `memory` holds it
-/// (`path` is its label) and its SHA-256 is the upload's.
-public struct SegmentFile: Sendable {
+/// Where a `Segmenter` writes its segments.
+public enum SegmentDestination {
+  /// Segment `n` (from 1) to the file `path(n)`.
+  case files(path: (Int) -> String)
+  /// Into buffers taken from (and given back to) `memory`.
+  case memory(SegmentMemory)
+}
+
+/// A finished segment's bytes: its file, or the memory it was cut into (given back by `release()`).
+public enum SegmentOutput: Sendable {
+  case file(path: String)
+  case memory(SegmentInMemory)
+}
+
+/// A finished segment: its 1-based index, its bytes, and its real start and end in seconds from the source start.
+/// Its size and SHA-256 were taken as it was written.
+public struct FinishedSegment: Sendable {
   public let index: Int
-  public let path: String
+  public let output: SegmentOutput
   public let startSeconds: Double
   public let endSeconds: Double
   public let bytes: Int64
   public let sha256: [UInt8]
-  public let memory: SegmentInMemory?
 }
 
 /// Sends each packet to the segment file it belongs to, in one pass over the input.
@@ -63,7 +75,7 @@ final class SegmentRouter {
   private let sourceStart: Double
   private let streams: [Int: Stream]
   private let makeOutput: (_ index: Int) throws -> MediaOutput
-  private let onFinished: (SegmentFile) throws -> Void
+  private let onFinished: (FinishedSegment) throws -> Void
   private var nextBoundaryIndex = 0
   private var current: OpenSegment?
   private var closing: OpenSegment?
@@ -79,7 +91,7 @@ final class SegmentRouter {
   ///   - streams: the output streams by index, with the time base their packets arrive in.
   init(
     boundaries: CutTimes, sourceStart: Double, streams: [Int: Stream],
-    makeOutput: @escaping (_ index: Int) throws -> MediaOutput, onFinished: @escaping (SegmentFile) throws -> Void
+    makeOutput: @escaping (_ index: Int) throws -> MediaOutput, onFinished: @escaping (FinishedSegment) throws -> Void
   ) {
     self.boundaries = boundaries
     self.sourceStart = sourceStart
@@ -226,9 +238,9 @@ final class SegmentRouter {
     finishedCount += 1
     let end = segment.endSeconds ?? endSeconds
     try onFinished(
-      SegmentFile(
-        index: segment.index, path: segment.output.path, startSeconds: segment.startSeconds - sourceStart,
-        endSeconds: end - sourceStart, bytes: written.bytes, sha256: written.sha256, memory: segment.output.memory))
+      FinishedSegment(
+        index: segment.index, output: segment.output.result, startSeconds: segment.startSeconds - sourceStart,
+        endSeconds: end - sourceStart, bytes: written.bytes, sha256: written.sha256))
   }
 
   /// The input ended: everything held goes where it belongs, and the open segments are finished.

@@ -37,69 +37,40 @@ public final class Segmenter {
     info = input.info
   }
 
-  /// Cuts at `boundaries` (seconds from the source start, ascending, each inside the source), writing segment
-  /// `n` to `outputPath(n)` (or into `memory`, when given), calling `onSegment` as each one is finished. On failure
-  /// the segment being written is deleted; segments already reported stay valid.
+  /// Cuts at `boundaries` (seconds from the source start, ascending, each inside the source), writing each segment
+  /// to `destination`, calling `onSegment` as each one is finished. On failure the segment being written is deleted;
+  /// segments already reported stay valid.
   public func run(
-    boundaries: CutTimes, mode: Mode, outputPath: (Int) -> String, memory: SegmentMemory? = nil,
-    onSegment: (SegmentFile) throws -> Void
+    boundaries: CutTimes, mode: Mode, into destination: SegmentDestination,
+    onSegment: (FinishedSegment) throws -> Void
   ) throws -> Int {
-    try withoutActuallyEscaping(outputPath) { outputPath in
-      try withoutActuallyEscaping(onSegment) { onSegment in
-        try cut(at: boundaries, mode: mode, outputPath: outputPath, memory: memory, onSegment: onSegment)
-      }
+    try withoutActuallyEscaping(onSegment) { onSegment in
+      try cut(at: boundaries, mode: mode, into: destination, onSegment: onSegment)
     }
   }
 
   private func cut(
-    at boundaries: CutTimes, mode: Mode, outputPath: @escaping (Int) -> String, memory: SegmentMemory?,
-    onSegment: @escaping (SegmentFile) throws -> Void
+    at boundaries: CutTimes, mode: Mode, into destination: SegmentDestination,
+    onSegment: @escaping (FinishedSegment) throws -> Void
   ) throws -> Int {
     guard let videoIndex = input.bestVideoStreamIndex else {
       throw MediaError("\(input.path) has no video stream")
     }
-    let audioIndexes = info.streams.filter { $0.kind == .audio }.map(\.index)
-    let sourceStart = info.startSeconds
-    let absoluteBoundaries = boundaries.shifted(by: sourceStart)
-
+    let absoluteBoundaries = boundaries.shifted(by: info.startSeconds)
     var transcoder: VideoTranscoder?
     if case .transcode(let settings) = mode {
       transcoder = try VideoTranscoder(
         stream: input.stream(videoIndex), settings: settings, keyframeTimes: absoluteBoundaries, globalHeader: true)
     }
-    // Output stream 0 is the video, 1… the audio streams in input order.
-    var outputStreamOfInput: [Int: Int] = [videoIndex: 0]
-    var streams: [Int: SegmentRouter.Stream] = [
-      0: .init(timeBase: transcoder?.outputTimeBase ?? input.timeBase(videoIndex), isVideo: true)
-    ]
-    for (offset, index) in audioIndexes.enumerated() {
-      outputStreamOfInput[index] = offset + 1
-      streams[offset + 1] = .init(timeBase: input.timeBase(index), isVideo: false)
-    }
-
-    let makeOutput = { [input] (index: Int) throws -> MediaOutput in
-      let output =
-        try memory.map { try MediaOutput(memory: $0, label: "chunk \(index)") } ?? MediaOutput(path: outputPath(index))
-      do {
-        if let transcoder {
-          _ = try output.addStream(encoder: transcoder.encoder, source: input.stream(videoIndex))
-        } else {
-          _ = try output.addStream(copying: input.stream(videoIndex))
-        }
-        for audio in audioIndexes { _ = try output.addStream(copying: input.stream(audio)) }
-        try output.writeHeader()
-      } catch {
-        output.discard()
-        throw error
-      }
-      return output
-    }
+    let layout = OutputLayout(
+      input: input, videoIndex: videoIndex, audioIndexes: info.streams.filter { $0.kind == .audio }.map(\.index),
+      transcoder: transcoder)
     let router = SegmentRouter(
-      boundaries: absoluteBoundaries, sourceStart: sourceStart, streams: streams, makeOutput: makeOutput,
-      onFinished: onSegment)
-
+      boundaries: absoluteBoundaries, sourceStart: info.startSeconds, streams: layout.streams,
+      makeOutput: { index in try layout.makeOutput(index, in: destination) }, onFinished: onSegment)
     do {
-      try feed(router, transcoder: transcoder, outputStreamOfInput: outputStreamOfInput, videoIndex: videoIndex)
+      try feed(
+        router, transcoder: transcoder, outputStreamOfInput: layout.outputStreamOfInput, videoIndex: videoIndex)
       try router.finishAll()
       return router.finishedCount
     } catch var refusal as CopyModeCannotCut {
@@ -160,5 +131,55 @@ public final class Segmenter {
       String(
         format: "%@ is truncated: its media ends at %.1f s of the %.1f s its header declares", input.path, seconds,
         promised))
+  }
+}
+
+/// The streams every segment has: output stream 0 is the video (copied, or from the encoder), 1… the audio streams in
+/// input order.
+private struct OutputLayout {
+  let input: MediaInput
+  let videoIndex: Int
+  let audioIndexes: [Int]
+  let transcoder: VideoTranscoder?
+  let outputStreamOfInput: [Int: Int]
+  let streams: [Int: SegmentRouter.Stream]
+
+  init(input: MediaInput, videoIndex: Int, audioIndexes: [Int], transcoder: VideoTranscoder?) {
+    self.input = input
+    self.videoIndex = videoIndex
+    self.audioIndexes = audioIndexes
+    self.transcoder = transcoder
+    var outputStreamOfInput: [Int: Int] = [videoIndex: 0]
+    var streams: [Int: SegmentRouter.Stream] = [
+      0: .init(timeBase: transcoder?.outputTimeBase ?? input.timeBase(videoIndex), isVideo: true)
+    ]
+    for (offset, index) in audioIndexes.enumerated() {
+      outputStreamOfInput[index] = offset + 1
+      streams[offset + 1] = .init(timeBase: input.timeBase(index), isVideo: false)
+    }
+    self.outputStreamOfInput = outputStreamOfInput
+    self.streams = streams
+  }
+
+  /// Segment `index`'s output, its streams added and its header written.
+  func makeOutput(_ index: Int, in destination: SegmentDestination) throws -> MediaOutput {
+    let output: MediaOutput
+    switch destination {
+    case .files(let path): output = try MediaOutput(path: path(index))
+    case .memory(let memory): output = try MediaOutput(memory: memory, label: "chunk \(index)")
+    }
+    do {
+      if let transcoder {
+        _ = try output.addStream(encoder: transcoder.encoder, source: input.stream(videoIndex))
+      } else {
+        _ = try output.addStream(copying: input.stream(videoIndex))
+      }
+      for audio in audioIndexes { _ = try output.addStream(copying: input.stream(audio)) }
+      try output.writeHeader()
+    } catch {
+      output.discard()
+      throw error
+    }
+    return output
   }
 }

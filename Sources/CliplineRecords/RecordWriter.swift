@@ -46,7 +46,7 @@ public final class MemorySink: LineSink, @unchecked Sendable {  // `lock` guards
 }
 
 /// Writes records as compact JSON lines; safe to call from several threads (lines never interleave).
-public final class RecordWriter {
+public final class RecordWriter: @unchecked Sendable {  // `lock` guards every use of `sink`
   private let sink: LineSink
   private let lock = NSLock()
 

@@ -157,28 +157,26 @@ struct Chunk: ParsableCommand {
       if diagnostics.isEnabled(.debug) { log = { diagnostics.debug($0) } }
       let writer = RecordWriter()
       let stores = storage.stores()
-      let uploads = try upload.uploader(stores: stores, log: log).map {
-        ChunkUploads(uploader: $0, writer: writer)
-      }
-      if uploads != nil {
-        options.memory = SegmentMemory(limit: Int(StorageTransferOptions.byteCount(memoryLimit) ?? 1 << 30))
-      }
       let chunker = Chunker(
         options: options,
         workDirectory: try WorkDirectory.resolve(flag: workDir ?? outputDirectory, prefix: "chunk"),
         fetcher: SourceFetcher.standard(stores: stores), diagnostics: diagnostics, progress: ProgressLine())
       let reader =
         source.map { RecordReader(text: Record(["cloud_stream_path": .string($0)]).jsonText) } ?? RecordReader()
-      try RecordLoop(reader: reader, diagnostics: diagnostics).run { record, line in
-        guard let uploads else { return try chunker.process(record, line: line) { try writer.write($0) } }
-        do {
-          try chunker.process(record, line: line) { chunk, memory in try uploads.submit(chunk, memory!) }
-        } catch {
-          // The cut stopped (often because an upload failed): what was queued finishes or fails first.
-          try? uploads.finish()
-          throw error
+      let loop = RecordLoop(reader: reader, diagnostics: diagnostics)
+      guard let uploader = try upload.uploader(stores: stores, log: log) else {
+        try loop.run { record, line in try chunker.process(record, line: line) { try writer.write($0) } }
+        return
+      }
+      let uploads = InOrderUploads(uploader: uploader) { try writer.write($0) }
+      let memory = SegmentMemory(limit: Int(StorageTransferOptions.byteCount(memoryLimit) ?? 1 << 30))
+      try loop.run { record, line in
+        try uploads.run {
+          try chunker.process(record, line: line, into: memory) { chunk, bytes in
+            let name = String(format: "chunk_%03d.mp4", chunk["chunk_id"]?.integerValue ?? 0)
+            try uploads.submit(chunk, body: bytes, name: name, stem: "chunk")
+          }
         }
-        try uploads.finish()
       }
     }
   }

@@ -86,7 +86,7 @@ final class HandleOwnerTests: XCTestCase {
     XCTAssertThrowsError(
       try segmenter.run(
         boundaries: .none, mode: .transcode(TranscodeSettings(preset: "no-such-preset")),
-        outputPath: { scratch.file("c\($0).mp4") }, onSegment: { _ in XCTFail("no segment") })
+        into: .files { scratch.file("c\($0).mp4") }, onSegment: { _ in XCTFail("no segment") })
     ) { error in
       XCTAssertTrue(describe(error).hasPrefix("avcodec_open2 (libx264) failed"), describe(error))
       XCTAssertEqual(ExitStatus.of(error), .failure)
