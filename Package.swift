@@ -96,12 +96,7 @@ let package = Package(
 
     // Tools.
     tool(
-      "chunk",
-      [
-        "CliplineChunking", "CliplineMedia", "CliplineBlobStores", "CliplineHTTP", "CliplineSources",
-        "CliplineStorageFlags",
-      ]
-    ),
+      "chunk", ["CliplineChunking", "CliplineMedia", "CliplineBlobStores", "CliplineSources", "CliplineStorageFlags"]),
     tool("blob-put", ["CliplineBlobStores", "CliplineStorageFlags"]),
     tool("blob-get", ["CliplineBlobStores", "CliplineStorageFlags"]),
     tool("blob-rm", ["CliplineBlobStores", "CliplineStorageFlags"]),

@@ -14,7 +14,7 @@ final class ToolDocsTests: XCTestCase {
     let text = String(manifest[list])
     return names.matches(in: text, range: NSRange(text.startIndex..., in: text)).map {
       String(text[Range($0.range(at: 1), in: text)!])
-    }.filter { manifest.contains("tool(\"\($0)\"") }
+    }.filter { manifest.range(of: #"tool\(\s*""# + $0 + "\"", options: .regularExpression) != nil }
   }
 
   static var packageRoot: String {
