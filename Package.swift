@@ -16,7 +16,8 @@ let foundations: [Target.Dependency] = ["CliplineSystem", "CliplineRecords"]
 
 /// A tool is a thin executable: its target, product and binary share one name (the manual plugin needs that).
 func tool(_ name: String, _ dependencies: [Target.Dependency]) -> Target {
-  .executableTarget(name: name, dependencies: dependencies + foundations + ["CliplineCLI", argumentParser])
+  .executableTarget(
+    name: name, dependencies: dependencies + foundations + ["CliplineCLI", "CliplineTelemetry", argumentParser])
 }
 
 /// A library of one concern: it takes sources and sinks and knows nothing of flags.
@@ -101,7 +102,7 @@ let package = Package(
     tool("blob-get", ["CliplineBlobStores", "CliplineStorageFlags"]),
     tool("blob-rm", ["CliplineBlobStores", "CliplineStorageFlags"]),
     tool("amqp-pub", ["CliplineAMQP", "CliplineAMQPFlags"]),
-    tool("amqp-consume", ["CliplineAMQP", "CliplineAMQPFlags", "CliplineTelemetry"]),
+    tool("amqp-consume", ["CliplineAMQP", "CliplineAMQPFlags"]),
     tool("amqp-dlq", ["CliplineAMQP", "CliplineAMQPFlags"]),
     tool("kvs-discover", ["CliplineKVS", "CliplineCache", "CliplineKVSFlags"]),
     tool(

@@ -68,6 +68,7 @@ final class ConsumerReport {
       "queue": .string(queue),
     ]
     if let id = delivery.properties.messageID { fields["message_id"] = .string(id) }
+    fields.merge(delivery.trace?.logFields ?? [:]) { ours, _ in ours }
     if let exitCode { fields["exit_code"] = .integer(Int64(exitCode)) }
     let exitText = exitCode.map { $0 == 0 ? "" : " (exit \($0))" } ?? ""
     diagnostics.log(

@@ -31,6 +31,8 @@ struct HandlerJob: Sendable {
     var environment = Self.environment(for: delivery, queue: queue, attempt: attempt)
     // One log stream: the handler's tools write in the consumer's format, whatever their flags default to.
     environment[Diagnostics.formatVariable] = diagnostics.format.rawValue
+    // One trace: the handler's tools continue the consumer's span for this message.
+    if let trace = delivery.trace { environment.merge(trace.context.environment) { _, ours in ours } }
     var workDirectory: WorkDirectoryLedger.Entry?
     // Removed whatever happened, so a failed or killed handler leaves nothing behind (and if we are killed,
     // the next consumer sweeps it).
@@ -85,7 +87,8 @@ struct HandlerJob: Sendable {
 
   /// The handler's stderr on ours, in our format; in JSON each line names the message it belongs to.
   func stderrRelay(source: String) -> HandlerStderrRelay {
-    var context: [String: JSONValue] = ["queue": .string(queue)]
+    var context: [String: JSONValue] = delivery.trace?.logFields ?? [:]
+    context["queue"] = .string(queue)
     if let id = delivery.properties.messageID { context["message_id"] = .string(id) }
     return HandlerStderrRelay(
       write: diagnostics.emit, format: diagnostics.format, context: context,

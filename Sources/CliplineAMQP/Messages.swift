@@ -1,5 +1,6 @@
 import CliplineRecords
 import CliplineSystem
+import CliplineTelemetry
 import Foundation
 
 /// The basic properties of a message that clipline reads or writes.
@@ -75,6 +76,8 @@ public struct Delivery: Sendable {
   public let body: [UInt8]
   /// Why the properties could not be read in full (the message is dead-lettered with what could be read).
   public var decodingProblem: String? = nil
+  /// The consumer's span for this message: a child of the `traceparent` it came with, or a new trace's root.
+  public var trace: SpanPlace? = nil
 }
 
 /// A `mandatory` message the broker could not route, handed back.

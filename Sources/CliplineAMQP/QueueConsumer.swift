@@ -1,5 +1,6 @@
 import CliplineRecords
 import CliplineSystem
+import CliplineTelemetry
 import Foundation
 
 /// What `amqp-consume` does with each message.
@@ -295,6 +296,8 @@ public final class QueueConsumer {
   // MARK: Deliveries
 
   private func receive(_ delivery: Delivery, on connection: AMQPConnection) throws {
+    var delivery = delivery
+    delivery.trace = SpanPlace(continuing: TraceContext(headers: delivery.properties.headers))
     lastActivity = Date()
     if stopping || outputClosed || (settings.count.map { taken >= $0 } ?? false) {
       try settlement.giveBack(delivery, on: connection)  // sent before our cancel took effect, or beyond --count

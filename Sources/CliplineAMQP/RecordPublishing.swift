@@ -1,5 +1,6 @@
 import CliplineRecords
 import CliplineSystem
+import CliplineTelemetry
 import Foundation
 
 /// How a record becomes a message: its JSON as the body (persistent, application/json, a message id and a
@@ -16,6 +17,9 @@ public struct MessageShape: Sendable {
   public var contentType: String
   public var contentEncoding: String?
   public var replyTo: String?
+  /// The publisher's span: every message carries it as `traceparent` (and `tracestate`), unless a `--header`
+  /// already set one, so whoever consumes it continues the same trace.
+  public var trace: TraceContext?
 
   public init(
     exchange: RecordTemplate? = nil, routingKey: RecordTemplate, headerTemplates: [(String, RecordTemplate)] = [],
@@ -49,6 +53,10 @@ public struct MessageShape: Sendable {
     for field in headerFields {
       guard let value = record.value(at: field) else { throw InputError.missingField(field) }
       properties.headerTable.set(field, value)
+    }
+    if let trace, properties.headerTable["traceparent"] == nil {
+      properties.headerTable.set("traceparent", .string(trace.traceparent))
+      if let state = trace.traceState { properties.headerTable.set("tracestate", .string(state)) }
     }
     let routingKey = try routingKey.render(record)
     let exchange = try exchange?.render(record) ?? ""

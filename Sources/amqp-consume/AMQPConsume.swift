@@ -22,10 +22,12 @@ struct AMQPConsume: ParsableCommand {
       With -- CMD ARGS..., runs CMD once per message (no shell), --jobs at a time (the prefetch matches), \
       the body on stdin, the handler's stdout on ours, its stderr relayed to ours line by line (a line is cut at \
       16 KB, and the relayed line says how much was dropped). Under --log-format json each relayed line is one JSON \
-      object with message_id and queue added (a line that is already a JSON object keeps its fields), and the \
+      object with message_id, queue, trace_id and span_id added (a line that is already a JSON object keeps its fields), and the \
       handler gets CLIPLINE_LOG_FORMAT=json so its tools write JSON too. Its environment adds \
       AMQP_QUEUE, AMQP_EXCHANGE, AMQP_ROUTING_KEY, AMQP_MESSAGE_ID, AMQP_REDELIVERED (true/false), AMQP_HEADERS \
-      (a JSON object), AMQP_ATTEMPT (1, 2, ...) and CLIPLINE_WORK_DIR: a fresh directory (mode 0700) for this \
+      (a JSON object), AMQP_ATTEMPT (1, 2, ...), TRACEPARENT and TRACESTATE (W3C trace context: the consumer's \
+      span for this message, a child of the message's traceparent header, or a new trace) and \
+      CLIPLINE_WORK_DIR: a fresh directory (mode 0700) for this \
       message, removed afterwards whatever happened. --timeout stops the handler's whole process group (SIGTERM, \
       SIGKILL 5 s later).
 

@@ -4,6 +4,7 @@ import CliplineAMQPFlags
 import CliplineCLI
 import CliplineRecords
 import CliplineSystem
+import CliplineTelemetry
 
 @main
 struct AMQPPub: ParsableCommand {
@@ -13,8 +14,10 @@ struct AMQPPub: ParsableCommand {
     discussion: """
       Reads JSON records, one a line, and publishes each as its own message: the record's JSON as the body, \
       persistent (delivery mode 2), content_type application/json, a message id (a UUID, or --message-id-field), \
-      the current timestamp, and headers from --header and --header-field. Every message is mandatory: one that \
-      no queue takes is returned by the broker and reported, never dropped.
+      the current timestamp, and headers from --header and --header-field. Every message carries a W3C \
+      traceparent header (and tracestate): this run's span, a child of $TRACEPARENT when it is set (amqp-consume \
+      sets it for its handlers), so whoever consumes the message continues the same trace. Every message is \
+      mandatory: one that no queue takes is returned by the broker and reported, never dropped.
 
       It connects (and declares, with --declare) when it starts, before the first record arrives, so at the end \
       of a pipe the handshake overlaps the work of the stages before it. Publishing is pipelined (up to --window messages await confirmation at once) and the tool exits 0 only \
@@ -164,7 +167,10 @@ struct AMQPPub: ParsableCommand {
       let reader =
         body.map { RecordReader(text: $0) }
         ?? RecordReader(lines: .standardInputEndingOnShutdown { try publisher.awaitConfirms(timeout: 0.02) })
-      try RecordPublishing(shape: try shape(), diagnostics: diagnostics)
+      var shape = try shape()
+      // This run's span: a child of the handler's (TRACEPARENT), so the consumer of each message continues the trace.
+      shape.trace = SpanPlace(continuing: TraceContext.fromEnvironment()).context
+      try RecordPublishing(shape: shape, diagnostics: diagnostics)
         .run(reader: reader, publisher: publisher, tee: tee ? RecordWriter() : nil)
     }
   }
