@@ -58,12 +58,14 @@ final class HandlerProcess: @unchecked Sendable {
     var attributes = posix_spawnattr_t()
     posix_spawnattr_init(&attributes)
     defer { posix_spawnattr_destroy(&attributes) }
-    // Own process group; signals we ignore (SIGPIPE, and SIGTERM/SIGINT while we handle them) back to default.
+    // Own process group; signals we ignore or catch (SIGPIPE, SIGUSR1, …, SIGTERM, …) back to default.
     posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
     posix_spawnattr_setpgroup(&attributes, 0)
     var defaults = sigset_t()
     sigemptyset(&defaults)
-    for number in [SIGPIPE, SIGTERM, SIGINT, SIGHUP, SIGQUIT] { sigaddset(&defaults, number) }
+    for number in [SIGPIPE, SIGQUIT] + ShutdownSignal.stopping + ShutdownSignal.ignored {
+      sigaddset(&defaults, number)
+    }
     posix_spawnattr_setsigdefault(&attributes, &defaults)
     var mask = sigset_t()
     sigemptyset(&mask)

@@ -11,12 +11,11 @@ public final class IdleAwareInput {
   public init(fileDescriptor: Int32 = STDIN_FILENO) { self.fileDescriptor = fileDescriptor }
 
   public func records() -> RecordReader {
-    let fileDescriptor = self.fileDescriptor
-    return RecordReader(
-      lines: LineReader { [self] destination in
-        var waiting = pollfd(fd: fileDescriptor, events: Int16(POLLIN), revents: 0)
-        if poll(&waiting, 1, 0) == 0 { onIdle() }
-        return try FileDescriptorIO.read(fileDescriptor, into: destination)
+    // Read as ended once SIGTERM comes, like every tool's stdin: a batch waiting for more input goes out then.
+    RecordReader(
+      lines: .standardInputEndingOnShutdown(fileDescriptor: fileDescriptor) { [self] in
+        onIdle()
+        return false
       })
   }
 }

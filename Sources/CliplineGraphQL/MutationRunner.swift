@@ -87,6 +87,7 @@ public final class MutationRunner {
     if let stop { throw stop is OutputClosed ? stop : failures(stoppedBy: stop) }
     if let readError = reader.readError { throw readError }
     if let firstFailure { throw RecordsFailed(failed: failed, total: total, exitStatus: firstFailure) }
+    if ShutdownSignal.shared.isRequested { throw StoppedBySignal.beforeTheInputEnded(handled: total) }
   }
 
   private func failures(stoppedBy error: Error) -> Error {
@@ -162,6 +163,10 @@ public final class MutationRunner {
       }
     }
     if let readError = reader.readError { throw readError }
+    // stdin reads as ended once a signal came: the input did not end, so its end must not be reported.
+    if ShutdownSignal.shared.isRequested {
+      throw StoppedBySignal("before the input ended (\(total) records passed); the --at-end operation was not sent")
+    }
     if let firstFailure {
       diagnostics.error("the --at-end operation was not sent: \(failed) input line(s) were not records")
       throw RecordsFailed(failed: failed, total: total, exitStatus: firstFailure)

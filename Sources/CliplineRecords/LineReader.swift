@@ -141,7 +141,7 @@ public final class RecordReader: Sequence, IteratorProtocol {
   private let lines: LineReader
   public private(set) var readError: Error?
 
-  public init(lines: LineReader = LineReader()) { self.lines = lines }
+  public init(lines: LineReader = .standardInputEndingOnShutdown()) { self.lines = lines }
 
   public convenience init(text: String) { self.init(lines: LineReader(bytes: Array(text.utf8))) }
 

@@ -41,7 +41,9 @@ public struct OrderedRecordLoop {
     pool.waitUntilIdle()
     if let readError = reader.readError { throw readError }
     if state.outputClosed { throw OutputClosed() }
-    if ShutdownSignal.shared.isRequested, state.failedCount == 0, total > 0 { throw StoppedBySignal() }
+    if ShutdownSignal.shared.isRequested, state.failedCount == 0 {
+      throw StoppedBySignal.beforeTheInputEnded(handled: total)
+    }
     if let first = state.firstFailure {
       throw RecordsFailed(failedRecords: state.failedCount, of: total, exitStatus: first)
     }

@@ -34,6 +34,8 @@ public struct RecordLoop {
     }
     if let readError = reader.readError { throw readError }
     if let firstFailure { throw RecordsFailed(failed: failed, total: total, exitStatus: firstFailure) }
+    // stdin reads as ended once SIGTERM came: what the upstream had not sent yet was not handled.
+    if ShutdownSignal.shared.isRequested { throw StoppedBySignal.beforeTheInputEnded(handled: total) }
     return total
   }
 }

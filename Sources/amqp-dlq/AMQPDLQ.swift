@@ -63,7 +63,6 @@ struct QueueSelection: ParsableArguments {
   func withConnection(_ body: (AMQPConnection, Diagnostics) throws -> Void) throws {
     let diagnostics = common.diagnostics(tool: "amqp-dlq")
     try runTool(diagnostics) {
-      ShutdownSignal.shared.install()
       let opened = try AMQPConnection(try connection.options(tool: "amqp-dlq"))
       defer { opened.close() }
       try body(opened, diagnostics)

@@ -161,8 +161,7 @@ struct AMQPPub: ParsableCommand {
         if declare, let topology { try topology.declare(on: opened) }
         return opened
       }
-      // SIGTERM/SIGINT: stop reading, wait for the confirms of what was sent, then exit 75 saying how far it got.
-      ShutdownSignal.shared.install()
+      // SIGTERM (runTool listens): stop reading, wait for the confirms of what was sent, then exit 75 saying how far it got.
       try publisher.connect()
       let reader =
         body.map { RecordReader(text: $0) }

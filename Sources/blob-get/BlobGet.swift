@@ -59,7 +59,6 @@ struct BlobGet: ParsableCommand {
 
   func run() throws {
     let diagnostics = common.diagnostics(tool: "blob-get")
-    ShutdownSignal.shared.install()
     try runTool(diagnostics) {
       let location = try BlobLocation(parsing: url)
       let store = try storage.stores().store(for: location)

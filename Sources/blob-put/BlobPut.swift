@@ -102,7 +102,6 @@ struct BlobPut: ParsableCommand {
 
   func run() throws {
     let diagnostics = common.diagnostics(tool: "blob-put")
-    ShutdownSignal.shared.install()
     try runTool(diagnostics) {
       var log: (@Sendable (String) -> Void)?
       if diagnostics.isEnabled(.debug) { log = { diagnostics.debug($0) } }

@@ -90,7 +90,6 @@ struct BlobRm: ParsableCommand {
 
   func run() throws {
     let diagnostics = common.diagnostics(tool: "blob-rm")
-    ShutdownSignal.shared.install()
     try runTool(diagnostics) {
       let stores = storage.stores()
       let writer = RecordWriter()

@@ -146,7 +146,6 @@ struct Chunk: ParsableCommand {
   func run() throws {
     let diagnostics = common.diagnostics(tool: "chunk")
     FFmpegLogging.configure(verbose: common.verbose)
-    ShutdownSignal.shared.install()
     try runTool(diagnostics) {
       var options = Chunker.Options()
       options.mode = mode

@@ -136,7 +136,6 @@ struct GQLMutate: ParsableCommand {
 
   func run() throws {
     let diagnostics = common.diagnostics(tool: "gql-mutate")
-    ShutdownSignal.shared.install()
     try runTool(diagnostics) {
       guard let endpoint = Settings.resolve(flag: endpoint, environment: "GRAPHQL_ENDPOINT") else {
         throw ConfigurationMissing("no GraphQL endpoint: set GRAPHQL_ENDPOINT or pass --endpoint")

@@ -176,8 +176,7 @@ struct KVSClip: ParsableCommand {
   func run() throws {
     let diagnostics = common.diagnostics(tool: "kvs-clip")
     try runTool(diagnostics) {
-      // SIGTERM aborts the transfer under way (libcurl's progress callback) and the tasks not started.
-      ShutdownSignal.shared.install()
+      // SIGTERM (runTool listens) aborts the transfer under way (libcurl's progress callback) and the tasks not started.
       let work = try WorkDirectory.resolve(flag: workDir, prefix: "kvs-clip")
       var options = ClipExtractor.Options(workDirectory: work.path)
       options.timestampKind = timestamps.kind

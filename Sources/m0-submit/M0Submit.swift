@@ -58,7 +58,6 @@ struct M0Submit: ParsableCommand {
         if declare { try topology.declare(on: opened) }
         return opened
       }
-      ShutdownSignal.shared.install()
       let reader = RecordReader(lines: .standardInputEndingOnShutdown { try publisher.awaitConfirms(timeout: 0.02) })
       let queue = self.queue
       let publishing = RecordPublishing(

@@ -31,4 +31,25 @@ final class GQLMutateShutdownTests: XCTestCase {
     XCTAssertEqual(try server.stats().requests, 1, "no retry after the signal")
     XCTAssertEqual(try server.rows("batch_chunks", processID: processID).count, 0)
   }
+
+  /// The same with stdin still open (an upstream that has not finished): the tool used to print its error at
+  /// once and then sit in read(2) on stdin until the upstream ended (issue 24, item 4).
+  func testSIGTERMDuringABackoffWithStdinOpenExitsWithoutWaitingForTheInput() throws {
+    let server = try GraphQLTestServer()
+    let processID = GraphQLTestServer.newProcessID()
+    try server.inject(["kind": "status", "status": 503, "count": 10])
+    let tool = try ProcessRun.start(
+      ToolInvocation.path(of: "gql-mutate"), ["--op", "create-chunk", "--attempts", "6"] + server.scopeHeader)
+    try tool.write(ChunkRecords.lines([ChunkRecords.batch(processID: processID, chunkID: 1)]))
+
+    let deadline = Date().addingTimeInterval(60)
+    while try server.stats().requests < 1, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+    XCTAssertEqual(try server.stats().requests, 1)
+    kill(tool.pid, SIGTERM)
+    // A bound, not a measurement: the input stays open for ever, so a tool that waits for it never ends.
+    let ended = try tool.finish(within: 20)
+    XCTAssertEqual(ended.reason, .exit)
+    XCTAssertEqual(ended.status, 75, ended.stderr)
+    XCTAssertEqual(try server.rows("batch_chunks", processID: processID).count, 0)
+  }
 }
