@@ -349,9 +349,10 @@ private final class Transfer {
     return Int32(CURL_SEEKFUNC_OK)
   }
 
-  /// Abandons the transfer when the process is asked to stop.
+  /// Abandons the transfer when the process is asked to stop, or its request's `abandon` says so.
   static let onProgress: clipline_curl_xferinfo_callback = { context, _, _, _, _ in
     let transfer = Unmanaged<Transfer>.fromOpaque(context!).takeUnretainedValue()
-    return ShutdownSignal.shared.isRequested && !transfer.request.continuesDuringShutdown ? 1 : 0
+    if ShutdownSignal.shared.isRequested && !transfer.request.continuesDuringShutdown { return 1 }
+    return transfer.request.abandon?() == true ? 1 : 0
   }
 }

@@ -70,6 +70,9 @@ public struct HTTPRequest: Sendable {
   public var timeout: Double?
   /// Cleanup that must still reach the server after SIGTERM (aborting a multipart upload): not abandoned.
   public var continuesDuringShutdown = false
+  /// Asked about once a second while the request runs, on its thread: true abandons it (a long-lived body whose
+  /// reader no longer wants it).
+  public var abandon: (@Sendable () -> Bool)?
 
   public init(
     method: String = "GET", url: String, headers: [(name: String, value: String)] = [], body: HTTPBody = .none,

@@ -212,7 +212,7 @@ public final class KVSClient {
 
   // MARK: - Requests
 
-  private func fields(_ stream: KVSStreamReference) -> [String: JSONValue] {
+  func fields(_ stream: KVSStreamReference) -> [String: JSONValue] {
     stream.requestFields.mapValues { .string($0) }
   }
 
@@ -252,7 +252,7 @@ public final class KVSClient {
     return try configuration.retry.run(
       isRetryable: { isRetryableKVSFailure($0) && retryable() },
       onRetry: { error, attempt, delay in
-        if error is HTTPTransportError { refresh = true }
+        if error is HTTPTransportError || (error as? KVSError)?.code == "InvalidEndpointException" { refresh = true }
         self.onRetry(operation, error, attempt, delay)
       },
       { _ in
@@ -264,14 +264,16 @@ public final class KVSClient {
       })
   }
 
-  private func send(
+  func send(
     _ operation: String, base: String, path: String, body: [String: JSONValue], stream: KVSStreamReference?,
-    isDataPlane: Bool, file: String? = nil, consumer: ResponseStream? = nil
+    isDataPlane: Bool, file: String? = nil, consumer: ResponseStream? = nil,
+    abandon: (@Sendable () -> Bool)? = nil
   ) throws -> HTTPResponse {
     let payload = JSONSerializer.bytes(.object(body))
     var request = HTTPRequest(
       method: "POST", url: base + path, headers: [("Content-Type", "application/json")], body: .bytes(payload),
       timeout: file == nil && consumer == nil ? configuration.requestTimeout : nil)
+    request.abandon = abandon
     let signer = SigV4Signer(
       credentials: try configuration.credentials.credentials(), region: configuration.region, service: "kinesisvideo")
     signer.sign(&request)

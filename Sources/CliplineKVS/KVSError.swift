@@ -111,7 +111,11 @@ public struct KVSError: Error, CustomStringConvertible, ExitStatusProviding {
     let name = code ?? "HTTP\(status)"
     let kind: Kind
     switch name {
-    case "ClientLimitExceededException", "ThrottlingException", "LimitExceededException": kind = .throttled
+    case "ClientLimitExceededException", "ThrottlingException", "LimitExceededException",
+      "ConnectionLimitExceededException":
+      kind = .throttled
+    // The data endpoint asked at moved: ask GetDataEndpoint again and retry.
+    case "InvalidEndpointException": kind = .serviceUnavailable
     case "NotAuthorizedException", "AccessDeniedException", "UnrecognizedClientException",
       "InvalidSignatureException", "ExpiredTokenException", "MissingAuthenticationTokenException":
       kind = .notAuthorized

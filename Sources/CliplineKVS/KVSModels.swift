@@ -86,6 +86,7 @@ public enum KVSDataAPI: String, Sendable {
   case getClip = "GET_CLIP"
   case listFragments = "LIST_FRAGMENTS"
   case getHLSStreamingSessionURL = "GET_HLS_STREAMING_SESSION_URL"
+  case getMedia = "GET_MEDIA"
 }
 
 /// HLS playback: the live edge, or a fixed range of archived media.

@@ -95,7 +95,7 @@ final class KVSTestbed {
   }
 
   @discardableResult
-  private func control(_ path: String, _ body: [String: JSONValue] = [:]) throws -> [String: JSONValue] {
+  func control(_ path: String, _ body: [String: JSONValue] = [:]) throws -> [String: JSONValue] {
     let request = HTTPRequest(
       method: "POST", url: endpoint + "/_clipline/" + path, headers: [("Content-Type", "application/json")],
       body: .bytes(JSONSerializer.bytes(.object(body))))

@@ -10,7 +10,9 @@ imports moto before starting its server and fixes what tests of a real KVS clien
     TimestampRange, with KVS's limits: fragments that start before StartTimestamp are dropped, at most the first
     200 fragments or 100 MB, ranges up to 24 h;
   - a stream's status comes from its tag `clipline:status` (moto says ACTIVE always);
-  - ListStreams pages with MaxResults/NextToken and honours StreamNameCondition BEGINS_WITH.
+  - ListStreams pages with MaxResults/NextToken and honours StreamNameCondition BEGINS_WITH;
+  - PutMedia takes a real producer's Matroska stream (ffmpeg) and GetMedia sends it back in KVS's wire format, with
+    its selectors, reader limit, error tags and session cuts (kvs_media.py says how, and its control paths).
 
 A stream's media is its tags: `clipline:media` (a local MP4 path) starts at producer time `clipline:media_start`
 (RFC 3339 or epoch seconds). Fragments are the video's GOPs. Without `clipline:media`, a stream has no fragments.
@@ -38,6 +40,7 @@ import tempfile
 import threading
 import time
 
+from kvs_media import LiveMedia, json_body
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.kinesisvideo import models as kvs_models
 from moto.kinesisvideo.exceptions import ResourceNotFoundException as MotoNotFound
@@ -53,7 +56,7 @@ OPERATIONS = {
     "/createStream": "CreateStream", "/describeStream": "DescribeStream", "/listStreams": "ListStreams",
     "/deleteStream": "DeleteStream", "/getDataEndpoint": "GetDataEndpoint", "/getClip": "GetClip",
     "/listFragments": "ListFragments", "/getHLSStreamingSessionURL": "GetHLSStreamingSessionURL",
-    "/listTagsForStream": "ListTagsForStream",
+    "/listTagsForStream": "ListTagsForStream", "/getMedia": "GetMedia", "/putMedia": "PutMedia",
 }
 
 
@@ -78,6 +81,7 @@ class Testbed:
         self.keyframes = {}  # media path -> [(offset, length, bytes)]
         self.cuts = {}  # (path, first, last) -> cut file
         self.cut_dir = tempfile.mkdtemp(prefix="kvs-testbed-")
+        self.live = LiveMedia(self.cut_dir)
 
     # --- patches into moto -------------------------------------------------------------------------------
     def install(self):
@@ -113,6 +117,12 @@ class Testbed:
                     failure = pending.pop(0) if pending else None
                 if failure:
                     return failure.response()(environ, start_response)
+                if operation in ("GetMedia", "PutMedia"):
+                    try:
+                        media = self.get_media if operation == "GetMedia" else self.put_media
+                        return media(request, environ)(environ, start_response)
+                    except KVSError as error:
+                        return error.response()(environ, start_response)
                 handler = {"GetClip": self.get_clip, "ListFragments": self.list_fragments,
                            "GetHLSStreamingSessionURL": self.get_hls_url,
                            "ListTagsForStream": self.list_tags, "ListStreams": self.list_streams}.get(operation)
@@ -134,6 +144,10 @@ class Testbed:
 
     def control(self, request):
         path = request.path
+        if path.startswith("/_clipline/media/"):
+            body = request.get_json(force=True, silent=True) or {}
+            answer = self.live.control(path, body, request.args, lambda name: self.stream_key(request, name))
+            return json_response(answer) if answer is not None else Response("unknown control path", status=404)
         if path == "/_clipline/requests":
             with self.lock:
                 return json_response(dict(self.counts))
@@ -252,6 +266,39 @@ class Testbed:
         with self.lock:
             self.cuts[key] = output
         return output
+
+    # --- live media (kvs_media.py) -------------------------------------------------------------------------------
+    def stream_key(self, request, name):
+        backend = self.backend(region_of(request))
+        try:
+            return backend._get_stream(name if not name.startswith("arn:") else None,
+                                       name if name.startswith("arn:") else None).arn
+        except MotoNotFound:
+            raise KVSError("ResourceNotFoundException", "The requested stream was not found or you do not have "
+                           "access to it.", 404)
+
+    def put_media(self, request, environ):
+        name = request.headers.get("x-amzn-stream-arn") or request.headers.get("x-amzn-stream-name") or ""
+        key = self.stream_key(request, name)
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        acks = self.live.put_media(key, environ["wsgi.input"], headers)
+        return Response(b"".join(json_body(ack) + b"\n" for ack in acks), status=200,
+                        content_type="application/json")
+
+    def get_media(self, request, environ):
+        stream, params = self.stream_for(request)
+        selector = params.get("StartSelector") or {}
+        kind = selector.get("StartSelectorType")
+        if kind not in ("NOW", "EARLIEST", "FRAGMENT_NUMBER", "SERVER_TIMESTAMP", "PRODUCER_TIMESTAMP",
+                        "CONTINUATION_TOKEN"):
+            raise KVSError("InvalidArgumentException", f"StartSelectorType {kind} is not valid.")
+        opened = self.live.open_session(stream.arn)
+        if opened is None:
+            raise KVSError("ConnectionLimitExceededException",
+                           "Exceeded the limit of concurrent GetMedia connections for this stream.", 400)
+        media, error = opened
+        body = self.live.get_media(media, selector, error, environ.get("werkzeug.socket"))
+        return Response(body, status=200, content_type="video/webm", direct_passthrough=True)
 
     def list_fragments(self, request):
         stream, params = self.stream_for(request)
