@@ -1,4 +1,3 @@
-import CliplineRecords
 import CliplineSystem
 import Foundation
 
