@@ -31,7 +31,7 @@ public struct TaskWindow: Sendable, Equatable {
 /// start_time, end_time, process_id, inference_config`. Extra fields come from a template: a JSON object whose
 /// string values may hold `{field}` holes filled from the task (`{camera_id}`, `{start_time}`, `{window_start}` —
 /// epoch seconds); a value that is exactly one hole keeps the field's JSON type.
-public struct KVSTaskBuilder {
+public struct KVSTaskBuilder: Sendable {
   public let processId: JSONValue?
   public let inferenceConfig: JSONValue?
   public let template: [String: JSONValue]

@@ -91,19 +91,7 @@ struct KVSDiscover: ParsableCommand {
       "With --window: compute the window as if it were this RFC 3339 time (backfills, reruns).", valueName: "time"))
   var at: String?
 
-  @Option(name: .long, help: "With --window: the tasks' process_id (a number stays a number).")
-  var processId: String?
-
-  @Option(
-    name: .long, help: ArgumentHelp("With --window: the tasks' inference_config, JSON or @file.", valueName: "json"))
-  var inferenceConfig: String?
-
-  @Option(
-    name: .long,
-    help: ArgumentHelp(
-      "With --window: a JSON object (or @file) of extra task fields; strings may hold {camera_id}, {start_time}, "
-        + "{window_start} holes.", valueName: "json"))
-  var template: String?
+  @OptionGroup(title: "With --window") var task: KVSTaskOptions
 
   @OptionGroup var common: CommonOptions
 
@@ -118,7 +106,7 @@ struct KVSDiscover: ParsableCommand {
       throw ValidationError("--window must be at most 366d.")
     }
     if delay.seconds > TaskWindow.maximumSeconds { throw ValidationError("--delay must be at most 366d.") }
-    if window == nil, processId != nil || inferenceConfig != nil || template != nil || at != nil {
+    if window == nil, !task.isEmpty || at != nil {
       throw ValidationError("--process-id, --inference-config, --template and --at go with --window.")
     }
     if let at, RFC3339.parse(at) == nil { throw ValidationError("--at \(at) is not an RFC 3339 time.") }
@@ -128,11 +116,6 @@ struct KVSDiscover: ParsableCommand {
       guard TaskWindow.writableTimes.contains(range.start), TaskWindow.writableTimes.contains(range.end) else {
         throw ValidationError("--at \(at ?? "") puts the window outside the years 0001–9999 that RFC 3339 can write.")
       }
-    }
-    if let inferenceConfig { _ = try JSONArgument.parse(inferenceConfig, flag: "--inference-config") }
-    if let template, case .object = try JSONArgument.parse(template, flag: "--template") {
-    } else if template != nil {
-      throw ValidationError("--template must be a JSON object.")
     }
   }
 
@@ -168,10 +151,7 @@ struct KVSDiscover: ParsableCommand {
       if let window {
         let range = TaskWindow(length: window.seconds, delay: delay.seconds)
           .range(now: at.flatMap(RFC3339.parse) ?? Date())
-        let builder = KVSTaskBuilder(
-          processId: processId.map { Int64($0).map(JSONValue.integer) ?? .string($0) },
-          inferenceConfig: try inferenceConfig.map { try JSONArgument.parse($0, flag: "--inference-config") },
-          template: try template.map { try JSONArgument.parse($0, flag: "--template").objectValue ?? [:] } ?? [:])
+        let builder = try task.builder()
         for camera in cameras { try writer.write(try builder.task(for: camera, start: range.start, end: range.end)) }
       } else {
         for camera in cameras { try writer.write(camera.record) }
