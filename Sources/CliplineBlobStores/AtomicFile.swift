@@ -3,12 +3,12 @@ import Foundation
 
 /// A download or local write that appears whole or not at all: a temporary file next to the destination,
 /// fsynced and renamed over it.
-final class AtomicFile {
-  let destination: String
-  let temporaryPath: String
+public final class AtomicFile {
+  public let destination: String
+  public let temporaryPath: String
   private var committed = false
 
-  init(destination: String) throws {
+  public init(destination: String) throws {
     self.destination = destination
     let directory = (destination as NSString).deletingLastPathComponent
     try FileManager.default.createDirectory(
@@ -19,14 +19,14 @@ final class AtomicFile {
   }
 
   /// The temporary file, created empty and open for writing.
-  func create() throws -> FileHandle {
+  public func create() throws -> FileHandle {
     guard FileManager.default.createFile(atPath: temporaryPath, contents: nil),
       let handle = FileHandle(forWritingAtPath: temporaryPath)
     else { throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: destination]) }
     return handle
   }
 
-  func commit() throws {
+  public func commit() throws {
     let descriptor = open(temporaryPath, O_RDONLY)
     if descriptor >= 0 {
       fsync(descriptor)
@@ -43,7 +43,7 @@ final class AtomicFile {
     committed = true
   }
 
-  func discard() {
+  public func discard() {
     if !committed { unlink(temporaryPath) }
   }
 }

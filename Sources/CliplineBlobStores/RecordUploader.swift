@@ -121,11 +121,19 @@ public struct RecordUploader: Sendable {
   /// copies, and smaller files, go on meanwhile. (Two at a time made the first M0 chunk message 1.5 s later on the
   /// 2-core bench and the slow link no faster.)
   public var largeFileBytes: Int64 = 16 << 20
-  let largeUploads = OldestFirstSlots(count: 1)
+  private(set) var largeUploads = OldestFirstSlots(count: 1)
 
   public init(stores: BlobStoreSet, destinations: [UploadDestination]) {
     self.stores = stores
     self.destinations = destinations
+  }
+
+  /// The same uploads, taking turns only among themselves: what one live stream's windows need, so that one
+  /// camera's window never waits for another camera's upload.
+  public func independent() -> RecordUploader {
+    var copy = self
+    copy.largeUploads = OldestFirstSlots(count: 1)
+    return copy
   }
 
   /// `chunk_path` -> `chunk`: the prefix of the fields that describe the file.

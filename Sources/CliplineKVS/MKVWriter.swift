@@ -48,18 +48,25 @@ public enum MKVWriter {
   }
 
   /// A document with `header`'s tracks and the first of `frames` (those within a block's reach of the first, and
-  /// about `budget` bytes of them): enough for a demuxer to learn every stream's parameters.
-  public static func probeDocument(_ header: KVSFragmentHeader, frames: [MKVFrame], budget: Int = 2 << 20) -> [UInt8] {
+  /// about `budget` bytes of them): enough for a demuxer to learn every stream's parameters. Also the track of each
+  /// frame put in, in order.
+  public static func probeDocument(
+    _ header: KVSFragmentHeader, frames: [MKVFrame], budget: Int = 2 << 20
+  ) -> (document: [UInt8], tracks: [Int]) {
     let origin = frames.map(\.timecode).min() ?? 0
     var blocks: [UInt8] = []
-    for frame in frames where frame.timecode - origin <= Int64(Int16.max) {
+    var tracks: [Int] = []
+    for frame in frames where frame.timecode - origin <= Int64(Int16.max) && !frame.data.isEmpty {
       guard blocks.count < budget else { break }
       blocks += simpleBlock(
         track: frame.track, relative: Int16(frame.timecode - origin), keyframe: frame.isKeyframe, data: frame.data)
+      tracks.append(frame.track)
     }
-    return ebmlHeader + openEnded(MKVElement.segment) + info(timecodeScale: header.timecodeScale)
+    let document =
+      ebmlHeader + openEnded(MKVElement.segment) + info(timecodeScale: header.timecodeScale)
       + element(MKVElement.tracks, header.tracks)
       + element(MKVElement.cluster, unsigned(MKVElement.timecode, UInt64(max(0, origin))) + blocks)
+    return (document, tracks)
   }
 
   static func idBytes(_ id: UInt32) -> [UInt8] {

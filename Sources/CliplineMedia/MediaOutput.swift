@@ -40,16 +40,28 @@ final class MediaOutput {
     }
   }
 
+  /// A fragmented MP4 whose bytes leave as they are written (`ForwardOutput`): its empty index first, then one
+  /// fragment per `endFragment()`, then the fragment index at `finish()`; the same packets give the same bytes.
+  convenience init(forward sink: ForwardOutput) throws {
+    try self.init(
+      format: "mp4",
+      options: ["movflags": "+frag_custom+empty_moov+default_base_moof", "fflags": "+bitexact"],
+      seekable: false
+    ) { _ in sink }
+  }
+
   /// The index moves to the front as the output is finished (and hashed), not in the muxer's second pass: `sink`
   /// is told whether it is to.
-  private init(format: String, options: [String: String], sink: (Bool) throws -> OutputSink) throws {
+  private init(
+    format: String, options: [String: String], seekable: Bool = true, sink: (Bool) throws -> OutputSink
+  ) throws {
     var options = options
     let faststart = ["mp4", "mov"].contains(format) && (options["movflags"]?.contains("+faststart") ?? false)
     if faststart { options["movflags"] = options["movflags"]!.replacingOccurrences(of: "+faststart", with: "") }
     if options["movflags"]?.isEmpty == true { options["movflags"] = nil }
     let file = try sink(faststart)
     do {
-      let io = try OutputIO(file: file, writable: true)
+      let io = try OutputIO(file: file, writable: true, seekable: seekable)
       context = try MediaOutput.open(format: format, path: file.path, io: io.context, file: file)
       self.io = io
     } catch {
@@ -126,6 +138,15 @@ final class MediaOutput {
   func write(_ packet: Packet) throws {
     if !headerWritten { try writeHeader() }
     try checked(av_interleaved_write_frame(context, packet.pointer), "av_interleaved_write_frame")
+  }
+
+  /// Writes every packet held back for interleaving, then ends the fragment they make (a fragmented MP4's
+  /// moof and mdat), which leaves through the output at once.
+  func endFragment() throws {
+    try checked(av_interleaved_write_frame(context, nil), "av_interleaved_write_frame")
+    try checked(av_write_frame(context, nil), "av_write_frame")
+    avio_flush(io.context)
+    if let failure = file.failure { throw failure }
   }
 
   /// Writes the trailer and the file; returns its size and SHA-256.

@@ -23,19 +23,22 @@ final class OutputIO {
   private let cursor: FileCursor
   private static let bufferSize = 256 << 10
 
-  init(file: OutputSink, writable: Bool) throws {
+  /// `seekable: false` gives libavformat an output it can only append to (a stream): a muxer then never goes back.
+  init(file: OutputSink, writable: Bool, seekable: Bool = true) throws {
     let cursor = FileCursor(file: file)
-    context = try OutputIO.open(cursor, writable: writable)
+    context = try OutputIO.open(cursor, writable: writable, seekable: seekable)
     self.cursor = cursor
   }
 
-  private static func open(_ cursor: FileCursor, writable: Bool) throws -> UnsafeMutablePointer<AVIOContext> {
+  private static func open(
+    _ cursor: FileCursor, writable: Bool, seekable: Bool
+  ) throws -> UnsafeMutablePointer<AVIOContext> {
     guard let buffer = av_malloc(bufferSize) else { throw MediaError("out of memory for an output buffer") }
     let opaque = Unmanaged.passUnretained(cursor).toOpaque()
     guard
       let context = avio_alloc_context(
         buffer.assumingMemoryBound(to: UInt8.self), Int32(bufferSize), writable ? 1 : 0, opaque,
-        writable ? nil : OutputIO.read, writable ? OutputIO.write : nil, OutputIO.seek)
+        writable ? nil : OutputIO.read, writable ? OutputIO.write : nil, seekable ? OutputIO.seek : nil)
     else {
       av_free(buffer)
       throw MediaError("out of memory for an output context")
