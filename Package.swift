@@ -37,7 +37,7 @@ func tests(_ name: String, _ dependencies: [Target.Dependency]) -> Target {
 
 let tools = [
   "chunk", "blob-put", "blob-get", "blob-rm", "amqp-pub", "amqp-consume", "amqp-dlq", "kvs-discover", "kvs-clip",
-  "kvs-clip-media", "gql-mutate", "record-shape", "m0-submit", "contact-sheet",
+  "kvs-clip-media", "kvs-follow", "gql-mutate", "record-shape", "m0-submit", "contact-sheet",
 ]
 
 let package = Package(
@@ -86,6 +86,10 @@ let package = Package(
     library("CliplineKVS", ["CliplineAWS", "CliplineHTTP", "CliplineCache"]),
     // Not CliplineMedia: kvs-clip runs its FFmpeg steps in kvs-clip-media, so it never loads FFmpeg's libraries.
     library("CliplineKVSClipping", ["CliplineKVS", "CliplineCrypto", "CliplineBlobStores"]),
+    // Live follow: GetMedia's fragments cut into windows (FFmpeg's muxer) and stored as they arrive.
+    library(
+      "CliplineKVSFollowing",
+      ["CliplineKVS", "CliplineMedia", "CliplineBlobStores", "CliplineCache", "CliplineHTTP", "CliplineCrypto"]),
     library("CliplineGraphQL", ["CliplineHTTP"]),
 
     // The CLI layer: common options, runTool and the exit-code mapping, and every flag group.
@@ -109,6 +113,12 @@ let package = Package(
       "kvs-clip",
       ["CliplineKVS", "CliplineKVSClipping", "CliplineKVSFlags", "CliplineBlobStores", "CliplineStorageFlags"]),
     tool("kvs-clip-media", ["CliplineMedia"]),
+    tool(
+      "kvs-follow",
+      [
+        "CliplineKVS", "CliplineKVSFollowing", "CliplineKVSFlags", "CliplineBlobStores", "CliplineStorageFlags",
+        "CliplineCache", "CliplineMedia",
+      ]),
     tool("gql-mutate", ["CliplineGraphQL"]),
     tool("record-shape", []),
     tool("m0-submit", ["CliplineChunking", "CliplineAMQP", "CliplineAMQPFlags", "CliplineBlobStores"]),
@@ -138,8 +148,8 @@ let package = Package(
     tests(
       "CliplineKVSTests",
       [
-        "CliplineKVS", "CliplineKVSClipping", "CliplineCache", "CliplineMedia", "CliplineAWS", "CliplineHTTP",
-        "CliplineCrypto", "CliplineBlobStores", "CliplineTestSupport",
+        "CliplineKVS", "CliplineKVSClipping", "CliplineKVSFollowing", "CliplineCache", "CliplineMedia", "CliplineAWS",
+        "CliplineHTTP", "CliplineCrypto", "CliplineBlobStores", "CliplineTestSupport",
       ]),
     tests("CliplineGraphQLTests", ["CliplineGraphQL", "CliplineHTTP", "CliplineTestSupport"]),
   ],

@@ -1,14 +1,16 @@
 import Foundation
 
 /// A built tool started in the background, for tests that watch its output while it runs (streaming, signals).
-/// stdin is a pipe the test writes to; stdout is a pipe it reads; stderr is discarded.
+/// stdin is a pipe the test writes to; stdout is a pipe it reads; stderr goes to `standardError` (a file the test
+/// reads afterwards) or is discarded.
 public final class RunningTool {
   public let process = Process()
   private let input = Pipe()
   private let output = Pipe()
 
   public init(
-    _ tool: String, _ arguments: [String], environment: [String: String] = [:], removingEnvironment: [String] = []
+    _ tool: String, _ arguments: [String], environment: [String: String] = [:], removingEnvironment: [String] = [],
+    standardError: String? = nil
   ) throws {
     process.executableURL = URL(fileURLWithPath: ToolInvocation.path(of: tool))
     process.arguments = arguments
@@ -18,7 +20,12 @@ public final class RunningTool {
     process.environment = env
     process.standardInput = input
     process.standardOutput = output
-    process.standardError = FileHandle.nullDevice
+    if let standardError {
+      _ = FileManager.default.createFile(atPath: standardError, contents: nil)
+      process.standardError = FileHandle(forWritingAtPath: standardError)
+    } else {
+      process.standardError = FileHandle.nullDevice
+    }
     _ = ToolInvocation.brokenPipesAreErrors
     try process.run()
   }
@@ -30,6 +37,9 @@ public final class RunningTool {
   }
 
   public func closeInput() throws { try input.fileHandleForWriting.close() }
+
+  /// Standard output, for a test that polls it itself.
+  public var standardOutput: FileHandle { output.fileHandleForReading }
 
   /// Reads stdout until it holds at least `lines` complete lines, it ends, or `timeout` passes.
   public func read(lines: Int, timeout: TimeInterval = 60) -> Data {
@@ -45,6 +55,9 @@ public final class RunningTool {
 
   /// Sends SIGTERM.
   public func terminate() { process.terminate() }
+
+  /// Sends SIGKILL: the process dies where it stands.
+  public func kill() { _ = Foundation.kill(process.processIdentifier, SIGKILL) }
 
   /// Reads the rest of stdout and waits for the exit; returns what was read.
   public func finish() -> Data {

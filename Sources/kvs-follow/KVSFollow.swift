@@ -1,0 +1,245 @@
+import ArgumentParser
+import CliplineBlobStores
+import CliplineCLI
+import CliplineCache
+import CliplineKVS
+import CliplineKVSFlags
+import CliplineKVSFollowing
+import CliplineMedia
+import CliplineRecords
+import CliplineStorageFlags
+import CliplineSystem
+import Foundation
+
+@main
+struct KVSFollow: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "kvs-follow",
+    abstract: "Follow Kinesis Video streams live (GetMedia) and write one record per window the moment it is complete.",
+    discussion: """
+      Reads camera records (what kvs-discover writes), or follows the streams named by --stream, and keeps one \
+      GetMedia connection per stream open, for ever: the fragments KVS sends as the camera sends them are cut into \
+      windows of --window, aligned to multiples of their length on the stream's clock as kvs-discover --window \
+      aligns its tasks (the server's clock by default, which KVS keeps monotonic per stream; --timestamps \
+      producer for the camera's). A window holds the fragments that start in it (in copy mode a window starts on \
+      its first fragment: the record says where its media really starts and ends) and is complete when a fragment \
+      of a later window begins, or, on the server's clock, when nothing came for --idle-timeout past its end. \
+      Each window is a fragmented MP4 made while it arrives, stream-copied, the same bytes whenever the same \
+      window is cut again; with --to it streams into storage as it is made (blob-put's destinations, --ttl, \
+      --copy-mode), so only its tail is left to send when it closes; without, it is written to \
+      --work-dir/{camera_id}/{start_time}.mp4. A codec change inside a window splits it into parts, each a file of \
+      its own (a later part starts at its first fragment).
+
+      SESSIONS AND GAPS: a session KVS ends (after about 45 minutes, without an error) is opened again at once \
+      from the last fragment. No byte for --idle-timeout: the session is opened again with jittered backoff; a \
+      camera that stays away is said once on stderr, and its windows carry missing_seconds. The data endpoint is \
+      kept per stream and asked again when KVS refuses it. A fourth reader of a stream is refused by KVS (three \
+      are allowed): kvs-follow holds one.
+
+      RESUME AND MANY HOSTS: after each window's record is written, the stream's position (its last fragment) is \
+      saved where --state says: file://DIR (the default: $XDG_STATE_HOME/clipline/kvs-follow, else \
+      ~/.local/state/clipline/kvs-follow; a lock file keeps a second kvs-follow on this host off the stream) or \
+      redis://HOST[:PORT][/DB]. A restart (even after kill -9) goes on after the last recorded window: the window \
+      under way is cut again with the same storage key and the same bytes, none is missing, none stored twice \
+      differently. With redis://, any number of kvs-follow processes on any number of hosts share the cameras: \
+      each stream is held by exactly one through a Redis lease with a fencing token (renewed every quarter of \
+      --lease; a follower that lost its lease can no longer move a position), each process takes its share of \
+      the cameras, and the streams of a process that dies are taken over by the others within --lease plus a \
+      quarter of it. Camera records arriving later on stdin are picked up; a stream deleted or not ACTIVE is \
+      dropped (said once) until offered again.
+
+      SIGTERM: windows not yet complete are left for the next follower (their position is not saved), and \
+      kvs-follow exits 0 within 2 s. --health-file writes each stream's state and seconds behind now every second.
+
+      RECORD FIELDS: for each window, the fields kvs-clip writes for the same window and destinations: the task \
+      (camera_id, stream_arn, stream_name, start_time, end_time, and --process-id, --inference-config, --template \
+      as kvs-discover --window has them), clip_start_time, clip_end_time, clip_duration, and with --to each FIELD, \
+      FIELD_etag (FIELD_expires_at, FIELD_presigned_url), clip_bytes and clip_sha256; without --to, clip_path, \
+      clip_bytes, clip_sha256. Plus first_fragment_number and last_fragment_number (decimal strings of any \
+      length), fragment_count, and missing_seconds when the camera sent nothing for part of the window.
+
+      ENVIRONMENT: AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_PROFILE, \
+      AWS_ENDPOINT_URL_KINESIS_VIDEO (and AWS_ENDPOINT_URL_S3 for --to s3://), XDG_STATE_HOME, CLIPLINE_WORK_DIR.
+
+      EXAMPLES:
+        kvs-discover | kvs-follow --window 60s --to 's3://videos/live/{camera_id}/{start_time}.mp4=cloud_stream_path'
+        kvs-follow --stream FrontEntrance --window 10s --work-dir /var/lib/clips --start earliest
+        kvs-discover | kvs-follow --window 60s --state redis://redis:6379 --lease 10s --health-file /run/follow.json \\
+          --to 's3://videos/live/{camera_id}/{start_time}.mp4=cloud_stream_path' | amqp-pub --queue S2_DONE
+
+      \(ExitStatus.documentation) 0 also after SIGTERM; 64: a bad flag (a window of 0 or over 24 h); 66: a \
+      --stream that does not exist; 65: a camera record without camera_id, stream_name, stream_arn or status \
+      (said for its line; the others are followed); 69: the --state Redis cannot be reached at start.
+      """,
+    version: "kvs-follow " + cliplineVersion)
+
+  @OptionGroup var connection: KVSConnectionOptions
+
+  @Option(name: .long, help: ArgumentHelp("Follow this stream (a name or an ARN; repeatable).", valueName: "stream"))
+  var stream: [String] = []
+
+  @Option(name: .long, help: "The window length (e.g. 60s; 1s to 24h).")
+  var window: DurationArgument
+
+  @Option(name: .long, help: "The clock windows are aligned on: server or producer.")
+  var timestamps: ClockChoice = .server
+
+  @Option(
+    name: .long,
+    help: ArgumentHelp(
+      "Where a stream with no saved position starts: now, earliest, or an RFC 3339 time.", valueName: "start"))
+  var start = "now"
+
+  @Option(
+    name: .long,
+    help: ArgumentHelp("Where positions are kept: file://DIR or redis://HOST[:PORT][/DB].", valueName: "url"))
+  var state: String?
+
+  @Option(name: .long, help: "With --state redis://: how long a stream's lease lasts without renewal (2s to 5m).")
+  var lease = DurationArgument(seconds: 10)
+
+  @Option(name: .long, help: "No byte for this long: reconnect with backoff (1s to 5m).")
+  var idleTimeout = DurationArgument(seconds: 5)
+
+  @Option(
+    name: .long,
+    help: ArgumentHelp(
+      "Where windows go without --to (else CLIPLINE_WORK_DIR, else a new temporary directory).", valueName: "dir"),
+    completion: .directory)
+  var workDir: String?
+
+  @Option(name: .long, help: ArgumentHelp("Write each stream's state here every second.", valueName: "path"))
+  var healthFile: String?
+
+  @OptionGroup(title: "Window tasks") var task: KVSTaskOptions
+
+  @OptionGroup(title: "Streaming to storage") var upload: UploadDestinationOptions
+
+  @OptionGroup(title: "Streaming to storage") var transfer: StorageTransferOptions
+
+  @OptionGroup var common: CommonOptions
+
+  enum ClockChoice: String, ExpressibleByArgument, CaseIterable {
+    case server, producer
+    var kind: KVSTimestampKind { self == .producer ? .producer : .server }
+  }
+
+  func validate() throws {
+    guard window.seconds >= 1, window.seconds <= 86400 else {
+      throw ValidationError("--window must be between 1s and 24h, found \(window).")
+    }
+    guard window.seconds == window.seconds.rounded(.down) || window.seconds * 1000 == (window.seconds * 1000).rounded()
+    else { throw ValidationError("--window must be a whole number of milliseconds.") }
+    if idleTimeout.seconds < 1 || idleTimeout.seconds > 300 {
+      throw ValidationError("--idle-timeout must be 1s to 5m.")
+    }
+    if lease.seconds < 2 || lease.seconds > 300 { throw ValidationError("--lease must be 2s to 5m.") }
+    _ = try followStart()
+    _ = try stateLocation()
+    if !upload.destinations.isEmpty && workDir != nil {
+      throw ValidationError("--work-dir is where windows go without --to: pass one of them.")
+    }
+  }
+
+  func followStart() throws -> FollowStart {
+    switch start {
+    case "now": return .now
+    case "earliest": return .earliest
+    default:
+      guard let date = RFC3339.parse(start) else {
+        throw ValidationError("--start must be now, earliest or an RFC 3339 time, found \(start).")
+      }
+      return .at(KVSMillis(Int64((date.timeIntervalSince1970 * 1000).rounded())))
+    }
+  }
+
+  /// `--state`: a directory, or a Redis (which also makes the streams' leases).
+  func stateLocation() throws -> (directory: String?, redis: RedisURL?) {
+    guard let state else { return (FilePositionStore.defaultDirectory, nil) }
+    if state.hasPrefix("redis://") {
+      guard let url = RedisURL(state) else {
+        throw ValidationError("--state \(state) is not a redis://host[:port][/db] URL.")
+      }
+      return (nil, url)
+    }
+    guard state.hasPrefix("file://"), state.count > "file://".count else {
+      throw ValidationError("--state must be file://DIR or redis://HOST[:PORT][/DB], found \(state).")
+    }
+    return (String(state.dropFirst("file://".count)), nil)
+  }
+
+  func run() throws {
+    let diagnostics = common.diagnostics(tool: "kvs-follow")
+    try runTool(diagnostics) {
+      ShutdownSignal.shared.install()
+      FFmpegLogging.configure(verbose: common.verbose)
+      let follower = try makeFollower(diagnostics)
+      if stream.isEmpty {
+        try readCameras(into: follower, diagnostics)
+      } else {
+        let client = connection.client(diagnostics: diagnostics)
+        for name in stream {
+          let reference = name.hasPrefix("arn:") ? KVSStreamReference(arn: name) : KVSStreamReference(name: name)
+          follower.offer(CameraRecord(stream: try client.describeStream(reference)))
+        }
+      }
+      try follower.run()
+    }
+  }
+
+  /// Camera records from stdin, offered as they come, while the followers run; a bad line is said and skipped.
+  func readCameras(into follower: KVSFollower, _ diagnostics: Diagnostics) throws {
+    let reader = RecordReader(lines: .standardInputEndingOnShutdown())
+    for input in reader {
+      do {
+        let record = try input.record.get()
+        guard let camera = CameraRecord(fields: record.fields) else {
+          let missing = ["camera_id", "stream_name", "stream_arn", "status"].first { record[$0]?.stringValue == nil }
+          throw InputError.missingField(missing ?? "camera_id")
+        }
+        follower.offer(camera)
+      } catch {
+        diagnostics.report(error, line: input.number)
+      }
+    }
+  }
+
+  func makeFollower(_ diagnostics: Diagnostics) throws -> KVSFollower {
+    let location = try stateLocation()
+    var settings = FollowSettings(
+      windowMillis: Int64((window.seconds * 1000).rounded()), kvs: connection.configuration(), tasks: try task.builder()
+    )
+    settings.clock = timestamps.kind
+    settings.start = try followStart()
+    settings.idleTimeout = idleTimeout.seconds
+    var coordination: RedisCoordination?
+    let positions: PositionStore
+    if let redis = location.redis {
+      let shared = RedisCoordination(url: redis, leaseSeconds: lease.seconds)
+      _ = try shared.heartbeat()
+      coordination = shared
+      positions = shared
+    } else {
+      positions = try FilePositionStore(directory: location.directory!)
+    }
+    let storage = try storageMaker(diagnostics)
+    let records = WindowRecords(writer: RecordWriter(), positions: positions)
+    return KVSFollower(coordination: coordination, health: healthFile.map(HealthFile.init)) { fail in
+      FollowContext(
+        settings: settings, records: records, positions: positions, makeStorage: storage, diagnostics: diagnostics,
+        fail: fail)
+    }
+  }
+
+  /// Each stream's storage: its own uploader (so one camera's window never waits for another's), or files.
+  func storageMaker(_ diagnostics: Diagnostics) throws -> @Sendable () throws -> WindowStorage {
+    var log: (@Sendable (String) -> Void)?
+    if diagnostics.isEnabled(.debug) { log = { diagnostics.debug($0) } }
+    let stores = transfer.stores(aws: connection.aws, s3Endpoint: nil)
+    if let uploader = try upload.uploader(stores: stores, log: log) {
+      return { StreamedWindowStorage(uploader: uploader.independent()) }
+    }
+    let directory = try WorkDirectory.resolve(flag: workDir, prefix: "kvs-follow").path
+    return { WindowFileStorage(directory: directory) }
+  }
+}

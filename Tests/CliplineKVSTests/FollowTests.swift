@@ -1,0 +1,154 @@
+import CliplineCrypto
+import CliplineRecords
+import CliplineTestSupport
+import Foundation
+import XCTest
+
+/// `kvs-follow` against the testbed, ffmpeg the camera through PutMedia: short fragments (0.53 s) and windows (2 s)
+/// so that each test takes seconds.
+final class FollowTests: XCTestCase {
+  var testbed: KVSTestbed!
+  var home: ScratchDirectory!
+
+  override func setUpWithError() throws {
+    testbed = try KVSTestbed()
+    try testbed.cutMediaSessions(after: 2700)
+    home = try ScratchDirectory("follow")
+  }
+
+  override func tearDownWithError() throws { try testbed?.cutMediaSessions(after: 2700) }
+
+  func follow(
+    _ stream: String, _ extra: [String] = [], state: String? = nil, windows: String = "windows",
+    name: String = "follow", environment: [String: String] = [:]
+  ) throws -> FollowProcess {
+    let arguments =
+      [
+        "--stream", stream, "--window", "2s", "--idle-timeout", "2s", "--state",
+        state ?? "file://" + home.file("state"),
+      ]
+      + (extra.contains("--to") ? [] : ["--work-dir", home.file(windows)]) + extra
+    return try FollowProcess(testbed, arguments, home: home, name: name, environment: environment)
+  }
+
+  static func seconds(_ text: String) -> Double { RFC3339.parse(text)!.timeIntervalSince1970 }
+
+  /// The testbed's fragments of `stream` by number, in order.
+  func fragmentNumbers(_ stream: String) throws -> [String] {
+    try testbed.fragments(stream).filter { $0["complete"]?.boolValue == true }.compactMap { $0["number"]?.stringValue }
+  }
+
+  /// Every fragment between the first record's first and the last record's last is in exactly one window, in order.
+  func assertEveryFragmentOnce(
+    _ records: [Record], _ stream: String, file: StaticString = #filePath, line: UInt = #line
+  )
+    throws
+  {
+    let numbers = try fragmentNumbers(stream)
+    var expected = try XCTUnwrap(numbers.firstIndex(of: records[0].text("first_fragment_number")))
+    for record in records {
+      let count = Int(try XCTUnwrap(record["fragment_count"]?.integerValue))
+      guard expected + count <= numbers.count else { return XCTFail("more fragments than the camera made") }
+      XCTAssertEqual(record.text("first_fragment_number"), numbers[expected], file: file, line: line)
+      XCTAssertEqual(record.text("last_fragment_number"), numbers[expected + count - 1], file: file, line: line)
+      expected += count
+    }
+  }
+
+  func testWindowsAreAlignedContiguousAndDecodeAsTheCameraSentThem() throws {
+    let stream = try testbed.createStream("follow").name
+    let camera = try LiveCamera(testbed, stream: stream, LiveCamera.Settings(audio: true))
+    defer { camera.stop() }
+    let follower = try follow(stream)
+    let records = Array(try follower.waitForRecords(5).prefix(5))
+    let (status, seconds) = follower.terminate()
+    XCTAssertEqual(status, 0, follower.stderr)
+    XCTAssertLessThan(seconds, 2, "SIGTERM ends it within 2 s")
+
+    for (earlier, later) in zip(records, records.dropFirst()) {
+      XCTAssertEqual(earlier.text("end_time"), later.text("start_time"), "windows follow each other")
+    }
+    for record in records {
+      let start = Self.seconds(record.text("start_time"))
+      XCTAssertEqual(start.truncatingRemainder(dividingBy: 2), 0, "aligned to multiples of 2 s: \(record)")
+      XCTAssertEqual(Self.seconds(record.text("end_time")) - start, 2)
+      XCTAssertEqual(record.text("stream_name"), stream)
+      XCTAssertEqual(record.text("camera_id"), stream)
+      XCTAssertEqual(record.text("first_fragment_number").count, 47)
+      let clipStart = Self.seconds(record.text("clip_start_time"))
+      XCTAssertGreaterThanOrEqual(clipStart, start, "a window starts on its first fragment, at or after its start")
+      if record != records[0] { XCTAssertLessThan(clipStart, start + 0.6, "the first fragment at or after its start") }
+      let path = record.text("clip_path")
+      XCTAssertEqual(record.text("clip_sha256"), try Digest.ofFile(path).hexString)
+      XCTAssertEqual(Int64(try Data(contentsOf: URL(fileURLWithPath: path)).count), record["clip_bytes"]?.integerValue)
+      let decoded = try ToolInvocation.runProcess("/usr/bin/ffmpeg", ["-v", "error", "-i", path, "-f", "null", "-"])
+      XCTAssertEqual(decoded.status, 0)
+      XCTAssertEqual(decoded.stderr, "", "decodes without a complaint")
+      let frames = try MediaCheck.videoFrames(path)
+      let duration = try XCTUnwrap(record["clip_duration"]?.doubleValue)
+      XCTAssertEqual(Double(frames), duration * 15, accuracy: 1.5, "\(path): \(frames) frames for \(duration) s")
+    }
+    // The middle windows are whole: 2 s of media each, nothing missing.
+    for record in records.dropFirst().dropLast() {
+      XCTAssertNil(record["missing_seconds"], "\(record)")
+      XCTAssertEqual(record["clip_duration"]?.doubleValue ?? 0, 2, accuracy: 0.6)
+    }
+    try assertEveryFragmentOnce(records, stream)
+  }
+}
+
+extension FollowTests {
+  func testKillNineAndResumeLeaveNoWindowOutAndCutTheSameBytes() throws {
+    let stream = try testbed.createStream("resume").name
+    let camera = try LiveCamera(testbed, stream: stream)
+    defer { camera.stop() }
+    let first = try follow(stream, name: "first")
+    try first.waitForRecords(3)
+    first.kill()
+    let second = try follow(stream, name: "second")
+    try second.waitForRecords(3)
+    XCTAssertEqual(second.terminate().status, 0)
+    XCTAssertTrue(second.stderr.contains("resuming after fragment"), second.stderr)
+    // A window whose record was written just before the kill, its position not yet saved, comes again: the same.
+    var all: [Record] = []
+    for record in first.records + second.records {
+      if let seen = all.first(where: { $0.text("start_time") == record.text("start_time") }) {
+        XCTAssertEqual(seen, record, "a window written twice is the same window")
+      } else {
+        all.append(record)
+      }
+    }
+    XCTAssertLessThanOrEqual(first.records.count + second.records.count - all.count, 1)
+    for (earlier, later) in zip(all, all.dropFirst()) {
+      XCTAssertEqual(earlier.text("end_time"), later.text("start_time"), "none missing")
+    }
+    try assertEveryFragmentOnce(all, stream)
+
+    // The same windows cut again from KVS's archive by a follower that never saw them: the same bytes.
+    let target = all[1].text("start_time")
+    let again = try follow(
+      stream, ["--start", target], state: "file://" + home.file("state-again"), windows: "again", name: "again")
+    try again.waitForRecords(all.count)
+    _ = again.terminate()
+    let recut = Dictionary(again.records.map { ($0.text("start_time"), $0) }) { first, _ in first }
+    for record in all.dropFirst() {
+      let same = try XCTUnwrap(recut[record.text("start_time")], "window \(record.text("start_time")) not cut again")
+      XCTAssertEqual(same.text("clip_sha256"), record.text("clip_sha256"), "window \(record.text("start_time"))")
+      XCTAssertEqual(same.text("first_fragment_number"), record.text("first_fragment_number"))
+      XCTAssertEqual(same["fragment_count"], record["fragment_count"])
+    }
+  }
+}
+
+extension MediaCheck {
+  /// Video frames in a file, counted by decoding (ffprobe -count_frames).
+  static func videoFrames(_ path: String) throws -> Int {
+    let probe = try ToolInvocation.runProcess(
+      "/usr/bin/ffprobe",
+      [
+        "-v", "error", "-select_streams", "v:0", "-count_frames", "-show_entries", "stream=nb_read_frames", "-of",
+        "csv=p=0", path,
+      ])
+    return Int(probe.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
+  }
+}
