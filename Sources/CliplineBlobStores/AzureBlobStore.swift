@@ -65,7 +65,14 @@ public final class AzureBlobStore: CloudBlobStore, Sendable {
 
   // MARK: - BlobStore
 
-  public func put(file: String, to location: BlobLocation, options: BlobPutOptions) throws -> StoredBlob {
+  public func put(_ body: BlobBody, to location: BlobLocation, options: BlobPutOptions) throws -> StoredBlob {
+    switch body {
+    case .file(let file): return try put(file: file, to: location, options: options)
+    case .memory(let bytes): return try putStreamed(bytes, to: location, options: options)
+    }
+  }
+
+  func put(file: String, to location: BlobLocation, options: BlobPutOptions) throws -> StoredBlob {
     let target = try self.target(location)
     let size = try localFileSize(file)
     do {

@@ -5,12 +5,9 @@ import Foundation
 
 /// One storage backend (S3, Azure Blob, a local directory) behind the same operations and the same answers.
 public protocol BlobStore: Sendable {
-  /// Uploads a local file, streamed from disk; the object appears whole or not at all.
-  func put(file: String, to location: BlobLocation, options: BlobPutOptions) throws -> StoredBlob
-  /// Uploads a body already in memory whose SHA-256 is known (a chunk cut into memory); like a file's, the upload
-  /// can be sent again. The caller keeps the memory until this returns.
-  func put(pieces: HTTPBodyPieces, sha256: [UInt8], to location: BlobLocation, options: BlobPutOptions) throws
-    -> StoredBlob
+  /// Uploads a body that exists whole (a local file, streamed from disk, or bytes in memory); the object appears
+  /// whole or not at all, and the upload can be sent again.
+  func put(_ body: BlobBody, to location: BlobLocation, options: BlobPutOptions) throws -> StoredBlob
   /// Starts an upload whose body the caller writes as it arrives (no local file); see `BlobUploadStream`.
   func openUpload(to location: BlobLocation, options: BlobPutOptions) throws -> BlobUploadStream
   /// Downloads an object to a local file, streamed; the file appears whole or not at all.
@@ -23,6 +20,13 @@ public protocol BlobStore: Sendable {
   func presignedURL(for location: BlobLocation, method: PresignMethod, expires: TimeInterval) throws -> String
   /// The objects under a prefix (`location`'s key is the prefix), with their expiry when they carry one.
   func list(prefix location: BlobLocation) throws -> [BlobInfo]
+}
+
+/// A body a store can send, and send again: a local file, or bytes already in memory whose SHA-256 is known (a
+/// segment cut into memory), which the caller keeps until `put` returns.
+public enum BlobBody: Sendable {
+  case file(String)
+  case memory(HeldBytes)
 }
 
 public enum PresignMethod: String, Sendable {

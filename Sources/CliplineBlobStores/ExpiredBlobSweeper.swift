@@ -29,15 +29,13 @@ public struct ExpiredBlobSweeper: Sendable {
     let store = try stores.store(for: prefix)
     let objects = try store.list(prefix: prefix)
     let moment = now()
-    let expiries = ResultSlots<Date>(count: objects.count)
-    let errors = ParallelWork.run(count: objects.count, width: jobs) { index in
-      guard let expiry = try self.stores.expiry(of: objects[index]), expiry <= moment else { return }
+    let expiries = ParallelWork.map(count: objects.count, width: jobs) { index -> Date? in
+      guard let expiry = try self.stores.expiry(of: objects[index]), expiry <= moment else { return nil }
       if !self.dryRun { try store.delete(objects[index].location) }
-      expiries.set(index, expiry)
+      return expiry
     }
-    for (index, object) in objects.enumerated() {
-      if let error = errors[index] { throw error }
-      guard let expiry = expiries.values[index] else { continue }
+    for (object, expiry) in zip(objects, expiries) {
+      guard let expiry = try expiry.get() else { continue }
       try report(
         Removed(
           url: object.location.description, expiresAt: RFC3339.format(expiry, fractionalDigits: 0),

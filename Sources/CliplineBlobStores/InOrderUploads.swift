@@ -1,4 +1,3 @@
-import CliplineHTTP
 import CliplineRecords
 import CliplineSystem
 import Foundation
@@ -48,11 +47,7 @@ public final class InOrderUploads: Sendable {
       defer { body.release() }
       guard state.failure.error == nil else { return }
       do {
-        let stored = try body.withPieces { pieces in
-          try uploader.upload(
-            record, body: .memory(name: name, pieces: HTTPBodyPieces(pieces), sha256: body.sha256), stem: stem,
-            order: number)
-        }
+        let stored = try uploader.upload(record, body: .memory(name: name, bytes: body), stem: stem, order: number)
         try state.finish(number, stored, output: output)
       } catch {
         state.failure.record(error)

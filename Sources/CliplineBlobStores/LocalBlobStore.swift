@@ -26,7 +26,14 @@ public struct LocalBlobStore: BlobStore {
     name.hasPrefix(".") && (name.hasSuffix(".clipline.json") || name.contains(".partial-"))
   }
 
-  public func put(file: String, to location: BlobLocation, options: BlobPutOptions) throws -> StoredBlob {
+  public func put(_ body: BlobBody, to location: BlobLocation, options: BlobPutOptions) throws -> StoredBlob {
+    switch body {
+    case .file(let file): return try put(file: file, to: location, options: options)
+    case .memory(let bytes): return try putStreamed(bytes, to: location, options: options)
+    }
+  }
+
+  func put(file: String, to location: BlobLocation, options: BlobPutOptions) throws -> StoredBlob {
     let destination = try path(location)
     guard let input = FileHandle(forReadingAtPath: file) else { throw MissingLocalFile(path: file) }
     defer { try? input.close() }

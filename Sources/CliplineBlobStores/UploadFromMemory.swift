@@ -1,31 +1,26 @@
 import CliplineHTTP
+import CliplineSystem
 import Foundation
 
 extension BlobStore {
   /// A body already in memory whose SHA-256 is known, where the service has no single request for it (Azure, the
   /// local store, S3 above 5 GiB): written into a streamed upload that takes that SHA-256 as known.
-  public func put(pieces: HTTPBodyPieces, sha256: [UInt8], to location: BlobLocation, options: BlobPutOptions)
-    throws -> StoredBlob
-  {
-    try putStreamed(pieces: pieces, sha256: sha256, to: location, options: options)
-  }
-
-  func putStreamed(pieces: HTTPBodyPieces, sha256: [UInt8], to location: BlobLocation, options: BlobPutOptions)
-    throws -> StoredBlob
-  {
+  func putStreamed(_ bytes: HeldBytes, to location: BlobLocation, options: BlobPutOptions) throws -> StoredBlob {
     var options = options
-    options.knownDigests = FileDigests(sha256: sha256, md5: [], bytes: pieces.length)
+    options.knownDigests = FileDigests(sha256: bytes.sha256, md5: [], bytes: bytes.byteCount)
     let upload = try openUpload(to: location, options: options)
     do {
-      try upload.expect(bytes: pieces.length)
-      // In slices, so a store that queues what it is given (an S3 streamed PUT) holds little at once.
-      let slice = 256 << 10
-      for piece in pieces.pieces {
-        var start = 0
-        while start < piece.count {
-          let end = min(piece.count, start + slice)
-          try upload.write(UnsafeRawBufferPointer(rebasing: piece[start..<end]))
-          start = end
+      try upload.expect(bytes: bytes.byteCount)
+      try bytes.withPieces { pieces in
+        // In slices, so a store that queues what it is given (an S3 streamed PUT) holds little at once.
+        let slice = 256 << 10
+        for piece in pieces {
+          var start = 0
+          while start < piece.count {
+            let end = min(piece.count, start + slice)
+            try upload.write(UnsafeRawBufferPointer(rebasing: piece[start..<end]))
+            start = end
+          }
         }
       }
       return try upload.finish()
@@ -40,17 +35,15 @@ extension S3Store {
   /// Up to S3's single-PUT limit, one PutObject signed with the known SHA-256, which the server checks: no
   /// aws-chunked framing to parse (SeaweedFS spends a quarter more CPU on a framed body), and the same request
   /// can be sent again after a 5xx or a timeout.
-  public func put(pieces: HTTPBodyPieces, sha256: [UInt8], to location: BlobLocation, options: BlobPutOptions)
-    throws -> StoredBlob
-  {
-    guard pieces.length <= 5 << 30 else {
-      return try putStreamed(pieces: pieces, sha256: sha256, to: location, options: options)
-    }
+  func put(memory bytes: HeldBytes, to location: BlobLocation, options: BlobPutOptions) throws -> StoredBlob {
+    guard bytes.byteCount <= 5 << 30 else { return try putStreamed(bytes, to: location, options: options) }
     let target = try self.target(location)
     do {
-      return try putObject(
-        .pieces(pieces), digests: FileDigests(sha256: sha256, md5: [], bytes: pieces.length), target: target,
-        options: options)
+      return try bytes.withPieces { pieces in
+        try putObject(
+          .pieces(HTTPBodyPieces(pieces)), digests: FileDigests(sha256: bytes.sha256, md5: [], bytes: bytes.byteCount),
+          target: target, options: options)
+      }
     } catch let error as BlobIntegrityError {
       throw error
     } catch {

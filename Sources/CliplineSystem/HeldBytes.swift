@@ -2,6 +2,7 @@
 /// The pieces are the bytes in their final order as they lie (a segment's head, moved index and media), not copied
 /// together; `sha256` is theirs. CliplineMedia makes them, the blob stores' uploads send them.
 public protocol HeldBytes: AnyObject, Sendable {
+  var byteCount: Int64 { get }
   var sha256: [UInt8] { get }
   /// The bytes as pieces, valid during `body` and until `release()`.
   func withPieces<Result>(_ body: ([UnsafeRawBufferPointer]) throws -> Result) rethrows -> Result

@@ -40,6 +40,29 @@ public enum ParallelWork {
     return state.errors
   }
 
+  /// Runs `count` jobs as `run` does, and returns each one's value or error, by index.
+  public static func map<Value: Sendable>(
+    count: Int, width: Int, stopOnFirstError: Bool = false, _ job: @escaping @Sendable (Int) throws -> Value
+  ) -> [Result<Value, Error>] {
+    let values = Values<Value>(count: count)
+    let errors = run(count: count, width: width, stopOnFirstError: stopOnFirstError) { values.set($0, try job($0)) }
+    return zip(values.all, errors).map { value, error in
+      if let value { return .success(value) }
+      return .failure(error ?? Skipped())
+    }
+  }
+
+  /// The jobs' values. `lock` guards `stored`; `all` is read once `run` has joined every job.
+  private final class Values<Value: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: [Value?]
+
+    init(count: Int) { stored = Array(repeating: nil, count: count) }
+
+    func set(_ index: Int, _ value: Value) { lock.withLock { stored[index] = value } }
+    var all: [Value?] { lock.withLock { stored } }
+  }
+
   /// `lock` guards `cursor`, `errors` and `anyFailed`; `errors` is read unlocked only by `run`, after the pool has
   /// joined every job (`waitUntilIdle`).
   private final class State: @unchecked Sendable {

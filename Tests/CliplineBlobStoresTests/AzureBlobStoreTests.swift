@@ -45,7 +45,7 @@ final class AzureBlobStoreTests: XCTestCase {
       try writeRandomFile(source, bytes: size)
       let location = BlobLocation.azure(account: account, container: container, blob: "clips/cam 1/\(name)")
       let stored = try store.put(
-        file: source, to: location,
+        .file(source), to: location,
         options: BlobPutOptions(
           contentType: "video/mp4", tags: ["camera": "front"], expiresAt: Date(timeIntervalSince1970: 1_800_000_000)))
       XCTAssertEqual(stored.bytes, Int64(size))
@@ -81,7 +81,7 @@ final class AzureBlobStoreTests: XCTestCase {
     let source = scratch.file("clip.mp4")
     try writeRandomFile(source, bytes: 5000)
     let location = BlobLocation.azure(account: account, container: container, blob: "live/clip.mp4")
-    _ = try store.put(file: source, to: location, options: BlobPutOptions())
+    _ = try store.put(.file(source), to: location, options: BlobPutOptions())
     let url = try store.presignedURL(for: location, method: .get, expires: 600)
     XCTAssertTrue(url.contains("sig="))
     let fetched = scratch.file("fetched")
@@ -115,14 +115,15 @@ final class AzureBlobStoreTests: XCTestCase {
     let source = scratch.file("a.bin")
     try writeRandomFile(source, bytes: 6 << 20)  // blocks, with the token on every request
     let location = BlobLocation.azure(account: account, container: container, blob: "a.bin")
-    _ = try sasStore.put(file: source, to: location, options: BlobPutOptions())
+    _ = try sasStore.put(.file(source), to: location, options: BlobPutOptions())
     let copy = scratch.file("b.bin")
     _ = try sasStore.get(location, to: copy)
     XCTAssertEqual(try sha256Hex(ofFile: copy), try sha256Hex(ofFile: source))
     let otherContainer = try makeContainer("other")
     XCTAssertThrowsError(
       try sasStore.put(
-        file: source, to: .azure(account: account, container: otherContainer, blob: "a.bin"), options: BlobPutOptions())
+        .file(source), to: .azure(account: account, container: otherContainer, blob: "a.bin"), options: BlobPutOptions()
+      )
     ) { XCTAssertEqual(ExitStatus.of($0), .permissionDenied) }
   }
 
@@ -137,7 +138,7 @@ final class AzureBlobStoreTests: XCTestCase {
     try writeRandomFile(source, bytes: 10)
     XCTAssertThrowsError(
       try denied.put(
-        file: source, to: .azure(account: account, container: container, blob: "x/a.bin"), options: BlobPutOptions())
+        .file(source), to: .azure(account: account, container: container, blob: "x/a.bin"), options: BlobPutOptions())
     ) { error in
       XCTAssertEqual(ExitStatus.of(error), .permissionDenied)
       XCTAssertTrue(describe(error).contains("az://\(self.account!)/\(container)/x/a.bin"), describe(error))

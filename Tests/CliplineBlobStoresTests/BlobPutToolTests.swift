@@ -334,7 +334,7 @@ final class BlobPutToolTests: XCTestCase {
     let bucket = try server.makeBucket("get")
     let file = scratch.file("a.bin")
     try writeRandomFile(file, bytes: 7 << 20)
-    _ = try server.store().put(file: file, to: .s3(bucket: bucket, key: "a.bin"), options: BlobPutOptions())
+    _ = try server.store().put(.file(file), to: .s3(bucket: bucket, key: "a.bin"), options: BlobPutOptions())
     let output = scratch.file("out/a.bin")
     let get = try run(
       "blob-get", ["s3://\(bucket)/a.bin", "--output", output, "--multipart-threshold", "5M", "--part-size", "5M"])
@@ -355,7 +355,8 @@ final class BlobPutToolTests: XCTestCase {
   func testChunkReadsAnS3SourceAndBlobPutStoresItsChunks() throws {
     let bucket = try server.makeBucket("m0-pipeline")
     let video = try FixtureVideo.path(FixtureVideo.Spec(seconds: 6, audio: false))
-    _ = try server.store().put(file: video, to: .s3(bucket: bucket, key: "uploads/feed.mp4"), options: BlobPutOptions())
+    _ = try server.store().put(
+      .file(video), to: .s3(bucket: bucket, key: "uploads/feed.mp4"), options: BlobPutOptions())
     let request = line([
       "process_id": 101, "cloud_stream_path": .string("s3://\(bucket)/uploads/feed.mp4"),
       "video_preprocessing": ["chunk_duration": 2],

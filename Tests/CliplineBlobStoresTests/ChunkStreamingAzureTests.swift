@@ -13,7 +13,7 @@ extension AzureBlobStoreTests {
     let end = try ChunkReference.moovAtEnd(front, in: scratch.path)
     for (name, source) in [("front.mp4", front), ("end.mp4", end)] {
       let location = BlobLocation.azure(account: account, container: container, blob: "videos/\(name)")
-      _ = try store().put(file: source, to: location, options: BlobPutOptions())
+      _ = try store().put(.file(source), to: location, options: BlobPutOptions())
       let result = try ToolInvocation.run(
         "chunk", ["--verbose", "--source", location.description, "--chunk-duration", "4", "-o", scratch.file(name)],
         environment: ["AZURE_STORAGE_CONNECTION_STRING": connectionString])

@@ -29,7 +29,7 @@ final class ChunkStreamingS3Tests: XCTestCase {
   }
 
   func upload(_ path: String, as key: String, to bucket: String) throws -> String {
-    _ = try server.store().put(file: path, to: .s3(bucket: bucket, key: key), options: BlobPutOptions())
+    _ = try server.store().put(.file(path), to: .s3(bucket: bucket, key: key), options: BlobPutOptions())
     return "s3://\(bucket)/\(key)"
   }
 

@@ -156,7 +156,7 @@ extension ChunkToStorageTests {
     let bucket = try server.makeBucket("to-flags")
     let source = try fixture()
     _ = try server.store().put(
-      file: source, to: .s3(bucket: bucket, key: "source.mp4"), options: BlobPutOptions(contentType: "video/mp4"))
+      .file(source), to: .s3(bucket: bucket, key: "source.mp4"), options: BlobPutOptions(contentType: "video/mp4"))
     var environment = server.toolEnvironment
     environment.removeValue(forKey: "AWS_ENDPOINT_URL_S3")
     let result = try ToolInvocation.run(

@@ -65,7 +65,7 @@ final class FaultInjectionTests: XCTestCase {
     let bucket = try server.makeBucket("corrupt-down")
     let file = scratch.file("a.bin")
     try writeRandomFile(file, bytes: 300_000)
-    _ = try server.store().put(file: file, to: .s3(bucket: bucket, key: "a.bin"), options: BlobPutOptions())
+    _ = try server.store().put(.file(file), to: .s3(bucket: bucket, key: "a.bin"), options: BlobPutOptions())
     let (proxy, endpoint) = try startProxy(corrupt: "responses")
     defer { withExtendedLifetime(proxy) {} }
     let output = scratch.file("out.bin")
@@ -100,7 +100,7 @@ final class FaultInjectionTests: XCTestCase {
     let file = scratch.file("a.bin")
     try writeRandomFile(file, bytes: 12 << 20)
     let location = BlobLocation.s3(bucket: bucket, key: "a.bin")
-    _ = try server.store().put(file: file, to: location, options: BlobPutOptions())  // 5 MiB parts: multipart
+    _ = try server.store().put(.file(file), to: location, options: BlobPutOptions())  // 5 MiB parts: multipart
     XCTAssertNotNil(try server.store().head(location)?.sha256, "the digest is recorded, as a tag")
     let proxy = try FaultProxy(upstream: server.endpoint, failQuery: "tagging")
     var configuration = server.configuration()

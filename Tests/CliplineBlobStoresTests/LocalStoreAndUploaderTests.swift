@@ -17,7 +17,7 @@ final class LocalStoreAndUploaderTests: XCTestCase {
     let store = LocalBlobStore()
     let location = BlobLocation.file(path: scratch.file("store/processed/1/chunk_001.mp4"))
     let stored = try store.put(
-      file: source, to: location, options: BlobPutOptions(expiresAt: Date(timeIntervalSince1970: 1_800_000_000)))
+      .file(source), to: location, options: BlobPutOptions(expiresAt: Date(timeIntervalSince1970: 1_800_000_000)))
     XCTAssertEqual(stored.bytes, 2_000_001)
     XCTAssertEqual(stored.sha256, try sha256Hex(ofFile: source))
     XCTAssertEqual(stored.etag.count, 32, "the MD5, like a single-part S3 ETag")
@@ -42,7 +42,7 @@ final class LocalStoreAndUploaderTests: XCTestCase {
     try writeRandomFile(new, bytes: 24 << 20)
     let store = LocalBlobStore()
     let location = BlobLocation.file(path: scratch.file("out/target.bin"))
-    _ = try store.put(file: old, to: location, options: BlobPutOptions())
+    _ = try store.put(.file(old), to: location, options: BlobPutOptions())
     let sizes = SizesSeen()
     let done = DispatchSemaphore(value: 0)
     let target = scratch.file("out/target.bin")
@@ -53,8 +53,8 @@ final class LocalStoreAndUploaderTests: XCTestCase {
       }
     }
     for _ in 0..<3 {
-      _ = try store.put(file: new, to: location, options: BlobPutOptions())
-      _ = try store.put(file: old, to: location, options: BlobPutOptions())
+      _ = try store.put(.file(new), to: location, options: BlobPutOptions())
+      _ = try store.put(.file(old), to: location, options: BlobPutOptions())
     }
     done.signal()
     XCTAssertEqual(sizes.values.subtracting([1 << 20, 24 << 20]), [], "a partial file was visible")
@@ -108,9 +108,9 @@ final class LocalStoreAndUploaderTests: XCTestCase {
     let past = BlobLocation.file(path: scratch.file("cache/temp/old.bin"))
     let future = BlobLocation.file(path: scratch.file("cache/temp/new.bin"))
     let forever = BlobLocation.file(path: scratch.file("cache/temp/keep.bin"))
-    _ = try store.put(file: source, to: past, options: BlobPutOptions(expiresAt: Date(timeIntervalSinceNow: -5)))
-    _ = try store.put(file: source, to: future, options: BlobPutOptions(expiresAt: Date(timeIntervalSinceNow: 3600)))
-    _ = try store.put(file: source, to: forever, options: BlobPutOptions())
+    _ = try store.put(.file(source), to: past, options: BlobPutOptions(expiresAt: Date(timeIntervalSinceNow: -5)))
+    _ = try store.put(.file(source), to: future, options: BlobPutOptions(expiresAt: Date(timeIntervalSinceNow: 3600)))
+    _ = try store.put(.file(source), to: forever, options: BlobPutOptions())
     var removed: [String] = []
     try ExpiredBlobSweeper(stores: BlobStoreSet()).sweep(prefix: .file(path: scratch.file("cache/temp"))) {
       removed.append($0.url)

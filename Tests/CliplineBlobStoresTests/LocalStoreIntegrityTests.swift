@@ -17,7 +17,7 @@ final class LocalStoreIntegrityTests: XCTestCase {
     try writeRandomFile(source, bytes: 300_000)
     let stored = scratch.file("store/a.bin")
     let store = LocalBlobStore()
-    _ = try store.put(file: source, to: .file(path: stored), options: BlobPutOptions())
+    _ = try store.put(.file(source), to: .file(path: stored), options: BlobPutOptions())
     // Same size, one byte changed, written in place (the attribute stays).
     let handle = try XCTUnwrap(FileHandle(forUpdatingAtPath: stored))
     try handle.seek(toOffset: 1000)
@@ -42,7 +42,7 @@ final class LocalStoreIntegrityTests: XCTestCase {
       try FileManager.default.contentsOfDirectory(atPath: scratch.file("out")), [], "nor a partial one")
 
     // Untouched, blob-get reports the SHA-256 of the bytes it wrote.
-    _ = try store.put(file: source, to: .file(path: stored), options: BlobPutOptions())
+    _ = try store.put(.file(source), to: .file(path: stored), options: BlobPutOptions())
     let good = try ToolInvocation.run("blob-get", ["file://" + stored, "--output", output])
     XCTAssertEqual(good.status, 0, good.stderr)
     XCTAssertEqual(try good.records().first?["sha256"], .string(try sha256Hex(ofFile: output)))
@@ -62,8 +62,7 @@ final class LocalStoreIntegrityTests: XCTestCase {
     let store = LocalBlobStore()
     for round in 0..<30 {
       let errors = ParallelWork.run(count: writers, width: writers) { [sources] index in
-        _ = try store.put(
-          file: sources[index], to: location, options: BlobPutOptions(tags: ["writer": String(index)]))
+        _ = try store.put(.file(sources[index]), to: location, options: BlobPutOptions(tags: ["writer": String(index)]))
       }
       XCTAssertEqual(errors.compactMap { $0 }.count, 0, "round \(round): \(errors)")
       let info = try XCTUnwrap(try store.head(location))
@@ -88,7 +87,7 @@ final class LocalStoreIntegrityTests: XCTestCase {
 
     let source = scratch.file("in.bin")
     try writeRandomFile(source, bytes: 10)
-    _ = try LocalBlobStore().put(file: source, to: try BlobLocation(parsing: text), options: BlobPutOptions())
+    _ = try LocalBlobStore().put(.file(source), to: try BlobLocation(parsing: text), options: BlobPutOptions())
     XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: scratch.file("store")), ["cam%201.mp4"])
   }
 
@@ -99,7 +98,7 @@ final class LocalStoreIntegrityTests: XCTestCase {
     let right = try FileDigests.of(source, md5: false)
     let wrong = FileDigests(sha256: Array(right.sha256.reversed()), bytes: 5000)
     XCTAssertThrowsError(
-      try LocalBlobStore().put(file: source, to: .file(path: stored), options: BlobPutOptions(knownDigests: wrong))
+      try LocalBlobStore().put(.file(source), to: .file(path: stored), options: BlobPutOptions(knownDigests: wrong))
     ) { XCTAssertEqual(ExitStatus.of($0), .dataError) }
     XCTAssertFalse(FileManager.default.fileExists(atPath: stored))
     XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: scratch.file("store")), [])

@@ -104,7 +104,7 @@ final class S3CopyAndKnownDigestTests: XCTestCase {
     let store = S3Store(configuration: configuration)
     let file = scratch.file("big.bin")
     try writeRandomFile(file, bytes: 11 << 20)
-    let source = try store.put(file: file, to: .s3(bucket: bucket, key: "a.bin"), options: BlobPutOptions())
+    let source = try store.put(.file(file), to: .s3(bucket: bucket, key: "a.bin"), options: BlobPutOptions())
     let expiry = Date(timeIntervalSince1970: 1_900_000_000)
     let copied = try store.copy(
       source, to: .s3(bucket: bucket, key: "b.bin"),

@@ -27,7 +27,7 @@ final class S3StoreTests: XCTestCase {
       try writeRandomFile(source, bytes: size)
       let location = BlobLocation.s3(bucket: bucket, key: "dir with space/\(name)")
       let stored = try store.put(
-        file: source, to: location, options: BlobPutOptions(contentType: "video/mp4", tags: ["k": "v w"]))
+        .file(source), to: location, options: BlobPutOptions(contentType: "video/mp4", tags: ["k": "v w"]))
       XCTAssertEqual(stored.bytes, Int64(size))
       XCTAssertEqual(stored.sha256, try sha256Hex(ofFile: source))
       if size > 5 << 20 {
@@ -61,7 +61,7 @@ final class S3StoreTests: XCTestCase {
     XCTAssertFalse(FileManager.default.fileExists(atPath: scratch.file("none")))
     let source = scratch.file("x")
     try writeRandomFile(source, bytes: 10)
-    _ = try store.put(file: source, to: location, options: BlobPutOptions())
+    _ = try store.put(.file(source), to: location, options: BlobPutOptions())
     XCTAssertNotNil(try store.head(location))
     try store.delete(location)
     XCTAssertNil(try store.head(location))
@@ -74,7 +74,7 @@ final class S3StoreTests: XCTestCase {
     let source = scratch.file("clip.mp4")
     try writeRandomFile(source, bytes: 4096)
     let location = BlobLocation.s3(bucket: bucket, key: "live/cam 1/clip.mp4")
-    _ = try store.put(file: source, to: location, options: BlobPutOptions())
+    _ = try store.put(.file(source), to: location, options: BlobPutOptions())
 
     let url = try store.presignedURL(for: location, method: .get, expires: 600)
     XCTAssertTrue(url.contains("X-Amz-Signature="))
@@ -102,7 +102,7 @@ final class S3StoreTests: XCTestCase {
     let source = scratch.file("x")
     try writeRandomFile(source, bytes: 100)
     XCTAssertThrowsError(
-      try store.put(file: source, to: .s3(bucket: bucket, key: "k/x.bin"), options: BlobPutOptions())
+      try store.put(.file(source), to: .s3(bucket: bucket, key: "k/x.bin"), options: BlobPutOptions())
     ) {
       error in
       XCTAssertEqual(ExitStatus.of(error), .permissionDenied)
@@ -118,7 +118,7 @@ final class S3StoreTests: XCTestCase {
     let source = scratch.file("feed.mp4")
     try writeRandomFile(source, bytes: 2_500_000)
     _ = try server.store().put(
-      file: source, to: .s3(bucket: bucket, key: "uploads/feed.mp4"), options: BlobPutOptions())
+      .file(source), to: .s3(bucket: bucket, key: "uploads/feed.mp4"), options: BlobPutOptions())
     let fetcher = SourceFetcher.standard(stores: BlobStoreSet(s3: { self.server.configuration() }))
     let work = WorkDirectory(path: scratch.path, isCreatedHere: false)
     let local = try fetcher.localFile(for: "s3://\(bucket)/uploads/feed.mp4", in: work)
@@ -144,7 +144,7 @@ final class S3StoreTests: XCTestCase {
     let source = scratch.file("v.bin")
     try writeRandomFile(source, bytes: 70_000)
     let location = BlobLocation.s3(bucket: bucket, key: "a/b.bin")
-    _ = try store.put(file: source, to: location, options: BlobPutOptions())
+    _ = try store.put(.file(source), to: location, options: BlobPutOptions())
     XCTAssertEqual(try server.store().head(location)?.bytes, 70_000, "the path-style client sees the same object")
     let copy = scratch.file("v-copy.bin")
     _ = try store.get(location, to: copy)

@@ -83,7 +83,7 @@ final class S3WriteIntegrityTests: XCTestCase {
   /// trailer: either way the SHA-256 is not known when the object is created, so it is stored as tags.
   static func putWithDigestInTags(_ file: String, to location: BlobLocation, store: S3Store) throws -> StoredBlob {
     let size = try XCTUnwrap(try FileManager.default.attributesOfItem(atPath: file)[.size] as? NSNumber).intValue
-    if size > 5 << 20 { return try store.put(file: file, to: location, options: BlobPutOptions()) }
+    if size > 5 << 20 { return try store.put(.file(file), to: location, options: BlobPutOptions()) }
     let upload = try store.openUpload(to: location, options: BlobPutOptions())
     try upload.expect(bytes: Int64(size))
     let bytes = try Data(contentsOf: URL(fileURLWithPath: file))

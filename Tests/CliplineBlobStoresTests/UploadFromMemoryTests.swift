@@ -6,7 +6,7 @@ import CliplineTestSupport
 import Foundation
 import XCTest
 
-/// `BlobStore.put(pieces:sha256:)`, what `chunk --to` sends: a body in memory, in pieces (head, moved index,
+/// `BlobStore.put(.memory(…))`, what `chunk --to` sends: a body in memory, in pieces (head, moved index,
 /// media), whose SHA-256 is known. Stored as their concatenation on every backend; on S3 in one plain PutObject
 /// that the server checks against that SHA-256, and that can be sent again.
 final class UploadFromMemoryTests: XCTestCase {
@@ -23,13 +23,9 @@ final class UploadFromMemoryTests: XCTestCase {
   }
 
   func withPieces<R>(_ parts: [[UInt8]], _ body: (HTTPBodyPieces) throws -> R) rethrows -> R {
-    let buffers = parts.map { part -> UnsafeMutableRawBufferPointer in
-      let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: part.count, alignment: 1)
-      part.withUnsafeBytes { buffer.copyMemory(from: $0) }
-      return buffer
-    }
-    defer { for buffer in buffers { buffer.deallocate() } }
-    return try body(HTTPBodyPieces(buffers.map { UnsafeRawBufferPointer($0) }))
+    let held = PiecesInMemory(parts, sha256: [])
+    defer { held.release() }
+    return try held.withPieces { try body(HTTPBodyPieces($0)) }
   }
 
   func assertStored(_ store: BlobStore, _ location: BlobLocation, file: StaticString = #filePath, line: UInt = #line)
@@ -37,9 +33,9 @@ final class UploadFromMemoryTests: XCTestCase {
   {
     let (parts, whole) = pieces()
     let sha256 = Digest.sha256(whole)
-    let stored = try withPieces(parts) {
-      try store.put(pieces: $0, sha256: sha256, to: location, options: BlobPutOptions(tags: ["camera": "front"]))
-    }
+    let held = PiecesInMemory(parts, sha256: sha256)
+    defer { held.release() }
+    let stored = try store.put(.memory(held), to: location, options: BlobPutOptions(tags: ["camera": "front"]))
     XCTAssertEqual(stored.bytes, Int64(whole.count), file: file, line: line)
     XCTAssertEqual(stored.sha256, sha256.hexString, file: file, line: line)
     let copy = scratch.file("copy-\(UUID().uuidString)")
@@ -82,11 +78,9 @@ final class UploadFromMemoryTests: XCTestCase {
     let (parts, whole) = pieces()
     var wrong = Digest.sha256(whole)
     wrong[0] ^= 1
-    XCTAssertThrowsError(
-      try withPieces(parts) {
-        try server.store().put(pieces: $0, sha256: wrong, to: location, options: BlobPutOptions())
-      }
-    ) { error in
+    let held = PiecesInMemory(parts, sha256: wrong)
+    defer { held.release() }
+    XCTAssertThrowsError(try server.store().put(.memory(held), to: location, options: BlobPutOptions())) { error in
       XCTAssertEqual(ExitStatus.of(error), .dataError, "\(error)")
     }
     XCTAssertNil(try server.store().head(location))
@@ -112,5 +106,31 @@ final class UploadFromMemoryTests: XCTestCase {
     try azure.createContainer(account: account, container: container)
     _ = try assertStored(azure, .azure(account: account, container: container, blob: "chunk.mp4"))
     _ = try assertStored(LocalBlobStore(), .file(path: scratch.file("store/chunk.mp4")))
+  }
+}
+
+/// Bytes held in memory as separate pieces, as a segment cut into memory holds them.
+final class PiecesInMemory: HeldBytes, @unchecked Sendable {  // `buffers` is read-only until `release()`
+  private var buffers: [UnsafeMutableRawBufferPointer]
+  let sha256: [UInt8]
+  let byteCount: Int64
+
+  init(_ parts: [[UInt8]], sha256: [UInt8]) {
+    buffers = parts.map { part in
+      let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: part.count, alignment: 1)
+      part.withUnsafeBytes { buffer.copyMemory(from: $0) }
+      return buffer
+    }
+    self.sha256 = sha256
+    byteCount = parts.reduce(0) { $0 + Int64($1.count) }
+  }
+
+  func withPieces<Result>(_ body: ([UnsafeRawBufferPointer]) throws -> Result) rethrows -> Result {
+    try body(buffers.map { UnsafeRawBufferPointer($0) })
+  }
+
+  func release() {
+    for buffer in buffers { buffer.deallocate() }
+    buffers = []
   }
 }
