@@ -68,7 +68,7 @@ let package = Package(
 
     // One library per concern.
     library("CliplineCrypto", ["CCliplineCrypto"]),
-    library("CliplineHTTP", ["CCliplineCurl", "CliplineCrypto"]),
+    library("CliplineHTTP", ["CCliplineCurl", "CliplineCrypto", "CliplineTelemetry"]),
     // Sources read while they arrive: a file a download writes, a window of memory ranged reads fill, a local file.
     library("CliplineSources", ["CliplineHTTP", "CliplineCrypto"]),
     library("CliplineAWS", ["CliplineHTTP", "CliplineCrypto"]),

@@ -1,5 +1,6 @@
 import CliplineRecords
 import CliplineSystem
+import CliplineTelemetry
 import Foundation
 
 /// The counts a run ends with (also in the health file).
@@ -62,6 +63,7 @@ final class ConsumerReport {
     if level == .info { provenSinceConnect = true }
     let seconds = Date().timeIntervalSince(started)
     telemetry?.settled(outcome: kind.rawValue, exitCode: exitCode, seconds: seconds)
+    recordSpan(of: delivery, kind: kind, outcome: outcome, started: started, exitCode: exitCode)
     var fields: [String: JSONValue] = [
       "outcome": .string(outcome), "duration_s": .double((seconds * 1000).rounded() / 1000),
       "routing_key": .string(delivery.routingKey), "redelivered": .bool(delivery.redelivered),
@@ -74,6 +76,23 @@ final class ConsumerReport {
     diagnostics.log(
       level, "message \(Self.name(of: delivery)) \(outcome) in \(String(format: "%.3f", seconds)) s\(exitText)",
       fields: fields)
+  }
+
+  /// The message's span (OpenTelemetry's messaging conventions: `QUEUE process`, a consumer), ended as it settles.
+  private func recordSpan(of delivery: Delivery, kind: OutcomeKind, outcome: String, started: Date, exitCode: Int32?) {
+    guard Tracing.shared.isRecording, let place = delivery.trace else { return }
+    var attributes: [String: JSONValue] = [
+      "messaging.system": "rabbitmq", "messaging.operation.type": "process",
+      "messaging.destination.name": .string(queue),
+      "messaging.rabbitmq.destination.routing_key":
+        .string(delivery.routingKey), "clipline.outcome": .string(kind.rawValue),
+    ]
+    if let id = delivery.properties.messageID { attributes["messaging.message.id"] = .string(id) }
+    if let exitCode { attributes["process.exit.code"] = .integer(Int64(exitCode)) }
+    Tracing.shared.record(
+      SpanRecord(
+        place: place, name: "\(queue) process", kind: .consumer, start: started, attributes: attributes,
+        failure: kind == .acked || kind == .requeued ? nil : outcome))
   }
 
   /// `state` nil: connected, or "recovering" while a fresh reconnection has not proved itself yet.

@@ -78,6 +78,7 @@ public final class ConsumerTelemetry: @unchecked Sendable {
     registry.set(ClipMetrics.handlersRunning, Double(running), labels: labels)
     registry.set(ClipMetrics.oldestHandler, oldestStart.map { Date().timeIntervalSince($0) } ?? 0, labels: labels)
     registry.set(ClipMetrics.connected, state == "connected" || state == "recovering" ? 1 : 0, labels: labels)
+    if Tracing.shared.isRecording { registry.set(ClipMetrics.spansDropped, Double(Tracing.shared.droppedSpans)) }
   }
 
   /// A settled message: its handler's duration by outcome and exit code, and when the last ack happened.

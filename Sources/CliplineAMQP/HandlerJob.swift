@@ -1,5 +1,6 @@
 import CliplineRecords
 import CliplineSystem
+import CliplineTelemetry
 import Foundation
 
 /// One message through the handler command, on its own thread: a private work directory, the process, the
@@ -43,9 +44,11 @@ struct HandlerJob: Sendable {
       workDirectory = directory
       var handlerEnvironment = environment
       handlerEnvironment[WorkDirectory.environmentVariable] = directory.path
+      let report = Tracing.shared.isRecording ? try HandlerReport() : nil
       let result = try process.run(
         arguments: command, environment: handlerEnvironment, stdin: delivery.body, timeout: timeout,
-        stderr: stderrRelay(source: command[0]))
+        stderr: stderrRelay(source: command[0]), report: report)
+      for span in report?.spans() ?? [] { Tracing.shared.record(span) }
       var errorText = result.stderrTail.trimmingCharacters(in: .whitespacesAndNewlines)
       if result.timedOut {
         let limit = DurationArgument.format(timeout ?? 0)

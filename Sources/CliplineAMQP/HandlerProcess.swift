@@ -1,5 +1,6 @@
 import CliplineRecords
 import CliplineSystem
+import CliplineTelemetry
 import Foundation
 
 /// One run of the handler command: no shell, its own process group (so a timeout or shutdown can kill
@@ -34,7 +35,7 @@ final class HandlerProcess: @unchecked Sendable {
   /// Runs to completion (blocking the calling thread). `timeout` counts from the start.
   func run(
     arguments: [String], environment: [String: String], stdin body: [UInt8], timeout: Double?,
-    stderr relay: HandlerStderrRelay
+    stderr relay: HandlerStderrRelay, report: HandlerReport? = nil
   ) throws -> Result {
     let started = Date()
     // The body is on stdin before the handler starts: a file (already unlinked), not a pipe we still write to.
@@ -54,6 +55,11 @@ final class HandlerProcess: @unchecked Sendable {
     defer { posix_spawn_file_actions_destroy(&actions) }
     posix_spawn_file_actions_adddup2(&actions, input, 0)
     posix_spawn_file_actions_adddup2(&actions, stderrPipe[1], 2)
+    var environment = environment
+    if let report {
+      posix_spawn_file_actions_adddup2(&actions, report.descriptor, HandlerReport.descriptorInChild)
+      environment[Tracing.reportVariable] = String(HandlerReport.descriptorInChild)
+    }
 
     var attributes = posix_spawnattr_t()
     posix_spawnattr_init(&attributes)

@@ -1,15 +1,43 @@
 import ArgumentParser
 import CliplineRecords
 import CliplineSystem
+import CliplineTelemetry
+
+/// The span a run records: the tool's name and kind internal unless a tool says better (amqp-pub: a producer's
+/// `QUEUE publish`).
+public struct RunSpan {
+  public var name: String
+  public var kind: SpanRecord.Kind
+  public var attributes: [String: JSONValue]
+
+  public init(name: String, kind: SpanRecord.Kind, attributes: [String: JSONValue] = [:]) {
+    self.name = name
+    self.kind = kind
+    self.attributes = attributes
+  }
+}
 
 /// Runs a tool's work: failures are reported once on stderr and become the shared exit code;
-/// a closed stdout ends the tool quietly.
+/// a closed stdout ends the tool quietly. The run is one span (`ToolTrace`) unless `traced` is false (a
+/// long-running consumer records a span per message instead).
 ///
 /// Every tool starts the same way here: descriptors 0–2 opened on /dev/null if they were closed, SIGPIPE ignored,
 /// SIGTERM/SIGINT/SIGHUP heard (`ShutdownSignal`) and SIGUSR1/SIGUSR2/SIGALRM ignored.
-public func runTool(_ diagnostics: Diagnostics, _ body: () throws -> Void) throws {
+public func runTool(
+  _ diagnostics: Diagnostics, span: RunSpan? = nil, traced: Bool = true, _ body: () throws -> Void
+) throws {
   StandardDescriptors.ensureOpen()
   ignoreBrokenPipeSignal()
+  if let problem = Tracing.shared.problem { diagnostics.warning(problem) }
+  var exitCode: Int32 = 0
+  var failure: String?
+  defer {
+    if traced {
+      let span = span ?? RunSpan(name: diagnostics.tool, kind: .internal)
+      ToolTrace.finish(
+        name: span.name, kind: span.kind, attributes: span.attributes, exitCode: exitCode, failure: failure)
+    }
+  }
   do {
     try ShutdownSignal.shared.listen()
     try body()
@@ -17,9 +45,11 @@ public func runTool(_ diagnostics: Diagnostics, _ body: () throws -> Void) throw
     return
   } catch let failures as RecordsFailed {
     if failures.total > 1 { diagnostics.error(failures.description) }
-    throw ExitCode(failures.exitStatus.rawValue)
+    (exitCode, failure) = (failures.exitStatus.rawValue, failures.description)
+    throw ExitCode(exitCode)
   } catch {
     diagnostics.report(error)
-    throw ExitCode(ExitStatus.of(error).rawValue)
+    (exitCode, failure) = (ExitStatus.of(error).rawValue, SecretRedaction.text(describe(error)))
+    throw ExitCode(exitCode)
   }
 }

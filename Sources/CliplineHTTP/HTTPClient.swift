@@ -2,6 +2,7 @@ internal import CCliplineCurl
 import CliplineCrypto
 import CliplineRecords
 import CliplineSystem
+import CliplineTelemetry
 import Foundation
 
 /// One libcurl easy handle: requests on it reuse the connection. Use one client per thread.
@@ -98,6 +99,10 @@ public final class HTTPClient {
     try setBufferSizes(bodyLength: bodyLength, destination: destination)
 
     var headers = request.headers
+    // The run's trace, so a traced S3, Azure, GraphQL or KVS endpoint (or a proxy) joins it.
+    if request.header("traceparent") == nil, let trace = ToolTrace.outgoing {
+      headers.append(("traceparent", trace.traceparent))
+    }
     // A 100-continue round trip costs a full RTT per request for nothing we use.
     if request.header("Expect") == nil { headers.append(("Expect", "")) }
     if case .none = request.body, request.method.uppercased() == "POST", request.header("Content-Type") == nil {

@@ -70,10 +70,14 @@ public enum ClipMetrics {
   public static let all: [MetricDescriptor] = [
     messagesReceived, messagesAcked, messagesRetried, messagesDeadLettered, messagesRequeued, handlerDuration,
     handlersRunning, oldestHandler, handlerTimeout, reconnects, connected, queueMessages, deadLetterMessages,
-    lastAck, followBehindLive, followWindows, followGaps, followReconnects, buildInfo, startTime,
+    lastAck, followBehindLive, followWindows, followGaps, followReconnects, buildInfo, startTime, spansDropped,
   ]
 
   // MARK: Every tool
+
+  public static let spansDropped = MetricDescriptor(
+    "clipline_spans_dropped_total", .counter,
+    help: "Spans not exported: the collector was down, slow or refused them, or the queue was full.")
 
   public static let buildInfo = MetricDescriptor(
     "clipline_build_info", .gauge, help: "Always 1; the labels say which clipline and which tool.",

@@ -110,6 +110,11 @@ public struct SpanPlace: Sendable, Equatable {
   public let context: TraceContext
   public let parentSpanID: [UInt8]?
 
+  public init(context: TraceContext, parentSpanID: [UInt8]?) {
+    self.context = context
+    self.parentSpanID = parentSpanID
+  }
+
   /// A span continuing `incoming` (a child of its span), or the root of a new trace when nothing came in.
   public init(continuing incoming: TraceContext?) {
     context = incoming?.child() ?? TraceContext.newTrace()

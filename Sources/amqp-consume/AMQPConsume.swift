@@ -192,7 +192,7 @@ struct AMQPConsume: ParsableCommand {
 
   func run() throws {
     let diagnostics = common.diagnostics(tool: "amqp-consume")
-    try runTool(diagnostics) {
+    try runTool(diagnostics, traced: false) {
       var settings = ConsumerSettings(topology: topology.topology(queue: queue))
       settings.declare = topology.declare
       settings.binding = exchange.map { ($0, routingKey ?? "") }
@@ -211,7 +211,10 @@ struct AMQPConsume: ParsableCommand {
       let listener = try telemetry.flatMap {
         try metrics.listener($0.registry, probes: $0.probes, diagnostics: diagnostics)
       }
-      defer { listener?.close() }
+      defer {
+        listener?.close()
+        Tracing.shared.flush()
+      }
       let consumer = try QueueConsumer(
         options: try connection.options(tool: "amqp-consume"), settings: settings, mode: mode, output: RecordWriter(),
         diagnostics: diagnostics, healthFile: healthFile.map(HealthFile.init), telemetry: telemetry)

@@ -150,7 +150,14 @@ struct AMQPPub: ParsableCommand {
 
   func run() throws {
     let diagnostics = common.diagnostics(tool: "amqp-pub")
-    try runTool(diagnostics) {
+    let destination = queue ?? routingKey ?? ""
+    let span = RunSpan(
+      name: "\(destination) publish", kind: .producer,
+      attributes: [
+        "messaging.system": "rabbitmq", "messaging.operation.type": "publish",
+        "messaging.destination.name": .string(destination),
+      ])
+    try runTool(diagnostics, span: span) {
       let options = try connection.options(tool: "amqp-pub")
       let topology = queue.map { self.topology.topology(queue: $0) }
       let declare = self.topology.declare
@@ -168,7 +175,7 @@ struct AMQPPub: ParsableCommand {
         ?? RecordReader(lines: .standardInputEndingOnShutdown { try publisher.awaitConfirms(timeout: 0.02) })
       var shape = try shape()
       // This run's span: a child of the handler's (TRACEPARENT), so the consumer of each message continues the trace.
-      shape.trace = SpanPlace(continuing: TraceContext.fromEnvironment()).context
+      shape.trace = ToolTrace.place.context
       try RecordPublishing(shape: shape, diagnostics: diagnostics)
         .run(reader: reader, publisher: publisher, tee: tee ? RecordWriter() : nil)
     }
