@@ -1,9 +1,9 @@
 // swift-tools-version:6.0
 // clipline: small Unix tools that cut, store, record and queue video for AI analysis.
 //
-// Layers, bottom up (docs/DEVELOPING.md draws them): C modules, each behind one Swift library; CliplineSystem and
-// CliplineRecords, which every library uses; one library per concern; the CLI layer (every ArgumentParser type);
-// one thin executable per tool. Module names are global in a SwiftPM graph, so every one of ours says Clipline.
+// Layers, bottom up (docs/DEVELOPING.md draws them): C modules, each behind one Swift library; CliplineSystem, which
+// every library uses, and CliplineRecords, the JSON record contract; one library per concern; the CLI layer (every
+// ArgumentParser type); one thin executable per tool. Module names are global in a SwiftPM graph, so every one of ours says Clipline.
 import PackageDescription
 
 /// One system library per C library; the module map's `shim.h` carries the inline wrappers Swift cannot import.
@@ -20,14 +20,15 @@ func tool(_ name: String, _ dependencies: [Target.Dependency]) -> Target {
     name: name, dependencies: dependencies + foundations + ["CliplineCLI", "CliplineTelemetry", argumentParser])
 }
 
-/// A library of one concern: it takes sources and sinks and knows nothing of flags.
+/// A library of one concern: it takes sources and sinks and knows nothing of flags. It stands on CliplineSystem and
+/// names everything else it uses (CliplineRecords included).
 func library(_ name: String, _ dependencies: [Target.Dependency], swiftSettings: [SwiftSetting] = []) -> Target {
-  .target(name: name, dependencies: dependencies + foundations, swiftSettings: swiftSettings)
+  .target(name: name, dependencies: dependencies + ["CliplineSystem"], swiftSettings: swiftSettings)
 }
 
 /// Flags for one concern, in the CLI layer.
 func flags(_ name: String, _ dependencies: [Target.Dependency]) -> Target {
-  .target(name: name, dependencies: dependencies + foundations + ["CliplineCLI", argumentParser])
+  .target(name: name, dependencies: dependencies + ["CliplineSystem", "CliplineCLI", argumentParser])
 }
 
 /// Tests of one concern; they may use everything below it, as the tools do.
@@ -42,7 +43,8 @@ let tools = [
 
 let package = Package(
   name: "clipline",
-  platforms: [.macOS(.v13)],
+  // Linux only: the C libraries come from Debian's packages (the `apt` providers), and the code calls Linux's own
+  // interfaces (xattrs, /proc, prctl). SwiftPM's `platforms` can name only Apple's, so there is none.
   products: tools.map { .executable(name: $0, targets: [$0]) },
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
@@ -68,36 +70,40 @@ let package = Package(
 
     // One library per concern.
     library("CliplineCrypto", ["CCliplineCrypto"]),
-    library("CliplineHTTP", ["CCliplineCurl", "CliplineCrypto", "CliplineTelemetry"]),
+    library("CliplineHTTP", ["CCliplineCurl", "CliplineCrypto", "CliplineTelemetry", "CliplineRecords"]),
     // Sources read while they arrive: a file a download writes, a window of memory ranged reads fill, a local file.
     library("CliplineSources", ["CliplineHTTP", "CliplineCrypto"]),
-    library("CliplineAWS", ["CliplineHTTP", "CliplineCrypto"]),
+    library("CliplineAWS", ["CliplineHTTP", "CliplineCrypto", "CliplineRecords"]),
     library(
-      "CliplineBlobStores", ["CliplineAWS", "CliplineHTTP", "CliplineCrypto", "CliplineSources", "CCliplineXattr"]),
+      "CliplineBlobStores",
+      ["CliplineAWS", "CliplineHTTP", "CliplineCrypto", "CliplineSources", "CliplineRecords", "CCliplineXattr"]),
     library(
       "CliplineMedia",
       [
         "CCliplineAVUtil", "CCliplineAVCodec", "CCliplineAVFormat", "CCliplineAVFilter", "CCliplineSwScale",
-        "CliplineCrypto",
+        "CliplineCrypto", "CliplineRecords",
       ]),
-    library("CliplineChunking", ["CliplineMedia", "CliplineCrypto", "CliplineSources"]),
-    library("CliplineAMQP", ["CCliplineRabbitMQ", "CliplineCrypto", "CliplineTelemetry"]),
-    library("CliplineCache", ["CCliplineHiredis"]),
-    library("CliplineKVS", ["CliplineAWS", "CliplineHTTP", "CliplineCache"]),
+    library("CliplineChunking", ["CliplineMedia", "CliplineCrypto", "CliplineSources", "CliplineRecords"]),
+    library("CliplineAMQP", ["CCliplineRabbitMQ", "CliplineCrypto", "CliplineTelemetry", "CliplineRecords"]),
+    library("CliplineCache", ["CCliplineHiredis", "CliplineRecords"]),
+    library("CliplineKVS", ["CliplineAWS", "CliplineHTTP", "CliplineCache", "CliplineRecords"]),
     // Not CliplineMedia: kvs-clip runs its FFmpeg steps in kvs-clip-media, so it never loads FFmpeg's libraries.
-    library("CliplineKVSClipping", ["CliplineKVS", "CliplineCrypto", "CliplineBlobStores"]),
+    library("CliplineKVSClipping", ["CliplineKVS", "CliplineCrypto", "CliplineBlobStores", "CliplineRecords"]),
     // Live follow: GetMedia's fragments cut into windows (FFmpeg's muxer) and stored as they arrive.
     library(
       "CliplineKVSFollowing",
-      ["CliplineKVS", "CliplineMedia", "CliplineBlobStores", "CliplineCache", "CliplineHTTP", "CliplineCrypto"]),
-    library("CliplineGraphQL", ["CliplineHTTP"]),
+      [
+        "CliplineKVS", "CliplineMedia", "CliplineBlobStores", "CliplineCache", "CliplineHTTP", "CliplineCrypto",
+        "CliplineRecords",
+      ]),
+    library("CliplineGraphQL", ["CliplineHTTP", "CliplineRecords"]),
 
     // The CLI layer: common options, runTool and the exit-code mapping, and every flag group.
     .target(name: "CliplineCLI", dependencies: foundations + ["CliplineTelemetry", argumentParser]),
     flags("CliplineAWSFlags", ["CliplineAWS"]),
     flags("CliplineStorageFlags", ["CliplineAWSFlags", "CliplineBlobStores"]),
-    flags("CliplineAMQPFlags", ["CliplineAMQP"]),
-    flags("CliplineKVSFlags", ["CliplineAWSFlags", "CliplineKVS"]),
+    flags("CliplineAMQPFlags", ["CliplineAMQP", "CliplineRecords"]),
+    flags("CliplineKVSFlags", ["CliplineAWSFlags", "CliplineKVS", "CliplineRecords"]),
 
     // Tools.
     tool(

@@ -12,7 +12,7 @@ public final class HTTPClient {
     public var connectTimeout: Double = 10
     /// A transfer slower than 1 byte/s for this many seconds is abandoned (a stall, not a slow link).
     public var stallTimeout: Double = 30
-    public var userAgent = "clipline/1.0"
+    public var userAgent = "clipline/" + cliplineVersion
     /// A CA bundle for TLS; nil uses the system's.
     public var caFile: String?
     public var verbose = false

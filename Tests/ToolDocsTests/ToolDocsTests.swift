@@ -41,6 +41,41 @@ final class ToolDocsTests: XCTestCase {
     }
   }
 
+  /// One version: the User-Agent of the tools' HTTP requests names the version `--version` prints.
+  func testTheUserAgentNamesTheVersion() throws {
+    let version = try ToolInvocation.run("chunk", ["--version"]).stdout
+      .trimmingCharacters(in: .whitespacesAndNewlines).replacingOccurrences(of: "chunk ", with: "")
+    // A one-request server that answers 404 and says which User-Agent asked.
+    let server = Process()
+    server.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+    server.arguments = [
+      "-c",
+      """
+      import http.server, sys
+      class H(http.server.BaseHTTPRequestHandler):
+          def do_GET(self):
+              print(self.headers.get("User-Agent"), flush=True)
+              self.send_error(404)
+          def log_message(self, *args): pass
+      s = http.server.HTTPServer(("127.0.0.1", 0), H)
+      print(s.server_port, flush=True)
+      s.handle_request()
+      """,
+    ]
+    let output = Pipe()
+    server.standardOutput = output
+    try server.run()
+    defer { server.terminate() }
+    let reader = output.fileHandleForReading
+    let port = String(decoding: reader.availableData, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    let result = try ToolInvocation.run("chunk", ["--source", "http://127.0.0.1:\(port)/video.mp4", "--attempts", "1"])
+    XCTAssertNotEqual(result.status, 0, "the source is missing")
+    server.waitUntilExit()
+    let agent = String(decoding: reader.readDataToEndOfFile(), as: UTF8.self)
+      .trimmingCharacters(in: .whitespacesAndNewlines)
+    XCTAssertEqual(agent, "clipline/" + version)
+  }
+
   func testHelpHasExamplesAndExitCodes() throws {
     for tool in try Self.tools() {
       let help = try ToolInvocation.run(tool, ["--help"])
