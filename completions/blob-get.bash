@@ -165,7 +165,7 @@ _blob-get() {
     local -a repeating_flags=()
     local -a non_repeating_flags=(--verbose -v --quiet -q --version -h --help)
     local -a repeating_options=()
-    local -a non_repeating_options=(--output -o --presign --method --endpoint-url --region --profile --access-key-id --secret-access-key --attempts --addressing-style --azure-connection-string --part-size --multipart-threshold --part-jobs --log-format)
+    local -a non_repeating_options=(--output -o --presign --method --endpoint-url --region --profile --access-key-id --secret-access-key --ca-bundle --attempts --addressing-style --azure-connection-string --part-size --multipart-threshold --part-jobs --log-format)
     __blob-get_offer_flags_options 1
 
     # Offer option value completions
@@ -193,6 +193,10 @@ _blob-get() {
         return
         ;;
     '--secret-access-key')
+        return
+        ;;
+    '--ca-bundle')
+        __blob-get_add_completions -f
         return
         ;;
     '--attempts')

@@ -20,7 +20,7 @@ function __blob-get_parse_tokens -S
     set -l unparsed_tokens (__blob-get_tokens -pc)
     switch $unparsed_tokens[1]
     case 'blob-get'
-        __blob-get_parse_subcommand 1 'o/output=' 'presign=' 'method=' 'endpoint-url=' 'region=' 'profile=' 'access-key-id=' 'secret-access-key=' 'attempts=' 'addressing-style=' 'azure-connection-string=' 'part-size=' 'multipart-threshold=' 'part-jobs=' 'v/verbose' 'q/quiet' 'log-format=' 'version' 'h/help'
+        __blob-get_parse_subcommand 1 'o/output=' 'presign=' 'method=' 'endpoint-url=' 'region=' 'profile=' 'access-key-id=' 'secret-access-key=' 'ca-bundle=' 'attempts=' 'addressing-style=' 'azure-connection-string=' 'part-size=' 'multipart-threshold=' 'part-jobs=' 'v/verbose' 'q/quiet' 'log-format=' 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'help'
             __blob-get_parse_subcommand -r 1 'version'
@@ -80,11 +80,12 @@ complete -c 'blob-get' -f
 complete -c 'blob-get' -n '__blob-get_should_offer_completions_for_flags_or_options "blob-get" o output' -l 'output' -s 'o' -d 'Where to write the object.' -rF
 complete -c 'blob-get' -n '__blob-get_should_offer_completions_for_flags_or_options "blob-get" presign' -l 'presign' -d 'Print a presigned URL valid this long instead of downloading.' -rfka ''
 complete -c 'blob-get' -n '__blob-get_should_offer_completions_for_flags_or_options "blob-get" method' -l 'method' -d 'With --presign: get (default) or put.' -rfka ''
-complete -c 'blob-get' -n '__blob-get_should_offer_completions_for_flags_or_options "blob-get" endpoint-url' -l 'endpoint-url' -d 'The service endpoint (default: AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL_KINESIS_VIDEO, then AWS_ENDPOINT_URL, else AWS).' -rfka ''
-complete -c 'blob-get' -n '__blob-get_should_offer_completions_for_flags_or_options "blob-get" region' -l 'region' -d 'AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile\'s, us-east-1).' -rfka ''
+complete -c 'blob-get' -n '__blob-get_should_offer_completions_for_flags_or_options "blob-get" endpoint-url' -l 'endpoint-url' -d 'The service endpoint (default: AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL_KINESIS_VIDEO, then AWS_ENDPOINT_URL, then the profile\'s services section and endpoint_url, else AWS).' -rfka ''
+complete -c 'blob-get' -n '__blob-get_should_offer_completions_for_flags_or_options "blob-get" region' -l 'region' -d 'AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile\'s; S3 alone falls back to us-east-1).' -rfka ''
 complete -c 'blob-get' -n '__blob-get_should_offer_completions_for_flags_or_options "blob-get" profile' -l 'profile' -d 'AWS profile in ~/.aws/credentials and ~/.aws/config (default: AWS_PROFILE).' -rfka ''
 complete -c 'blob-get' -n '__blob-get_should_offer_completions_for_flags_or_options "blob-get" access-key-id' -l 'access-key-id' -d 'AWS access key id (default: the credential chain, starting with AWS_ACCESS_KEY_ID).' -rfka ''
 complete -c 'blob-get' -n '__blob-get_should_offer_completions_for_flags_or_options "blob-get" secret-access-key' -l 'secret-access-key' -d 'AWS secret access key, with --access-key-id. Visible to other users in ps: prefer the environment.' -rfka ''
+complete -c 'blob-get' -n '__blob-get_should_offer_completions_for_flags_or_options "blob-get" ca-bundle' -l 'ca-bundle' -d 'CA certificates (PEM) to verify AWS\'s TLS endpoints with (default: AWS_CA_BUNDLE, the profile\'s ca_bundle, else the system\'s).' -rF
 complete -c 'blob-get' -n '__blob-get_should_offer_completions_for_flags_or_options "blob-get" attempts' -l 'attempts' -d 'Attempts per request before a throttle, network error or 5xx is final (then exit 75).' -rfka ''
 complete -c 'blob-get' -n '__blob-get_should_offer_completions_for_flags_or_options "blob-get" addressing-style' -l 'addressing-style' -d 'S3 addressing: auto (virtual-hosted on AWS, path-style elsewhere), path or virtual.' -rfka ''
 complete -c 'blob-get' -n '__blob-get_should_offer_completions_for_flags_or_options "blob-get" azure-connection-string' -l 'azure-connection-string' -d 'Azure connection string (default: AZURE_STORAGE_CONNECTION_STRING).' -rfka ''

@@ -165,7 +165,7 @@ _blob-put() {
     local -a repeating_flags=()
     local -a non_repeating_flags=(--remove-source --verbose -v --quiet -q --version -h --help)
     local -a repeating_options=(--to --ttl)
-    local -a non_repeating_options=(--presign --copy-mode --content-type --file-field --sha256-field --jobs --endpoint-url --region --profile --access-key-id --secret-access-key --attempts --addressing-style --azure-connection-string --part-size --multipart-threshold --part-jobs --log-format)
+    local -a non_repeating_options=(--presign --copy-mode --content-type --file-field --sha256-field --jobs --endpoint-url --region --profile --access-key-id --secret-access-key --ca-bundle --attempts --addressing-style --azure-connection-string --part-size --multipart-threshold --part-jobs --log-format)
     __blob-put_offer_flags_options 0
 
     # Offer option value completions
@@ -207,6 +207,10 @@ _blob-put() {
         return
         ;;
     '--secret-access-key')
+        return
+        ;;
+    '--ca-bundle')
+        __blob-put_add_completions -f
         return
         ;;
     '--attempts')

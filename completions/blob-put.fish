@@ -20,7 +20,7 @@ function __blob-put_parse_tokens -S
     set -l unparsed_tokens (__blob-put_tokens -pc)
     switch $unparsed_tokens[1]
     case 'blob-put'
-        __blob-put_parse_subcommand 0 'to=+' 'presign=' 'ttl=+' 'copy-mode=' 'content-type=' 'file-field=' 'sha256-field=' 'remove-source' 'jobs=' 'endpoint-url=' 'region=' 'profile=' 'access-key-id=' 'secret-access-key=' 'attempts=' 'addressing-style=' 'azure-connection-string=' 'part-size=' 'multipart-threshold=' 'part-jobs=' 'v/verbose' 'q/quiet' 'log-format=' 'version' 'h/help'
+        __blob-put_parse_subcommand 0 'to=+' 'presign=' 'ttl=+' 'copy-mode=' 'content-type=' 'file-field=' 'sha256-field=' 'remove-source' 'jobs=' 'endpoint-url=' 'region=' 'profile=' 'access-key-id=' 'secret-access-key=' 'ca-bundle=' 'attempts=' 'addressing-style=' 'azure-connection-string=' 'part-size=' 'multipart-threshold=' 'part-jobs=' 'v/verbose' 'q/quiet' 'log-format=' 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'help'
             __blob-put_parse_subcommand -r 1 'version'
@@ -86,11 +86,12 @@ complete -c 'blob-put' -n '__blob-put_should_offer_completions_for_flags_or_opti
 complete -c 'blob-put' -n '__blob-put_should_offer_completions_for_flags_or_options "blob-put" sha256-field' -l 'sha256-field' -d 'The field holding the file\'s SHA-256 as 64 hex digits, trusted as the known digest (checked); default STEM_sha256, else chunk_hash; \'\' hashes every file.' -rfka ''
 complete -c 'blob-put' -n '__blob-put_should_offer_completions_for_flags_or_options "blob-put" remove-source' -l 'remove-source' -d 'Delete the local file once every upload of its record succeeded.'
 complete -c 'blob-put' -n '__blob-put_should_offer_completions_for_flags_or_options "blob-put" jobs' -l 'jobs' -d 'Records uploaded at once (output stays in input order).' -rfka ''
-complete -c 'blob-put' -n '__blob-put_should_offer_completions_for_flags_or_options "blob-put" endpoint-url' -l 'endpoint-url' -d 'The service endpoint (default: AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL_KINESIS_VIDEO, then AWS_ENDPOINT_URL, else AWS).' -rfka ''
-complete -c 'blob-put' -n '__blob-put_should_offer_completions_for_flags_or_options "blob-put" region' -l 'region' -d 'AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile\'s, us-east-1).' -rfka ''
+complete -c 'blob-put' -n '__blob-put_should_offer_completions_for_flags_or_options "blob-put" endpoint-url' -l 'endpoint-url' -d 'The service endpoint (default: AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL_KINESIS_VIDEO, then AWS_ENDPOINT_URL, then the profile\'s services section and endpoint_url, else AWS).' -rfka ''
+complete -c 'blob-put' -n '__blob-put_should_offer_completions_for_flags_or_options "blob-put" region' -l 'region' -d 'AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile\'s; S3 alone falls back to us-east-1).' -rfka ''
 complete -c 'blob-put' -n '__blob-put_should_offer_completions_for_flags_or_options "blob-put" profile' -l 'profile' -d 'AWS profile in ~/.aws/credentials and ~/.aws/config (default: AWS_PROFILE).' -rfka ''
 complete -c 'blob-put' -n '__blob-put_should_offer_completions_for_flags_or_options "blob-put" access-key-id' -l 'access-key-id' -d 'AWS access key id (default: the credential chain, starting with AWS_ACCESS_KEY_ID).' -rfka ''
 complete -c 'blob-put' -n '__blob-put_should_offer_completions_for_flags_or_options "blob-put" secret-access-key' -l 'secret-access-key' -d 'AWS secret access key, with --access-key-id. Visible to other users in ps: prefer the environment.' -rfka ''
+complete -c 'blob-put' -n '__blob-put_should_offer_completions_for_flags_or_options "blob-put" ca-bundle' -l 'ca-bundle' -d 'CA certificates (PEM) to verify AWS\'s TLS endpoints with (default: AWS_CA_BUNDLE, the profile\'s ca_bundle, else the system\'s).' -rF
 complete -c 'blob-put' -n '__blob-put_should_offer_completions_for_flags_or_options "blob-put" attempts' -l 'attempts' -d 'Attempts per request before a throttle, network error or 5xx is final (then exit 75).' -rfka ''
 complete -c 'blob-put' -n '__blob-put_should_offer_completions_for_flags_or_options "blob-put" addressing-style' -l 'addressing-style' -d 'S3 addressing: auto (virtual-hosted on AWS, path-style elsewhere), path or virtual.' -rfka ''
 complete -c 'blob-put' -n '__blob-put_should_offer_completions_for_flags_or_options "blob-put" azure-connection-string' -l 'azure-connection-string' -d 'Azure connection string (default: AZURE_STORAGE_CONNECTION_STRING).' -rfka ''

@@ -165,7 +165,7 @@ _blob-rm() {
     local -a repeating_flags=()
     local -a non_repeating_flags=(--expired --dry-run --install-lifecycle --verbose -v --quiet -q --version -h --help)
     local -a repeating_options=(--field)
-    local -a non_repeating_options=(--lifecycle-days --endpoint-url --region --profile --access-key-id --secret-access-key --attempts --addressing-style --azure-connection-string --part-size --multipart-threshold --part-jobs --log-format)
+    local -a non_repeating_options=(--lifecycle-days --endpoint-url --region --profile --access-key-id --secret-access-key --ca-bundle --attempts --addressing-style --azure-connection-string --part-size --multipart-threshold --part-jobs --log-format)
     __blob-rm_offer_flags_options -1
 
     # Offer option value completions
@@ -189,6 +189,10 @@ _blob-rm() {
         return
         ;;
     '--secret-access-key')
+        return
+        ;;
+    '--ca-bundle')
+        __blob-rm_add_completions -f
         return
         ;;
     '--attempts')

@@ -165,7 +165,7 @@ _kvs-clip() {
     local -a repeating_flags=()
     local -a non_repeating_flags=(--pad-start --thumbnail --hls --keep-local --verbose -v --quiet -q --version -h --help)
     local -a repeating_options=(--to --ttl)
-    local -a non_repeating_options=(--endpoint-url --region --profile --access-key-id --secret-access-key --attempts --camera-id --stream-arn --stream-name --start-time --end-time --work-dir --timestamps --thumbnail-at --thumbnail-width --hls-mode --hls-expires --presign --copy-mode --content-type --addressing-style --azure-connection-string --part-size --multipart-threshold --part-jobs --log-format)
+    local -a non_repeating_options=(--endpoint-url --region --profile --access-key-id --secret-access-key --ca-bundle --attempts --camera-id --stream-arn --stream-name --start-time --end-time --work-dir --timestamps --thumbnail-at --thumbnail-width --hls-mode --hls-expires --presign --copy-mode --content-type --addressing-style --azure-connection-string --part-size --multipart-threshold --part-jobs --log-format)
     __kvs-clip_offer_flags_options 0
 
     # Offer option value completions
@@ -183,6 +183,10 @@ _kvs-clip() {
         return
         ;;
     '--secret-access-key')
+        return
+        ;;
+    '--ca-bundle')
+        __kvs-clip_add_completions -f
         return
         ;;
     '--attempts')

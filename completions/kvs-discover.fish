@@ -20,7 +20,7 @@ function __kvs-discover_parse_tokens -S
     set -l unparsed_tokens (__kvs-discover_tokens -pc)
     switch $unparsed_tokens[1]
     case 'kvs-discover'
-        __kvs-discover_parse_subcommand 0 'endpoint-url=' 'region=' 'profile=' 'access-key-id=' 'secret-access-key=' 'attempts=' 'prefix=' 'all' 'cache=' 'no-cache' 'ttl=' 'cache-key=' 'refresh' 'camera-id-tag=' 'page-size=' 'window=' 'delay=' 'at=' 'process-id=' 'inference-config=' 'template=' 'v/verbose' 'q/quiet' 'log-format=' 'version' 'h/help'
+        __kvs-discover_parse_subcommand 0 'endpoint-url=' 'region=' 'profile=' 'access-key-id=' 'secret-access-key=' 'ca-bundle=' 'attempts=' 'prefix=' 'all' 'cache=' 'no-cache' 'ttl=' 'cache-key=' 'refresh' 'camera-id-tag=' 'page-size=' 'window=' 'delay=' 'at=' 'process-id=' 'inference-config=' 'template=' 'v/verbose' 'q/quiet' 'log-format=' 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'help'
             __kvs-discover_parse_subcommand -r 1 'version'
@@ -77,11 +77,12 @@ function __kvs-discover_custom_completion
 end
 
 complete -c 'kvs-discover' -f
-complete -c 'kvs-discover' -n '__kvs-discover_should_offer_completions_for_flags_or_options "kvs-discover" endpoint-url' -l 'endpoint-url' -d 'The service endpoint (default: AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL_KINESIS_VIDEO, then AWS_ENDPOINT_URL, else AWS).' -rfka ''
-complete -c 'kvs-discover' -n '__kvs-discover_should_offer_completions_for_flags_or_options "kvs-discover" region' -l 'region' -d 'AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile\'s, us-east-1).' -rfka ''
+complete -c 'kvs-discover' -n '__kvs-discover_should_offer_completions_for_flags_or_options "kvs-discover" endpoint-url' -l 'endpoint-url' -d 'The service endpoint (default: AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL_KINESIS_VIDEO, then AWS_ENDPOINT_URL, then the profile\'s services section and endpoint_url, else AWS).' -rfka ''
+complete -c 'kvs-discover' -n '__kvs-discover_should_offer_completions_for_flags_or_options "kvs-discover" region' -l 'region' -d 'AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile\'s; S3 alone falls back to us-east-1).' -rfka ''
 complete -c 'kvs-discover' -n '__kvs-discover_should_offer_completions_for_flags_or_options "kvs-discover" profile' -l 'profile' -d 'AWS profile in ~/.aws/credentials and ~/.aws/config (default: AWS_PROFILE).' -rfka ''
 complete -c 'kvs-discover' -n '__kvs-discover_should_offer_completions_for_flags_or_options "kvs-discover" access-key-id' -l 'access-key-id' -d 'AWS access key id (default: the credential chain, starting with AWS_ACCESS_KEY_ID).' -rfka ''
 complete -c 'kvs-discover' -n '__kvs-discover_should_offer_completions_for_flags_or_options "kvs-discover" secret-access-key' -l 'secret-access-key' -d 'AWS secret access key, with --access-key-id. Visible to other users in ps: prefer the environment.' -rfka ''
+complete -c 'kvs-discover' -n '__kvs-discover_should_offer_completions_for_flags_or_options "kvs-discover" ca-bundle' -l 'ca-bundle' -d 'CA certificates (PEM) to verify AWS\'s TLS endpoints with (default: AWS_CA_BUNDLE, the profile\'s ca_bundle, else the system\'s).' -rF
 complete -c 'kvs-discover' -n '__kvs-discover_should_offer_completions_for_flags_or_options "kvs-discover" attempts' -l 'attempts' -d 'Attempts per request before a throttle, network error or 5xx is final (then exit 75).' -rfka ''
 complete -c 'kvs-discover' -n '__kvs-discover_should_offer_completions_for_flags_or_options "kvs-discover" prefix' -l 'prefix' -d 'Only streams whose name starts with this (ListStreams\' BEGINS_WITH).' -rfka ''
 complete -c 'kvs-discover' -n '__kvs-discover_should_offer_completions_for_flags_or_options "kvs-discover" all' -l 'all' -d 'Every stream whatever its status, not only ACTIVE ones.'

@@ -20,7 +20,7 @@ function __kvs-follow_parse_tokens -S
     set -l unparsed_tokens (__kvs-follow_tokens -pc)
     switch $unparsed_tokens[1]
     case 'kvs-follow'
-        __kvs-follow_parse_subcommand 0 'endpoint-url=' 'region=' 'profile=' 'access-key-id=' 'secret-access-key=' 'attempts=' 'stream=+' 'window=' 'timestamps=' 'start=' 'state=' 'lease=' 'idle-timeout=' 'work-dir=' 'health-file=' 'process-id=' 'inference-config=' 'template=' 'to=+' 'presign=' 'ttl=+' 'copy-mode=' 'content-type=' 'addressing-style=' 'azure-connection-string=' 'part-size=' 'multipart-threshold=' 'part-jobs=' 'v/verbose' 'q/quiet' 'log-format=' 'version' 'h/help'
+        __kvs-follow_parse_subcommand 0 'endpoint-url=' 'region=' 'profile=' 'access-key-id=' 'secret-access-key=' 'ca-bundle=' 'attempts=' 'stream=+' 'window=' 'timestamps=' 'start=' 'state=' 'lease=' 'idle-timeout=' 'work-dir=' 'health-file=' 'process-id=' 'inference-config=' 'template=' 'to=+' 'presign=' 'ttl=+' 'copy-mode=' 'content-type=' 'addressing-style=' 'azure-connection-string=' 'part-size=' 'multipart-threshold=' 'part-jobs=' 'v/verbose' 'q/quiet' 'log-format=' 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'help'
             __kvs-follow_parse_subcommand -r 1 'version'
@@ -77,11 +77,12 @@ function __kvs-follow_custom_completion
 end
 
 complete -c 'kvs-follow' -f
-complete -c 'kvs-follow' -n '__kvs-follow_should_offer_completions_for_flags_or_options "kvs-follow" endpoint-url' -l 'endpoint-url' -d 'The service endpoint (default: AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL_KINESIS_VIDEO, then AWS_ENDPOINT_URL, else AWS).' -rfka ''
-complete -c 'kvs-follow' -n '__kvs-follow_should_offer_completions_for_flags_or_options "kvs-follow" region' -l 'region' -d 'AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile\'s, us-east-1).' -rfka ''
+complete -c 'kvs-follow' -n '__kvs-follow_should_offer_completions_for_flags_or_options "kvs-follow" endpoint-url' -l 'endpoint-url' -d 'The service endpoint (default: AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL_KINESIS_VIDEO, then AWS_ENDPOINT_URL, then the profile\'s services section and endpoint_url, else AWS).' -rfka ''
+complete -c 'kvs-follow' -n '__kvs-follow_should_offer_completions_for_flags_or_options "kvs-follow" region' -l 'region' -d 'AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile\'s; S3 alone falls back to us-east-1).' -rfka ''
 complete -c 'kvs-follow' -n '__kvs-follow_should_offer_completions_for_flags_or_options "kvs-follow" profile' -l 'profile' -d 'AWS profile in ~/.aws/credentials and ~/.aws/config (default: AWS_PROFILE).' -rfka ''
 complete -c 'kvs-follow' -n '__kvs-follow_should_offer_completions_for_flags_or_options "kvs-follow" access-key-id' -l 'access-key-id' -d 'AWS access key id (default: the credential chain, starting with AWS_ACCESS_KEY_ID).' -rfka ''
 complete -c 'kvs-follow' -n '__kvs-follow_should_offer_completions_for_flags_or_options "kvs-follow" secret-access-key' -l 'secret-access-key' -d 'AWS secret access key, with --access-key-id. Visible to other users in ps: prefer the environment.' -rfka ''
+complete -c 'kvs-follow' -n '__kvs-follow_should_offer_completions_for_flags_or_options "kvs-follow" ca-bundle' -l 'ca-bundle' -d 'CA certificates (PEM) to verify AWS\'s TLS endpoints with (default: AWS_CA_BUNDLE, the profile\'s ca_bundle, else the system\'s).' -rF
 complete -c 'kvs-follow' -n '__kvs-follow_should_offer_completions_for_flags_or_options "kvs-follow" attempts' -l 'attempts' -d 'Attempts per request before a throttle, network error or 5xx is final (then exit 75).' -rfka ''
 complete -c 'kvs-follow' -n '__kvs-follow_should_offer_completions_for_flags_or_options "kvs-follow"' -l 'stream' -d 'Follow this stream (a name or an ARN; repeatable).' -rfka ''
 complete -c 'kvs-follow' -n '__kvs-follow_should_offer_completions_for_flags_or_options "kvs-follow" window' -l 'window' -d 'The window length (e.g. 60s; 1s to 24h).' -rfka ''

@@ -3,15 +3,30 @@ import CliplineSystem
 import Foundation
 
 /// `~/.aws/credentials` and `~/.aws/config` as the AWS CLI reads them: INI sections, `[name]` in the credentials
-/// file and `[profile name]` (or `[default]`) in the config file; `AWS_SHARED_CREDENTIALS_FILE` and
-/// `AWS_CONFIG_FILE` move them.
+/// file; `[profile name]` (or `[default]`), `[sso-session name]` and `[services name]` in the config file;
+/// `AWS_SHARED_CREDENTIALS_FILE` and `AWS_CONFIG_FILE` move them. A nested block (`s3 =` followed by indented
+/// `endpoint_url = …` lines) is kept as keys joined by a dot (`s3.endpoint_url`).
 public struct AWSConfigFiles: Sendable {
   public let credentials: [String: [String: String]]
+  /// Profiles of the config file, by name ("profile X" is X).
   public let config: [String: [String: String]]
+  public let ssoSessions: [String: [String: String]]
+  public let services: [String: [String: String]]
+  /// Where the two files were looked for, for messages.
+  public let credentialsPath: String
+  public let configPath: String
 
-  public init(credentials: [String: [String: String]], config: [String: [String: String]]) {
+  public init(
+    credentials: [String: [String: String]], config: [String: [String: String]],
+    ssoSessions: [String: [String: String]] = [:], services: [String: [String: String]] = [:],
+    credentialsPath: String = "~/.aws/credentials", configPath: String = "~/.aws/config"
+  ) {
     self.credentials = credentials
     self.config = config
+    self.ssoSessions = ssoSessions
+    self.services = services
+    self.credentialsPath = credentialsPath
+    self.configPath = configPath
   }
 
   public static func load() -> AWSConfigFiles {
@@ -20,18 +35,28 @@ public struct AWSConfigFiles: Sendable {
     let configPath = Settings.environment("AWS_CONFIG_FILE") ?? home + "/.aws/config"
     let credentials = (try? String(contentsOfFile: expand(credentialsPath), encoding: .utf8)).map(parse) ?? [:]
     var config: [String: [String: String]] = [:]
+    var ssoSessions: [String: [String: String]] = [:]
+    var services: [String: [String: String]] = [:]
     let configSections: [String: [String: String]] =
       (try? String(contentsOfFile: expand(configPath), encoding: .utf8)).map(parse) ?? [:]
+    // botocore's reading: "profile X", "sso-session X" and "services X" name what they hold; "default" is the
+    // default profile; any other section of the config file is not a profile.
     for (section, values) in configSections {
-      // The config file names profiles "profile X", except the default one.
-      let name =
-        section.hasPrefix("profile ") ? String(section.dropFirst(8)).trimmingCharacters(in: .whitespaces) : section
-      config[name, default: [:]].merge(values) { _, new in new }
+      let words = section.split(whereSeparator: \.isWhitespace).map(String.init)
+      switch (words.first, words.count) {
+      case ("profile", 2): config[words[1], default: [:]].merge(values) { _, new in new }
+      case ("sso-session", 2): ssoSessions[words[1]] = values
+      case ("services", 2): services[words[1]] = values
+      case ("default", 1): config["default", default: [:]].merge(values) { old, _ in old }
+      default: continue
+      }
     }
-    return AWSConfigFiles(credentials: credentials, config: config)
+    return AWSConfigFiles(
+      credentials: credentials, config: config, ssoSessions: ssoSessions, services: services,
+      credentialsPath: credentialsPath, configPath: configPath)
   }
 
-  /// The profile in use: `AWS_PROFILE`, `AWS_DEFAULT_PROFILE`, else "default".
+  /// The profile named by `AWS_PROFILE` or `AWS_DEFAULT_PROFILE`, else "default".
   public static func profileName(_ flag: String? = nil) -> String {
     Settings.resolve(flag: flag, environment: "AWS_PROFILE", "AWS_DEFAULT_PROFILE", default: "default")!
   }
@@ -43,27 +68,45 @@ public struct AWSConfigFiles: Sendable {
 
   public func hasProfile(_ profile: String) -> Bool { credentials[profile] != nil || config[profile] != nil }
 
+  /// Every setting of a profile, the credentials file's winning.
+  public func settings(profile: String) -> [String: String] {
+    (config[profile] ?? [:]).merging(credentials[profile] ?? [:]) { _, fromCredentials in fromCredentials }
+  }
+
   static func expand(_ path: String) -> String { (path as NSString).expandingTildeInPath }
 
-  /// INI as botocore reads it: `#`/`;` comments, `key = value`, indented lines continue a nested block (skipped).
+  /// INI as botocore reads it: `#`/`;` comments, `key = value` (keys in lower case), and one level of nesting: a
+  /// key with no value followed by indented `key = value` lines. Other indented lines continue a value (unused).
   static func parse(_ text: String) -> [String: [String: String]] {
     var sections: [String: [String: String]] = [:]
     var current: String?
+    var nestedUnder: String?
     for rawLine in text.split(whereSeparator: \.isNewline) {
       let line = rawLine.trimmingCharacters(in: .whitespaces)
       if line.isEmpty || line.hasPrefix("#") || line.hasPrefix(";") { continue }
-      if rawLine.first == " " || rawLine.first == "\t" { continue }  // nested values (s3 = …) are not used here
-      if line.hasPrefix("["), line.hasSuffix("]") {
+      let indented = rawLine.first == " " || rawLine.first == "\t"
+      if !indented, line.hasPrefix("["), line.hasSuffix("]") {
         let name = line.dropFirst().dropLast().trimmingCharacters(in: .whitespaces)
         current = name
+        nestedUnder = nil
         sections[name, default: [:]] = sections[name] ?? [:]
         continue
       }
-      guard let section = current, let equals = line.firstIndex(of: "=") else { continue }
-      let key = line[..<equals].trimmingCharacters(in: .whitespaces).lowercased()
-      let value = line[line.index(after: equals)...].trimmingCharacters(in: .whitespaces)
-      sections[section, default: [:]][key] = value
+      guard let section = current, let (key, value) = keyAndValue(line) else { continue }
+      if indented {
+        if let parent = nestedUnder { sections[section, default: [:]][parent + "." + key] = value }
+        continue
+      }
+      nestedUnder = value.isEmpty ? key : nil
+      if !value.isEmpty { sections[section, default: [:]][key] = value }
     }
     return sections
+  }
+
+  private static func keyAndValue(_ line: String) -> (String, String)? {
+    guard let equals = line.firstIndex(of: "=") else { return nil }
+    let key = line[..<equals].trimmingCharacters(in: .whitespaces).lowercased()
+    let value = line[line.index(after: equals)...].trimmingCharacters(in: .whitespaces)
+    return key.isEmpty ? nil : (key, value)
   }
 }

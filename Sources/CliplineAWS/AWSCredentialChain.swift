@@ -2,9 +2,11 @@ import CliplineRecords
 import CliplineSystem
 import Foundation
 
-/// The places AWS tools look for credentials, in botocore's order: flags, environment, web identity (EKS),
-/// the profile in the shared files, the container endpoint (ECS/EKS Pod Identity), EC2 instance metadata.
-/// The answer is cached and fetched again five minutes before it expires; copies share the cache.
+/// The places AWS tools look for credentials, in botocore's order: flags, environment, a role the profile assumes
+/// with a source's credentials, web identity (EKS), the rest of the profile (web identity, IAM Identity Center,
+/// keys, credential_process), the container endpoint (ECS/EKS Pod Identity), EC2 instance metadata. A profile that
+/// was named must exist. The answer is cached and fetched again five minutes before it expires; copies share the
+/// cache.
 public struct AWSCredentialChain: AWSCredentialsProvider {
   /// Temporary credentials are renewed this long before their expiry, so no request is signed with a dying key.
   public static let refreshMargin: TimeInterval = 300
@@ -17,14 +19,24 @@ public struct AWSCredentialChain: AWSCredentialsProvider {
   public static func standard(
     profile: String? = nil, accessKeyId: String? = nil, secretAccessKey: String? = nil
   ) -> AWSCredentialChain {
-    let explicitProfile = profile != nil
-    let profileName = AWSConfigFiles.profileName(profile)
-    var sources: [AWSCredentialSource] = [
-      ExplicitCredentialSource(accessKeyId: accessKeyId, secretAccessKey: secretAccessKey)
-    ]
+    standard(settings: .resolve(profile: profile), accessKeyId: accessKeyId, secretAccessKey: secretAccessKey)
+  }
+
+  public static func standard(
+    settings: AWSSettings, accessKeyId: String? = nil, secretAccessKey: String? = nil
+  ) -> AWSCredentialChain {
+    let flags = ExplicitCredentialSource(accessKeyId: accessKeyId, secretAccessKey: secretAccessKey)
+    if settings.profile.namedBy != nil, !settings.profile.exists {
+      return AWSCredentialChain(sources: [flags, MissingProfileSource(profile: settings.profile)])
+    }
     // A profile named by flag beats the environment's keys, as `aws --profile` does.
+    let explicitProfile = settings.profile.namedBy == "--profile"
+    var sources: [AWSCredentialSource] = [flags]
     if !explicitProfile { sources.append(EnvironmentCredentialSource()) }
-    sources += [WebIdentityCredentialSource(), ProfileCredentialSource(profile: profileName)]
+    sources += [
+      ProfileCredentialSource(settings: settings, part: .assumedRole), WebIdentityCredentialSource(settings: settings),
+      ProfileCredentialSource(settings: settings, part: .other),
+    ]
     if !explicitProfile {
       sources += [ContainerCredentialSource(), InstanceMetadataCredentialSource()]
     }

@@ -24,6 +24,18 @@ struct ExplicitCredentialSource: AWSCredentialSource {
   }
 }
 
+/// A profile that was named and does not exist: the chain's only answer after the flags, so a typo in a profile
+/// name is said as such instead of ending in other credentials, or in "none found".
+struct MissingProfileSource: AWSCredentialSource {
+  let profile: AWSProfile
+  var name: String { "profile \(profile.name)" }
+
+  func resolve() throws -> AWSCredentials? {
+    try profile.checkExists()
+    return nil
+  }
+}
+
 struct EnvironmentCredentialSource: AWSCredentialSource {
   var name: String { "environment" }
 
@@ -34,36 +46,6 @@ struct EnvironmentCredentialSource: AWSCredentialSource {
     }
     let token = Settings.environment("AWS_SESSION_TOKEN") ?? Settings.environment("AWS_SECURITY_TOKEN")
     return AWSCredentials(accessKeyId: id, secretAccessKey: secret, sessionToken: token)
-  }
-}
-
-/// Keys in the shared files, or a `credential_process` the profile names.
-struct ProfileCredentialSource: AWSCredentialSource {
-  let profile: String
-  var name: String { "profile \(profile)" }
-
-  func resolve() throws -> AWSCredentials? {
-    let files = AWSConfigFiles.load()
-    if let id = files.value("aws_access_key_id", profile: profile) {
-      guard let secret = files.value("aws_secret_access_key", profile: profile) else {
-        throw AWSCredentialsError(
-          .malformed, "profile \"\(profile)\" has aws_access_key_id but no aws_secret_access_key")
-      }
-      return AWSCredentials(
-        accessKeyId: id, secretAccessKey: secret, sessionToken: files.value("aws_session_token", profile: profile))
-    }
-    if let command = files.value("credential_process", profile: profile) {
-      return try CredentialProcess(command: command).run()
-    }
-    if let roleArn = files.value("role_arn", profile: profile),
-      let tokenFile = files.value("web_identity_token_file", profile: profile)
-    {
-      return try WebIdentityCredentialSource.assume(
-        roleArn: roleArn, tokenFile: tokenFile,
-        sessionName: files.value("role_session_name", profile: profile) ?? "clipline",
-        region: AWSRegion.resolve(flag: nil, profile: profile))
-    }
-    return nil
   }
 }
 
@@ -104,6 +86,7 @@ enum CredentialsJSON {
 
 /// EKS's IAM roles for service accounts: a projected token file traded at STS for temporary credentials.
 struct WebIdentityCredentialSource: AWSCredentialSource {
+  let settings: AWSSettings
   var name: String { "web identity" }
 
   func resolve() throws -> AWSCredentials? {
@@ -112,45 +95,20 @@ struct WebIdentityCredentialSource: AWSCredentialSource {
     else { return nil }
     return try Self.assume(
       roleArn: roleArn, tokenFile: tokenFile,
-      sessionName: Settings.environment("AWS_ROLE_SESSION_NAME") ?? "clipline-\(getpid())",
-      region: AWSRegion.resolve(flag: nil))
+      sessionName: Settings.environment("AWS_ROLE_SESSION_NAME") ?? "clipline-\(getpid())", settings: settings)
   }
 
-  static func assume(roleArn: String, tokenFile: String, sessionName: String, region: String) throws -> AWSCredentials {
+  static func assume(
+    roleArn: String, tokenFile: String, sessionName: String, settings: AWSSettings
+  ) throws -> AWSCredentials {
     let token: String
     do {
       token = try String(contentsOfFile: tokenFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
     } catch {
       throw AWSCredentialsError(.malformed, "cannot read the web identity token file \(tokenFile)")
     }
-    let endpoint = AWSEndpoint.resolve(service: "sts", envSuffix: "STS", region: region, flag: nil)
-    let form = [
-      ("Action", "AssumeRoleWithWebIdentity"), ("Version", "2011-06-15"), ("RoleArn", roleArn),
-      ("RoleSessionName", sessionName), ("WebIdentityToken", token),
-    ].map { "\($0.0)=\(HTTPClient.percentEncode($0.1))" }.joined(separator: "&")
-    let request = HTTPRequest(
-      method: "POST", url: endpoint.hasSuffix("/") ? endpoint : endpoint + "/",
-      headers: [("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")], body: .bytes(Array(form.utf8)),
-      timeout: 30)
-    let response: HTTPResponse
-    do {
-      response = try RetryPolicy(attempts: 3).run(isRetryable: isRetryableHTTPFailure) { _ in
-        try HTTPClient().send(request)
-      }
-    } catch {
-      throw AWSCredentialsError(.unreachable, "STS AssumeRoleWithWebIdentity failed: \(describe(error))")
-    }
-    guard response.isSuccess else {
-      let error = AWSServiceError(response: response)
-      throw AWSCredentialsError(.refused, "STS refused AssumeRoleWithWebIdentity for \(roleArn): \(error.code)")
-    }
-    let xml = XMLScanner(response.body)
-    guard let id = xml.text("AccessKeyId"), let secret = xml.text("SecretAccessKey") else {
-      throw AWSCredentialsError(.malformed, "STS answered without credentials")
-    }
-    return AWSCredentials(
-      accessKeyId: id, secretAccessKey: secret, sessionToken: xml.text("SessionToken"),
-      expiration: xml.text("Expiration").flatMap(RFC3339.parse))
+    return try STSClient(settings: settings).assumeRoleWithWebIdentity(
+      roleArn: roleArn, sessionName: sessionName, token: token)
   }
 }
 

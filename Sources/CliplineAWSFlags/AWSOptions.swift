@@ -7,10 +7,11 @@ public struct AWSOptions: ParsableArguments {
   @Option(
     help: ArgumentHelp(
       "The service endpoint (default: AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL_KINESIS_VIDEO, then AWS_ENDPOINT_URL, "
-        + "else AWS).", valueName: "url"))
+        + "then the profile's services section and endpoint_url, else AWS).", valueName: "url"))
   public var endpointUrl: String?
 
-  @Option(help: "AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile's, us-east-1).")
+  @Option(
+    help: "AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile's; S3 alone falls back to us-east-1).")
   public var region: String?
 
   @Option(help: "AWS profile in ~/.aws/credentials and ~/.aws/config (default: AWS_PROFILE).")
@@ -23,10 +24,19 @@ public struct AWSOptions: ParsableArguments {
     help: "AWS secret access key, with --access-key-id. Visible to other users in ps: prefer the environment.")
   public var secretAccessKey: String?
 
+  @Option(
+    help: ArgumentHelp(
+      "CA certificates (PEM) to verify AWS's TLS endpoints with (default: AWS_CA_BUNDLE, the profile's ca_bundle, "
+        + "else the system's).", valueName: "file"), completion: .file())
+  public var caBundle: String?
+
   @Option(help: "Attempts per request before a throttle, network error or 5xx is final (then exit 75).")
   public var attempts: Int = 5
 
   public init() {}
+
+  /// The profile, region and CA bundle these flags, the environment and the shared files name.
+  public func settings() -> AWSSettings { .resolve(profile: profile, region: region, caBundle: caBundle) }
 
   public func validate() throws {
     guard (1...20).contains(attempts) else { throw ValidationError("--attempts must be between 1 and 20.") }

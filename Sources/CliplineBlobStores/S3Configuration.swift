@@ -27,6 +27,8 @@ public struct S3Configuration: Sendable {
   /// Server-side copies of objects this large go as UploadPartCopy parts (CopyObject stops at 5 GiB).
   public var copyPartThreshold: Int64 = 5 << 30
   public var retry = RetryPolicy(attempts: 5, baseDelay: 0.25, maximumDelay: 8)
+  /// CA certificates to verify the endpoint's TLS with (`--ca-bundle`, `AWS_CA_BUNDLE`, `ca_bundle`); nil: the system's.
+  public var caBundle: String?
 
   public init(
     endpoint: String?, region: String, credentials: AWSCredentialsProvider, addressing: S3Addressing = .auto
@@ -37,20 +39,23 @@ public struct S3Configuration: Sendable {
     self.addressing = addressing
   }
 
-  /// The usual resolution: flags, then `AWS_ENDPOINT_URL_S3`/`AWS_ENDPOINT_URL`, `AWS_REGION`…, the credential chain;
-  /// `AWS_S3_ADDRESSING_STYLE` (path|virtual|auto) when no flag says.
+  /// The usual resolution: flags, then the aws CLI's endpoint order (`AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL`, the
+  /// profile's `services` and `endpoint_url`), `AWS_REGION`… (else us-east-1, as botocore signs S3's global
+  /// endpoint), the CA bundle, the credential chain; `AWS_S3_ADDRESSING_STYLE` (path|virtual|auto) when no flag says.
   public static func standard(
     endpoint: String? = nil, region: String? = nil, profile: String? = nil, accessKeyId: String? = nil,
-    secretAccessKey: String? = nil, addressing: S3Addressing? = nil
+    secretAccessKey: String? = nil, addressing: S3Addressing? = nil, caBundle: String? = nil
   ) -> S3Configuration {
-    let resolvedRegion = AWSRegion.resolve(flag: region, profile: profile)
-    let custom = Settings.resolve(flag: endpoint, environment: "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL")
+    let settings = AWSSettings.resolve(profile: profile, region: region, caBundle: caBundle)
     let style = addressing ?? Settings.environment("AWS_S3_ADDRESSING_STYLE").flatMap(S3Addressing.init) ?? .auto
-    return S3Configuration(
-      endpoint: custom, region: resolvedRegion,
+    var configuration = S3Configuration(
+      endpoint: AWSEndpoint.configured(.s3, flag: endpoint, profile: settings.profile),
+      region: settings.region ?? "us-east-1",
       credentials: AWSCredentialChain.standard(
-        profile: profile, accessKeyId: accessKeyId, secretAccessKey: secretAccessKey),
+        settings: settings, accessKeyId: accessKeyId, secretAccessKey: secretAccessKey),
       addressing: style)
+    configuration.caBundle = settings.caBundle
+    return configuration
   }
 
   /// AWS itself (no custom endpoint, or one under amazonaws.com), not an S3-compatible server.

@@ -9,9 +9,14 @@ import Foundation
 /// verifies, multipart in parallel above a threshold, downloads streamed (in parallel ranges when large).
 public final class S3Store: CloudBlobStore, Sendable {
   public let configuration: S3Configuration
-  let pool = HTTPClientPool()
+  let pool: HTTPClientPool
 
-  public init(configuration: S3Configuration) { self.configuration = configuration }
+  public init(configuration: S3Configuration) {
+    self.configuration = configuration
+    var options = HTTPClient.Options()
+    options.caFile = configuration.caBundle
+    pool = HTTPClientPool(options: options)
+  }
 
   // MARK: - Requests
 

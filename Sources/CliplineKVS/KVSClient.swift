@@ -12,6 +12,8 @@ public struct KVSConfiguration: Sendable {
   public var retry: RetryPolicy
   /// Whole-request limit for control-plane calls; GetClip is only bound by the stall limit (clips are large).
   public var requestTimeout: Double
+  /// CA certificates to verify KVS's TLS endpoints with (`--ca-bundle`, `AWS_CA_BUNDLE`); nil: the system's.
+  public var caBundle: String?
 
   public init(
     endpoint: String, region: String, credentials: AWSCredentialsProvider,
@@ -24,17 +26,19 @@ public struct KVSConfiguration: Sendable {
     self.requestTimeout = requestTimeout
   }
 
-  /// Flags, then the usual AWS settings: `AWS_REGION`, `AWS_ENDPOINT_URL_KINESIS_VIDEO`, the credential chain.
+  /// Flags, then the usual AWS settings: the region (none anywhere is an error: KVS has no global endpoint),
+  /// `AWS_ENDPOINT_URL_KINESIS_VIDEO` and the rest of the aws CLI's endpoint order, the credential chain.
   public static func resolve(
-    region: String?, endpoint: String?, profile: String?, accessKeyId: String? = nil, secretAccessKey: String? = nil
-  ) -> KVSConfiguration {
-    let region = AWSRegion.resolve(flag: region, profile: profile)
-    let endpoint = AWSEndpoint.resolve(
-      service: "kinesisvideo", envSuffix: "KINESIS_VIDEO", region: region, flag: endpoint)
-    return KVSConfiguration(
-      endpoint: endpoint, region: region,
+    settings: AWSSettings, endpoint: String?, accessKeyId: String? = nil, secretAccessKey: String? = nil
+  ) throws -> KVSConfiguration {
+    let region = try settings.requiredRegion(for: "Kinesis Video Streams")
+    var configuration = KVSConfiguration(
+      endpoint: AWSEndpoint.resolve(.kinesisVideo, region: region, flag: endpoint, profile: settings.profile),
+      region: region,
       credentials: AWSCredentialChain.standard(
-        profile: profile, accessKeyId: accessKeyId, secretAccessKey: secretAccessKey))
+        settings: settings, accessKeyId: accessKeyId, secretAccessKey: secretAccessKey))
+    configuration.caBundle = settings.caBundle
+    return configuration
   }
 }
 
@@ -48,9 +52,11 @@ public final class KVSClient {
   /// Called before each retry, for the tool's diagnostics.
   public var onRetry: (_ operation: String, _ error: Error, _ attempt: Int, _ delay: Double) -> Void = { _, _, _, _ in }
 
-  public init(configuration: KVSConfiguration, http: HTTPClient = HTTPClient()) {
+  public init(configuration: KVSConfiguration, http: HTTPClient? = nil) {
     self.configuration = configuration
-    self.http = http
+    var options = HTTPClient.Options()
+    options.caFile = configuration.caBundle
+    self.http = http ?? HTTPClient(options: options)
   }
 
   // MARK: - Control plane

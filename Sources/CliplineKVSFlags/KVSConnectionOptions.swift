@@ -10,17 +10,18 @@ public struct KVSConnectionOptions: ParsableArguments {
 
   public init() {}
 
-  public func configuration() -> KVSConfiguration {
-    var configuration = KVSConfiguration.resolve(
-      region: aws.region, endpoint: aws.endpointUrl, profile: aws.profile, accessKeyId: aws.accessKeyId,
+  /// Throws when no region is set anywhere, or the profile named does not exist (78).
+  public func configuration() throws -> KVSConfiguration {
+    var configuration = try KVSConfiguration.resolve(
+      settings: aws.settings(), endpoint: aws.endpointUrl, accessKeyId: aws.accessKeyId,
       secretAccessKey: aws.secretAccessKey)
     configuration.retry.attempts = aws.attempts
     return configuration
   }
 
   /// A client that reports each retry on stderr.
-  public func client(diagnostics: Diagnostics) -> KVSClient {
-    let client = KVSClient(configuration: configuration())
+  public func client(diagnostics: Diagnostics) throws -> KVSClient {
+    let client = KVSClient(configuration: try configuration())
     client.onRetry = { operation, error, attempt, delay in
       diagnostics.warning(
         "\(operation) attempt \(attempt) failed (\((error as? KVSError)?.summary ?? describe(error))); retrying in "

@@ -87,7 +87,7 @@ public struct StorageTransferOptions: ParsableArguments {
         var configuration = S3Configuration.standard(
           endpoint: s3Endpoint, region: aws.region, profile: aws.profile, accessKeyId: aws.accessKeyId,
           secretAccessKey: aws.secretAccessKey,
-          addressing: options.addressingStyle.flatMap(S3Addressing.init))
+          addressing: options.addressingStyle.flatMap(S3Addressing.init), caBundle: aws.caBundle)
         configuration.partSize = part
         configuration.multipartThreshold = threshold
         configuration.concurrency = options.concurrency

@@ -190,7 +190,7 @@ struct KVSClip: ParsableCommand {
         stores: transfer.stores(aws: connection.aws, s3Endpoint: nil), log: log)
       options.keepLocal = keepLocal
       let extractor = ClipExtractor(
-        client: connection.client(diagnostics: diagnostics), options: options, diagnostics: diagnostics)
+        client: try connection.client(diagnostics: diagnostics), options: options, diagnostics: diagnostics)
       let writer = RecordWriter()
       let handle: (Record, Int?) throws -> Void = { record, line in
         if ShutdownSignal.shared.isRequested { throw StoppedBySignal("before this task; it was not clipped") }

@@ -132,7 +132,7 @@ struct KVSDiscover: ParsableCommand {
         recordCache = FileRecordCache(directory: directory)
       }
       let discovery = CameraDiscovery(cache: recordCache, diagnostics: diagnostics) {
-        connection.client(diagnostics: diagnostics)
+        try connection.client(diagnostics: diagnostics)
       }
       var options = CameraDiscovery.Options()
       options.prefix = prefix

@@ -177,7 +177,7 @@ struct KVSFollow: ParsableCommand {
       if stream.isEmpty {
         try readCameras(into: follower, diagnostics)
       } else {
-        let client = connection.client(diagnostics: diagnostics)
+        let client = try connection.client(diagnostics: diagnostics)
         for name in stream {
           let reference = name.hasPrefix("arn:") ? KVSStreamReference(arn: name) : KVSStreamReference(name: name)
           follower.offer(CameraRecord(stream: try client.describeStream(reference)))
@@ -207,7 +207,8 @@ struct KVSFollow: ParsableCommand {
   func makeFollower(_ diagnostics: Diagnostics) throws -> KVSFollower {
     let location = try stateLocation()
     var settings = FollowSettings(
-      windowMillis: Int64((window.seconds * 1000).rounded()), kvs: connection.configuration(), tasks: try task.builder()
+      windowMillis: Int64((window.seconds * 1000).rounded()), kvs: try connection.configuration(),
+      tasks: try task.builder()
     )
     settings.clock = timestamps.kind
     settings.start = try followStart()

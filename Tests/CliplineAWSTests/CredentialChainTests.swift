@@ -9,34 +9,7 @@ import XCTest
 
 /// The standard chain, each source proven: flags, environment, profile files, credential_process, and — against a
 /// real moto_server this test starts — STS web identity, IMDSv2 and the container endpoint.
-final class CredentialChainTests: XCTestCase {
-  static let variables = [
-    "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_DEFAULT_PROFILE",
-    "AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN",
-    "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_EC2_METADATA_DISABLED",
-    "AWS_EC2_METADATA_SERVICE_ENDPOINT", "AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL", "AWS_REGION",
-    "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL_KINESIS_VIDEO", "AWS_ENDPOINT_URL_S3", "AWS_CONTAINER_AUTHORIZATION_TOKEN",
-  ]
-  var saved: [String: String] = [:]
-  var scratch: ScratchDirectory!
-
-  override func setUpWithError() throws {
-    scratch = try ScratchDirectory("aws-credentials")
-    for name in Self.variables {
-      if let value = ProcessInfo.processInfo.environment[name] { saved[name] = value }
-      unsetenv(name)
-    }
-    // Nothing on this machine may answer for the tests that expect "not found".
-    setenv("AWS_EC2_METADATA_DISABLED", "true", 1)
-    setenv("AWS_SHARED_CREDENTIALS_FILE", scratch.file("none"), 1)
-    setenv("AWS_CONFIG_FILE", scratch.file("none-config"), 1)
-  }
-
-  override func tearDown() {
-    for name in Self.variables { unsetenv(name) }
-    for (name, value) in saved { setenv(name, value, 1) }
-  }
-
+final class CredentialChainTests: AWSEnvironmentTestCase {
   func testFlagsWinOverEnvironment() throws {
     setenv("AWS_ACCESS_KEY_ID", "ENVKEY", 1)
     setenv("AWS_SECRET_ACCESS_KEY", "envsecret", 1)
@@ -107,23 +80,25 @@ final class CredentialChainTests: XCTestCase {
   }
 
   func testEndpointsAndRegionDefaults() {
+    let profile = AWSProfile.select(flag: nil)
     XCTAssertEqual(AWSRegion.resolve(flag: nil), "us-east-1")
+    XCTAssertNil(AWSRegion.configured(flag: nil, profile: profile))
     XCTAssertEqual(
-      AWSEndpoint.resolve(service: "kinesisvideo", envSuffix: "KINESIS_VIDEO", region: "eu-west-1", flag: nil),
+      AWSEndpoint.resolve(.kinesisVideo, region: "eu-west-1", flag: nil, profile: profile),
       "https://kinesisvideo.eu-west-1.amazonaws.com")
     setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:5000/", 1)
     XCTAssertEqual(
-      AWSEndpoint.resolve(service: "kinesisvideo", envSuffix: "KINESIS_VIDEO", region: "eu-west-1", flag: nil),
-      "http://127.0.0.1:5000")
+      AWSEndpoint.resolve(.kinesisVideo, region: "eu-west-1", flag: nil, profile: profile), "http://127.0.0.1:5000")
     setenv("AWS_ENDPOINT_URL_KINESIS_VIDEO", "http://127.0.0.1:5001", 1)
     XCTAssertEqual(
-      AWSEndpoint.resolve(service: "kinesisvideo", envSuffix: "KINESIS_VIDEO", region: "eu-west-1", flag: nil),
-      "http://127.0.0.1:5001")
+      AWSEndpoint.resolve(.kinesisVideo, region: "eu-west-1", flag: nil, profile: profile), "http://127.0.0.1:5001")
     XCTAssertEqual(
-      AWSEndpoint.resolve(service: "kinesisvideo", envSuffix: "KINESIS_VIDEO", region: "eu-west-1", flag: "http://x:1"),
-      "http://x:1")
+      AWSEndpoint.resolve(.kinesisVideo, region: "eu-west-1", flag: "http://x:1", profile: profile), "http://x:1")
+    XCTAssertEqual(AWSEndpoint.resolve(.s3, region: "cn-north-1", flag: nil, profile: profile), "http://127.0.0.1:5000")
+    unsetenv("AWS_ENDPOINT_URL")
     XCTAssertEqual(
-      AWSEndpoint.resolve(service: "s3", envSuffix: "S3", region: "cn-north-1", flag: nil), "http://127.0.0.1:5000")
+      AWSEndpoint.resolve(.s3, region: "cn-north-1", flag: nil, profile: profile),
+      "https://s3.cn-north-1.amazonaws.com.cn")
   }
 
   func testCacheRefreshesBeforeExpiry() throws {
