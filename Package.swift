@@ -31,9 +31,9 @@ func flags(_ name: String, _ dependencies: [Target.Dependency]) -> Target {
   .target(name: name, dependencies: dependencies + ["CliplineSystem", "CliplineCLI", argumentParser])
 }
 
-/// Tests of one concern; they may use everything below it, as the tools do.
+/// Tests of one subject; they may use everything below it, as the tools do, and the shared test support.
 func tests(_ name: String, _ dependencies: [Target.Dependency]) -> Target {
-  .testTarget(name: name, dependencies: dependencies + foundations)
+  .testTarget(name: name, dependencies: dependencies + foundations + ["CliplineTestSupport"])
 }
 
 let tools = [
@@ -130,34 +130,42 @@ let package = Package(
     tool("m0-submit", ["CliplineChunking", "CliplineAMQP", "CliplineAMQPFlags", "CliplineBlobStores"]),
     tool("contact-sheet", ["CliplineMedia", "CliplineBlobStores", "CliplineSources"]),
 
-    // Tests: library tests per concern, and end-to-end runs of the built tools against the real services.
+    // Tests (Tests/README.md): one target of library tests per module, named for it, and one target of end-to-end
+    // runs of the built tools per tool family. The services each needs are declared in CliplineTestSupport's
+    // TestTargets.swift.
     .target(
-      name: "CliplineTestSupport", dependencies: foundations, path: "Tests/CliplineTestSupport"),
+      name: "CliplineTestSupport",
+      dependencies: foundations + [
+        "CliplineAMQP", "CliplineAWS", "CliplineBlobStores", "CliplineCache", "CliplineHTTP", "CliplineKVS",
+      ],
+      path: "Tests/CliplineTestSupport"),
     tests("CliplineSystemTests", []),
-    tests("CliplineTelemetryTests", ["CliplineTelemetry", "CliplineTestSupport"]),
-    tests("CliplineRecordsTests", ["CliplineTestSupport"]),
+    tests("CliplineTelemetryTests", ["CliplineTelemetry"]),
+    tests("CliplineRecordsTests", []),
     tests("CliplineCryptoTests", ["CliplineCrypto"]),
-    tests("CliplineSourcesTests", ["CliplineSources", "CliplineTestSupport"]),
-    tests(
-      "CliplineChunkingTests",
-      [
-        "CliplineChunking", "CliplineMedia", "CliplineBlobStores", "CliplineCrypto", "CliplineSources",
-        "CliplineTestSupport",
-      ]),
-    tests("ToolDocsTests", ["CliplineTestSupport"]),
-    tests("CliplineAWSTests", ["CliplineAWS", "CliplineHTTP", "CliplineCrypto", "CliplineTestSupport"]),
+    tests("CliplineSourcesTests", ["CliplineSources"]),
+    tests("CliplineAWSTests", ["CliplineAWS", "CliplineHTTP", "CliplineCrypto"]),
     tests(
       "CliplineBlobStoresTests",
-      ["CliplineBlobStores", "CliplineAWS", "CliplineHTTP", "CliplineCrypto", "CliplineSources", "CliplineTestSupport"]
-    ),
-    tests("CliplineAMQPTests", ["CliplineAMQP", "CliplineTestSupport"]),
+      ["CliplineBlobStores", "CliplineAWS", "CliplineHTTP", "CliplineCrypto", "CliplineSources"]),
+    tests("CliplineMediaTests", ["CliplineMedia", "CliplineHTTP", "CliplineCrypto"]),
     tests(
-      "CliplineKVSTests",
-      [
-        "CliplineKVS", "CliplineKVSClipping", "CliplineKVSFollowing", "CliplineCache", "CliplineMedia", "CliplineAWS",
-        "CliplineHTTP", "CliplineCrypto", "CliplineBlobStores", "CliplineTestSupport",
-      ]),
-    tests("CliplineGraphQLTests", ["CliplineGraphQL", "CliplineHTTP", "CliplineTestSupport"]),
+      "CliplineChunkingTests",
+      ["CliplineChunking", "CliplineMedia", "CliplineBlobStores", "CliplineCrypto", "CliplineSources"]),
+    tests("CliplineAMQPTests", ["CliplineAMQP"]),
+    tests("CliplineCacheTests", ["CliplineCache"]),
+    tests("CliplineKVSTests", ["CliplineKVS", "CliplineAWS", "CliplineHTTP"]),
+    tests("CliplineKVSClippingTests", ["CliplineKVSClipping", "CliplineKVS"]),
+    tests("CliplineGraphQLTests", ["CliplineGraphQL", "CliplineHTTP"]),
+    tests(
+      "ChunkEndToEndTests",
+      ["CliplineChunking", "CliplineMedia", "CliplineBlobStores", "CliplineCrypto", "CliplineSources"]),
+    tests("BlobEndToEndTests", ["CliplineBlobStores", "CliplineAWS"]),
+    tests("AMQPEndToEndTests", ["CliplineAMQP"]),
+    tests("KVSEndToEndTests", ["CliplineKVS", "CliplineCache", "CliplineAWS", "CliplineBlobStores", "CliplineCrypto"]),
+    tests("GQLMutateEndToEndTests", []),
+    tests("RecordShapeEndToEndTests", []),
+    tests("ToolDocsTests", []),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -6,17 +6,19 @@ import Foundation
 import XCTest
 
 /// `chunk` cuts an az:// source while parallel x-ms-range reads bring it in: the chunks a local cut makes.
-extension AzureBlobStoreTests {
+final class ChunkStreamingAzureTests: XCTestCase {
   func testChunkCutsAnAzureSourceWhileItDownloadsFrontOrEndIndex() throws {
-    let container = try makeContainer("chunk")
+    let azure = try AzureTestAccount.require()
+    let scratch = try ScratchDirectory("azure")
+    let container = try azure.makeContainer("chunk")
     let front = try FixtureVideo.path(.init(seconds: 24, width: 1280, height: 720, gopFrames: 25))
     let end = try ChunkReference.moovAtEnd(front, in: scratch.path)
     for (name, source) in [("front.mp4", front), ("end.mp4", end)] {
-      let location = BlobLocation.azure(account: account, container: container, blob: "videos/\(name)")
-      _ = try store().put(.file(source), to: location, options: BlobPutOptions())
+      let location = BlobLocation.azure(account: azure.account, container: container, blob: "videos/\(name)")
+      _ = try azure.store().put(.file(source), to: location, options: BlobPutOptions())
       let result = try ToolInvocation.run(
         "chunk", ["--verbose", "--source", location.description, "--chunk-duration", "4", "-o", scratch.file(name)],
-        environment: ["AZURE_STORAGE_CONNECTION_STRING": connectionString])
+        environment: ["AZURE_STORAGE_CONNECTION_STRING": azure.connectionString])
       XCTAssertEqual(result.status, 0, result.stderr)
       XCTAssertEqual(
         try result.records().compactMap { $0["chunk_hash"]?.stringValue },

@@ -164,42 +164,6 @@ final class ChunkToolTests: XCTestCase {
   }
 }
 
-/// Python's http.server on a loopback port the kernel picks (it prints it once listening): a real HTTP server for
-/// source downloads. (A random port could be taken, and polling it with curl gave up on a busy machine.)
-final class StaticHTTPServer {
-  let baseURL: String
-  private let process: Process
-
-  static let script = """
-    import functools, http.server, sys
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[1])
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    print(server.server_address[1], flush=True)
-    server.serve_forever()
-    """
-
-  init(directory: String) throws {
-    process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", "-c", Self.script, directory]
-    let output = Pipe()
-    process.standardOutput = output
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    let line = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
-    guard let port = Int(line.trimmingCharacters(in: .whitespacesAndNewlines)) else {
-      process.terminate()
-      throw TestFailure("python3's http.server did not start: \(line)")
-    }
-    baseURL = "http://127.0.0.1:\(port)"
-  }
-
-  func stop() {
-    process.terminate()
-    process.waitUntilExit()
-  }
-}
-
 /// SIGTERM in the middle of a cut: the chunks already reported stay, the partial one goes, exit 75.
 final class ChunkShutdownTests: XCTestCase {
   func testSIGTERMStopsCleanly() throws {

@@ -8,34 +8,23 @@ import XCTest
 /// The Azure Blob store against the test endpoint whose SharedKey/SAS checks are azure-storage-blob's own code;
 /// and the azure-storage-blob SDK reading what we wrote.
 final class AzureBlobStoreTests: XCTestCase {
+  var azure: AzureTestAccount!
   var connectionString: String!
   var account: String!
   var key: String!
   var scratch: ScratchDirectory!
 
   override func setUpWithError() throws {
-    // The services file quotes it for bash (it holds semicolons); a reader that keeps the quotes still works.
-    connectionString = try TestServices.require("CLIPLINE_TEST_AZURE_CONNECTION_STRING")
-      .trimmingCharacters(in: CharacterSet(charactersIn: "'\""))
-    account = try TestServices.require("CLIPLINE_TEST_AZURE_ACCOUNT")
-    key = try TestServices.require("CLIPLINE_TEST_AZURE_KEY")
+    azure = try AzureTestAccount.require()
+    connectionString = azure.connectionString
+    account = azure.account
+    key = azure.key
     scratch = try ScratchDirectory("azure")
   }
 
-  func store(_ configuration: AzureConfiguration? = nil) throws -> AzureBlobStore {
-    var configuration = try configuration ?? AzureConfiguration(connectionString: connectionString)
-    configuration.blockThreshold = 4 << 20
-    configuration.blockSize = 4 << 20
-    configuration.concurrency = 4
-    configuration.retry = RetryPolicy(attempts: 2, baseDelay: 0.05, maximumDelay: 0.2)
-    return AzureBlobStore(configuration: configuration)
-  }
+  func store(_ configuration: AzureConfiguration? = nil) throws -> AzureBlobStore { try azure.store(configuration) }
 
-  func makeContainer(_ label: String) throws -> String {
-    let name = "\(label)-\(UInt32.random(in: 0...UInt32.max))"
-    try store().createContainer(account: account, container: name)
-    return name
-  }
+  func makeContainer(_ label: String) throws -> String { try azure.makeContainer(label) }
 
   func testPutBlobAndBlocksRoundTripWithTagsListAndDelete() throws {
     let container = try makeContainer("roundtrip")

@@ -1,32 +1,31 @@
 import CliplineHTTP
 import CliplineRecords
 import CliplineSystem
-import CliplineTestSupport
 import Foundation
 
 /// The real GraphQL server `scripts/services start graphql` runs (graphql-core over SQLite), and its test controls:
 /// failure injection, the rows it stored, and per-scope request counts.
-struct GraphQLTestServer {
-  let endpoint: String
-  let controlURL: String
-  let token: String
-  let readOnlyToken: String
+public struct GraphQLTestServer {
+  public let endpoint: String
+  public let controlURL: String
+  public let token: String
+  public let readOnlyToken: String
   /// Sent as X-Test-Scope by every tool run of one test, so injections and counts belong to that test only.
-  let scope = UUID().uuidString
+  public let scope = UUID().uuidString
 
-  init() throws {
-    endpoint = try TestServices.require("GRAPHQL_ENDPOINT")
-    controlURL = try TestServices.require("GRAPHQL_CONTROL_URL")
-    token = try TestServices.require("GRAPHQL_TOKEN")
-    readOnlyToken = try TestServices.require("GRAPHQL_READONLY_TOKEN")
+  public init(fileID: String = #fileID) throws {
+    endpoint = try TestServices.require("GRAPHQL_ENDPOINT", fileID: fileID)
+    controlURL = try TestServices.require("GRAPHQL_CONTROL_URL", fileID: fileID)
+    token = try TestServices.require("GRAPHQL_TOKEN", fileID: fileID)
+    readOnlyToken = try TestServices.require("GRAPHQL_READONLY_TOKEN", fileID: fileID)
   }
 
-  var scopeHeader: [String] { ["--header", "X-Test-Scope: \(scope)"] }
+  public var scopeHeader: [String] { ["--header", "X-Test-Scope: \(scope)"] }
 
   /// A process id no other test uses.
-  static func newProcessID() -> Int { Int.random(in: 1_000_000...999_999_999) }
+  public static func newProcessID() -> Int { Int.random(in: 1_000_000...999_999_999) }
 
-  func inject(_ injection: [String: JSONValue]) throws {
+  public func inject(_ injection: [String: JSONValue]) throws {
     var body = injection
     body["scope"] = .string(scope)
     _ = try HTTPClient().send(
@@ -35,28 +34,28 @@ struct GraphQLTestServer {
     ).checked()
   }
 
-  func rows(_ table: String, processID: Int) throws -> [[String: JSONValue]] {
+  public func rows(_ table: String, processID: Int) throws -> [[String: JSONValue]] {
     let response = try HTTPClient().send(HTTPRequest(url: "\(controlURL)/rows/\(table)?process_id=\(processID)"))
       .checked()
     guard let rows = try JSONParser.parse(response.body).arrayValue else { throw TestFailure("rows: not an array") }
     return rows.compactMap(\.objectValue)
   }
 
-  func stats() throws -> (requests: Int, connections: Int) {
+  public func stats() throws -> (requests: Int, connections: Int) {
     let response = try HTTPClient().send(HTTPRequest(url: "\(controlURL)/stats?scope=\(scope)")).checked()
     let object = try JSONParser.parse(response.body).objectValue ?? [:]
     return (Int(object["requests"]?.integerValue ?? -1), Int(object["connections"]?.integerValue ?? -1))
   }
 
   /// Runs the built gql-mutate with this test's scope header.
-  func run(_ arguments: [String], stdin: String = "", environment: [String: String] = [:]) throws -> ToolResult {
+  public func run(_ arguments: [String], stdin: String = "", environment: [String: String] = [:]) throws -> ToolResult {
     try ToolInvocation.run("gql-mutate", arguments + scopeHeader, stdin: stdin, environment: environment)
   }
 }
 
 /// Chunk records as `chunk` and `blob-put` write them.
-enum ChunkRecords {
-  static func batch(processID: Int, chunkID: Int, duration: Double = 60) -> Record {
+public enum ChunkRecords {
+  public static func batch(processID: Int, chunkID: Int, duration: Double = 60) -> Record {
     let start = Double(chunkID - 1) * duration
     return Record([
       "process_id": .integer(Int64(processID)), "inference_modality": "batch",
@@ -74,12 +73,12 @@ enum ChunkRecords {
   }
 
   /// A 64-hex-digit stand-in for the chunk's SHA-256, unique per process and chunk.
-  static func hash(_ processID: Int, _ chunkID: Int) -> String {
+  public static func hash(_ processID: Int, _ chunkID: Int) -> String {
     let digits = String(processID, radix: 16) + "c" + String(chunkID, radix: 16)
     return String(repeating: "0", count: 64 - digits.count) + digits
   }
 
-  static func live(processID: Int, chunkID: Int) -> Record {
+  public static func live(processID: Int, chunkID: Int) -> Record {
     var record = batch(processID: processID, chunkID: chunkID, duration: 30)
     record["inference_modality"] = "live"
     record["live_start_time"] = "2026-02-26T14:30:00Z"
@@ -90,5 +89,5 @@ enum ChunkRecords {
     return record
   }
 
-  static func lines(_ records: [Record]) -> String { records.map(\.jsonText).joined(separator: "\n") + "\n" }
+  public static func lines(_ records: [Record]) -> String { records.map(\.jsonText).joined(separator: "\n") + "\n" }
 }

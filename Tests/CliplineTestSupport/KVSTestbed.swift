@@ -3,40 +3,42 @@ import CliplineHTTP
 import CliplineKVS
 import CliplineRecords
 import CliplineSystem
-import CliplineTestSupport
 import Foundation
 
 /// The KVS test endpoint `scripts/services.d/kvs` starts (moto patched by scripts/testbeds/kvs_server.py):
 /// streams made through its control path, failures injected, calls counted.
-final class KVSTestbed {
-  let endpoint: String
-  let accessKeyId: String
-  let secretAccessKey: String
-  let region: String
+public final class KVSTestbed {
+  /// 90 s, 2 s fragments (GOP 50 at 25 fps), like a camera's stream.
+  public static let camera = FixtureVideo.Spec(seconds: 90, width: 160, height: 120, fps: 25, gopFrames: 50)
+
+  public let endpoint: String
+  public let accessKeyId: String
+  public let secretAccessKey: String
+  public let region: String
   private let http = HTTPClient()
 
-  init() throws {
-    endpoint = try TestServices.require("AWS_ENDPOINT_URL_KINESIS_VIDEO")
-    accessKeyId = try TestServices.require("KVS_TEST_AWS_ACCESS_KEY_ID")
-    secretAccessKey = try TestServices.require("KVS_TEST_AWS_SECRET_ACCESS_KEY")
+  public init(fileID: String = #fileID) throws {
+    endpoint = try TestServices.require("AWS_ENDPOINT_URL_KINESIS_VIDEO", fileID: fileID)
+    accessKeyId = try TestServices.require("KVS_TEST_AWS_ACCESS_KEY_ID", fileID: fileID)
+    secretAccessKey = try TestServices.require("KVS_TEST_AWS_SECRET_ACCESS_KEY", fileID: fileID)
     region = ProcessInfo.processInfo.environment["KVS_TEST_AWS_REGION"] ?? "us-east-1"
     try control("reset")
   }
 
   /// The environment a tool run needs: the endpoint and the testbed's credentials, and nothing of the caller's.
-  func environment(home: String) -> [String: String] {
+  public func environment(home: String) -> [String: String] {
     [
       "AWS_ENDPOINT_URL_KINESIS_VIDEO": endpoint, "AWS_ACCESS_KEY_ID": accessKeyId,
       "AWS_SECRET_ACCESS_KEY": secretAccessKey, "AWS_REGION": region, "HOME": home, "XDG_CACHE_HOME": home + "/cache",
     ]
   }
 
-  static let removedEnvironment = [
+  public static let removedEnvironment = [
     "AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL", "CLIPLINE_WORK_DIR",
     "AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE",
   ]
 
-  func client(attempts: Int = 6) -> KVSClient {
+  public func client(attempts: Int = 6) -> KVSClient {
     var configuration = KVSConfiguration(
       endpoint: endpoint, region: region,
       credentials: StaticCredentialsProvider(AWSCredentials(accessKeyId: accessKeyId, secretAccessKey: secretAccessKey))
@@ -47,7 +49,7 @@ final class KVSTestbed {
 
   /// Creates a stream (a unique name per call) whose media is `video`, starting at producer time `mediaStart`.
   @discardableResult
-  func createStream(
+  public func createStream(
     _ prefix: String, video: String? = nil, mediaStart: String = "2026-02-26T14:30:00Z", status: String? = nil,
     tags extra: [String: String] = [:]
   ) throws -> (name: String, arn: String) {
@@ -66,12 +68,14 @@ final class KVSTestbed {
     return (name, arn)
   }
 
-  func createStreams(prefix: String, count: Int) throws {
+  public func createStreams(prefix: String, count: Int) throws {
     try control("streams", ["prefix": .string(prefix), "count": .integer(Int64(count))])
   }
 
   /// The next `count` calls of `operation` fail with `error`.
-  func inject(_ operation: String, error: String, count: Int = 1, status: Int = 400, message: String? = nil) throws {
+  public func inject(_ operation: String, error: String, count: Int = 1, status: Int = 400, message: String? = nil)
+    throws
+  {
     var body: [String: JSONValue] = [
       "operation": .string(operation), "error": .string(error), "count": .integer(Int64(count)),
       "status": .integer(Int64(status)),
@@ -81,16 +85,16 @@ final class KVSTestbed {
   }
 
   /// Calls per operation since the last reset.
-  func requests() throws -> [String: Int] {
+  public func requests() throws -> [String: Int] {
     let response = try http.send(HTTPRequest(url: endpoint + "/_clipline/requests")).checked()
     guard case .object(let object) = try JSONParser.parse(response.body) else { return [:] }
     return object.compactMapValues { $0.integerValue.map(Int.init) }
   }
 
-  func reset() throws { try control("reset") }
+  public func reset() throws { try control("reset") }
 
   /// The next `count` GetDataEndpoint answers name `url` (an endpoint that went away).
-  func moveDataEndpoint(to url: String, count: Int = 1) throws {
+  public func moveDataEndpoint(to url: String, count: Int = 1) throws {
     try control("endpoint", ["url": .string(url), "count": .integer(Int64(count))])
   }
 
@@ -104,7 +108,7 @@ final class KVSTestbed {
   }
 
   /// Runs a KVS tool against the testbed.
-  func run(_ tool: String, _ arguments: [String], stdin: String = "", home: String) throws -> ToolResult {
+  public func run(_ tool: String, _ arguments: [String], stdin: String = "", home: String) throws -> ToolResult {
     try ToolInvocation.run(
       tool, arguments, stdin: stdin, environment: environment(home: home),
       removingEnvironment: Self.removedEnvironment)
@@ -112,9 +116,9 @@ final class KVSTestbed {
 }
 
 /// Media facts the tests check with the ffmpeg tools (independent of our libav* code).
-enum MediaCheck {
+public enum MediaCheck {
   /// The MD5 of the first decoded video frame at `offset` seconds (exact: decoding seeks accurately).
-  static func frameMD5(_ path: String, at offset: Double? = nil) throws -> String {
+  public static func frameMD5(_ path: String, at offset: Double? = nil) throws -> String {
     var arguments = ["-v", "error"]
     if let offset { arguments += ["-ss", String(format: "%.3f", offset)] }
     arguments += ["-i", path, "-map", "0:v:0", "-frames:v", "1", "-f", "framemd5", "-"]
@@ -125,7 +129,7 @@ enum MediaCheck {
     return String(last.split(separator: ",").last!).trimmingCharacters(in: .whitespaces)
   }
 
-  static func duration(_ path: String) throws -> Double {
+  public static func duration(_ path: String) throws -> Double {
     let probe = try FixtureVideo.probe(path)
     guard let format = probe["format"] as? [String: Any], let text = format["duration"] as? String,
       let seconds = Double(text)
@@ -134,7 +138,7 @@ enum MediaCheck {
   }
 
   /// How many video frames decode, and what ffmpeg complained about while decoding everything.
-  static func decodeAll(_ path: String) throws -> (frames: Int, errors: String) {
+  public static func decodeAll(_ path: String) throws -> (frames: Int, errors: String) {
     let result = try ToolInvocation.runProcess(
       "/usr/bin/ffprobe",
       [

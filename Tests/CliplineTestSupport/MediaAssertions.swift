@@ -1,17 +1,17 @@
-import CliplineTestSupport
 import Foundation
 import XCTest
 
 /// What the chunk tests check on every chunk file, with ffprobe and ffmpeg as independent judges.
-enum MediaAssertions {
+public enum MediaAssertions {
   /// Runs the ffmpeg CLI (quietly) to make a fixture; its failure fails the test with ffmpeg's message.
-  static func makeWithFFmpeg(_ arguments: [String]) throws {
+  public static func makeWithFFmpeg(_ arguments: [String]) throws {
     let result = try ToolInvocation.runProcess("/usr/bin/ffmpeg", ["-v", "error"] + arguments)
     guard result.status == 0 else { throw TestFailure("ffmpeg could not make a fixture: \(result.stderr)") }
   }
 
   /// The first video frame is a keyframe at time 0.
-  static func assertStartsWithKeyframe(_ path: String, file: StaticString = #filePath, line: UInt = #line) throws {
+  public static func assertStartsWithKeyframe(_ path: String, file: StaticString = #filePath, line: UInt = #line) throws
+  {
     let result = try ToolInvocation.runProcess(
       "/usr/bin/ffprobe",
       [
@@ -25,14 +25,14 @@ enum MediaAssertions {
   }
 
   /// Decoding the whole file produces no error at all.
-  static func assertDecodesCleanly(_ path: String, file: StaticString = #filePath, line: UInt = #line) throws {
+  public static func assertDecodesCleanly(_ path: String, file: StaticString = #filePath, line: UInt = #line) throws {
     let result = try ToolInvocation.runProcess("/usr/bin/ffmpeg", ["-v", "error", "-i", path, "-f", "null", "-"])
     XCTAssertEqual(result.status, 0, file: file, line: line)
     XCTAssertEqual(result.stderr, "", "\(path) does not decode cleanly", file: file, line: line)
   }
 
   /// A failed request keeps the chunks it reported, each whole, and leaves nothing else in `directory`.
-  static func assertOnlyEmittedChunksRemain(
+  public static func assertOnlyEmittedChunksRemain(
     _ result: ToolResult, in directory: String, file: StaticString = #filePath, line: UInt = #line
   ) throws {
     let emitted = try result.records().compactMap { $0["chunk_path"]?.stringValue }
@@ -45,7 +45,7 @@ enum MediaAssertions {
   }
 
   /// The file's top-level MP4 boxes in order (`ftyp`, `moov`, `mdat` for a file whose index leads).
-  static func topLevelBoxes(_ path: String) throws -> [String] {
+  public static func topLevelBoxes(_ path: String) throws -> [String] {
     let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
     var boxes: [String] = []
     var offset = 0
@@ -59,17 +59,17 @@ enum MediaAssertions {
     return boxes
   }
 
-  static func duration(_ path: String) throws -> Double {
+  public static func duration(_ path: String) throws -> Double {
     let format = try FixtureVideo.probe(path)["format"] as? [String: Any]
     return Double(format?["duration"] as? String ?? "") ?? -1
   }
 
-  static func videoStream(_ path: String) throws -> [String: Any] {
+  public static func videoStream(_ path: String) throws -> [String: Any] {
     let streams = try FixtureVideo.probe(path)["streams"] as? [[String: Any]] ?? []
     return streams.first { $0["codec_type"] as? String == "video" } ?? [:]
   }
 
-  static func streamKinds(_ path: String) throws -> [String] {
+  public static func streamKinds(_ path: String) throws -> [String] {
     let streams = try FixtureVideo.probe(path)["streams"] as? [[String: Any]] ?? []
     return streams.compactMap { $0["codec_type"] as? String }
   }

@@ -2,27 +2,33 @@ import CliplineAWS
 import CliplineBlobStores
 import CliplineRecords
 import CliplineSystem
-import CliplineTestSupport
 import Foundation
 
 /// The S3 server the storage suite runs against: SeaweedFS (`scripts/services start s3`), with the identity it
 /// verifies SigV4 against; or, in scripts/test's second pass, moto's server at `AWS_ENDPOINT_URL_S3`, which checks
 /// neither signatures nor checksums.
-struct S3TestServer {
-  let endpoint: String
-  let accessKeyId: String
-  let secretAccessKey: String
-  let region: String
+public struct S3TestServer {
+  public let endpoint: String
+  public let accessKeyId: String
+  public let secretAccessKey: String
+  public let region: String
 
-  static func require() throws -> S3TestServer {
+  public init(endpoint: String, accessKeyId: String, secretAccessKey: String, region: String) {
+    self.endpoint = endpoint
+    self.accessKeyId = accessKeyId
+    self.secretAccessKey = secretAccessKey
+    self.region = region
+  }
+
+  public static func require(fileID: String = #fileID) throws -> S3TestServer {
     S3TestServer(
-      endpoint: try TestServices.require("AWS_ENDPOINT_URL_S3"),
-      accessKeyId: try TestServices.require("CLIPLINE_TEST_S3_ACCESS_KEY_ID"),
-      secretAccessKey: try TestServices.require("CLIPLINE_TEST_S3_SECRET_ACCESS_KEY"),
+      endpoint: try TestServices.require("AWS_ENDPOINT_URL_S3", fileID: fileID),
+      accessKeyId: try TestServices.require("CLIPLINE_TEST_S3_ACCESS_KEY_ID", fileID: fileID),
+      secretAccessKey: try TestServices.require("CLIPLINE_TEST_S3_SECRET_ACCESS_KEY", fileID: fileID),
       region: ProcessInfo.processInfo.environment["CLIPLINE_TEST_S3_REGION"] ?? "us-east-1")
   }
 
-  func configuration(secret: String? = nil) -> S3Configuration {
+  public func configuration(secret: String? = nil) -> S3Configuration {
     var configuration = S3Configuration(
       endpoint: endpoint, region: region,
       credentials: StaticCredentialsProvider(
@@ -32,7 +38,7 @@ struct S3TestServer {
     return configuration
   }
 
-  func store(partSize: Int64 = 5 << 20, concurrency: Int = 4) -> S3Store {
+  public func store(partSize: Int64 = 5 << 20, concurrency: Int = 4) -> S3Store {
     var configuration = configuration()
     configuration.partSize = partSize
     configuration.multipartThreshold = partSize
@@ -41,25 +47,25 @@ struct S3TestServer {
   }
 
   /// A fresh bucket, so tests never see each other's objects.
-  func makeBucket(_ label: String) throws -> String {
+  public func makeBucket(_ label: String) throws -> String {
     let name = "clipline-\(label)-\(UInt32.random(in: 0...UInt32.max))"
     try store().createBucket(name)
     return name
   }
 
   /// What a tool run needs to reach this server (and nothing else: no instance metadata probing).
-  var toolEnvironment: [String: String] {
+  public var toolEnvironment: [String: String] {
     [
       "AWS_ENDPOINT_URL_S3": endpoint, "AWS_ACCESS_KEY_ID": accessKeyId, "AWS_SECRET_ACCESS_KEY": secretAccessKey,
       "AWS_REGION": region, "AWS_EC2_METADATA_DISABLED": "true",
     ]
   }
 
-  static let unrelatedVariables = ["AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL"]
+  public static let unrelatedVariables = ["AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL"]
 }
 
 /// Random bytes in a file (incompressible, like video), straight from the kernel's generator.
-func writeRandomFile(_ path: String, bytes: Int) throws {
+public func writeRandomFile(_ path: String, bytes: Int) throws {
   guard let random = FileHandle(forReadingAtPath: "/dev/urandom") else { throw TestFailure("no /dev/urandom") }
   defer { try? random.close() }
   guard FileManager.default.createFile(atPath: path, contents: nil),
@@ -74,6 +80,6 @@ func writeRandomFile(_ path: String, bytes: Int) throws {
   }
 }
 
-func sha256Hex(ofFile path: String) throws -> String {
+public func sha256Hex(ofFile path: String) throws -> String {
   try FileDigests.of(path).sha256.map { String(format: "%02x", $0) }.joined()
 }

@@ -8,8 +8,7 @@ import XCTest
 
 /// `kvs-clip` end to end against the KVS testbed: real MP4s cut from fixture videos, checked with ffprobe/ffmpeg.
 final class ClipTests: XCTestCase {
-  /// 90 s, 2 s fragments (GOP 50 at 25 fps), like a camera's stream.
-  static let camera = FixtureVideo.Spec(seconds: 90, width: 160, height: 120, fps: 25, gopFrames: 50)
+  static let camera = KVSTestbed.camera
   /// 70 s of 0.2 s fragments: a 60 s range holds 300 fragments, over GetClip's 200.
   static let dense = FixtureVideo.Spec(seconds: 70, width: 160, height: 120, fps: 25, gopFrames: 5)
 
@@ -287,5 +286,24 @@ final class ClipTests: XCTestCase {
     XCTAssertEqual(output, Data())
     let clips = (try? FileManager.default.contentsOfDirectory(atPath: work.path + "/cam_\(stream.name)")) ?? []
     XCTAssertEqual(clips, [], "a clip was left behind")
+  }
+
+  func testServerTimestampsSelectTheSameMediaByArrivalTime() throws {
+    let testbed = try KVSTestbed()
+    let work = try ScratchDirectory("kvs-clip")
+    let video = try FixtureVideo.path(Self.camera)
+    // KVS received every fragment 5 s after the camera stamped it.
+    let stream = try testbed.createStream("server", video: video, tags: ["clipline:server_offset": "5"])
+    let result = try testbed.run(
+      "kvs-clip",
+      [
+        "--work-dir", work.path, "--timestamps", "server", "--camera-id", "c", "--stream-arn", stream.arn,
+        "--start-time", "2026-02-26T14:30:15Z", "--end-time", "2026-02-26T14:30:25Z",
+      ],
+      home: work.path)
+    XCTAssertEqual(result.status, 0, result.stderr)
+    let record = try XCTUnwrap(try result.records().first)
+    XCTAssertEqual(record["clip_start_time"], .string("2026-02-26T14:30:15Z"))
+    XCTAssertEqual(try MediaCheck.frameMD5(record["clip_path"]!.stringValue!), try MediaCheck.frameMD5(video, at: 10))
   }
 }
