@@ -131,7 +131,7 @@ struct AMQPPub: ParsableCommand {
   func shape() throws -> MessageShape {
     do {
       let headerTemplates = try headers.map { pair -> (String, RecordTemplate) in
-        // amqp-publish and curl spell it "Name: value"; ours was NAME=VALUE. The first separator decides.
+        // amqp-publish and curl spell it "Name: value"; NAME=VALUE is read too. The first separator decides.
         guard let separator = pair.firstIndex(where: { $0 == "=" || $0 == ":" }), separator != pair.startIndex else {
           throw ValidationError("--header \"\(pair)\" is not NAME=VALUE or \"NAME: VALUE\".")
         }
