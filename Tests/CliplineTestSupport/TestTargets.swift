@@ -17,6 +17,7 @@ enum TestTargets {
     "CliplineKVSTests": [.kvs],
     "CliplineKVSClippingTests": [],
     "CliplineGraphQLTests": [],
+    "CliplineTelemetryTests": [],
     // End-to-end runs of the built tools, one target per tool family.
     "ChunkEndToEndTests": [.s3, .azureBlob],
     "BlobEndToEndTests": [.s3, .azureBlob],
