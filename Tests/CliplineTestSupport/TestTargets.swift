@@ -25,6 +25,6 @@ enum TestTargets {
     "KVSEndToEndTests": [.kvs, .redis, .s3],
     "GQLMutateEndToEndTests": [.graphql],
     "RecordShapeEndToEndTests": [],
-    "ToolDocsTests": [],
+    "ToolDocsTests": [.rabbitmq],
   ]
 }

@@ -3,26 +3,37 @@ import CliplineHTTP
 import CliplineKVS
 import CliplineRecords
 import CliplineSystem
-import CliplineTestSupport
 import Foundation
 
 /// ffmpeg as a camera: a test pattern encoded in real time (-re) and streamed as Matroska into the KVS testbed's
 /// PutMedia over HTTP, the way a real producer sends it. Fragments are its GOPs (`fragmentSeconds` long).
-final class LiveCamera {
-  let process = Process()
-  let stream: String
+public final class LiveCamera {
+  public let process = Process()
+  public let stream: String
 
-  struct Settings {
-    var size = "320x180"
-    var framesPerSecond = 15
-    var fragmentSeconds = 0.5
+  public struct Settings {
+    public var size = "320x180"
+    public var framesPerSecond = 15
+    public var fragmentSeconds = 0.5
     /// nil: until stopped.
-    var seconds: Double?
-    var audio = false
-    var bFrames = 0
+    public var seconds: Double?
+    public var audio = false
+    public var bFrames = 0
+
+    public init(
+      size: String = "320x180", framesPerSecond: Int = 15, fragmentSeconds: Double = 0.5, seconds: Double? = nil,
+      audio: Bool = false, bFrames: Int = 0
+    ) {
+      self.size = size
+      self.framesPerSecond = framesPerSecond
+      self.fragmentSeconds = fragmentSeconds
+      self.seconds = seconds
+      self.audio = audio
+      self.bFrames = bFrames
+    }
   }
 
-  init(_ testbed: KVSTestbed, stream: String, _ settings: Settings = Settings()) throws {
+  public init(_ testbed: KVSTestbed, stream: String, _ settings: Settings = Settings()) throws {
     self.stream = stream
     let gop = String(max(1, Int((Double(settings.framesPerSecond) * settings.fragmentSeconds).rounded())))
     var arguments = ["-v", "error", "-nostdin", "-re", "-f", "lavfi"]
@@ -45,25 +56,25 @@ final class LiveCamera {
   deinit { stop() }
 
   /// Ends the stream as a camera going offline does: ffmpeg closes its request (SIGINT lets it end the body).
-  func stop() {
+  public func stop() {
     guard process.isRunning else { return }
     kill(process.processIdentifier, SIGINT)
     process.waitUntilExit()
   }
 
   /// Waits for ffmpeg to end by itself (a camera run for `seconds`).
-  func waitUntilDone() { process.waitUntilExit() }
+  public func waitUntilDone() { process.waitUntilExit() }
 }
 
 extension KVSTestbed {
   /// What a client on another thread needs to reach the testbed.
-  struct Access: Sendable {
-    let endpoint: String
-    let accessKeyId: String
-    let secretAccessKey: String
-    let region: String
+  public struct Access: Sendable {
+    public let endpoint: String
+    public let accessKeyId: String
+    public let secretAccessKey: String
+    public let region: String
 
-    func client(stallTimeout: Double = 30) -> KVSClient {
+    public func client(stallTimeout: Double = 30) -> KVSClient {
       var configuration = KVSConfiguration(
         endpoint: endpoint, region: region,
         credentials: StaticCredentialsProvider(
@@ -75,26 +86,28 @@ extension KVSTestbed {
     }
   }
 
-  var access: Access {
+  public var access: Access {
     Access(endpoint: endpoint, accessKeyId: accessKeyId, secretAccessKey: secretAccessKey, region: region)
   }
 
   /// Sessions started from now on end, without an error, after `seconds` (AWS's are about 45 minutes).
-  func cutMediaSessions(after seconds: Double) throws { try control("media/session", ["seconds": .double(seconds)]) }
+  public func cutMediaSessions(after seconds: Double) throws {
+    try control("media/session", ["seconds": .double(seconds)])
+  }
 
   /// The camera's next `seconds` are dropped: it sent nothing.
-  func quiet(_ stream: String, for seconds: Double) throws {
+  public func quiet(_ stream: String, for seconds: Double) throws {
     try control("media/quiet", ["stream": .string(stream), "seconds": .double(seconds)])
   }
 
   /// The next GetMedia session of `stream` reports error `code` inside its body after `after` fragments, then ends.
-  func mediaError(_ stream: String, code: Int, after: Int) throws {
+  public func mediaError(_ stream: String, code: Int, after: Int) throws {
     try control(
       "media/error", ["stream": .string(stream), "code": .integer(Int64(code)), "after": .integer(Int64(after))])
   }
 
   /// The fragments PutMedia made of `stream`, oldest first: number, server and producer times, duration, bytes.
-  func fragments(_ stream: String) throws -> [[String: JSONValue]] {
+  public func fragments(_ stream: String) throws -> [[String: JSONValue]] {
     let query = HTTPClient.percentEncode(stream)
     let response = try HTTPClient().send(HTTPRequest(url: endpoint + "/_clipline/media/fragments?stream=" + query))
       .checked()
@@ -104,7 +117,7 @@ extension KVSTestbed {
 
   /// Waits until PutMedia made at least `count` whole fragments of `stream`.
   @discardableResult
-  func waitForFragments(_ stream: String, count: Int, timeout: Double = 30) throws -> [[String: JSONValue]] {
+  public func waitForFragments(_ stream: String, count: Int, timeout: Double = 30) throws -> [[String: JSONValue]] {
     let deadline = Date().addingTimeInterval(timeout)
     while Date() < deadline {
       let whole = try fragments(stream).filter { $0["complete"]?.boolValue == true }
