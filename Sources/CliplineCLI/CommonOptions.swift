@@ -1,6 +1,7 @@
 import ArgumentParser
 import CliplineRecords
 import CliplineSystem
+import CliplineTelemetry
 
 /// The flags every tool spells the same way.
 public struct CommonOptions: ParsableArguments {
@@ -38,8 +39,8 @@ public struct CommonOptionsWithoutDashQ: ParsableArguments {
 
   public func validate() throws { try CommonHelp.validate(verbose: verbose, quiet: quiet, format: logFormat) }
 
-  public func diagnostics(tool: String) -> Diagnostics {
-    CommonHelp.diagnostics(tool: tool, verbose: verbose, quiet: quiet, format: logFormat)
+  public func diagnostics(tool: String, traced: Bool = true) -> Diagnostics {
+    CommonHelp.diagnostics(tool: tool, verbose: verbose, quiet: quiet, format: logFormat, traced: traced)
   }
 }
 
@@ -61,8 +62,14 @@ enum CommonHelp {
   }
 
   /// The flag, else `CLIPLINE_LOG_FORMAT`, else text: one variable sets the format of a whole pipeline.
-  static func diagnostics(tool: String, verbose: Bool, quiet: Bool, format: Diagnostics.Format?) -> Diagnostics {
+  /// `traced`: JSON lines carry the run's trace ids when the run is traced (not a consumer's: its lines name each
+  /// message's own trace).
+  static func diagnostics(
+    tool: String, verbose: Bool, quiet: Bool, format: Diagnostics.Format?, traced: Bool = true
+  ) -> Diagnostics {
     let chosen = format ?? Settings.environment(Diagnostics.formatVariable).flatMap(Diagnostics.Format.init) ?? .text
-    return Diagnostics(tool: tool, format: chosen, minimumLevel: verbose ? .debug : quiet ? .error : .info)
+    let context = traced && ToolTrace.outgoing != nil ? ToolTrace.place.logFields : [:]
+    return Diagnostics(
+      tool: tool, format: chosen, minimumLevel: verbose ? .debug : quiet ? .error : .info, context: context)
   }
 }

@@ -32,16 +32,19 @@ public final class Diagnostics: Sendable {
   public let tool: String
   public let format: Format
   public let minimumLevel: Level
+  /// Fields every JSON line carries unless it sets them itself: the run's `trace_id` and `span_id`.
+  public let context: [String: JSONValue]
   private let write: @Sendable (String) -> Void
   private let lock = NSLock()
 
   public init(
-    tool: String, format: Format = .text, minimumLevel: Level = .info,
+    tool: String, format: Format = .text, minimumLevel: Level = .info, context: [String: JSONValue] = [:],
     write: @escaping @Sendable (String) -> Void = Diagnostics.writeToStandardError
   ) {
     self.tool = tool
     self.format = format
     self.minimumLevel = minimumLevel
+    self.context = context
     self.write = write
   }
 
@@ -82,7 +85,7 @@ public final class Diagnostics: Sendable {
       let suffix = level == .info && line != nil ? " (line \(line!))" : ""
       text = "\(tool): \(prefix)\(message)\(suffix)\n"
     case .json:
-      var object = fields
+      var object = fields.merging(context) { own, _ in own }
       object["tool"] = .string(tool)
       object["level"] = .string(level.name)
       object["message"] = .string(message)

@@ -191,7 +191,7 @@ struct AMQPConsume: ParsableCommand {
   }
 
   func run() throws {
-    let diagnostics = common.diagnostics(tool: "amqp-consume")
+    let diagnostics = common.diagnostics(tool: "amqp-consume", traced: false)
     try runTool(diagnostics, traced: false) {
       var settings = ConsumerSettings(topology: topology.topology(queue: queue))
       settings.declare = topology.declare

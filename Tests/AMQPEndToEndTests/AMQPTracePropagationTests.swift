@@ -77,4 +77,23 @@ final class AMQPTracePropagationTests: XCTestCase {
     XCTAssertNotEqual(badTrace, "4bf92f3577b34da6a3ce929d0e0e4736")
     XCTAssertEqual(badM1["trace_id"] as? String, badTrace)
   }
+
+  /// A traced tool's own JSON lines name its run's span: the trace it continues, a span of its own.
+  func testATracedToolsJSONLinesCarryItsTraceAndSpan() throws {
+    let parent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+    let traced = try ToolInvocation.run(
+      "record-shape", ["--keep", "n"], stdin: "not json\n",
+      environment: ["CLIPLINE_LOG_FORMAT": "json", "TRACEPARENT": parent])
+    XCTAssertEqual(traced.status, 65)
+    let line = try Record(json: traced.stderr.trimmingCharacters(in: .whitespacesAndNewlines))
+    XCTAssertEqual(line["trace_id"], "4bf92f3577b34da6a3ce929d0e0e4736")
+    let span = try XCTUnwrap(line["span_id"]?.stringValue)
+    XCTAssertEqual(span.count, 16)
+    XCTAssertNotEqual(span, "00f067aa0ba902b7", "the tool's own span, a child of the one it was handed")
+
+    let untraced = try ToolInvocation.run(
+      "record-shape", ["--keep", "n"], stdin: "not json\n", environment: ["CLIPLINE_LOG_FORMAT": "json"],
+      removingEnvironment: ["TRACEPARENT", "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"])
+    XCTAssertNil(try Record(json: untraced.stderr.trimmingCharacters(in: .whitespacesAndNewlines))["trace_id"])
+  }
 }
