@@ -1,11 +1,13 @@
 # Builds and installs clipline's tools, their man pages, shell completions and the example workers.
-#   make                                   release binaries with the Swift runtime linked in (--static-swift-stdlib)
-#   make install PREFIX=/usr/local DESTDIR=/tmp/stage
-#   make install-strip                     the same, with the binaries stripped of their symbols (GNU's target)
+#   make                                   the clipline binary (every tool), release, with the Swift runtime linked in
+#                                          (--static-swift-stdlib), and a link per tool beside it ($(SCRATCH)/bin)
+#   make install-strip PREFIX=/usr/local DESTDIR=/tmp/stage   what a package or an image installs: stripped
+#   make install                           the same with the binary's symbols and debug information kept
 #   make uninstall PREFIX=/usr/local DESTDIR=/tmp/stage
 #   make check                             format lint, generated docs up to date, warnings as errors
-# The binaries need no Swift toolchain where they run, only the Debian libraries they link (FFmpeg, libcurl,
-# OpenSSL, rabbitmq-c, hiredis: see scripts/deps/apt.txt and examples/kubernetes/Containerfile).
+# The binary needs no Swift toolchain where it runs, only the Debian libraries it links (libcurl, OpenSSL,
+# rabbitmq-c, hiredis) and FFmpeg's, which the tools that open media load when they do (scripts/deps/apt.txt and
+# examples/kubernetes/Containerfile list them).
 
 PREFIX ?= /usr/local
 DESTDIR ?=
@@ -20,7 +22,8 @@ zshcompletiondir = $(PREFIX)/share/zsh/site-functions
 fishcompletiondir = $(PREFIX)/share/fish/vendor_completions.d
 examplesdir = $(PREFIX)/share/clipline/examples
 
-# One tool per generated man page (scripts/generate-docs keeps man/ in step with the executables).
+# One name per generated man page (scripts/generate-docs keeps man/ in step with the executables): every tool, and
+# clipline, the one binary that runs them all. In bin/ each tool is a link to it (clipline --list names them).
 TOOLS := $(sort $(basename $(notdir $(wildcard man/*.1))))
 EXAMPLES := $(wildcard examples/*.sh) examples/backend/schema.graphql \
   $(wildcard examples/systemd/*.service examples/systemd/*.timer examples/systemd/*.env) \
@@ -47,19 +50,28 @@ docs-check:
 strict-build:
 	$(SWIFT) build --build-tests --scratch-path .build/check -Xswiftc -warnings-as-errors
 
-build:
-	$(SWIFT_BUILD)
+# The binary and the tools' links, laid out as bin/ is once installed (bench/pipeline measures them there).
+BUILT = $(SCRATCH)/bin
 
-# Where `build` puts the binaries (bench/pipeline measures them there).
+# Links each tool's name to clipline in $(1).
+define link_tools
+	"$(1)/clipline" --list | while read -r tool; do ln -sfn clipline "$(1)/$$tool" || exit 1; done
+endef
+
+build:
+	$(SWIFT_BUILD) --product clipline
+	mkdir -p "$(BUILT)"
+	ln -f "$$($(SWIFT_BUILD) --show-bin-path)/clipline" "$(BUILT)/clipline"
+	$(call link_tools,$(BUILT))
+
 bin-path:
-	@$(SWIFT_BUILD) --show-bin-path
+	@echo "$(abspath $(BUILT))"
 
 install: build
 	$(INSTALL) -d "$(DESTDIR)$(bindir)" "$(DESTDIR)$(man1dir)" "$(DESTDIR)$(bashcompletiondir)" \
 	  "$(DESTDIR)$(zshcompletiondir)" "$(DESTDIR)$(fishcompletiondir)"
-	bin=$$($(SWIFT_BUILD) --show-bin-path) && for tool in $(TOOLS); do \
-	  $(INSTALL_PROGRAM) "$$bin/$$tool" "$(DESTDIR)$(bindir)/$$tool" || exit 1; \
-	done
+	$(INSTALL_PROGRAM) "$(BUILT)/clipline" "$(DESTDIR)$(bindir)/clipline"
+	$(call link_tools,$(DESTDIR)$(bindir))
 	for tool in $(TOOLS); do \
 	  $(INSTALL) -m 644 "man/$$tool.1" "$(DESTDIR)$(man1dir)/$$tool.1" && \
 	  $(INSTALL) -m 644 "completions/$$tool.bash" "$(DESTDIR)$(bashcompletiondir)/$$tool" && \

@@ -3,7 +3,9 @@
 //
 // Layers, bottom up (docs/DEVELOPING.md draws them): C modules, each behind one Swift library; CliplineSystem, which
 // every library uses, and CliplineRecords, the JSON record contract; one library per concern; the CLI layer (every
-// ArgumentParser type); one thin executable per tool. Module names are global in a SwiftPM graph, so every one of ours says Clipline.
+// ArgumentParser type); the tools' commands in one library; the multi-call binary that installs (clipline) and one
+// thin executable per tool (man pages, completions, --help). Module names are global in a SwiftPM graph, so every
+// one of ours says Clipline.
 import PackageDescription
 
 /// One system library per C library; the module map's `shim.h` carries the inline wrappers Swift cannot import.
@@ -14,10 +16,18 @@ func cLibrary(_ name: String, pkgConfig: String, apt: String) -> Target {
 let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
 let foundations: [Target.Dependency] = ["CliplineSystem", "CliplineRecords"]
 
-/// A tool is a thin executable: its target, product and binary share one name (the manual plugin needs that).
-func tool(_ name: String, _ dependencies: [Target.Dependency]) -> Target {
-  .executableTarget(
-    name: name, dependencies: dependencies + foundations + ["CliplineCLI", "CliplineTelemetry", argumentParser])
+/// A tool's own executable: one line that runs its command from `library`. It exists for the manual plugin (one
+/// executable product per page: target, product and binary share one name) and for development; `make install`
+/// installs the multi-call binary `clipline` instead, with each tool's name as a link to it.
+func tool(_ name: String) -> Target {
+  .executableTarget(name: name, dependencies: ["CliplineTools", "CliplineCLI"])
+}
+
+/// FFmpeg's libraries are not linked: CliplineMedia loads them when a tool first needs them (FFmpegLibraries), so
+/// the tools that do not use them start without loading ~180 shared libraries. Their module maps link nothing and
+/// their shims declare every function Swift calls weak; the headers are on the compiler's default path.
+func ffmpegLibrary(_ name: String, apt: String) -> Target {
+  .systemLibrary(name: name, providers: [.apt([apt])])
 }
 
 /// A library of one concern: it takes sources and sinks and knows nothing of flags. It stands on CliplineSystem and
@@ -45,17 +55,17 @@ let package = Package(
   name: "clipline",
   // Linux only: the C libraries come from Debian's packages (the `apt` providers), and the code calls Linux's own
   // interfaces (xattrs, /proc, prctl). SwiftPM's `platforms` can name only Apple's, so there is none.
-  products: tools.map { .executable(name: $0, targets: [$0]) },
+  products: (tools + ["clipline"]).map { .executable(name: $0, targets: [$0]) },
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
   ],
   targets: [
     // C libraries, each behind one module.
-    cLibrary("CCliplineAVUtil", pkgConfig: "libavutil", apt: "libavutil-dev"),
-    cLibrary("CCliplineAVCodec", pkgConfig: "libavcodec", apt: "libavcodec-dev"),
-    cLibrary("CCliplineAVFormat", pkgConfig: "libavformat", apt: "libavformat-dev"),
-    cLibrary("CCliplineAVFilter", pkgConfig: "libavfilter", apt: "libavfilter-dev"),
-    cLibrary("CCliplineSwScale", pkgConfig: "libswscale", apt: "libswscale-dev"),
+    ffmpegLibrary("CCliplineAVUtil", apt: "libavutil-dev"),
+    ffmpegLibrary("CCliplineAVCodec", apt: "libavcodec-dev"),
+    ffmpegLibrary("CCliplineAVFormat", apt: "libavformat-dev"),
+    ffmpegLibrary("CCliplineAVFilter", apt: "libavfilter-dev"),
+    ffmpegLibrary("CCliplineSwScale", apt: "libswscale-dev"),
     cLibrary("CCliplineCurl", pkgConfig: "libcurl", apt: "libcurl4-openssl-dev"),
     cLibrary("CCliplineCrypto", pkgConfig: "libcrypto", apt: "libssl-dev"),
     cLibrary("CCliplineRabbitMQ", pkgConfig: "librabbitmq", apt: "librabbitmq-dev"),
@@ -77,12 +87,15 @@ let package = Package(
     library(
       "CliplineBlobStores",
       ["CliplineAWS", "CliplineHTTP", "CliplineCrypto", "CliplineSources", "CliplineRecords", "CCliplineXattr"]),
+    // FFmpeg's functions must be called through PLT slots, bound at their first call (FFmpegLibraries). Swift's
+    // own LLVM passes merge functions that differ only in the C function they call (Packet's and Frame's deinits)
+    // into one that takes av_*_free's address from a GOT slot, bound at start, before FFmpeg is loaded: null.
     library(
       "CliplineMedia",
       [
         "CCliplineAVUtil", "CCliplineAVCodec", "CCliplineAVFormat", "CCliplineAVFilter", "CCliplineSwScale",
         "CliplineCrypto", "CliplineRecords",
-      ]),
+      ], swiftSettings: [.unsafeFlags(["-Xfrontend", "-disable-swift-specific-llvm-optzns"])]),
     library("CliplineChunking", ["CliplineMedia", "CliplineCrypto", "CliplineSources", "CliplineRecords"]),
     library("CliplineAMQP", ["CCliplineRabbitMQ", "CliplineCrypto", "CliplineTelemetry", "CliplineRecords"]),
     library("CliplineCache", ["CCliplineHiredis", "CliplineRecords"]),
@@ -105,30 +118,18 @@ let package = Package(
     flags("CliplineAMQPFlags", ["CliplineAMQP", "CliplineRecords"]),
     flags("CliplineKVSFlags", ["CliplineAWSFlags", "CliplineKVS", "CliplineRecords"]),
 
-    // Tools.
-    tool(
-      "chunk", ["CliplineChunking", "CliplineMedia", "CliplineBlobStores", "CliplineSources", "CliplineStorageFlags"]),
-    tool("blob-put", ["CliplineBlobStores", "CliplineStorageFlags"]),
-    tool("blob-get", ["CliplineBlobStores", "CliplineStorageFlags"]),
-    tool("blob-rm", ["CliplineBlobStores", "CliplineStorageFlags"]),
-    tool("amqp-pub", ["CliplineAMQP", "CliplineAMQPFlags"]),
-    tool("amqp-consume", ["CliplineAMQP", "CliplineAMQPFlags"]),
-    tool("amqp-dlq", ["CliplineAMQP", "CliplineAMQPFlags"]),
-    tool("kvs-discover", ["CliplineKVS", "CliplineCache", "CliplineKVSFlags"]),
-    tool(
-      "kvs-clip",
-      ["CliplineKVS", "CliplineKVSClipping", "CliplineKVSFlags", "CliplineBlobStores", "CliplineStorageFlags"]),
-    tool("kvs-clip-media", ["CliplineMedia"]),
-    tool(
-      "kvs-follow",
-      [
-        "CliplineKVS", "CliplineKVSFollowing", "CliplineKVSFlags", "CliplineBlobStores", "CliplineStorageFlags",
-        "CliplineCache", "CliplineMedia",
+    // The tools' commands: flags parsed, the library value built, the result mapped to an exit code.
+    .target(
+      name: "CliplineTools",
+      dependencies: foundations + [
+        "CliplineCLI", argumentParser, "CliplineBlobStores", "CliplineStorageFlags", "CliplineAMQP",
+        "CliplineAMQPFlags", "CliplineKVS", "CliplineCache", "CliplineKVSFlags", "CliplineKVSClipping",
+        "CliplineGraphQL", "CliplineChunking", "CliplineMedia", "CliplineHTTP", "CliplineSources", "CliplineTelemetry",
+        "CliplineKVSFollowing",
       ]),
-    tool("gql-mutate", ["CliplineGraphQL"]),
-    tool("record-shape", []),
-    tool("m0-submit", ["CliplineChunking", "CliplineAMQP", "CliplineAMQPFlags", "CliplineBlobStores"]),
-    tool("contact-sheet", ["CliplineMedia", "CliplineBlobStores", "CliplineSources"]),
+    // What make install installs: every tool in one binary, each tool's name a link to it.
+    .executableTarget(name: "clipline", dependencies: ["CliplineTools", "CliplineCLI", argumentParser]),
+  ] + tools.map(tool) + [
 
     // Tests (Tests/README.md): one target of library tests per module, named for it, and one target of end-to-end
     // runs of the built tools per tool family. The services each needs are declared in CliplineTestSupport's

@@ -4,4 +4,6 @@
 #include <libavfilter/avfilter.h>
 #include <libavfilter/buffersink.h>
 #include <libavfilter/buffersrc.h>
+
+#include "../CCliplineAVUtil/ffmpeg_weak.h"
 #endif

@@ -13,6 +13,8 @@
 #include <libavutil/rational.h>
 #include <libavutil/channel_layout.h>
 
+#include "ffmpeg_weak.h"
+
 static inline int clipline_averror(int posix_errno) { return AVERROR(posix_errno); }
 static inline int clipline_averror_eof(void) { return AVERROR_EOF; }
 static inline int64_t clipline_av_nopts_value(void) { return AV_NOPTS_VALUE; }

@@ -32,6 +32,7 @@ final class AVIOSourceReader {
   }
 
   static func open(_ source: ArrivingBytes) throws -> AVIOSourceReader {
+    try FFmpegLibraries.load()
     try source.openForReading()
     let state = ReadState(source: source)
     guard let buffer = av_malloc(Int(bufferSize)) else {

@@ -29,6 +29,7 @@ final class CodecContext {
   private static func openDecoder(
     _ stream: UnsafeMutablePointer<AVStream>, threads: Int32
   ) throws -> UnsafeMutablePointer<AVCodecContext> {
+    try FFmpegLibraries.load()
     let parameters = stream.pointee.codecpar!
     guard let codec = avcodec_find_decoder(parameters.pointee.codec_id) else {
       throw MediaError("no decoder for \(String(cString: avcodec_get_name(parameters.pointee.codec_id)))")
@@ -51,6 +52,7 @@ final class CodecContext {
     _ codec: UnsafePointer<AVCodec>, options: [String: String],
     configure: (UnsafeMutablePointer<AVCodecContext>) -> Void
   ) throws -> UnsafeMutablePointer<AVCodecContext> {
+    try FFmpegLibraries.load()
     var context = avcodec_alloc_context3(codec)
     guard let allocated = context else { throw MediaError("avcodec_alloc_context3 failed") }
     configure(allocated)

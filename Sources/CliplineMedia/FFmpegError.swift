@@ -57,9 +57,11 @@ public struct MediaError: Error, CustomStringConvertible, ExitStatusProviding {
   public var exitStatus: ExitStatus { .dataError }
 }
 
-/// FFmpeg prints to stderr by default; keep it to real errors unless the tool is verbose.
+/// FFmpeg prints to stderr by default; keep it to real errors unless the tool is verbose. The tools that call this
+/// are about to open media, so it loads FFmpeg now; if that fails, the first open says so with its exit code.
 public enum FFmpegLogging {
   public static func configure(verbose: Bool) {
+    guard (try? FFmpegLibraries.load()) != nil else { return }
     av_log_set_level(verbose ? AV_LOG_WARNING : AV_LOG_QUIET)
   }
 }

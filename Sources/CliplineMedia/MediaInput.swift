@@ -46,6 +46,7 @@ final class MediaInput {
 
   /// An opened input with its stream info read; closed here if that fails, so `deinit` is the only other free.
   private static func open(path: String, reader: AVIOSourceReader?) throws -> UnsafeMutablePointer<AVFormatContext> {
+    try FFmpegLibraries.load()
     var context: UnsafeMutablePointer<AVFormatContext>?
     if let reader {
       context = avformat_alloc_context()

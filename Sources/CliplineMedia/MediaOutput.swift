@@ -76,6 +76,7 @@ final class MediaOutput {
   private static func open(
     format: String, path: String, io: UnsafeMutablePointer<AVIOContext>, file: OutputSink
   ) throws -> UnsafeMutablePointer<AVFormatContext> {
+    try FFmpegLibraries.load()
     var context: UnsafeMutablePointer<AVFormatContext>?
     try check(avformat_alloc_output_context2(&context, nil, format, path), "avformat_alloc_output_context2", path: path)
     guard let context else { throw MediaError("could not create an output for \(path)") }

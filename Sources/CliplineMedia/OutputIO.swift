@@ -33,6 +33,7 @@ final class OutputIO {
   private static func open(
     _ cursor: FileCursor, writable: Bool, seekable: Bool
   ) throws -> UnsafeMutablePointer<AVIOContext> {
+    try FFmpegLibraries.load()
     guard let buffer = av_malloc(bufferSize) else { throw MediaError("out of memory for an output buffer") }
     let opaque = Unmanaged.passUnretained(cursor).toOpaque()
     guard

@@ -20,6 +20,7 @@ final class Scaler {
   /// for, such as `AV_PIX_FMT_NONE`, instead of returning NULL. Nothing is allocated before the checks pass, and
   /// libswscale frees its own half-built context when it returns NULL, so `deinit` is the only free.
   private static func open(from source: Geometry, to target: Geometry) throws -> OpaquePointer {
+    try FFmpegLibraries.load()
     let refusal: String?
     if source.width <= 0 || source.height <= 0 || target.width <= 0 || target.height <= 0 {
       refusal = "a frame size is empty"

@@ -5,16 +5,16 @@ import XCTest
 /// Every tool documents itself the same way, and the committed man pages and completions match the code.
 /// (`scripts/generate-docs --check`, run by `scripts/test`, also regenerates the man pages and compares them.)
 final class ToolDocsTests: XCTestCase {
-  /// The executable products: Package.swift lists them once, in `let tools = [...]`, and makes a product and a
-  /// `tool(...)` target of each; reading that list here means a new tool cannot be forgotten.
+  /// The tools: Package.swift lists them once, in `let tools = [...]`, and makes a product and a `tool(...)` target
+  /// of each; reading that list here means a new tool cannot be forgotten.
   static func tools() throws -> [String] {
     let manifest = try String(contentsOfFile: packageRoot + "/Package.swift", encoding: .utf8)
     guard let list = manifest.range(of: #"let tools = \[[^\]]*\]"#, options: .regularExpression) else { return [] }
-    let names = try NSRegularExpression(pattern: #""([a-z-]+)""#)
+    let names = try NSRegularExpression(pattern: #""([a-z0-9-]+)""#)
     let text = String(manifest[list])
     return names.matches(in: text, range: NSRange(text.startIndex..., in: text)).map {
       String(text[Range($0.range(at: 1), in: text)!])
-    }.filter { manifest.range(of: #"tool\(\s*""# + $0 + "\"", options: .regularExpression) != nil }
+    }
   }
 
   static var packageRoot: String {

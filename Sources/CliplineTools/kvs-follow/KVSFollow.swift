@@ -11,7 +11,6 @@ import CliplineStorageFlags
 import CliplineSystem
 import Foundation
 
-@main
 struct KVSFollow: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "kvs-follow",

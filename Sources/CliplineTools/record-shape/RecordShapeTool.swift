@@ -3,7 +3,6 @@ import CliplineCLI
 import CliplineRecords
 import CliplineSystem
 
-@main
 struct RecordShapeTool: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "record-shape",

@@ -6,7 +6,6 @@ import CliplineRecords
 import CliplineSystem
 import CliplineTelemetry
 
-@main
 struct AMQPPub: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "amqp-pub",

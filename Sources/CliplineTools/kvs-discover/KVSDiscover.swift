@@ -7,7 +7,6 @@ import CliplineRecords
 import CliplineSystem
 import Foundation
 
-@main
 struct KVSDiscover: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "kvs-discover",

@@ -8,7 +8,6 @@ import CliplineSources
 import CliplineStorageFlags
 import CliplineSystem
 
-@main
 struct Chunk: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "chunk",

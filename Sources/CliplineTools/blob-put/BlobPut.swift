@@ -6,7 +6,6 @@ import CliplineStorageFlags
 import CliplineSystem
 import Foundation
 
-@main
 struct BlobPut: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "blob-put",

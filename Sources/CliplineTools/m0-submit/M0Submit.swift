@@ -7,7 +7,6 @@ import CliplineRecords
 import CliplineSystem
 import Foundation
 
-@main
 struct M0Submit: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "m0-submit",

@@ -9,7 +9,6 @@ import CliplineStorageFlags
 import CliplineSystem
 import Foundation
 
-@main
 struct KVSClip: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "kvs-clip",

@@ -7,7 +7,6 @@ import CliplineSources
 import CliplineSystem
 import Foundation
 
-@main
 struct ContactSheetTool: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "contact-sheet",

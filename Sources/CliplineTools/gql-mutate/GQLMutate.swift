@@ -5,7 +5,6 @@ import CliplineRecords
 import CliplineSystem
 import Foundation
 
-@main
 struct GQLMutate: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "gql-mutate",

@@ -6,7 +6,6 @@ import CliplineRecords
 import CliplineSystem
 import Foundation
 
-@main
 struct AMQPDLQ: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "amqp-dlq",

@@ -7,7 +7,6 @@ import CliplineSystem
 import CliplineTelemetry
 import Foundation
 
-@main
 struct AMQPConsume: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "amqp-consume",

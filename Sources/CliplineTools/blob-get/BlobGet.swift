@@ -6,7 +6,6 @@ import CliplineStorageFlags
 import CliplineSystem
 import Foundation
 
-@main
 struct BlobGet: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "blob-get",

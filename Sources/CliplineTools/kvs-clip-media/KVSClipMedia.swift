@@ -5,7 +5,6 @@ import CliplineRecords
 import CliplineSystem
 import Foundation
 
-@main
 struct KVSClipMedia: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "kvs-clip-media",

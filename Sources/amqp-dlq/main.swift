@@ -1,0 +1,4 @@
+import CliplineCLI
+import CliplineTools
+
+MultiCall.main("amqp-dlq", in: Tools.commands)

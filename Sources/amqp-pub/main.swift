@@ -1,0 +1,4 @@
+import CliplineCLI
+import CliplineTools
+
+MultiCall.main("amqp-pub", in: Tools.commands)

@@ -1,0 +1,4 @@
+import CliplineCLI
+import CliplineTools
+
+MultiCall.main("blob-rm", in: Tools.commands)

@@ -1,0 +1,4 @@
+import CliplineCLI
+import CliplineTools
+
+MultiCall.main("contact-sheet", in: Tools.commands)

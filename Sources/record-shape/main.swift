@@ -1,0 +1,4 @@
+import CliplineCLI
+import CliplineTools
+
+MultiCall.main("record-shape", in: Tools.commands)
