@@ -11,6 +11,7 @@
 #pragma weak av_buffersink_get_time_base
 #pragma weak av_buffersink_get_w
 #pragma weak av_buffersrc_add_frame_flags
+#pragma weak av_buffersrc_close
 #pragma weak av_codec_get_id
 #pragma weak av_codec_get_tag2
 #pragma weak av_dict_copy
