@@ -171,7 +171,7 @@ _clipline() {
     # Offer positional completions
     case "${positional_number}" in
     1)
-        __clipline_add_completions -W 'amqp-consume'$'\n''amqp-dlq'$'\n''amqp-pub'$'\n''blob-get'$'\n''blob-put'$'\n''blob-rm'$'\n''chunk'$'\n''contact-sheet'$'\n''gql-mutate'$'\n''kvs-clip'$'\n''kvs-clip-media'$'\n''kvs-discover'$'\n''m0-submit'$'\n''record-shape'
+        __clipline_add_completions -W 'amqp-consume'$'\n''amqp-dlq'$'\n''amqp-pub'$'\n''blob-get'$'\n''blob-put'$'\n''blob-rm'$'\n''chunk'$'\n''contact-sheet'$'\n''gql-mutate'$'\n''kvs-clip'$'\n''kvs-clip-media'$'\n''kvs-discover'$'\n''kvs-follow'$'\n''m0-submit'$'\n''record-shape'
         return
         ;;
     esac

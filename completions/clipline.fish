@@ -78,7 +78,7 @@ end
 
 complete -c 'clipline' -f
 complete -c 'clipline' -n '__clipline_should_offer_completions_for_flags_or_options "clipline" list' -l 'list' -d 'Print every tool, one a line.'
-complete -c 'clipline' -n '__clipline_should_offer_completions_for_positional "clipline" -eq 1' -fka 'amqp-consume amqp-dlq amqp-pub blob-get blob-put blob-rm chunk contact-sheet gql-mutate kvs-clip kvs-clip-media kvs-discover m0-submit record-shape'
+complete -c 'clipline' -n '__clipline_should_offer_completions_for_positional "clipline" -eq 1' -fka 'amqp-consume amqp-dlq amqp-pub blob-get blob-put blob-rm chunk contact-sheet gql-mutate kvs-clip kvs-clip-media kvs-discover kvs-follow m0-submit record-shape'
 complete -c 'clipline' -n '__clipline_should_offer_completions_for_flags_or_options "clipline" version' -l 'version' -d 'Show the version.'
 complete -c 'clipline' -n '__clipline_should_offer_completions_for_flags_or_options "clipline" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'clipline' -n '__clipline_should_offer_completions_for_positional "clipline" -eq 2' -fa 'help' -d 'Show subcommand help information.'

@@ -29,6 +29,7 @@
 #pragma weak av_interleaved_write_frame
 #pragma weak av_log_set_level
 #pragma weak av_malloc
+#pragma weak av_new_packet
 #pragma weak av_opt_set_bin
 #pragma weak av_packet_alloc
 #pragma weak av_packet_free
@@ -41,6 +42,7 @@
 #pragma weak av_strdup
 #pragma weak av_stream_new_side_data
 #pragma weak av_strerror
+#pragma weak av_write_frame
 #pragma weak av_write_trailer
 #pragma weak avcodec_alloc_context3
 #pragma weak avcodec_find_decoder

@@ -6,8 +6,7 @@ public enum Tools {
     [
       Chunk.self, BlobPut.self, BlobGet.self, BlobRm.self, AMQPPub.self, AMQPConsume.self, AMQPDLQ.self,
       KVSDiscover.self, KVSClip.self, KVSClipMedia.self, KVSFollow.self, GQLMutate.self, RecordShapeTool.self,
-      M0Submit.self,
-      ContactSheetTool.self,
+      M0Submit.self, ContactSheetTool.self,
     ]
   }
 }
