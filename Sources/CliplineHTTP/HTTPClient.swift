@@ -55,9 +55,26 @@ public final class HTTPClient {
     let transfer = try Transfer(request: request, destination: destination)
     defer { transfer.close() }
     let bodyLength = transfer.bodyLength
-    var headerList: UnsafeMutablePointer<curl_slist>?
+    try setConnection(for: request, bodyLength: bodyLength)
+    try setMethod(request.method, bodyLength: bodyLength)
+    try setBufferSizes(bodyLength: bodyLength, destination: destination)
+    let headerList = try setHeaders(of: request)
     defer { curl_slist_free_all(headerList) }
+    try setCallbacks(to: transfer)
 
+    let result = curl_easy_perform(handle)
+    if let failure = transfer.failure { throw failure }
+    guard result == CURLE_OK else {
+      throw HTTPTransportError(code: Int(result.rawValue), message: transfer.errorText(result), url: request.url)
+    }
+    var status = 0
+    _ = clipline_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
+    try transfer.finishDestination()
+    return HTTPResponse(status: status, headers: transfer.responseHeaders, body: transfer.body, url: request.url)
+  }
+
+  /// Where to, with which limits, and as whom.
+  private func setConnection(for request: HTTPRequest, bodyLength: Int64) throws {
     try set(CURLOPT_URL, string: request.url)
     try set(CURLOPT_NOSIGNAL, 1)
     try set(CURLOPT_USERAGENT, string: options.userAgent)
@@ -76,8 +93,10 @@ public final class HTTPClient {
       let sendBuffer = Int(min(max(bodyLength, 16 << 10), Int64(HTTPClient.sendBufferSize)))
       _ = clipline_curl_setopt_long(handle, CURLOPT_UPLOAD_BUFFERSIZE, sendBuffer)
     }
+  }
 
-    switch request.method.uppercased() {
+  private func setMethod(_ method: String, bodyLength: Int64) throws {
+    switch method.uppercased() {
     case "GET":
       try set(CURLOPT_HTTPGET, 1)
     case "HEAD":
@@ -89,15 +108,16 @@ public final class HTTPClient {
       try set(CURLOPT_POST, 1)
       try check(clipline_curl_setopt_int64(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(bodyLength)), "POSTSIZE")
     default:
-      try set(CURLOPT_CUSTOMREQUEST, string: request.method)
+      try set(CURLOPT_CUSTOMREQUEST, string: method)
       if bodyLength > 0 {
         try set(CURLOPT_UPLOAD, 1)
         try check(clipline_curl_setopt_int64(handle, CURLOPT_INFILESIZE_LARGE, curl_off_t(bodyLength)), "INFILESIZE")
       }
     }
+  }
 
-    try setBufferSizes(bodyLength: bodyLength, destination: destination)
-
+  /// The request's headers and ours; the list libcurl reads them from, which the caller frees after the transfer.
+  private func setHeaders(of request: HTTPRequest) throws -> UnsafeMutablePointer<curl_slist>? {
     var headers = request.headers
     // The run's trace, so a traced S3, Azure, GraphQL or KVS endpoint (or a proxy) joins it.
     if request.header("traceparent") == nil, let trace = ToolTrace.outgoing {
@@ -108,11 +128,21 @@ public final class HTTPClient {
     if case .none = request.body, request.method.uppercased() == "POST", request.header("Content-Type") == nil {
       headers.append(("Content-Type", ""))
     }
+    var headerList: UnsafeMutablePointer<curl_slist>?
     for (name, value) in headers {
       headerList = curl_slist_append(headerList, value.isEmpty ? "\(name):" : "\(name): \(value)")
     }
-    try check(clipline_curl_setopt_slist(handle, CURLOPT_HTTPHEADER, headerList), "HTTPHEADER")
+    do {
+      try check(clipline_curl_setopt_slist(handle, CURLOPT_HTTPHEADER, headerList), "HTTPHEADER")
+    } catch {
+      curl_slist_free_all(headerList)
+      throw error
+    }
+    return headerList
+  }
 
+  /// The transfer's callbacks, reached through its opaque pointer.
+  private func setCallbacks(to transfer: Transfer) throws {
     let context = Unmanaged.passUnretained(transfer).toOpaque()
     try check(clipline_curl_setopt_data_callback(handle, CURLOPT_WRITEFUNCTION, Transfer.onBody), "WRITEFUNCTION")
     try check(clipline_curl_setopt_pointer(handle, CURLOPT_WRITEDATA, context), "WRITEDATA")
@@ -126,16 +156,6 @@ public final class HTTPClient {
     try set(CURLOPT_NOPROGRESS, 0)
     try check(clipline_curl_setopt_xferinfo_callback(handle, Transfer.onProgress), "XFERINFOFUNCTION")
     try check(clipline_curl_setopt_pointer(handle, CURLOPT_XFERINFODATA, context), "XFERINFODATA")
-
-    let result = curl_easy_perform(handle)
-    if let failure = transfer.failure { throw failure }
-    guard result == CURLE_OK else {
-      throw HTTPTransportError(code: Int(result.rawValue), message: transfer.errorText(result), url: request.url)
-    }
-    var status = 0
-    _ = clipline_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
-    try transfer.finishDestination()
-    return HTTPResponse(status: status, headers: transfer.responseHeaders, body: transfer.body, url: request.url)
   }
 
   /// libcurl's default buffers (16 KiB received, 64 KiB sent per callback) cost a lock, a copy and a wake-up per

@@ -104,15 +104,9 @@ public final class ClipExtractor {
   public func process(_ record: Record, line: Int? = nil) throws -> Record? {
     let task = try record.decode(ClipTask.self)
     let (stream, start, end) = try task.validated()
-    var timings: [(String, Double)] = []
-    func timed<T>(_ step: String, _ body: () throws -> T) rethrows -> T {
-      let began = Date()
-      defer { timings.append((step, Date().timeIntervalSince(began))) }
-      return try body()
-    }
+    let times = StepTimes()
     let began = Date()
-
-    let info = try timed("status") { try client.describeStream(stream) }
+    let info = try times.timed("status") { try client.describeStream(stream) }
     guard info.isActive else {
       diagnostics.warning(
         "camera \(task.cameraId): \(stream) is \(info.status), not ACTIVE; skipped", line: line,
@@ -120,92 +114,37 @@ public final class ClipExtractor {
       return nil
     }
     let reference = KVSStreamReference(name: info.streamName, arn: info.streamARN)
-
-    let directory = (options.workDirectory as NSString).appendingPathComponent(task.cameraId)
-    let baseName = task.startTime.replacingOccurrences(of: ":", with: "-")
-    let clipPath = (directory as NSString).appendingPathComponent(baseName + ".mp4")
-    let keepsFile = options.upload == nil || options.keepLocal || options.thumbnail
-
-    let fragments = try timed("list") { try fragmentsToClip(reference, start: start, end: end) }
-    let pieces = options.planner.plan(fragments, start: start, end: end)
-    let clip = ClipRequest(task: task, stream: reference, kind: options.timestampKind, client: client)
-    var output: Record
-    var size: Int64
-    var mediaDuration: Double?
-    if let upload = options.upload, pieces.count == 1 {
-      // GetClip's body goes straight into the upload (and to the local copy, when one is asked for).
-      let local = keepsFile ? try LocalCopy(directory: directory, path: clipPath) : nil
-      do {
-        output = try timed("download+upload") {
-          try upload.upload(
-            record,
-            body: .stream(name: baseName + ".mp4") { body in
-              try clip.stream(pieces[0], announcing: { try body.expect(bytes: $0) }) { bytes in
-                try local?.write(bytes)
-                try body.write(bytes)
-              }
-            }, stem: "clip")
-        }
-      } catch  where ShutdownSignal.shared.isRequested {
-        throw StoppedBySignal("while the clip was streaming to storage; nothing was stored")
-      }
-      try local?.commit()
-      size = output["clip_bytes"]?.integerValue ?? 0
-    } else {
-      try timed("download") {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        if pieces.count == 1 { return try clip.download(pieces[0], to: clipPath) }
-        var paths: [String] = []
-        defer { for path in paths { unlink(path) } }
-        for (index, piece) in pieces.enumerated() {
-          let path = (directory as NSString).appendingPathComponent("\(baseName).part\(index).mp4")
-          paths.append(path)
-          try clip.download(piece, to: path)
-        }
-        try timed("join") { try media.join(paths, into: clipPath) }
-      }
-      output = record
-      size = ((try FileManager.default.attributesOfItem(atPath: clipPath))[.size] as? NSNumber)?.int64Value ?? 0
-    }
-    if keepsFile {
-      mediaDuration = try probedDuration(clipPath, task: task)
-    }
-    if let upload = options.upload, pieces.count > 1 {
-      // Joined pieces exist only as a file: that file is uploaded (and removed unless it is to be kept).
-      output = try timed("upload") {
-        try upload.upload(record, body: .file(clipPath), stem: "clip")
-      }
-      if !options.keepLocal && !options.thumbnail { unlink(clipPath) }
-    }
-
-    var thumbnailPath: String?
-    if options.thumbnail {
-      let path = (directory as NSString).appendingPathComponent(baseName + ".jpg")
-      try timed("thumbnail") {
-        try media.writeThumbnail(of: clipPath, to: path, at: options.thumbnailAt, width: options.thumbnailWidth)
-      }
-      thumbnailPath = path
-    }
-
+    let fragments = try times.timed("list") { try fragmentsToClip(reference, start: start, end: end) }
+    let run = ClipRun(
+      record: record, task: task, pieces: options.planner.plan(fragments, start: start, end: end),
+      clip: ClipRequest(task: task, stream: reference, kind: options.timestampKind, client: client), options: options,
+      media: media, times: times)
+    let (output, size, probed) = try run.transfer { try probedDuration($0, task: task) }
+    let thumbnailPath = try run.thumbnail()
     let clipStart = fragments[0].start
     // Without a local file the clip is never opened: its length is its fragments' (what GetClip returned).
-    let duration = mediaDuration ?? fragments.map(\.end).max()!.timeIntervalSince(clipStart)
-    let keptPath = keepsFile ? clipPath : nil
+    let duration = probed ?? (fragments.map(\.end).max() ?? clipStart).timeIntervalSince(clipStart)
     let result = ClipResult(
-      clipPath: keptPath, clipBytes: options.upload == nil ? size : nil,
+      clipPath: run.keepsFile ? run.clipPath : nil, clipBytes: options.upload == nil ? size : nil,
       clipStartTime: RFC3339.format(clipStart, fractionalDigits: 3),
       clipEndTime: RFC3339.format(clipStart.addingTimeInterval(duration), fractionalDigits: 3),
       clipDuration: (duration * 1000).rounded() / 1000,
-      sha256: options.upload == nil ? try Digest.ofFile(clipPath).hexString : nil, thumbnailPath: thumbnailPath)
+      sha256: options.upload == nil ? try Digest.ofFile(run.clipPath).hexString : nil, thumbnailPath: thumbnailPath)
+    logSummary(task, size: size, duration: duration, pieces: run.pieces.count, times: times, since: began, line: line)
+    return try output.merging(result)
+  }
 
-    let steps = timings.map { "\($0.0) \(String(format: "%.3f", $0.1))s" }.joined(separator: ", ")
-    var fields: [String: JSONValue] = ["camera_id": .string(task.cameraId), "pieces": .integer(Int64(pieces.count))]
-    for (step, seconds) in timings { fields["\(step)_seconds"] = .double((seconds * 1000).rounded() / 1000) }
+  /// One line per task: its size and length, and how long each step took.
+  private func logSummary(
+    _ task: ClipTask, size: Int64, duration: Double, pieces: Int, times: StepTimes, since began: Date, line: Int?
+  ) {
+    let steps = times.steps.map { "\($0.name) \(String(format: "%.3f", $0.seconds))s" }.joined(separator: ", ")
+    var fields: [String: JSONValue] = ["camera_id": .string(task.cameraId), "pieces": .integer(Int64(pieces))]
+    for (step, seconds) in times.steps { fields["\(step)_seconds"] = .double((seconds * 1000).rounded() / 1000) }
     diagnostics.info(
       "camera \(task.cameraId) \(task.startTime): \(size) bytes, \(String(format: "%.3f", duration)) s in "
-        + "\(pieces.count) request\(pieces.count == 1 ? "" : "s") (\(steps); total "
+        + "\(pieces) request\(pieces == 1 ? "" : "s") (\(steps); total "
         + "\(String(format: "%.3f", Date().timeIntervalSince(began)))s)", line: line, fields: fields)
-    return try output.merging(result)
   }
 
   /// The clip's duration from its own media; a clip FFmpeg cannot read, or an empty one, is removed (65).

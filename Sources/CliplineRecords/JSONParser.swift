@@ -171,19 +171,7 @@ private struct Cursor {
         case UInt8(ascii: "r"): scratch.append(0x0D)
         case UInt8(ascii: "t"): scratch.append(0x09)
         case UInt8(ascii: "u"):
-          var scalar = try parseHex4()
-          if (0xD800..<0xDC00).contains(scalar) {
-            guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u")
-            else { throw error("unpaired surrogate in a string") }
-            index += 2
-            let low = try parseHex4()
-            guard (0xDC00..<0xE000).contains(low) else { throw error("unpaired surrogate in a string") }
-            scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-          } else if (0xDC00..<0xE000).contains(scalar) {
-            throw error("unpaired surrogate in a string")
-          }
-          guard let unicode = Unicode.Scalar(scalar) else { throw error("invalid \\u escape") }
-          scratch.append(contentsOf: Array(String(Character(unicode)).utf8))
+          scratch.append(contentsOf: Array(String(Character(try parseUnicodeEscape())).utf8))
         default:
           throw error("invalid escape")
         }
@@ -194,6 +182,23 @@ private struct Cursor {
       }
     }
     throw error("unterminated string")
+  }
+
+  /// The scalar of a `\\u` escape whose `\\u` was read, joining a surrogate pair.
+  mutating func parseUnicodeEscape() throws -> Unicode.Scalar {
+    var scalar = try parseHex4()
+    if (0xD800..<0xDC00).contains(scalar) {
+      guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u")
+      else { throw error("unpaired surrogate in a string") }
+      index += 2
+      let low = try parseHex4()
+      guard (0xDC00..<0xE000).contains(low) else { throw error("unpaired surrogate in a string") }
+      scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+    } else if (0xDC00..<0xE000).contains(scalar) {
+      throw error("unpaired surrogate in a string")
+    }
+    guard let unicode = Unicode.Scalar(scalar) else { throw error("invalid \\u escape") }
+    return unicode
   }
 
   mutating func parseHex4() throws -> UInt32 {
