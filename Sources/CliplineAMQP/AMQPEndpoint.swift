@@ -32,9 +32,9 @@ public struct AMQPEndpoint: Equatable, Sendable, CustomStringConvertible {
     default: throw InvalidURL(reason: "the scheme must be amqp or amqps, not \"\(scheme)\"")
     }
     var rest = Substring(text[schemeEnd.upperBound...])
-    var query = ""
+    var query: Substring = ""
     if let mark = rest.firstIndex(of: "?") {
-      query = String(rest[rest.index(after: mark)...])
+      query = rest[rest.index(after: mark)...]
       rest = rest[..<mark]
     }
     var path: Substring?
@@ -43,8 +43,7 @@ public struct AMQPEndpoint: Equatable, Sendable, CustomStringConvertible {
       rest = rest[..<slash]
     }
     var hostPart = rest
-    user = "guest"
-    password = "guest"
+    (user, password) = ("guest", "guest")
     if let at = rest.lastIndex(of: "@") {
       let credentials = rest[..<at]
       hostPart = rest[rest.index(after: at)...]
@@ -52,27 +51,41 @@ public struct AMQPEndpoint: Equatable, Sendable, CustomStringConvertible {
       user = try Self.decode(pieces[0], "user")
       password = pieces.count > 1 ? try Self.decode(pieces[1], "password") : ""
     }
-    port = usesTLS ? 5671 : 5672
-    if hostPart.hasPrefix("[") {  // [::1]:5672
-      guard let close = hostPart.firstIndex(of: "]") else { throw InvalidURL(reason: "an IPv6 host lacks its ']'") }
-      host = String(hostPart[hostPart.index(after: hostPart.startIndex)..<close])
-      hostPart = hostPart[hostPart.index(after: close)...]
-      if hostPart.hasPrefix(":") { port = try Self.port(hostPart.dropFirst()) }
-    } else if let colon = hostPart.lastIndex(of: ":") {
-      host = String(hostPart[..<colon])
-      port = try Self.port(hostPart[hostPart.index(after: colon)...])
+    (host, port) = try Self.hostAndPort(hostPart, defaultPort: usesTLS ? 5671 : 5672)
+    vhost = try Self.vhost(path)
+    (heartbeat, connectTimeout) = try Self.parameters(query)
+  }
+
+  /// `host`, `host:port` or `[v6]:port`; an empty host is localhost.
+  private static func hostAndPort(_ text: Substring, defaultPort: Int) throws -> (String, Int) {
+    var host: String
+    var port = defaultPort
+    if text.hasPrefix("[") {  // [::1]:5672
+      guard let close = text.firstIndex(of: "]") else { throw InvalidURL(reason: "an IPv6 host lacks its ']'") }
+      host = String(text[text.index(after: text.startIndex)..<close])
+      let after = text[text.index(after: close)...]
+      if after.hasPrefix(":") { port = try Self.port(after.dropFirst()) }
+    } else if let colon = text.lastIndex(of: ":") {
+      host = String(text[..<colon])
+      port = try Self.port(text[text.index(after: colon)...])
     } else {
-      host = String(hostPart)
+      host = String(text)
     }
-    if host.isEmpty { host = "localhost" }
-    if let path {
-      guard !path.contains("/") else {
-        throw InvalidURL(reason: "the vhost \"\(path)\" has a '/': write it percent-encoded (%2f)")
-      }
-      vhost = try Self.decode(path, "vhost")
-    } else {
-      vhost = "/"
+    return (host.isEmpty ? "localhost" : host, port)
+  }
+
+  /// The percent-encoded vhost of the path; no path at all is `/`.
+  private static func vhost(_ path: Substring?) throws -> String {
+    guard let path else { return "/" }
+    guard !path.contains("/") else {
+      throw InvalidURL(reason: "the vhost \"\(path)\" has a '/': write it percent-encoded (%2f)")
     }
+    return try decode(path, "vhost")
+  }
+
+  /// `heartbeat` (seconds) and `connection_timeout` (milliseconds, as pika and the URI spec write it).
+  private static func parameters(_ query: Substring) throws -> (heartbeat: Int?, connectTimeout: Double?) {
+    var (heartbeat, connectTimeout): (Int?, Double?) = (nil, nil)
     for item in query.split(separator: "&") where !item.isEmpty {
       let pair = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
       let value = pair.count > 1 ? String(pair[1]) : ""
@@ -83,7 +96,6 @@ public struct AMQPEndpoint: Equatable, Sendable, CustomStringConvertible {
         }
         heartbeat = seconds
       case "connection_timeout":
-        // pika and the URI spec write it in milliseconds.
         guard let milliseconds = Double(value), milliseconds > 0 else {
           throw InvalidURL(reason: "connection_timeout=\(value) is not milliseconds")
         }
@@ -92,6 +104,7 @@ public struct AMQPEndpoint: Equatable, Sendable, CustomStringConvertible {
         continue  // other clients' parameters (channel_max, …) are not ours to refuse
       }
     }
+    return (heartbeat, connectTimeout)
   }
 
   /// The URL with its password hidden, for logs.

@@ -37,42 +37,13 @@ final class CArena {
   }
 
   func value(_ field: FieldValue) -> amqp_field_value_t {
+    if let number = Self.number(field) { return number }
     var value = amqp_field_value_t()
     func kind(_ kind: amqp_field_value_kind_t) { value.kind = UInt8(kind.rawValue) }
     switch field {
     case .boolean(let flag):
       kind(AMQP_FIELD_KIND_BOOLEAN)
       value.value.boolean = flag ? 1 : 0
-    case .int8(let number):
-      kind(AMQP_FIELD_KIND_I8)
-      value.value.i8 = number
-    case .uint8(let number):
-      kind(AMQP_FIELD_KIND_U8)
-      value.value.u8 = number
-    case .int16(let number):
-      kind(AMQP_FIELD_KIND_I16)
-      value.value.i16 = number
-    case .uint16(let number):
-      kind(AMQP_FIELD_KIND_U16)
-      value.value.u16 = number
-    case .int32(let number):
-      kind(AMQP_FIELD_KIND_I32)
-      value.value.i32 = number
-    case .uint32(let number):
-      kind(AMQP_FIELD_KIND_U32)
-      value.value.u32 = number
-    case .int64(let number):
-      kind(AMQP_FIELD_KIND_I64)
-      value.value.i64 = number
-    case .uint64(let number):
-      kind(AMQP_FIELD_KIND_U64)
-      value.value.u64 = number
-    case .float(let number):
-      kind(AMQP_FIELD_KIND_F32)
-      value.value.f32 = number
-    case .double(let number):
-      kind(AMQP_FIELD_KIND_F64)
-      value.value.f64 = number
     case .decimal(let scale, let number):
       kind(AMQP_FIELD_KIND_DECIMAL)
       value.value.decimal = amqp_decimal_t(decimals: scale, value: number)
@@ -94,7 +65,29 @@ final class CArena {
       for (index, item) in items.enumerated() { entries[index] = self.value(item) }
       value.value.array = amqp_array_t(num_entries: Int32(items.count), entries: entries)
     case .void: kind(AMQP_FIELD_KIND_VOID)
+    case .int8, .uint8, .int16, .uint16, .int32, .uint32, .int64, .uint64, .float, .double: break  // `number`
     }
+    return value
+  }
+
+  /// A number's field value (they need no memory of the arena); nil for any other kind.
+  private static func number(_ field: FieldValue) -> amqp_field_value_t? {
+    var value = amqp_field_value_t()
+    let kind: amqp_field_value_kind_t
+    switch field {
+    case .int8(let number): (kind, value.value.i8) = (AMQP_FIELD_KIND_I8, number)
+    case .uint8(let number): (kind, value.value.u8) = (AMQP_FIELD_KIND_U8, number)
+    case .int16(let number): (kind, value.value.i16) = (AMQP_FIELD_KIND_I16, number)
+    case .uint16(let number): (kind, value.value.u16) = (AMQP_FIELD_KIND_U16, number)
+    case .int32(let number): (kind, value.value.i32) = (AMQP_FIELD_KIND_I32, number)
+    case .uint32(let number): (kind, value.value.u32) = (AMQP_FIELD_KIND_U32, number)
+    case .int64(let number): (kind, value.value.i64) = (AMQP_FIELD_KIND_I64, number)
+    case .uint64(let number): (kind, value.value.u64) = (AMQP_FIELD_KIND_U64, number)
+    case .float(let number): (kind, value.value.f32) = (AMQP_FIELD_KIND_F32, number)
+    case .double(let number): (kind, value.value.f64) = (AMQP_FIELD_KIND_F64, number)
+    default: return nil
+    }
+    value.kind = UInt8(kind.rawValue)
     return value
   }
 }

@@ -85,7 +85,7 @@ final class AWSChunkedBody: HTTPBodySource, @unchecked Sendable {  // `condition
       }
       let count = min(buffer.count, staged.count - stagedOffset)
       staged.withUnsafeBytes { raw in
-        buffer.baseAddress!.copyMemory(from: raw.baseAddress! + stagedOffset, byteCount: count)
+        buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[stagedOffset..<(stagedOffset + count)]))
       }
       stagedOffset += count
       return count
@@ -122,7 +122,7 @@ final class AWSChunkedBody: HTTPBodySource, @unchecked Sendable {  // `condition
     }
     while failure == nil && trailer == nil { condition.wait() }
     if let failure { throw failure }
-    staged += Array(("0\r\n" + trailer! + "\r\n").utf8)
+    staged += Array(("0\r\n" + (trailer ?? "") + "\r\n").utf8)
     ended = true
   }
 }

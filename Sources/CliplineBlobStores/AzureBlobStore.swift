@@ -133,7 +133,7 @@ public final class AzureBlobStore: CloudBlobStore, Sendable {
       try self.putBlock(
         ids[index], body: .file(path: file, offset: offset, length: length), md5: blockDigests.md5, target: target)
     }
-    if let failure = errors.first(where: { $0 != nil && !($0 is ParallelWork.Skipped) }) { throw failure! }
+    if let failure = ParallelWork.firstFailure(errors) { throw failure }
     if ShutdownSignal.shared.isRequested { throw StoppedBySignal() }
     return try commitBlocks(ids, digests: try pending.wait(), target: target, options: options)
   }

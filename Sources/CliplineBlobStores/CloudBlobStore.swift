@@ -78,7 +78,7 @@ struct VerifiedDownload {
           return .stream { try writer.write($0) }
         }
       }
-      if let failure = errors.first(where: { $0 != nil && !($0 is ParallelWork.Skipped) }) { throw failure! }
+      if let failure = ParallelWork.firstFailure(errors) { throw failure }
     } else {
       try send([]) { .file(path: temporary.temporaryPath) }
     }

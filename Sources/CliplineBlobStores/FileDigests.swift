@@ -94,7 +94,7 @@ public final class PendingDigests: @unchecked Sendable {  // `lock` guards `resu
     start()
     done.wait()
     done.signal()  // later waiters pass straight through
-    return try lock.withLock { result! }.get()
+    return try lock.withLock { result ?? .failure(UploadOutOfOrder("the digest pass ended without a result")) }.get()
   }
 
   /// The digests if they are already computed, without waiting (or starting the pass).
@@ -165,7 +165,8 @@ final class PartDigests: @unchecked Sendable {  // `condition` guards `parts`, `
     try condition.withLock {
       while whole == nil && failure == nil { condition.wait() }
       if let failure { throw failure }
-      return whole!
+      guard let whole else { throw UploadOutOfOrder("the digest pass ended without a result") }
+      return whole
     }
   }
 }

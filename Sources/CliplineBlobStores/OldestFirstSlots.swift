@@ -21,7 +21,7 @@ public final class OldestFirstSlots: @unchecked Sendable {
     condition.lock()
     waiting.append(order)
     while held >= count || waiting.min() != order { condition.wait() }
-    waiting.remove(at: waiting.firstIndex(of: order)!)
+    if let mine = waiting.firstIndex(of: order) { waiting.remove(at: mine) }
     held += 1
     // Another slot may be free for the next oldest waiter.
     condition.broadcast()

@@ -59,7 +59,7 @@ extension S3Store: ServerSideCopying {
         }
         parts.set(index, etag: etag, sha256: [])
       }
-      if let failure = errors.first(where: { $0 != nil && !($0 is ParallelWork.Skipped) }) { throw failure! }
+      if let failure = ParallelWork.firstFailure(errors) { throw failure }
       let completed = try completeMultipartUpload(target, uploadQuery: uploadQuery, parts: parts)
       let etag = Self.unquoted(completed.text("ETag") ?? "")
       // CreateMultipartUpload takes no x-amz-tagging on every server: set the tags once the object exists.

@@ -28,7 +28,7 @@ extension S3Store {
           index, body: .file(path: file, offset: offset, length: length), sha256: try partDigests.part(index),
           target: target, uploadQuery: uploadQuery, into: parts)
       }
-      if let failure = errors.first(where: { $0 != nil && !($0 is ParallelWork.Skipped) }) { throw failure! }
+      if let failure = ParallelWork.firstFailure(errors) { throw failure }
       if ShutdownSignal.shared.isRequested { throw StoppedBySignal() }
       return try completeMultipart(
         target, uploadQuery: uploadQuery, parts: parts, digests: try partDigests.wholeFile(),

@@ -218,11 +218,3 @@ public final class S3Store: CloudBlobStore, Sendable {
 
   static func unquoted(_ etag: String) -> String { etag.trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
 }
-
-extension Digest {
-  static func md5(_ bytes: [UInt8]) -> [UInt8] {
-    let digest = try! Digest(.md5)
-    digest.update(bytes)
-    return digest.finish()
-  }
-}

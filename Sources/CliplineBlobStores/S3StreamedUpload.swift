@@ -49,7 +49,7 @@ final class S3StreamedParts: PartedUploadBackend, @unchecked Sendable {
   func putPart(_ index: Int, _ bytes: [UInt8]) throws {
     try named {
       try store.uploadPart(
-        index, body: .bytes(bytes), sha256: Digest.sha256(bytes), target: target, uploadQuery: uploadQuery!,
+        index, body: .bytes(bytes), sha256: Digest.sha256(bytes), target: target, uploadQuery: try begun(),
         into: parts)
     }
   }
@@ -57,9 +57,15 @@ final class S3StreamedParts: PartedUploadBackend, @unchecked Sendable {
   func complete(parts count: Int, digests: FileDigests) throws -> StoredBlob {
     try named {
       try store.completeMultipart(
-        target, uploadQuery: uploadQuery!, parts: parts, digests: digests,
+        target, uploadQuery: try begun(), parts: parts, digests: digests,
         sha256KnownAtCreation: options.knownDigests?.sha256.isEmpty == false, options: options)
     }
+  }
+
+  /// The upload `begin` created; parts and completion come only after it.
+  private func begun() throws -> String {
+    guard let uploadQuery else { throw UploadOutOfOrder("a part came before its multipart upload was created") }
+    return uploadQuery
   }
 
   func abort() {
@@ -146,7 +152,7 @@ final class S3StreamedPut: StreamedPut {
 /// A request's result, set once by its thread and waited for by the caller (any number of times).
 final class RequestOutcome: @unchecked Sendable {  // `stored` is written once, before `done` is signalled
   private let done = DispatchSemaphore(value: 0)
-  private var stored: Result<HTTPResponse, Error>?
+  private var stored: Result<HTTPResponse, Error> = .failure(UploadOutOfOrder("the request's result was never set"))
 
   func set(_ result: Result<HTTPResponse, Error>) {
     stored = result
@@ -156,6 +162,6 @@ final class RequestOutcome: @unchecked Sendable {  // `stored` is written once, 
   func wait() -> Result<HTTPResponse, Error> {
     done.wait()
     done.signal()
-    return stored!
+    return stored
   }
 }

@@ -156,6 +156,12 @@ final class PartedUploadStream: BlobUploadStream, @unchecked Sendable {
   }
 }
 
+/// A step of an upload taken before the one it needs (a bug, not the data's fault).
+struct UploadOutOfOrder: Error, CustomStringConvertible {
+  let description: String
+  init(_ description: String) { self.description = description }
+}
+
 /// A streamed body too large for S3's 10,000 parts at this part size (78: a larger --part-size fixes it).
 struct TooManyParts: ExitStatusProviding, CustomStringConvertible {
   let location: BlobLocation

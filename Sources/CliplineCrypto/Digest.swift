@@ -66,6 +66,13 @@ public final class Digest {
 
   public static func sha256(_ text: String) -> [UInt8] { sha256(Array(text.utf8)) }
 
+  /// The MD5 Azure checks a body against (Content-MD5), and S3 a tagging or lifecycle document.
+  public static func md5<Bytes: ContiguousBytes>(_ bytes: Bytes) -> [UInt8] {
+    let digest = try! Digest(.md5)
+    digest.update(bytes)
+    return digest.finish()
+  }
+
   /// Digest of a whole file, read in 1 MiB pieces.
   public static func ofFile(_ path: String, _ algorithm: Algorithm = .sha256) throws -> [UInt8] {
     guard let handle = FileHandle(forReadingAtPath: path) else {

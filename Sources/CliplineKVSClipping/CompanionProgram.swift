@@ -65,13 +65,14 @@ public struct CompanionProgram: Sendable {
   }
 }
 
-/// Reads a pipe to its end on a thread of its own.
-private final class ThreadedRead: @unchecked Sendable {
+/// Reads a pipe to its end on a thread of its own (a pool of one), while the caller reads the other pipe.
+private final class ThreadedRead: @unchecked Sendable {  // `data` is written by the job before `done` is signalled
   private var data = Data()
   private let done = DispatchSemaphore(value: 0)
+  private let reader = ThreadPool(width: 1)
 
   init(_ handle: FileHandle) {
-    Thread.detachNewThread { [self] in
+    reader.submit { [self] in
       data = handle.readDataToEndOfFile()
       done.signal()
     }

@@ -40,6 +40,11 @@ public enum ParallelWork {
     return state.errors
   }
 
+  /// The first error `run` returned that is not a skipped job's.
+  public static func firstFailure(_ errors: [Error?]) -> Error? {
+    errors.lazy.compactMap { $0 }.first { !($0 is Skipped) }
+  }
+
   /// Runs `count` jobs as `run` does, and returns each one's value or error, by index.
   public static func map<Value: Sendable>(
     count: Int, width: Int, stopOnFirstError: Bool = false, _ job: @escaping @Sendable (Int) throws -> Value
