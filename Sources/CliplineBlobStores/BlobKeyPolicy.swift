@@ -34,6 +34,27 @@ public enum BlobKeyPolicy {
     return value
   }
 
+  /// Checks one field value about to fill a hole of a destination URL, `before` being what the URL's template rendered
+  /// up to it. A value that lands in the bucket (S3), account or container (Azure) may not hold a "/": it would end
+  /// that name early and move its rest into the key (`s3://{cache_container_name}/…` with `rtb/sub` writing into
+  /// bucket `rtb` under `sub/`).
+  public static func checkFieldValue(_ value: String, field: String, before: String) throws -> String {
+    if value.contains("/"), namesBucketOrContainer(before) {
+      throw UnsafeKey(
+        field: field, value: value,
+        reason: "fills the bucket or container name of the destination and contains \"/\", which no such name may")
+    }
+    return try checkFieldValue(value, field: field)
+  }
+
+  /// Whether text rendered so far ends inside the bucket (`s3://b`) or the account or container (`az://a/c`).
+  static func namesBucketOrContainer(_ before: String) -> Bool {
+    for (scheme, names) in [("s3://", 1), ("az://", 2)] where before.hasPrefix(scheme) {
+      return before.dropFirst(scheme.count).filter { $0 == "/" }.count < names
+    }
+    return false
+  }
+
   /// Checks a whole object key (S3 and Azure limit it to 1024 bytes; `//` and dot segments are refused because
   /// the local store and some S3-compatible servers would normalize them into another object).
   public static func checkKey(_ key: String) throws {

@@ -85,8 +85,8 @@ extension RecordUploader {
   }
 
   func location(for destination: UploadDestination, record: Record) throws -> BlobLocation {
-    let text = try destination.template.render(record) { field, value in
-      try BlobKeyPolicy.checkFieldValue(value, field: field)
+    let text = try destination.template.render(record) { field, value, before in
+      try BlobKeyPolicy.checkFieldValue(value, field: field, before: before)
     }
     let location = try BlobLocation(parsing: text)
     try BlobKeyPolicy.check(location)

@@ -69,6 +69,14 @@ public struct RecordTemplate: Equatable, Sendable, CustomStringConvertible {
 
   /// Fills the holes; each value may be checked or rewritten by `transform` (blob keys refuse `..`, say).
   public func render(_ record: Record, transform: (String, String) throws -> String = { $1 }) throws -> String {
+    try render(record) { field, value, _ in try transform(field, value) }
+  }
+
+  /// Fills the holes; `check` sees each value with what the template rendered before it (a storage URL's bucket is
+  /// the part before its first "/", so a value there may not hold one).
+  public func render(
+    _ record: Record, check: (_ field: String, _ value: String, _ before: String) throws -> String
+  ) throws -> String {
     var out = ""
     for part in parts {
       switch part {
@@ -81,7 +89,7 @@ public struct RecordTemplate: Equatable, Sendable, CustomStringConvertible {
           text = String(integer)
           if text.count < width { text = String(repeating: "0", count: width - text.count) + text }
         }
-        out += try transform(path, text)
+        out += try check(path, text, out)
       }
     }
     return out

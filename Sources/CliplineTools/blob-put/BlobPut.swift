@@ -20,7 +20,8 @@ struct BlobPut: ParsableCommand {
       DESTINATIONS: --to "TEMPLATE=FIELD" where TEMPLATE is s3://bucket/key, az://account/container/blob or \
       file:///dir/file with {field} holes filled from the record ({chunk_id:03} pads with zeros, {a.b} reads a \
       nested field). The URL goes to FIELD (default: url). A field value that would climb out of the prefix \
-      (".." or "." segments), make an absolute path, or an invalid key is refused with exit 65; nothing is written.
+      (".." or "." segments), make an absolute path, put a "/" into the bucket, account or container name \
+      (s3://{cache_container_name}/... with rtb/sub), or an invalid key is refused with exit 65; nothing is written.
 
       FIELDS WRITTEN: for each destination FIELD (the object's URL), FIELD_etag (the ETag that service \
       returned), FIELD_presigned_url (with --presign), FIELD_expires_at (with --ttl); for the file, named after \
@@ -29,7 +30,8 @@ struct BlobPut: ParsableCommand {
       KNOWN DIGEST: when the --sha256-field field (default STEM_sha256, else chunk_hash, which chunk writes) \
       holds 64 hex digits, \
       it is taken as the file's SHA-256 and the file is not read again to hash it: an S3 PUT sends it as \
-      x-amz-checksum-sha256 and S3 refuses bytes that do not match; multipart, Azure and file:// uploads check it \
+      x-amz-checksum-sha256 and S3 refuses bytes that do not match (a server that does not echo the checksum it \
+      checked gets the object read back and hashed); multipart, Azure and file:// uploads check it \
       against their own pass over the bytes. A wrong digest exits 65 naming the field, and nothing is stored. Any \
       other value (a shorter hash) is ignored and the file is hashed; --sha256-field '' hashes every file.
 
