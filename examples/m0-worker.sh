@@ -34,10 +34,14 @@ store_chunks() {
 export -f store_chunks
 # The handler exits with the FIRST failing stage's code, the cause: a stage further on that got no input then
 # fails too (gql-mutate --at-end: 65), and pipefail would report that one, dead-lettering a job whose storage
-# was only briefly away (75: retried).
+# was only briefly away (75: retried). A stage whose stdout closed (141) is the victim of a later stage's failure:
+# that one's code is the cause, 141 only when no stage says more.
 first_failure() {
-  local code
-  for code in "$@"; do if ((code != 0)); then return "$code"; fi; done
+  local code closed=0
+  for code in "$@"; do
+    if ((code == 141)); then closed=141; elif ((code != 0)); then return "$code"; fi
+  done
+  return "$closed"
 }
 export -f first_failure
 

@@ -18,8 +18,8 @@ public struct RunSpan {
 }
 
 /// Runs a tool's work: failures are reported once on stderr and become the shared exit code;
-/// a closed stdout ends the tool quietly. The run is one span (`ToolTrace`) unless `traced` is false (a
-/// long-running consumer records a span per message instead).
+/// a closed stdout ends the tool quietly, with 141 (records went unwritten). The run is one span (`ToolTrace`)
+/// unless `traced` is false (a long-running consumer records a span per message instead).
 ///
 /// Every tool starts the same way here: descriptors 0–2 opened on /dev/null if they were closed, SIGPIPE ignored,
 /// SIGTERM/SIGINT/SIGHUP heard (`ShutdownSignal`) and SIGUSR1/SIGUSR2/SIGALRM ignored.
@@ -42,7 +42,8 @@ public func runTool(
     try ShutdownSignal.shared.listen()
     try body()
   } catch is OutputClosed {
-    return
+    exitCode = ExitStatus.outputClosed.rawValue
+    throw ExitCode(exitCode)
   } catch let failures as RecordsFailed {
     if failures.total > 1 { diagnostics.error(failures.description) }
     (exitCode, failure) = (failures.exitStatus.rawValue, failures.description)

@@ -25,7 +25,7 @@ public struct OrderedRecordLoop {
     let pool = ThreadPool(width: jobs)
     var total = 0
     for input in reader {
-      if state.outputClosed || ShutdownSignal.shared.isRequested { break }
+      if state.outputStopped || ShutdownSignal.shared.isRequested { break }
       let sequence = total
       total += 1
       pool.submit {
@@ -50,7 +50,7 @@ public struct OrderedRecordLoop {
     return total
   }
 
-  /// `lock` guards `finished`, `firstFailure`, `failedCount` and `closed`, and every call of `emit`
+  /// `lock` guards `finished`, `firstFailure`, `failedCount`, `closed` and `writeFailed`, and every call of `emit`
   /// (not Sendable: it runs on whichever pool thread releases a record, one at a time, in order). `run` reads
   /// `firstFailure` and `failedCount` unlocked only after the pool has joined every job.
   private final class OrderState: @unchecked Sendable {
@@ -60,7 +60,10 @@ public struct OrderedRecordLoop {
     private let emit: (Record) throws -> Void
     private(set) var firstFailure: ExitStatus?
     private(set) var failedCount = 0
+    /// stdout was closed (EPIPE): the run ends as `OutputClosed`.
     private var closed = false
+    /// A write failed otherwise (ENOSPC, EIO): that record and every later one count as failed.
+    private var writeFailed = false
 
     init(diagnostics: Diagnostics, emit: @escaping (Record) throws -> Void) {
       self.diagnostics = diagnostics
@@ -68,6 +71,7 @@ public struct OrderedRecordLoop {
     }
 
     var outputClosed: Bool { lock.withLock { closed } }
+    var outputStopped: Bool { lock.withLock { closed || writeFailed } }
 
     func finish(_ sequence: Int, line: Int, _ outcome: Result<[Record], Error>) {
       lock.withLock {
@@ -75,13 +79,18 @@ public struct OrderedRecordLoop {
           switch ready {
           case .success(let records):
             guard !closed else { continue }
+            // Its work is done but its record is lost: a failure, never a success that nobody downstream sees.
+            if writeFailed {
+              failedCount += 1
+              continue
+            }
             do {
               for record in records { try emit(record) }
             } catch is OutputClosed {
               closed = true
             } catch {
-              closed = true
-              diagnostics.report(error)
+              writeFailed = true
+              diagnostics.report(error as? RecordNotWritten ?? RecordNotWritten(underlying: error), line: line)
               firstFailure = firstFailure ?? ExitStatus.of(error)
               failedCount += 1
             }

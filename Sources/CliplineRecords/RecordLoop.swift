@@ -25,6 +25,11 @@ public struct RecordLoop {
         try handle(try input.record.get(), input.number)
       } catch let error as OutputClosed {
         throw error
+      } catch let error as RecordNotWritten {
+        failed += 1
+        diagnostics.report(error, line: input.number)
+        firstFailure = firstFailure ?? ExitStatus.of(error)
+        break
       } catch {
         failed += 1
         diagnostics.report(error, line: input.number)

@@ -1,7 +1,7 @@
 import CliplineSystem
 import Foundation
 
-/// The reader downstream went away (EPIPE): the tool ends quietly.
+/// The reader downstream went away (EPIPE): the tool ends quietly, with 141 (records went unwritten).
 public struct OutputClosed: Error {}
 
 /// Where whole lines go. Each call is one line, written at once.
@@ -52,10 +52,25 @@ public final class RecordWriter: @unchecked Sendable {  // `lock` guards every u
 
   public init(sink: LineSink = FileDescriptorSink()) { self.sink = sink }
 
+  /// Throws `OutputClosed` when the reader went away, `RecordNotWritten` for any other failure (a full disk).
   public func write(_ record: Record) throws {
     let line = record.jsonLine
-    try lock.withLock { try sink.writeLine(line) }
+    do {
+      try lock.withLock { try sink.writeLine(line) }
+    } catch let closed as OutputClosed {
+      throw closed
+    } catch {
+      throw RecordNotWritten(underlying: error)
+    }
   }
+}
+
+/// A record whose work was done but which could not be written to stdout (a full disk, an I/O error): a failure of
+/// that record, and the loops stop there, since every later record would be lost the same way.
+public struct RecordNotWritten: ExitStatusProviding, CustomStringConvertible {
+  public let underlying: Error
+  public var exitStatus: ExitStatus { ExitStatus.of(underlying) }
+  public var description: String { "its record could not be written to stdout: \(describe(underlying))" }
 }
 
 /// SIGPIPE would kill the tool before it could see EPIPE; ignore it once per process.

@@ -12,6 +12,10 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
   case temporaryFailure = 75
   case permissionDenied = 77
   case configuration = 78
+  /// stdout was closed before every record was written (the reader downstream went away): the status a shell gives a
+  /// stage that SIGPIPE ended, here as a plain exit with nothing said, so a pipeline never reports lost records as
+  /// success.
+  case outputClosed = 141
 
   /// The one place a failure becomes an exit code.
   public static func of(_ error: Error) -> ExitStatus {
@@ -43,7 +47,8 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
   /// One line for `--help` texts: the codes and what they mean.
   public static let documentation = """
     EXIT STATUS: 0 success; 1 other failure; 64 usage; 65 bad input data; 66 input file missing; \
-    69 service unavailable; 75 temporary failure, worth retrying; 77 permission denied; 78 configuration error.
+    69 service unavailable; 75 temporary failure, worth retrying; 77 permission denied; 78 configuration error; \
+    141 stdout closed before every record was written.
     """
 }
 
