@@ -93,3 +93,9 @@ public struct TestFailure: Error, CustomStringConvertible {
 private final class DataBox: @unchecked Sendable {
   var data = Data()
 }
+
+/// The HTTP status curl got for `arguments` (`-o FILE URL`, say), as text: "200", "403".
+public func curlStatus(_ arguments: [String]) throws -> String {
+  try ToolInvocation.runProcess("/usr/bin/curl", ["-s", "-w", "%{http_code}"] + arguments)
+    .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+}
