@@ -4,7 +4,8 @@
 # A stream that is not ACTIVE yields no clip and no request (exit 0: acked, as S2 drops it);
 # any other failure lands the task on S2_PROCESSING_DLQ with the error in its headers.
 #   examples/s2-worker.sh --shape-only < stored-clips.jsonl   prints the M0 requests it would publish.
-# Optional: COUNT, GRACE (seconds after SIGTERM), HEALTH_FILE (amqp-consume --health-file),
+# Optional: CONCURRENCY (tasks at once; else S2's S2_KVS_MAX_FFMPEG_WORKERS, else 1: each task runs at most one
+# FFmpeg step), COUNT, GRACE (seconds after SIGTERM), HEALTH_FILE (amqp-consume --health-file),
 # METRICS_LISTEN (--metrics-listen: /metrics, /healthz, /readyz on ADDR:PORT, e.g. :9464).
 set -euo pipefail
 : "${VIDEO_STORE:=file:///var/lib/clipline/spectra-videos}"   # or s3://spectra-videos
@@ -25,7 +26,8 @@ m0_request() {
 if [[ ${1:-} == --shape-only ]]; then m0_request; exit; fi
 export -f m0_request
 
-exec amqp-consume --queue S2_PROCESSING_QUEUE --dlq S2_PROCESSING_DLQ --declare ${COUNT:+--count "$COUNT"} \
+exec amqp-consume --queue S2_PROCESSING_QUEUE --dlq S2_PROCESSING_DLQ --declare \
+  --concurrency "${CONCURRENCY:-${S2_KVS_MAX_FFMPEG_WORKERS:-1}}" ${COUNT:+--count "$COUNT"} \
   ${GRACE:+--grace "$GRACE"} ${HEALTH_FILE:+--health-file "$HEALTH_FILE"} \
   ${METRICS_LISTEN:+--metrics-listen "$METRICS_LISTEN"} \
   -- bash -o pipefail -c '

@@ -43,6 +43,7 @@ public struct ConnectionFlags: ParsableArguments {
 
   public func validate() throws {
     if let heartbeat { try check(heartbeat, "--heartbeat", within: 0...3600) }
+    SecretFlags.noteURLPassword("--url", url, saferWays: "AMQP_URL in the environment")
     try connectTimeout?.check("--connect-timeout", within: 0.001...600)
     _ = try options(tool: "")
     if (keyFile ?? amqpToolsKeyFile) != nil && (certFile ?? amqpToolsCertFile) == nil {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CliplineAWS
+import CliplineCLI
 
 /// The aws CLI's global options, spelled as it spells them, shared by every tool that calls AWS (S3, KVS).
 /// Each falls back to the usual AWS environment and files (`AWS_REGION`, `AWS_PROFILE`, `~/.aws/…`).
@@ -21,7 +22,9 @@ public struct AWSOptions: ParsableArguments {
   public var accessKeyId: String?
 
   @Option(
-    help: "AWS secret access key, with --access-key-id. Visible to other users in ps: prefer the environment.")
+    help: ArgumentHelp(
+      "AWS secret access key, with --access-key-id. Visible to other users in ps (a warning says so): prefer "
+        + "AWS_SECRET_ACCESS_KEY or a profile."))
   public var secretAccessKey: String?
 
   @Option(
@@ -42,6 +45,12 @@ public struct AWSOptions: ParsableArguments {
     guard (1...20).contains(attempts) else { throw ValidationError("--attempts must be between 1 and 20.") }
     if (accessKeyId == nil) != (secretAccessKey == nil) {
       throw ValidationError("--access-key-id and --secret-access-key go together.")
+    }
+    if secretAccessKey != nil {
+      SecretFlags.note(
+        "--secret-access-key",
+        saferWays: "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment, a profile in "
+          + "~/.aws/credentials, or a role (docs/aws.md)")
     }
   }
 }

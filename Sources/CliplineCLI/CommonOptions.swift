@@ -69,7 +69,9 @@ enum CommonHelp {
   ) -> Diagnostics {
     let chosen = format ?? Settings.environment(Diagnostics.formatVariable).flatMap(Diagnostics.Format.init) ?? .text
     let context = traced && ToolTrace.outgoing != nil ? ToolTrace.place.logFields : [:]
-    return Diagnostics(
+    let diagnostics = Diagnostics(
       tool: tool, format: chosen, minimumLevel: verbose ? .debug : quiet ? .error : .info, context: context)
+    for warning in SecretFlags.takeWarnings() { diagnostics.warning(warning) }
+    return diagnostics
   }
 }

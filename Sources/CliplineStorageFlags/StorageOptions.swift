@@ -1,6 +1,7 @@
 import ArgumentParser
 import CliplineAWSFlags
 import CliplineBlobStores
+import CliplineCLI
 import CliplineSystem
 import Foundation
 
@@ -22,7 +23,10 @@ public struct StorageTransferOptions: ParsableArguments {
   @Option(help: "S3 addressing: auto (virtual-hosted on AWS, path-style elsewhere), path or virtual.")
   public var addressingStyle: String?
 
-  @Option(help: "Azure connection string (default: AZURE_STORAGE_CONNECTION_STRING).")
+  @Option(
+    help: ArgumentHelp(
+      "Azure connection string (default: AZURE_STORAGE_CONNECTION_STRING, the safer way: a key or SAS here shows "
+        + "in ps)."))
   public var azureConnectionString: String?
 
   @Option(help: "Part (and block) size for large transfers, 5M to 5G: bytes, or with K/M/G (MiB units).")
@@ -54,6 +58,13 @@ public struct StorageTransferOptions: ParsableArguments {
       throw ValidationError("--multipart-threshold must be a size from 0 to 5G, like 16M.")
     }
     guard (1...64).contains(concurrency) else { throw ValidationError("--part-jobs must be between 1 and 64.") }
+    let connection = azureConnectionString?.lowercased() ?? ""
+    if connection.contains("accountkey=") || connection.contains("sharedaccesssignature=") {
+      SecretFlags.note(
+        "--azure-connection-string",
+        saferWays: "AZURE_STORAGE_CONNECTION_STRING (or AZURE_STORAGE_ACCOUNT and AZURE_STORAGE_KEY) in the "
+          + "environment")
+    }
     if let addressingStyle, S3Addressing(rawValue: addressingStyle) == nil {
       throw ValidationError("--addressing-style must be auto, path or virtual.")
     }

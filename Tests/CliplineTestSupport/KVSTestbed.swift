@@ -35,7 +35,8 @@ public final class KVSTestbed {
 
   public static let removedEnvironment = [
     "AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL", "CLIPLINE_WORK_DIR",
-    "AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE",
+    "AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE", "AWS_CA_BUNDLE", "REDIS_URL", "REDIS_HOST", "REDIS_PORT",
+    "REDIS_PASSWORD", "S2_CLIP_DURATION",
   ]
 
   public func client(attempts: Int = 6) -> KVSClient {

@@ -108,6 +108,9 @@ struct GQLMutate: ParsableCommand {
 
   func validate() throws {
     try timeout.check("--timeout", within: 0.001...3600)
+    if header.contains(where: { $0.lowercased().hasPrefix("authorization:") }) {
+      SecretFlags.note("-H 'Authorization: …'", saferWays: "GRAPHQL_TOKEN in the environment")
+    }
     let sources = [op != nil, query != nil, queryFile != nil].filter { $0 }.count
     guard sources == 1 else {
       throw ValidationError("Give exactly one of --op, --query and --query-file.")

@@ -51,7 +51,8 @@ struct KVSClip: ParsableCommand {
       hls_expires_at.
 
       ENVIRONMENT: AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_PROFILE, \
-      AWS_ENDPOINT_URL_KINESIS_VIDEO, CLIPLINE_WORK_DIR (the work directory amqp-consume provides).
+      AWS_ENDPOINT_URL_KINESIS_VIDEO, AWS_CA_BUNDLE, CLIPLINE_WORK_DIR (the work directory amqp-consume \
+      provides), S2_CLIP_DURATION (a task from flags without --end-time lasts this many seconds).
 
       EXAMPLES:
         amqp-consume --queue S2_PROCESSING_QUEUE -- kvs-clip --to 's3://videos/live/{camera_id}/{start_time}.mp4=cloud_stream_path'
@@ -81,7 +82,11 @@ struct KVSClip: ParsableCommand {
   @Option(name: .long, help: ArgumentHelp("One task from flags: the clip start (RFC 3339).", valueName: "time"))
   var startTime: String?
 
-  @Option(name: .long, help: ArgumentHelp("One task from flags: the clip end (RFC 3339).", valueName: "time"))
+  @Option(
+    name: .long,
+    help: ArgumentHelp(
+      "One task from flags: the clip end (RFC 3339; default: --start-time plus S2_CLIP_DURATION seconds).",
+      valueName: "time"))
   var endTime: String?
 
   @Option(
@@ -147,14 +152,28 @@ struct KVSClip: ParsableCommand {
     cameraId != nil || streamArn != nil || streamName != nil || startTime != nil || endTime != nil
   }
 
+  /// `--end-time`, else `--start-time` plus `S2_CLIP_DURATION`: S2's default clip length (seconds), which an S2
+  /// deployment already sets.
+  func taskEndTime() throws -> String? {
+    if let endTime { return endTime }
+    guard let text = Settings.environment("S2_CLIP_DURATION"), let startTime, let start = RFC3339.parse(startTime)
+    else { return nil }
+    guard let seconds = Double(text), (1...86400).contains(seconds) else {
+      throw ValidationError(
+        "S2_CLIP_DURATION is \"\(text)\"; set it to the clip's length in seconds (1 to 86400), or unset it.")
+    }
+    return RFC3339.format(start.addingTimeInterval(seconds))
+  }
+
   func validate() throws {
     if taskFromFlags {
       guard cameraId != nil, streamArn != nil || streamName != nil else {
         throw ValidationError("A task from flags needs --camera-id and --stream-arn or --stream-name.")
       }
       if !(hls && hlsMode == .live) {
-        guard let startTime, let endTime else {
-          throw ValidationError("A task from flags needs --start-time and --end-time.")
+        guard let startTime, let endTime = try taskEndTime() else {
+          throw ValidationError(
+            "A task from flags needs --start-time and --end-time (or S2_CLIP_DURATION, the clip's length in seconds).")
         }
         guard let start = RFC3339.parse(startTime) else { throw ValidationError("--start-time is not RFC 3339.") }
         guard let end = RFC3339.parse(endTime) else { throw ValidationError("--end-time is not RFC 3339.") }
@@ -204,7 +223,7 @@ struct KVSClip: ParsableCommand {
         if let streamArn { task["stream_arn"] = .string(streamArn) }
         if let streamName { task["stream_name"] = .string(streamName) }
         if let startTime { task["start_time"] = .string(startTime) }
-        if let endTime { task["end_time"] = .string(endTime) }
+        if let endTime = try taskEndTime() { task["end_time"] = .string(endTime) }
         try handle(task, nil)
       } else {
         try RecordLoop(diagnostics: diagnostics).run { record, line in try handle(record, line) }

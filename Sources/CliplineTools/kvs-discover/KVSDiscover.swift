@@ -30,7 +30,8 @@ struct KVSDiscover: ParsableCommand {
       stream_name, start_time, end_time, process_id, inference_config (+ --template fields).
 
       ENVIRONMENT: AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_PROFILE, \
-      AWS_ENDPOINT_URL_KINESIS_VIDEO, XDG_CACHE_HOME.
+      AWS_ENDPOINT_URL_KINESIS_VIDEO, AWS_CA_BUNDLE, XDG_CACHE_HOME, REDIS_URL (the cache, unless --cache), \
+      REDIS_HOST and REDIS_PORT (S2's names, after REDIS_URL), REDIS_PASSWORD (for a Redis URL without one).
 
       EXAMPLES:
         kvs-discover --cache redis://127.0.0.1:6379 --ttl 5m
@@ -53,7 +54,8 @@ struct KVSDiscover: ParsableCommand {
   @Option(
     name: .long,
     help: ArgumentHelp(
-      "The cache: redis://[user:password@]host[:port][/db], or a directory (or file:// URL) for the file cache.",
+      "The cache: redis://[user@]host[:port][/db], or a directory (or file:// URL) for the file cache (default: "
+        + "REDIS_URL, else REDIS_HOST and REDIS_PORT, else the file cache; REDIS_PASSWORD is the password).",
       valueName: "url"))
   var cache: String?
 
@@ -100,6 +102,7 @@ struct KVSDiscover: ParsableCommand {
     if let cache, cache.hasPrefix("redis:"), RedisURL(cache) == nil {
       throw ValidationError("--cache \(cache) is not a redis://host[:port][/db] URL.")
     }
+    SecretFlags.noteURLPassword("--cache", cache, saferWays: "REDIS_PASSWORD in the environment")
     if let window, window.seconds < 1 { throw ValidationError("--window must be at least 1s.") }
     if let window, window.seconds > TaskWindow.maximumSeconds {
       throw ValidationError("--window must be at most 366d.")
@@ -118,19 +121,27 @@ struct KVSDiscover: ParsableCommand {
     }
   }
 
+  /// `--cache`, else `REDIS_URL`, else S2's `REDIS_HOST`, else the file cache; `REDIS_PASSWORD` for a Redis URL
+  /// without a password of its own.
+  func recordCache(_ diagnostics: Diagnostics) -> RecordCache? {
+    if noCache { return nil }
+    var text = cache
+    if text == nil, let (configured, variable) = RedisURL.fromEnvironment() {
+      if RedisURL(configured) != nil {
+        text = configured
+      } else {
+        diagnostics.warning("\(variable) does not make a redis://host[:port][/db] URL; using the file cache")
+      }
+    }
+    if let text, let url = RedisURL(text) { return RedisRecordCache(url: url.withEnvironmentPassword()) }
+    let directory = text.map { $0.hasPrefix("file://") ? String($0.dropFirst("file://".count)) : $0 }
+    return FileRecordCache(directory: directory)
+  }
+
   func run() throws {
     let diagnostics = common.diagnostics(tool: "kvs-discover")
     try runTool(diagnostics) {
-      let recordCache: RecordCache?
-      if noCache {
-        recordCache = nil
-      } else if let cache, let url = RedisURL(cache) {
-        recordCache = RedisRecordCache(url: url)
-      } else {
-        let directory = cache.map { $0.hasPrefix("file://") ? String($0.dropFirst("file://".count)) : $0 }
-        recordCache = FileRecordCache(directory: directory)
-      }
-      let discovery = CameraDiscovery(cache: recordCache, diagnostics: diagnostics) {
+      let discovery = CameraDiscovery(cache: recordCache(diagnostics), diagnostics: diagnostics) {
         try connection.client(diagnostics: diagnostics)
       }
       var options = CameraDiscovery.Options()

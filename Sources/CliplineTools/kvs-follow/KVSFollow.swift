@@ -91,7 +91,9 @@ struct KVSFollow: ParsableCommand {
 
   @Option(
     name: .long,
-    help: ArgumentHelp("Where positions are kept: file://DIR or redis://HOST[:PORT][/DB].", valueName: "url"))
+    help: ArgumentHelp(
+      "Where positions are kept: file://DIR or redis://HOST[:PORT][/DB] (REDIS_PASSWORD is the password of a URL "
+        + "without one).", valueName: "url"))
   var state: String?
 
   @Option(name: .long, help: "With --state redis://: how long a stream's lease lasts without renewal (2s to 5m).")
@@ -133,6 +135,7 @@ struct KVSFollow: ParsableCommand {
       throw ValidationError("--idle-timeout must be 1s to 5m.")
     }
     if lease.seconds < 2 || lease.seconds > 300 { throw ValidationError("--lease must be 2s to 5m.") }
+    SecretFlags.noteURLPassword("--state", state, saferWays: "REDIS_PASSWORD in the environment")
     _ = try followStart()
     _ = try stateLocation()
     if !upload.destinations.isEmpty && workDir != nil {
@@ -159,7 +162,7 @@ struct KVSFollow: ParsableCommand {
       guard let url = RedisURL(state) else {
         throw ValidationError("--state \(state) is not a redis://host[:port][/db] URL.")
       }
-      return (nil, url)
+      return (nil, url.withEnvironmentPassword())
     }
     guard state.hasPrefix("file://"), state.count > "file://".count else {
       throw ValidationError("--state must be file://DIR or redis://HOST[:PORT][/DB], found \(state).")
