@@ -18,26 +18,6 @@ final class AssumeRoleTests: AWSEnvironmentTestCase {
     server = try useIdentityServer()
   }
 
-  /// `[base]` holds the source user's keys; `[profile cross]` assumes "cross" with them.
-  func writeRoleProfiles(cross extra: String = "", sourceSecret: String? = nil) throws {
-    try writeConfig(
-      """
-      [profile cross]
-      role_arn = \(server.roles["cross"]!)
-      source_profile = base
-      \(extra)
-      [profile second]
-      role_arn = \(server.roles["second"]!)
-      source_profile = cross
-      role_session_name = chained
-      """,
-      credentials: """
-        [base]
-        aws_access_key_id = \(server.source.accessKeyId)
-        aws_secret_access_key = \(sourceSecret ?? server.source.secretAccessKey)
-        """)
-  }
-
   /// Who moto says signed a request with these credentials (GetCallerIdentity).
   func caller(_ credentials: AWSCredentials) throws -> String {
     var request = HTTPRequest(
@@ -50,7 +30,8 @@ final class AssumeRoleTests: AWSEnvironmentTestCase {
   }
 
   func testARoleProfileAssumesItsRoleWithTheSourceProfilesKeys() throws {
-    try writeRoleProfiles(cross: "external_id = ext-42\nrole_session_name = clipline-test\nduration_seconds = 900")
+    try writeRoleProfiles(
+      server, cross: "external_id = ext-42\nrole_session_name = clipline-test\nduration_seconds = 900")
     let chain = AWSCredentialChain.standard(profile: "cross")
     let credentials = try chain.credentials()
     XCTAssertTrue(credentials.accessKeyId.hasPrefix("ASIA"), credentials.accessKeyId)
@@ -64,7 +45,7 @@ final class AssumeRoleTests: AWSEnvironmentTestCase {
   }
 
   func testRolesChainAndAProfileMaySourceItsOwnKeys() throws {
-    try writeRoleProfiles()
+    try writeRoleProfiles(server)
     let chained = try AWSCredentialChain.standard(profile: "second").credentials()
     XCTAssertEqual(try caller(chained), "arn:aws:sts::\(server.accountId):assumed-role/second/chained")
     try writeConfig(
@@ -87,7 +68,7 @@ final class AssumeRoleTests: AWSEnvironmentTestCase {
   }
 
   func testAWrongSourceSecretIsRefusedBySTS() throws {
-    try writeRoleProfiles(sourceSecret: "not-the-secret")
+    try writeRoleProfiles(server, sourceSecret: "not-the-secret")
     XCTAssertThrowsError(try AWSCredentialChain.standard(profile: "cross").credentials()) { error in
       XCTAssertEqual(ExitStatus.of(error), .permissionDenied)
       XCTAssertTrue(describe(error).contains("SignatureDoesNotMatch"), describe(error))
@@ -129,15 +110,5 @@ final class AssumeRoleTests: AWSEnvironmentTestCase {
         XCTAssertTrue(describe(error).contains(sentence), describe(error))
       }
     }
-  }
-
-  /// End to end: the role may list streams and the source user may not, so a listing proves the role signed it.
-  func testKVSDiscoverWithARoleProfile() throws {
-    try writeRoleProfiles()
-    let role = try ToolInvocation.run("kvs-discover", ["--no-cache", "--profile", "cross"])
-    XCTAssertEqual(role.status, 0, role.stderr)
-    XCTAssertTrue(role.stdout.contains("\"stream_name\":\"identity-cam-1\""), role.stdout)
-    let source = try ToolInvocation.run("kvs-discover", ["--no-cache", "--profile", "base"])
-    XCTAssertEqual(source.status, 77, source.stderr)
   }
 }

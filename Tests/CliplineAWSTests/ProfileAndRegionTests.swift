@@ -7,7 +7,7 @@ import XCTest
 @testable import CliplineAWS
 
 /// A profile that does not exist, and no region anywhere: each its own sentence and exit 78, as the aws CLI says
-/// them, never "none found" or a silent us-east-1. The tool runs go against moto with its authorization on.
+/// them, never "none found" or a silent us-east-1 (KVSEndToEndTests' AWSProfileToolTests run the tools).
 final class ProfileAndRegionTests: AWSEnvironmentTestCase {
   func testAProfileThatDoesNotExistIsNamed() throws {
     try writeConfig("[profile staging]\nregion = eu-west-1\n")
@@ -43,32 +43,6 @@ final class ProfileAndRegionTests: AWSEnvironmentTestCase {
     XCTAssertThrowsError(try AWSCredentialChain.standard().credentials()) { error in
       XCTAssertTrue(describe(error).contains("none found"), describe(error))
     }
-  }
-
-  func testKVSToolsSayAMissingProfileAndAMissingRegion() throws {
-    let server = try AWSIdentityServer.shared()
-    setenv("AWS_ENDPOINT_URL", server.endpoint, 1)
-    setenv("AWS_ACCESS_KEY_ID", server.reader.accessKeyId, 1)
-    setenv("AWS_SECRET_ACCESS_KEY", server.reader.secretAccessKey, 1)
-    let missingProfile = try ToolInvocation.run("kvs-discover", ["--no-cache", "--profile", "nope"])
-    XCTAssertEqual(missingProfile.status, 78, missingProfile.stderr)
-    XCTAssertTrue(missingProfile.stderr.contains("profile \"nope\""), missingProfile.stderr)
-    XCTAssertEqual(missingProfile.stdout, "")
-
-    let noRegion = try ToolInvocation.run("kvs-discover", ["--no-cache"])
-    XCTAssertEqual(noRegion.status, 78, noRegion.stderr)
-    XCTAssertTrue(noRegion.stderr.contains("you must specify a region"), noRegion.stderr)
-    XCTAssertEqual(noRegion.stdout, "")
-    XCTAssertEqual(noRegion.stderr.split(separator: "\n").count, 1, noRegion.stderr)
-
-    // Any one of the places the aws CLI reads a region from is enough.
-    let flag = try ToolInvocation.run("kvs-discover", ["--no-cache", "--region", "us-east-1"])
-    XCTAssertEqual(flag.status, 0, flag.stderr)
-    XCTAssertTrue(flag.stdout.contains("identity-cam-1"), flag.stdout)
-    try writeConfig("[default]\nregion = us-east-1\n")
-    let fromProfile = try ToolInvocation.run("kvs-discover", ["--no-cache"])
-    XCTAssertEqual(fromProfile.status, 0, fromProfile.stderr)
-    XCTAssertTrue(fromProfile.stdout.contains("identity-cam-1"), fromProfile.stdout)
   }
 
   /// S3 keeps botocore's fallback: with no region, requests are signed for us-east-1 (S3's global endpoint).

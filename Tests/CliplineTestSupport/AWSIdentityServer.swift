@@ -1,30 +1,29 @@
 import CliplineRecords
-import CliplineTestSupport
 import Foundation
 
 /// scripts/testbeds/aws_identity_server.py: moto's server with its IAM authorization on (every signature verified,
 /// every action checked against the caller's policies), seeded with users and roles, plus an SSO portal. One plain
 /// and one TLS instance per test process, stopped when the process ends.
-final class AWSIdentityServer: @unchecked Sendable {
-  struct Keys {
-    let accessKeyId: String
-    let secretAccessKey: String
+public final class AWSIdentityServer: @unchecked Sendable {
+  public struct Keys: Sendable {
+    public let accessKeyId: String
+    public let secretAccessKey: String
   }
 
-  let endpoint: String
-  let source: Keys
-  let reader: Keys
-  let roles: [String: String]
-  let ssoToken: String
-  let accountId: String
+  public let endpoint: String
+  public let source: Keys
+  public let reader: Keys
+  public let roles: [String: String]
+  public let ssoToken: String
+  public let accountId: String
   /// With TLS: the directory holding `ca.pem` (which signed the server's certificate) and `other-ca.pem`.
-  let tlsDirectory: ScratchDirectory?
+  public let tlsDirectory: ScratchDirectory?
   private let process: Process
 
   nonisolated(unsafe) private static var running: [Bool: AWSIdentityServer] = [:]
   private static let lock = NSLock()
 
-  static func shared(tls: Bool = false) throws -> AWSIdentityServer {
+  public static func shared(tls: Bool = false) throws -> AWSIdentityServer {
     try lock.withLock {
       if let server = running[tls] { return server }
       let started = try AWSIdentityServer(tls: tls)
@@ -36,8 +35,8 @@ final class AWSIdentityServer: @unchecked Sendable {
     }
   }
 
-  var caFile: String { tlsDirectory?.file("ca.pem") ?? "" }
-  var otherCAFile: String { tlsDirectory?.file("other-ca.pem") ?? "" }
+  public var caFile: String { tlsDirectory?.file("ca.pem") ?? "" }
+  public var otherCAFile: String { tlsDirectory?.file("other-ca.pem") ?? "" }
 
   private init(tls: Bool) throws {
     let script = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath().deletingLastPathComponent()
@@ -85,7 +84,7 @@ final class AWSIdentityServer: @unchecked Sendable {
   }
 
   /// The roles moto handed out so far: role ARN, session name, external id, access key id.
-  func assumedRoles() throws -> [[String: JSONValue]] {
+  public func assumedRoles() throws -> [[String: JSONValue]] {
     guard case .object(let data) = try get("/moto-api/data.json"), case .object(let sts)? = data["sts"],
       case .array(let roles)? = sts["AssumedRole"]
     else { throw TestFailure("moto's data.json has no sts.AssumedRole") }
@@ -93,7 +92,7 @@ final class AWSIdentityServer: @unchecked Sendable {
   }
 
   /// GetRoleCredentials calls the portal answered.
-  func portalCalls() throws -> Int {
+  public func portalCalls() throws -> Int {
     Int(try get("/_clipline/requests").objectValue?["GetRoleCredentials"]?.integerValue ?? 0)
   }
 

@@ -5,15 +5,14 @@ import Foundation
 import XCTest
 
 /// `--ca-bundle`, `AWS_CA_BUNDLE` and a profile's `ca_bundle` against AWS endpoints on TLS whose certificate a CA
-/// of the test signed (the identity testbed over HTTPS): KVS, S3, STS and the SSO portal all verify with it.
+/// of the test signed (the identity testbed over HTTPS): KVS, STS and the SSO portal verify with it (S3:
+/// BlobEndToEndTests' S3CABundleTests).
 final class CABundleTests: AWSEnvironmentTestCase {
   var server: AWSIdentityServer!
 
   override func setUpWithError() throws {
     try super.setUpWithError()
-    server = try useIdentityServer(tls: true)
-    setenv("AWS_ACCESS_KEY_ID", server.reader.accessKeyId, 1)
-    setenv("AWS_SECRET_ACCESS_KEY", server.reader.secretAccessKey, 1)
+    server = try useIdentityServerAsReader(tls: true)
   }
 
   func discover(_ arguments: [String] = []) throws -> ToolResult {
@@ -42,26 +41,6 @@ final class CABundleTests: AWSEnvironmentTestCase {
     XCTAssertNotEqual(try discover().status, 0, "AWS_CA_BUNDLE beats the profile's ca_bundle")
   }
 
-  func testS3UploadsVerifyWithTheBundle() throws {
-    let file = scratch.file("clip.bin")
-    try Data(repeating: 7, count: 1000).write(to: URL(fileURLWithPath: file))
-    let record = "{\"clip_path\":\"\(file)\"}\n"
-    let destination = ["--to", "s3://identity-bucket/ca/clip.bin=cloud_stream_path"]
-    let untrusted = try ToolInvocation.run("blob-put", destination, stdin: record)
-    XCTAssertNotEqual(untrusted.status, 0)
-    let trusted = try ToolInvocation.run("blob-put", destination + ["--ca-bundle", server.caFile], stdin: record)
-    XCTAssertEqual(trusted.status, 0, trusted.stderr)
-    // The aws CLI, trusting the same CA, finds the object.
-    let head = try ToolInvocation.runProcess(
-      "/usr/bin/env",
-      [
-        "aws", "s3api", "head-object", "--bucket", "identity-bucket", "--key", "ca/clip.bin", "--ca-bundle",
-        server.caFile,
-        "--region", "us-east-1", "--query", "ContentLength",
-      ])
-    XCTAssertEqual(head.stdout.trimmingCharacters(in: .whitespacesAndNewlines), "1000", head.stderr)
-  }
-
   /// A role profile's AssumeRole and an SSO profile's GetRoleCredentials go over the same TLS.
   func testSTSAndTheSSOPortalVerifyWithTheProfilesBundle() throws {
     unsetenv("AWS_ACCESS_KEY_ID")
@@ -88,13 +67,7 @@ final class CABundleTests: AWSEnvironmentTestCase {
     XCTAssertEqual(role.status, 0, role.stderr)
     XCTAssertTrue(role.stdout.contains("identity-cam-1"), role.stdout)
 
-    let directory = scratch.file(".aws/sso/cache")
-    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-    let hash = try ToolInvocation.runProcess(
-      "/bin/sh", ["-c", "printf %s https://corp.awsapps.com/start | sha1sum | cut -c1-40"]
-    ).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-    try "{\"accessToken\": \"\(server.ssoToken)\", \"expiresAt\": \"2099-01-01T00:00:00Z\"}".write(
-      toFile: directory + "/\(hash).json", atomically: true, encoding: .utf8)
+    try writeSSOToken(for: "https://corp.awsapps.com/start", token: server.ssoToken)
     let sso = try discover(["--profile", "sso"])
     XCTAssertEqual(sso.status, 0, sso.stderr)
     XCTAssertTrue(sso.stdout.contains("identity-cam-1"), sso.stdout)
