@@ -86,7 +86,10 @@ let package = Package(
     library("CliplineAWS", ["CliplineHTTP", "CliplineCrypto", "CliplineRecords"]),
     library(
       "CliplineBlobStores",
-      ["CliplineAWS", "CliplineHTTP", "CliplineCrypto", "CliplineSources", "CliplineRecords", "CCliplineXattr"]),
+      [
+        "CliplineAWS", "CliplineHTTP", "CliplineCrypto", "CliplineSources", "CliplineRecords", "CliplineTelemetry",
+        "CCliplineXattr",
+      ]),
     // FFmpeg's functions must be called through PLT slots, bound at their first call (FFmpegLibraries). Swift's
     // own LLVM passes merge functions that differ only in the C function they call (Packet's and Frame's deinits)
     // into one that takes av_*_free's address from a GOT slot, bound at start, before FFmpeg is loaded: null.
@@ -96,12 +99,16 @@ let package = Package(
         "CCliplineAVUtil", "CCliplineAVCodec", "CCliplineAVFormat", "CCliplineAVFilter", "CCliplineSwScale",
         "CliplineCrypto", "CliplineRecords",
       ], swiftSettings: [.unsafeFlags(["-Xfrontend", "-disable-swift-specific-llvm-optzns"])]),
-    library("CliplineChunking", ["CliplineMedia", "CliplineCrypto", "CliplineSources", "CliplineRecords"]),
+    library(
+      "CliplineChunking",
+      ["CliplineMedia", "CliplineCrypto", "CliplineSources", "CliplineRecords", "CliplineTelemetry"]),
     library("CliplineAMQP", ["CCliplineRabbitMQ", "CliplineCrypto", "CliplineTelemetry", "CliplineRecords"]),
     library("CliplineCache", ["CCliplineHiredis", "CliplineRecords"]),
     library("CliplineKVS", ["CliplineAWS", "CliplineHTTP", "CliplineCache", "CliplineRecords"]),
     // Not CliplineMedia: kvs-clip runs its FFmpeg steps in kvs-clip-media, so it never loads FFmpeg's libraries.
-    library("CliplineKVSClipping", ["CliplineKVS", "CliplineCrypto", "CliplineBlobStores", "CliplineRecords"]),
+    library(
+      "CliplineKVSClipping",
+      ["CliplineKVS", "CliplineCrypto", "CliplineBlobStores", "CliplineRecords", "CliplineTelemetry"]),
     // Live follow: GetMedia's fragments cut into windows (FFmpeg's muxer) and stored as they arrive.
     library(
       "CliplineKVSFollowing",
@@ -109,7 +116,7 @@ let package = Package(
         "CliplineKVS", "CliplineMedia", "CliplineBlobStores", "CliplineCache", "CliplineHTTP", "CliplineCrypto",
         "CliplineRecords",
       ]),
-    library("CliplineGraphQL", ["CliplineHTTP", "CliplineRecords"]),
+    library("CliplineGraphQL", ["CliplineHTTP", "CliplineRecords", "CliplineTelemetry"]),
 
     // The CLI layer: common options, runTool and the exit-code mapping, and every flag group.
     .target(name: "CliplineCLI", dependencies: foundations + ["CliplineTelemetry", argumentParser]),

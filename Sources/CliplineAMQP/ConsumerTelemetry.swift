@@ -41,6 +41,10 @@ public final class ConsumerTelemetry: @unchecked Sendable {
       registry.add(descriptor, 0, labels: [queue])
     }
     registry.declare(ClipMetrics.handlerDuration)
+    // Shown from the start (empty) where handlers run, so dashboards and alerts find the families.
+    if deadLetterQueue != nil {
+      for descriptor in ClipMetrics.reported { registry.declare(ClipMetrics.perQueue(descriptor)) }
+    }
     registry.set(ClipMetrics.handlerTimeout, handlerTimeout ?? 0, labels: [queue])
     registry.set(ClipMetrics.lastAck, Date().timeIntervalSince1970, labels: [queue])
   }
@@ -86,6 +90,11 @@ public final class ConsumerTelemetry: @unchecked Sendable {
     let code = exitCode.map(String.init) ?? ""
     registry.observe(ClipMetrics.handlerDuration, seconds, labels: [queue, outcome, code])
     if outcome == "acked" { registry.set(ClipMetrics.lastAck, Date().timeIntervalSince1970, labels: [queue]) }
+  }
+
+  /// A handler's tools' counts and stage timings (one report line's `metrics`), under this consumer's queue.
+  func merge(_ reported: JSONValue) {
+    MetricsReport.merge(reported, into: registry, queue: queue)
   }
 
   /// The queues' depths (every 15 s, a passive declare each), on a channel of their own: a dead-letter queue

@@ -24,6 +24,8 @@ struct HandlerJob: Sendable {
   let onFailure: String?
   let diagnostics: Diagnostics
   let workDirectories: WorkDirectoryLedger
+  /// Where the handler's tools' counts and stage timings go (nil: no metrics kept).
+  let telemetry: ConsumerTelemetry?
   let process = HandlerProcess()
   let started = Date()
 
@@ -44,11 +46,11 @@ struct HandlerJob: Sendable {
       workDirectory = directory
       var handlerEnvironment = environment
       handlerEnvironment[WorkDirectory.environmentVariable] = directory.path
-      let report = Tracing.shared.isRecording ? try HandlerReport() : nil
+      let report = Tracing.shared.isRecording || telemetry != nil ? try HandlerReport() : nil
       let result = try process.run(
         arguments: command, environment: handlerEnvironment, stdin: delivery.body, timeout: timeout,
         stderr: stderrRelay(source: command[0]), report: report)
-      for span in report?.spans() ?? [] { Tracing.shared.record(span) }
+      if let report { take(report) }
       var errorText = result.stderrTail.trimmingCharacters(in: .whitespacesAndNewlines)
       if result.timedOut {
         let limit = DurationArgument.format(timeout ?? 0)
@@ -73,6 +75,13 @@ struct HandlerJob: Sendable {
       runFailureHook(onFailure, environment: environment, outcome: outcome)
     }
     return outcome
+  }
+
+  /// The spans the handler's tools wrote go to the exporter, their figures into the consumer's metrics.
+  private func take(_ report: HandlerReport) {
+    let (spans, metrics) = report.read()
+    if Tracing.shared.isRecording { for span in spans { Tracing.shared.record(span) } }
+    if let telemetry { for reported in metrics { telemetry.merge(reported) } }
   }
 
   /// What a handler learns about its message, besides the body on stdin.

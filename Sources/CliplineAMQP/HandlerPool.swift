@@ -28,6 +28,7 @@ final class HandlerPool {
   private let settings: ConsumerSettings
   private let diagnostics: Diagnostics
   private let workDirectories: WorkDirectoryLedger
+  private let telemetry: ConsumerTelemetry?
 
   /// One thread per running handler; the backlog lets a finished handler's thread return while its successor starts.
   private let threads: ThreadPool
@@ -37,8 +38,10 @@ final class HandlerPool {
 
   init(
     command: [String], concurrency: Int, onFailure: String?, queue: String, settings: ConsumerSettings,
-    diagnostics: Diagnostics, wakeUp: WakeUpPipe, workDirectories: WorkDirectoryLedger
+    diagnostics: Diagnostics, wakeUp: WakeUpPipe, workDirectories: WorkDirectoryLedger,
+    telemetry: ConsumerTelemetry? = nil
   ) {
+    self.telemetry = telemetry
     self.command = command
     self.concurrency = concurrency
     self.onFailure = onFailure
@@ -85,7 +88,8 @@ final class HandlerPool {
     let job = HandlerJob(
       delivery: delivery, command: command, queue: queue, timeout: timeout,
       stoppedForConsumerTimeout: timeout.map { $0 < settings.handlerTimeout ?? .infinity } ?? false,
-      policy: settings.policy, onFailure: onFailure, diagnostics: diagnostics, workDirectories: workDirectories)
+      policy: settings.policy, onFailure: onFailure, diagnostics: diagnostics, workDirectories: workDirectories,
+      telemetry: telemetry)
     running[delivery.deliveryTag] = RunningJob(process: job.process, started: job.started)
     threads.submit { [inbox] in
       let outcome = job.run()

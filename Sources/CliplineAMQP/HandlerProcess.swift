@@ -58,7 +58,7 @@ final class HandlerProcess: @unchecked Sendable {
     var environment = environment
     if let report {
       posix_spawn_file_actions_adddup2(&actions, report.descriptor, HandlerReport.descriptorInChild)
-      environment[Tracing.reportVariable] = String(HandlerReport.descriptorInChild)
+      environment[ReportChannel.variable] = String(HandlerReport.descriptorInChild)
     }
 
     var attributes = posix_spawnattr_t()

@@ -3,10 +3,11 @@ import CliplineSystem
 import CliplineTelemetry
 import Foundation
 
-/// What a handler's tools hand back besides their output: one JSON line per finished span, appended to an unlinked
-/// file the handler gets as descriptor 3 (`CLIPLINE_REPORT_FD=3`). Nothing reads it while the handler runs, so a
-/// tool never waits on the consumer, and the consumer exports the spans once the handler has exited. Only made when
-/// the consumer exports spans: with tracing off the handler gets no descriptor at all.
+/// What a handler's tools hand back besides their output (`ReportChannel`): one JSON line per finished span and one
+/// per tool's counts and stage timings, appended to an unlinked file the handler gets as descriptor 3
+/// (`CLIPLINE_REPORT_FD=3`). Nothing reads it while the handler runs, so a tool never waits on the consumer; the
+/// consumer exports the spans and adds the figures to its metrics once the handler has exited. Only made when the
+/// consumer exports spans or keeps metrics: with both off the handler gets no descriptor at all.
 final class HandlerReport {
   static let descriptorInChild: Int32 = 3
   /// What is read back at most: a handler that writes more loses the rest, not the consumer its memory.
@@ -27,8 +28,9 @@ final class HandlerReport {
 
   deinit { close(descriptor) }
 
-  /// The spans the handler's tools wrote; lines that are not one are skipped.
-  func spans() -> [SpanRecord] {
+  /// What the handler's tools wrote: their spans, and the `metrics` of each tool's report line (checked where they
+  /// are merged). Lines that are neither are skipped.
+  func read() -> (spans: [SpanRecord], metrics: [JSONValue]) {
     var bytes = [UInt8](repeating: 0, count: Self.largestReport)
     var filled = 0
     while filled < bytes.count {
@@ -40,9 +42,13 @@ final class HandlerReport {
       if count <= 0 { break }
       filled += count
     }
-    return bytes[0..<filled].split(separator: UInt8(ascii: "\n")).compactMap { line in
-      guard case .object(let object)? = try? JSONParser.parse(line), let span = object["span"] else { return nil }
-      return SpanRecord(json: span)
+    var spans: [SpanRecord] = []
+    var metrics: [JSONValue] = []
+    for line in bytes[0..<filled].split(separator: UInt8(ascii: "\n")) {
+      guard case .object(let object)? = try? JSONParser.parse(line) else { continue }
+      if let span = object["span"].flatMap(SpanRecord.init(json:)) { spans.append(span) }
+      if let reported = object["metrics"] { metrics.append(reported) }
     }
+    return (spans, metrics)
   }
 }

@@ -99,7 +99,8 @@ public final class QueueConsumer {
     if case .handler(let command, let concurrency, let onFailure) = mode {
       pool = HandlerPool(
         command: command, concurrency: concurrency, onFailure: onFailure, queue: settings.topology.queue,
-        settings: settings, diagnostics: diagnostics, wakeUp: wakeUp, workDirectories: workDirectories)
+        settings: settings, diagnostics: diagnostics, wakeUp: wakeUp, workDirectories: workDirectories,
+        telemetry: telemetry)
     } else {
       pool = nil
     }

@@ -68,10 +68,12 @@ public struct MessageShape: Sendable {
   }
 }
 
-/// One record on its way: the line it came from and the record itself (for `--tee` once confirmed).
+/// One record on its way: the line it came from, the record itself (for `--tee` once confirmed), and when it was
+/// sent (its confirm ends a step of the publish stage).
 public struct PublishedRecord {
   public let line: Int
   public let record: Record
+  public var sent = Date()
 }
 
 /// `amqp-pub`'s work: every input record published and confirmed. Records that fail (bad JSON, a missing
@@ -106,7 +108,10 @@ public struct RecordPublishing {
       diagnostics.report(error, line: line)
       firstFailure = firstFailure ?? ExitStatus.of(error)
     }
-    publisher.onConfirmed = { [confirmation] published in try tee?.write(confirmation(published.record)) }
+    publisher.onConfirmed = { [confirmation] published in
+      ToolMetrics.stage(.publish, since: published.sent)
+      try tee?.write(confirmation(published.record))
+    }
     publisher.onFailed = { published, failure in fail(failure, line: published.line) }
     defer { publisher.close() }
     for input in reader {

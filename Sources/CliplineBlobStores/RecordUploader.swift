@@ -64,6 +64,7 @@ public struct RecordUploader: Sendable {
   /// body's kind, then the server-side copies, then the fields.
   /// `order` (the input line) decides which record's large upload goes first when several wait.
   public func upload(_ record: Record, body: UploadBody, stem: String, order: Int = 0) throws -> Record {
+    let began = Date()
     let plan = try plan(for: record, body: body, stem: stem)
     let uploaded: [StoredBlob]
     switch body {
@@ -73,6 +74,7 @@ public struct RecordUploader: Sendable {
     }
     let copied = try copy(uploaded, plan: plan, resend: body.resendable, name: body.name)
     let stored = plan.inDestinationOrder(uploaded: uploaded, copied: copied)
+    UploadMetrics.count(stored, since: began)
     let output = try fields(record, stored: stored, plan: plan, stem: stem)
     if removeSource, case .file(let file) = body { unlink(file) }
     return output

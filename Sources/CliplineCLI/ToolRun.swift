@@ -19,7 +19,8 @@ public struct RunSpan {
 
 /// Runs a tool's work: failures are reported once on stderr and become the shared exit code;
 /// a closed stdout ends the tool quietly, with 141 (records went unwritten). The run is one span (`ToolTrace`)
-/// unless `traced` is false (a long-running consumer records a span per message instead).
+/// unless `traced` is false (a long-running consumer records a span per message instead). Inside an amqp-consume
+/// handler the run's counts and stage timings (`ToolMetrics`) go to the consumer as it ends.
 ///
 /// Every tool starts the same way here: descriptors 0–2 opened on /dev/null if they were closed, SIGPIPE ignored,
 /// SIGTERM/SIGINT/SIGHUP heard (`ShutdownSignal`) and SIGUSR1/SIGUSR2/SIGALRM ignored.
@@ -32,6 +33,7 @@ public func runTool(
   var exitCode: Int32 = 0
   var failure: String?
   defer {
+    ToolMetrics.report()
     if traced {
       let span = span ?? RunSpan(name: diagnostics.tool, kind: .internal)
       ToolTrace.finish(

@@ -71,6 +71,7 @@ public final class Chunker {
     let source = try OpenedSource.open(
       request.cloudStreamPath, fetcher: fetcher, workDirectory: workDirectory, diagnostics: diagnostics, line: line)
     defer { source.discard() }
+    let opened = Date()
     let plan = try CutPlan(request: request, source: source.segmenter.info, options: options)
     let segments = try segmentDestination(destination, for: record, line: line)
     diagnostics.debug(
@@ -88,6 +89,9 @@ public final class Chunker {
       throw source.downloadFailure ?? error
     }
     progress.clear()
+    CutMetrics.record(
+      chunks: written, plan: plan, opened: opened, downloadStarted: source.isFetched ? started : nil,
+      downloadEnded: source.isStreamed ? Date() : opened)
     diagnostics.info(
       "cut \(SecretRedaction.url(request.cloudStreamPath)) into \(written) chunks (\(plan.modeName)) "
         + "in \(elapsed(since: started))", line: line)

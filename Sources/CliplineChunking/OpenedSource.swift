@@ -61,6 +61,11 @@ struct OpenedSource {
     return failure
   }
 
+  /// Read while it downloads: the download ends after the source was opened.
+  var isStreamed: Bool { download != nil }
+  /// Fetched from elsewhere (streamed, or downloaded whole before it was opened), not read in place.
+  var isFetched: Bool { download != nil || local?.isDownloadedCopy == true }
+
   /// The cut read every byte it needed: the download must still end well (a size or checksum check may fail).
   func waitForDownload() throws { try download?.wait() }
 

@@ -107,6 +107,7 @@ public final class MutationRunner {
     pending = []
     let request = BatchedRequest(items)
     let results: [Result<JSONValue, Error>]
+    let began = Date()
     do {
       let started = DispatchTime.now().uptimeNanoseconds
       let response = try client.execute(
@@ -130,6 +131,7 @@ public final class MutationRunner {
       if ExitStatus.of(error) == .dataError {
         results = items.map { _ in .failure(error) }
       } else {
+        GraphQLMetrics.failed(items, since: began)
         failed += items.count
         let lines = items.compactMap(\.line)
         let span = lines.count > 1 ? " (the request for lines \(lines.first!)–\(lines.last!))" : ""
@@ -138,6 +140,7 @@ public final class MutationRunner {
         return
       }
     }
+    GraphQLMetrics.requested(items, outcomes: results, since: began)
     for (item, result) in zip(items, results) {
       do {
         try writer.write(try item.merged(with: result.get()))
@@ -180,10 +183,19 @@ public final class MutationRunner {
       throw AtEndWithoutInput(underlying: error)
     }
     let request = BatchedRequest([item])
-    let response = try client.execute(
-      document: request.document, variables: request.variables, operationName: request.operationName,
-      label: request.label)
-    let merged = try item.merged(with: request.split(response)[0].get())
+    let began = Date()
+    let response: [String: JSONValue]
+    do {
+      response = try client.execute(
+        document: request.document, variables: request.variables, operationName: request.operationName,
+        label: request.label)
+    } catch {
+      GraphQLMetrics.failed([item], since: began)
+      throw error
+    }
+    let outcome = request.split(response)[0]
+    GraphQLMetrics.requested([item], outcomes: [outcome], since: began)
+    let merged = try item.merged(with: outcome.get())
     // With input, every record has passed already; with none, the record made from flags is the output.
     if last == nil { try writer.write(merged) }
   }

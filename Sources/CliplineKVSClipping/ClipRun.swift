@@ -2,15 +2,20 @@ import CliplineBlobStores
 import CliplineKVS
 import CliplineRecords
 import CliplineSystem
+import CliplineTelemetry
 import Foundation
 
-/// The time each step of one task took, for its log line.
+/// The time each step of one task took, for its log line; a step that is one of a handler's stages is also a step
+/// of that stage in the tool's figures (`ToolMetrics`).
 final class StepTimes {
   private(set) var steps: [(name: String, seconds: Double)] = []
 
-  func timed<T>(_ step: String, _ body: () throws -> T) rethrows -> T {
+  func timed<T>(_ step: String, stage: ToolMetrics.Stage? = nil, _ body: () throws -> T) rethrows -> T {
     let began = Date()
-    defer { steps.append((step, Date().timeIntervalSince(began))) }
+    defer {
+      steps.append((step, Date().timeIntervalSince(began)))
+      if let stage { ToolMetrics.stage(stage, since: began) }
+    }
     return try body()
   }
 }
@@ -75,7 +80,7 @@ struct ClipRun {
 
   /// The clip into the work directory: one GetClip, or several joined; returns its size.
   private func downloadToFile() throws -> Int64 {
-    try times.timed("download") {
+    try times.timed("download", stage: .download) {
       try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
       if pieces.count == 1 { return try clip.download(pieces[0], to: clipPath) }
       var paths: [String] = []

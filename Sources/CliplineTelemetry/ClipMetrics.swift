@@ -67,11 +67,12 @@ public enum ClipMetrics {
     labels: ["stream"])
 
   /// Every family above, for the checks that examples and dashboards name only metrics that exist.
-  public static let all: [MetricDescriptor] = [
-    messagesReceived, messagesAcked, messagesRetried, messagesDeadLettered, messagesRequeued, handlerDuration,
-    handlersRunning, oldestHandler, handlerTimeout, reconnects, connected, queueMessages, deadLetterMessages,
-    lastAck, followBehindLive, followWindows, followGaps, followReconnects, buildInfo, startTime, spansDropped,
-  ]
+  public static let all: [MetricDescriptor] =
+    [
+      messagesReceived, messagesAcked, messagesRetried, messagesDeadLettered, messagesRequeued, handlerDuration,
+      handlersRunning, oldestHandler, handlerTimeout, reconnects, connected, queueMessages, deadLetterMessages,
+      lastAck, followBehindLive, followWindows, followGaps, followReconnects, buildInfo, startTime, spansDropped,
+    ] + reported
 
   // MARK: Every tool
 

@@ -33,6 +33,18 @@ public struct MetricValue: Sendable, Equatable {
     value += sample
     count += 1
   }
+
+  mutating func merge(_ other: MetricValue, kind: MetricDescriptor.Kind, buckets: Int) {
+    switch kind {
+    case .gauge: value = other.value
+    case .counter: value += other.value
+    case .histogram:
+      if bucketCounts.count != buckets { bucketCounts = Array(repeating: 0, count: buckets) }
+      for (index, added) in other.bucketCounts.prefix(buckets).enumerated() { bucketCounts[index] += added }
+      value += other.value
+      count += other.count
+    }
+  }
 }
 
 /// The metrics of one process: families and their series, behind one lock. Updates are a dictionary lookup and an
@@ -62,6 +74,16 @@ public final class MetricRegistry: @unchecked Sendable {
 
   public func observe(_ descriptor: MetricDescriptor, _ sample: Double, labels: [String] = []) {
     update(descriptor, labels) { $0.observe(sample, bounds: descriptor.buckets) }
+  }
+
+  /// Adds another process's series to this one: a counter's or histogram's counts add up, a gauge takes the value.
+  public func merge(_ descriptor: MetricDescriptor, _ other: MetricValue, labels: [String] = []) {
+    update(descriptor, labels) { $0.merge(other, kind: descriptor.kind, buckets: descriptor.buckets.count) }
+  }
+
+  /// How many series a family has.
+  public func seriesCount(_ descriptor: MetricDescriptor) -> Int {
+    lock.withLock { series[descriptor]?.count ?? 0 }
   }
 
   /// Every family in the order it was declared, with its series sorted by label values.

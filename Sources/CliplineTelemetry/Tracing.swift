@@ -16,8 +16,6 @@ public final class Tracing: Sendable {
   }
 
   public static let shared = Tracing(environment: ProcessInfo.processInfo.environment)
-  /// The descriptor amqp-consume gives its handler for spans (and, later, timings).
-  public static let reportVariable = "CLIPLINE_REPORT_FD"
 
   let sink: Sink
   /// Why spans cannot be exported (an `https://` endpoint), said once by the tool.
@@ -39,10 +37,7 @@ public final class Tracing: Sendable {
     switch sink {
     case .none: return
     case .report(let descriptor):
-      var line = JSONSerializer.bytes(.object(["span": span.json]))
-      line.append(UInt8(ascii: "\n"))
-      // One write to a file opened for appending: whole lines, whatever else writes there.
-      line.withUnsafeMutableBytes { _ = try? FileDescriptorIO.writeAll(descriptor, UnsafeRawBufferPointer($0)) }
+      ReportChannel.append(["span": span.json], to: descriptor)
     case .exporter(let exporter):
       exporter.record(span)
     }
@@ -64,9 +59,7 @@ public final class Tracing: Sendable {
   ) -> Sink {
     func value(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
     if value("OTEL_SDK_DISABLED")?.lowercased() == "true" || value("OTEL_TRACES_EXPORTER") == "none" { return .none }
-    if let text = value(reportVariable), let descriptor = Int32(text), ReportDescriptor.isReport(descriptor) {
-      return .report(descriptor)
-    }
+    if let descriptor = ReportChannel.descriptor(in: environment) { return .report(descriptor) }
     let endpoint =
       value("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
       ?? value("OTEL_EXPORTER_OTLP_ENDPOINT").map { ($0.hasSuffix("/") ? String($0.dropLast()) : $0) + "/v1/traces" }
@@ -97,17 +90,6 @@ public final class Tracing: Sendable {
       if !key.isEmpty { pairs[key] = value.removingPercentEncoding ?? value }
     }
     return pairs
-  }
-}
-
-/// The report descriptor is a regular file opened for appending, as amqp-consume opens it: a descriptor 3 that a
-/// script opened for something else is never written to.
-enum ReportDescriptor {
-  static func isReport(_ descriptor: Int32) -> Bool {
-    var status = stat()
-    guard descriptor > 2, fstat(descriptor, &status) == 0, status.st_mode & S_IFMT == S_IFREG else { return false }
-    let flags = fcntl(descriptor, F_GETFL)
-    return flags >= 0 && flags & O_APPEND != 0
   }
 }
 

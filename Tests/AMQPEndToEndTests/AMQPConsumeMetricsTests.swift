@@ -58,6 +58,50 @@ final class AMQPConsumeMetricsTests: XCTestCase {
     XCTAssertEqual(lint.status, 0, lint.stdout + lint.stderr)
   }
 
+  /// A handler's tools report their counts and stage timings on descriptor 3; the consumer's metrics show them
+  /// under its queue: chunks cut and seconds of video, bytes and objects stored by destination kind, and the cut,
+  /// upload and publish stages (issue 25: no second metrics server per process).
+  func testAHandlersCountsAndStageTimingsReachTheConsumersMetrics() throws {
+    let (queue, next) = (Broker.uniqueQueue("stages"), Broker.uniqueQueue("stages-out"))
+    try Broker.declare(queue)
+    try Broker.declare(next)
+    let scratch = try ScratchDirectory("amqp-stages")
+    let textfile = scratch.file("amqp-consume.prom")
+    let video = try FixtureVideo.path(FixtureVideo.Spec(seconds: 6, gopFrames: 25))
+    let request = #"{"process_id":7,"cloud_stream_path":"\#(video)","video_preprocessing":{"chunk_duration":2}}"#
+    for _ in 0..<2 { try Broker.pikaPublish(queue, body: request, headers: [:]) }
+    let script =
+      #""$CHUNK" --to "file://$STORE/{process_id}/{chunk_id}.mp4=cloud_stream_path" | "$AMQP_PUB" -q "$NEXT""#
+    let result = try ToolInvocation.run(
+      "amqp-consume", ["--queue", queue, "--count", "2", "--metrics-file", textfile, "--", "/bin/sh", "-c", script],
+      environment: [
+        "AMQP_URL": try Broker.url(), "CHUNK": ToolInvocation.path(of: "chunk"),
+        "AMQP_PUB": ToolInvocation.path(of: "amqp-pub"), "STORE": scratch.file("store"), "NEXT": next,
+      ], removingEnvironment: ["OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"], timeout: 120)
+    XCTAssertEqual(result.status, 0, result.stderr)
+    XCTAssertEqual(try Broker.depth(next), 6, "three chunks a job")
+    let stored = try FileManager.default.contentsOfDirectory(atPath: scratch.file("store/7"))
+    let bytes = try stored.map { try FileManager.default.attributesOfItem(atPath: scratch.file("store/7/\($0)")) }
+      .compactMap { ($0[.size] as? NSNumber)?.intValue }.reduce(0, +)
+
+    let text = try String(contentsOfFile: textfile, encoding: .utf8)
+    func value(_ series: String) -> Double? {
+      text.split(separator: "\n").first { $0.hasPrefix(series + " ") }.flatMap { Double($0.split(separator: " ")[1]) }
+    }
+    let q = "queue=\"\(queue)\""
+    XCTAssertEqual(value("clipline_chunks_cut_total{\(q),mode=\"copy\"}"), 6, text)
+    XCTAssertEqual(value("clipline_video_cut_seconds_total{\(q),mode=\"copy\"}") ?? 0, 12, accuracy: 0.2, text)
+    XCTAssertEqual(value("clipline_stored_objects_total{\(q),destination=\"file\"}"), 6, text)
+    // Both jobs wrote the same three keys, byte for byte: twice what the store holds.
+    XCTAssertEqual(value("clipline_stored_bytes_total{\(q),destination=\"file\"}"), Double(2 * bytes), text)
+    for (stage, count) in [("cut", 2), ("upload", 6), ("publish", 6)] {
+      XCTAssertEqual(value("clipline_stage_duration_seconds_count{\(q),stage=\"\(stage)\"}"), Double(count), text)
+    }
+    XCTAssertNil(value("clipline_stage_duration_seconds_count{\(q),stage=\"download\"}"), "read in place: \(text)")
+    let lint = try ToolInvocation.runProcess("/usr/bin/promtool", ["check", "metrics"], stdin: Data(text.utf8))
+    XCTAssertEqual(lint.status, 0, lint.stdout + lint.stderr)
+  }
+
   func testAListenAddressInUseFailsAtOnceWith78() throws {
     let holder = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     defer { close(holder) }

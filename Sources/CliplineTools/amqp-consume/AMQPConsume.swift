@@ -27,7 +27,9 @@ struct AMQPConsume: ParsableCommand {
       (a JSON object), AMQP_ATTEMPT (1, 2, ...), TRACEPARENT and TRACESTATE (W3C trace context: the consumer's \
       span for this message, a child of the message's traceparent header, or a new trace) and \
       CLIPLINE_WORK_DIR: a fresh directory (mode 0700) for this \
-      message, removed afterwards whatever happened. --timeout stops the handler's whole process group (SIGTERM, \
+      message, removed afterwards whatever happened. With --metrics-listen or --metrics-file, or spans exported, \
+      the handler also gets descriptor 3 (CLIPLINE_REPORT_FD=3): its tools write their spans, counts and stage \
+      timings there, and the consumer exports the spans and shows the figures under its queue. --timeout stops the handler's whole process group (SIGTERM, \
       SIGKILL 5 s later).
 
       Handlers, and everything they start, die with amqp-consume, even by kill -9 (the parent-death signal, and \
