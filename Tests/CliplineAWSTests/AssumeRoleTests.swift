@@ -44,6 +44,30 @@ final class AssumeRoleTests: AWSEnvironmentTestCase {
     XCTAssertEqual(assumed?["role_arn"]?.stringValue, server.roles["cross"])
   }
 
+  /// A long-running tool keeps one chain: a role's credentials are assumed again before they expire, not once per
+  /// call while they last, and kept while STS cannot be reached as long as they still sign.
+  func testOneChainRenewsAnAssumedRoleBeforeItExpires() throws {
+    try writeRoleProfiles(server, cross: "role_session_name = renewed\nduration_seconds = 120")
+    let chain = AWSCredentialChain.standard(profile: "cross")
+    let assumedBefore = try server.assumedRoles().count
+    let first = try chain.credentials()
+    let second = try chain.credentials()
+    XCTAssertNotEqual(second.accessKeyId, first.accessKeyId, "credentials 2 minutes from their expiry were reused")
+    XCTAssertEqual(try server.assumedRoles().count, assumedBefore + 2)
+    XCTAssertEqual(try caller(second), "arn:aws:sts::\(server.accountId):assumed-role/cross/renewed")
+    setenv("AWS_ENDPOINT_URL_STS", "http://127.0.0.1:1", 1)
+    XCTAssertEqual(
+      try chain.credentials().accessKeyId, second.accessKeyId, "a failed renewal dropped credentials that still work")
+    unsetenv("AWS_ENDPOINT_URL_STS")
+
+    try writeRoleProfiles(server, cross: "role_session_name = lasting\nduration_seconds = 3600")
+    let lasting = AWSCredentialChain.standard(profile: "cross")
+    let before = try server.assumedRoles().count
+    let kept = try lasting.credentials()
+    XCTAssertEqual(try lasting.credentials().accessKeyId, kept.accessKeyId)
+    XCTAssertEqual(try server.assumedRoles().count, before + 1, "an hour's credentials were assumed twice")
+  }
+
   func testRolesChainAndAProfileMaySourceItsOwnKeys() throws {
     try writeRoleProfiles(server)
     let chained = try AWSCredentialChain.standard(profile: "second").credentials()
