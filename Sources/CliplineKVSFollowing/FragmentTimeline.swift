@@ -42,16 +42,18 @@ struct FragmentTimeline {
       reorderDelay[track] = delay
       for (position, index) in indexes.enumerated() { decodeTimes[index] = ordered[position] - delay }
     }
-    var frames: [FragmentedMP4Writer.Frame] = []
-    frames.reserveCapacity(fragment.frames.count)
     for (index, frame) in fragment.frames.enumerated() {
       var decode = start + decodeTimes[index]
       if let last = lastDecodeTime[frame.track], decode <= last { decode = last + 1 }
       lastDecodeTime[frame.track] = decode
-      frames.append(
-        FragmentedMP4Writer.Frame(
-          track: frame.track, pts: max(start + times[index], decode), dts: decode, isKeyframe: frame.isKeyframe,
-          data: frame.data))
+      decodeTimes[index] = decode
+    }
+    let durations = Self.durations(fragment.frames, decodeTimes: decodeTimes, times: times)
+    let frames = fragment.frames.indices.map { index in
+      let frame = fragment.frames[index]
+      return FragmentedMP4Writer.Frame(
+        track: frame.track, pts: max(start + times[index], decodeTimes[index]), dts: decodeTimes[index],
+        duration: durations[index], isKeyframe: frame.isKeyframe, data: frame.data)
     }
     previous = (header.producerTime.value, header.serverTime.value, start, duration)
     return Placed(frames: frames, start: start, duration: duration)
@@ -68,6 +70,22 @@ struct FragmentTimeline {
     }
     let byServer = (header.serverTime.value - previous.server) * Self.millisecond
     return max(previous.start + byServer, contiguous)
+  }
+
+  /// Each frame lasts until the next of its track is decoded; the last of a track in the fragment as long as the
+  /// track's smallest spacing (0, for the muxer to guess, when the track has one frame).
+  private static func durations(_ frames: [MKVFrame], decodeTimes: [Int64], times: [Int64]) -> [Int64] {
+    var durations = [Int64](repeating: 0, count: frames.count)
+    for track in Set(frames.map(\.track)) {
+      let indexes = frames.indices.filter { frames[$0].track == track }
+      let ordered = indexes.map { times[$0] }.sorted()
+      let step = zip(ordered.dropFirst(), ordered).map { $0 - $1 }.filter { $0 > 0 }.min() ?? 0
+      for (position, index) in indexes.enumerated() {
+        let next = position + 1 < indexes.count ? decodeTimes[indexes[position + 1]] : nil
+        durations[index] = next.map { max(0, $0 - decodeTimes[index]) } ?? step
+      }
+    }
+    return durations
   }
 
   /// From the first frame to the end of the last: a video frame lasts as long as the video's smallest spacing.

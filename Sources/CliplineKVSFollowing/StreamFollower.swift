@@ -35,6 +35,7 @@ final class StreamFollower: @unchecked Sendable {
   /// A failure met inside `tick`, which cannot throw: the session is abandoned and this is thrown after it.
   private var pending: Error?
   private var fragmentsTaken = 0
+  private var lastByteAt = Date()
 
   init(camera: CameraRecord, lease: HeldLease?, context: FollowContext) {
     self.camera = camera
@@ -58,7 +59,9 @@ final class StreamFollower: @unchecked Sendable {
   /// The client, storage and saved position; the first selector, or nil when the stream is not to be followed.
   private func prepare() -> KVSMediaSelector? {
     var options = HTTPClient.Options()
-    options.stallTimeout = settings.idleTimeout
+    // The idle timeout is kept by `tick` (libcurl's speed check averages over seconds: it fires late); this is
+    // only the last resort.
+    options.stallTimeout = max(30, settings.idleTimeout * 3)
     client = KVSClient(configuration: settings.kvs, http: HTTPClient(options: options))
     do {
       let info = try client.describeStream(stream)
@@ -122,10 +125,14 @@ final class StreamFollower: @unchecked Sendable {
   private func session(from selector: KVSMediaSelector, refreshEndpoint: Bool) throws -> Int {
     var reader = GetMediaReader()
     let before = fragmentsTaken
+    lastByteAt = Date()
     do {
       try client.getMedia(
-        stream, from: selector, refreshEndpoint: refreshEndpoint, abandon: { [self] in tick() },
-        consume: { [self] bytes in try reader.feed(bytes) { try handle($0) } })
+        stream, from: selector, refreshEndpoint: refreshEndpoint, abandon: { [self] in tick(inSession: true) },
+        consume: { [self] bytes in
+          lastByteAt = Date()
+          try reader.feed(bytes) { try handle($0) }
+        })
       try reader.finish { try handle($0) }
     } catch {
       if let failure = pending {
@@ -138,9 +145,14 @@ final class StreamFollower: @unchecked Sendable {
   }
 
   /// About once a second while a session is open or a reconnection waits: a window on the server's clock is
-  /// complete once nothing has come for the idle time past its end. True abandons the session.
-  private func tick() -> Bool {
+  /// complete once nothing has come for the idle time past its end, and a session that brought no byte for the idle
+  /// time is given up. True abandons the session.
+  private func tick(inSession: Bool = false) -> Bool {
     if control.isStopped || pending != nil { return true }
+    if inSession, Date().timeIntervalSince(lastByteAt) >= settings.idleTimeout {
+      pending = NoMedia()
+      return true
+    }
     let now = KVSMillis(Int64(Date().timeIntervalSince1970 * 1000))
     let quiet = Int64(Date().timeIntervalSince(lastFragmentAt) * 1000)
     do {
@@ -216,7 +228,7 @@ final class StreamFollower: @unchecked Sendable {
       throw WindowFailure(underlying: error)
     }
     let position = FollowPosition(fragmentNumber: last.number, fragmentTime: last.time, clock: settings.clock)
-    try context.records.emit(record, position: position, stream: key, lease: lease)
+    try context.records.emit(settings.form.shape(record), position: position, stream: key, lease: lease)
     saved = position
     control.set(windowWritten: true)
   }
@@ -242,7 +254,7 @@ final class StreamFollower: @unchecked Sendable {
       diagnostics.warning("\(name): \(media.description); going on from the time of the last fragment kept")
       guard let last else { return (false, .earliest) }
       return (false, settings.clock == .server ? .serverTimestamp(last.time) : .producerTimestamp(last.time))
-    case let transport as HTTPTransportError where transport.isStall:
+    case is NoMedia:
       if quietSince == nil {
         quietSince = lastFragmentAt
         diagnostics.warning(
@@ -290,7 +302,5 @@ struct WindowFailure: Error, CustomStringConvertible {
   var description: String { describe(underlying) }
 }
 
-extension HTTPTransportError {
-  /// No byte came for the stall limit (the idle timeout): libcurl's "operation too slow".
-  var isStall: Bool { code == 28 }
-}
+/// A session that brought no byte for the idle timeout.
+struct NoMedia: Error {}

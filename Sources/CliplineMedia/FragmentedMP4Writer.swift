@@ -18,13 +18,16 @@ public final class FragmentedMP4Writer {
     public let track: Int
     public let pts: Int64
     public let dts: Int64
+    /// How long it lasts (the muxer would otherwise guess the last one of each fragment); 0 when unknown.
+    public let duration: Int64
     public let isKeyframe: Bool
     public let data: [UInt8]
 
-    public init(track: Int, pts: Int64, dts: Int64, isKeyframe: Bool, data: [UInt8]) {
+    public init(track: Int, pts: Int64, dts: Int64, duration: Int64, isKeyframe: Bool, data: [UInt8]) {
       self.track = track
       self.pts = pts
       self.dts = dts
+      self.duration = duration
       self.isKeyframe = isKeyframe
       self.data = data
     }
@@ -88,6 +91,7 @@ public final class FragmentedMP4Writer {
       let timeBase = output.timeBase(stream)
       packet.pointer.pointee.pts = av_rescale_q(frame.pts, Self.nanoseconds, timeBase)
       packet.pointer.pointee.dts = av_rescale_q(frame.dts, Self.nanoseconds, timeBase)
+      packet.pointer.pointee.duration = av_rescale_q(frame.duration, Self.nanoseconds, timeBase)
       packet.pointer.pointee.stream_index = Int32(stream)
       packet.pointer.pointee.flags = frame.isKeyframe ? AV_PKT_FLAG_KEY : 0
       packet.pointer.pointee.pos = -1

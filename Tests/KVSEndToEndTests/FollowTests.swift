@@ -6,55 +6,7 @@ import XCTest
 
 /// `kvs-follow` against the testbed, ffmpeg the camera through PutMedia: short fragments (0.53 s) and windows (2 s)
 /// so that each test takes seconds.
-final class FollowTests: XCTestCase {
-  var testbed: KVSTestbed!
-  var home: ScratchDirectory!
-
-  override func setUpWithError() throws {
-    testbed = try KVSTestbed()
-    try testbed.cutMediaSessions(after: 2700)
-    home = try ScratchDirectory("follow")
-  }
-
-  override func tearDownWithError() throws { try testbed?.cutMediaSessions(after: 2700) }
-
-  func follow(
-    _ stream: String, _ extra: [String] = [], state: String? = nil, windows: String = "windows",
-    name: String = "follow", environment: [String: String] = [:]
-  ) throws -> FollowProcess {
-    let arguments =
-      [
-        "--stream", stream, "--window", "2s", "--idle-timeout", "2s", "--state",
-        state ?? "file://" + home.file("state"),
-      ]
-      + (extra.contains("--to") ? [] : ["--work-dir", home.file(windows)]) + extra
-    return try FollowProcess(testbed, arguments, home: home, name: name, environment: environment)
-  }
-
-  static func seconds(_ text: String) -> Double { RFC3339.parse(text)!.timeIntervalSince1970 }
-
-  /// The testbed's fragments of `stream` by number, in order.
-  func fragmentNumbers(_ stream: String) throws -> [String] {
-    try testbed.fragments(stream).filter { $0["complete"]?.boolValue == true }.compactMap { $0["number"]?.stringValue }
-  }
-
-  /// Every fragment between the first record's first and the last record's last is in exactly one window, in order.
-  func assertEveryFragmentOnce(
-    _ records: [Record], _ stream: String, file: StaticString = #filePath, line: UInt = #line
-  )
-    throws
-  {
-    let numbers = try fragmentNumbers(stream)
-    var expected = try XCTUnwrap(numbers.firstIndex(of: records[0].text("first_fragment_number")))
-    for record in records {
-      let count = Int(try XCTUnwrap(record["fragment_count"]?.integerValue))
-      guard expected + count <= numbers.count else { return XCTFail("more fragments than the camera made") }
-      XCTAssertEqual(record.text("first_fragment_number"), numbers[expected], file: file, line: line)
-      XCTAssertEqual(record.text("last_fragment_number"), numbers[expected + count - 1], file: file, line: line)
-      expected += count
-    }
-  }
-
+final class FollowTests: FollowTestCase {
   func testWindowsAreAlignedContiguousAndDecodeAsTheCameraSentThem() throws {
     let stream = try testbed.createStream("follow").name
     let camera = try LiveCamera(testbed, stream: stream, LiveCamera.Settings(audio: true))
@@ -65,9 +17,7 @@ final class FollowTests: XCTestCase {
     XCTAssertEqual(status, 0, follower.stderr)
     XCTAssertLessThan(seconds, 2, "SIGTERM ends it within 2 s")
 
-    for (earlier, later) in zip(records, records.dropFirst()) {
-      XCTAssertEqual(earlier.text("end_time"), later.text("start_time"), "windows follow each other")
-    }
+    assertContiguous(records)
     for record in records {
       let start = Self.seconds(record.text("start_time"))
       XCTAssertEqual(start.truncatingRemainder(dividingBy: 2), 0, "aligned to multiples of 2 s: \(record)")
@@ -81,9 +31,7 @@ final class FollowTests: XCTestCase {
       let path = record.text("clip_path")
       XCTAssertEqual(record.text("clip_sha256"), try Digest.ofFile(path).hexString)
       XCTAssertEqual(Int64(try Data(contentsOf: URL(fileURLWithPath: path)).count), record["clip_bytes"]?.integerValue)
-      let decoded = try ToolInvocation.runProcess("/usr/bin/ffmpeg", ["-v", "error", "-i", path, "-f", "null", "-"])
-      XCTAssertEqual(decoded.status, 0)
-      XCTAssertEqual(decoded.stderr, "", "decodes without a complaint")
+      try assertDecodes(path)
       let frames = try MediaCheck.videoFrames(path)
       let duration = try XCTUnwrap(record["clip_duration"]?.doubleValue)
       XCTAssertEqual(Double(frames), duration * 15, accuracy: 1.5, "\(path): \(frames) frames for \(duration) s")
@@ -94,6 +42,20 @@ final class FollowTests: XCTestCase {
       XCTAssertEqual(record["clip_duration"]?.doubleValue ?? 0, 2, accuracy: 0.6)
     }
     try assertEveryFragmentOnce(records, stream)
+    try assertChunkAndTheContactSheetRead(records[2])
+  }
+
+  /// `chunk` cuts a window like any source, and `contact-sheet` draws its chunks.
+  func assertChunkAndTheContactSheetRead(_ window: Record) throws {
+    let request =
+      #"{"process_id":7,"cloud_stream_path":"\#(window.text("clip_path"))","#
+      + #""video_preprocessing":{"chunk_duration":1}}"# + "\n"
+    let chunks = try ToolInvocation.run("chunk", ["-o", home.file("chunks")], stdin: request)
+    XCTAssertEqual(chunks.status, 0, chunks.stderr)
+    XCTAssertEqual(chunks.stdoutLines.count, 2, "a 2 s window in 1 s chunks: \(chunks.stdout)")
+    let sheet = try ToolInvocation.run("contact-sheet", ["-o", home.file("sheet.png")], stdin: chunks.stdout)
+    XCTAssertEqual(sheet.status, 0, sheet.stderr)
+    XCTAssertTrue(sheet.stdout.contains(#""tiles":2"#), sheet.stdout)
   }
 }
 
@@ -110,18 +72,9 @@ extension FollowTests {
     XCTAssertEqual(second.terminate().status, 0)
     XCTAssertTrue(second.stderr.contains("resuming after fragment"), second.stderr)
     // A window whose record was written just before the kill, its position not yet saved, comes again: the same.
-    var all: [Record] = []
-    for record in first.records + second.records {
-      if let seen = all.first(where: { $0.text("start_time") == record.text("start_time") }) {
-        XCTAssertEqual(seen, record, "a window written twice is the same window")
-      } else {
-        all.append(record)
-      }
-    }
+    let all = merged([first.records, second.records])
     XCTAssertLessThanOrEqual(first.records.count + second.records.count - all.count, 1)
-    for (earlier, later) in zip(all, all.dropFirst()) {
-      XCTAssertEqual(earlier.text("end_time"), later.text("start_time"), "none missing")
-    }
+    assertContiguous(all)
     try assertEveryFragmentOnce(all, stream)
 
     // The same windows cut again from KVS's archive by a follower that never saw them: the same bytes.
