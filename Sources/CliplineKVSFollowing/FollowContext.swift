@@ -17,6 +17,7 @@ public struct FollowSettings: Sendable {
   /// The clock windows are aligned on (the server's by default: KVS keeps it monotonic per stream).
   public var clock: KVSTimestampKind = .server
   public var start: FollowStart = .now
+  public var form: WindowRecordForm = .clip
   /// No byte for this long: the session is given up and opened again with backoff (seconds).
   public var idleTimeout: Double = 5
   /// The longest wait between reconnections of a camera that stays away (seconds).

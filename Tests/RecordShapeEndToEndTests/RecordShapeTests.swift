@@ -109,14 +109,6 @@ final class RecordShapeTests: XCTestCase {
 
   /// Runs `examples/NAME --shape-only` with the built tools first on PATH.
   static func runExample(_ name: String, stdin: String, environment: [String: String] = [:]) throws -> ToolResult {
-    var root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-    while !FileManager.default.fileExists(atPath: root.appendingPathComponent("Package.swift").path) {
-      root = root.deletingLastPathComponent()
-    }
-    let path = ToolInvocation.buildDirectory + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
-    return try ToolInvocation.runProcess(
-      "/bin/bash", [root.appendingPathComponent("examples/\(name)").path, "--shape-only"],
-      stdin: Data((stdin + "\n").utf8),
-      environment: environment.merging(["PATH": path]) { new, _ in new })
+    try ExampleScript.shapeOnly(name, stdin: stdin, environment: environment)
   }
 }

@@ -57,6 +57,14 @@ struct KVSFollow: ParsableCommand {
       clip_bytes, clip_sha256. Plus first_fragment_number and last_fragment_number (decimal strings of any \
       length), fragment_count, and missing_seconds when the camera sent nothing for part of the window.
 
+      THE FAST PATH: with --record chunk, each window is written as the chunk record M0 writes for a clip cut into \
+      one chunk, so gql-mutate --op create-chunk and M1's message take it as they take chunk's: chunk_id 1, \
+      chunk_hash and chunk_bytes (the file's SHA-256 and size), chunk_duration, start_time 0, end_time (the \
+      duration), time_offset 0, chunk_mode copy, chunk_start_time and chunk_end_time (the media's), \
+      live_start_time, inference_modality live, chunk_path without --to; the window's bounds are not repeated \
+      (they were its storage key's). Give each window a process_id of its own that is the same when it is cut \
+      again: --template '{"process_id":"{camera_id}-{window_start}"}'.
+
       ENVIRONMENT: AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_PROFILE, \
       AWS_ENDPOINT_URL_KINESIS_VIDEO (and AWS_ENDPOINT_URL_S3 for --to s3://), XDG_STATE_HOME, CLIPLINE_WORK_DIR.
 
@@ -112,6 +120,9 @@ struct KVSFollow: ParsableCommand {
   @Option(name: .long, help: ArgumentHelp("Write each stream's state here every second.", valueName: "path"))
   var healthFile: String?
 
+  @Option(name: .long, help: "Each window's record: clip (kvs-clip's) or chunk (M0's chunk record, the fast path).")
+  var record: RecordChoice = .clip
+
   @OptionGroup(title: "Window tasks") var task: KVSTaskOptions
 
   @OptionGroup(title: "Streaming to storage") var upload: UploadDestinationOptions
@@ -119,6 +130,11 @@ struct KVSFollow: ParsableCommand {
   @OptionGroup(title: "Streaming to storage") var transfer: StorageTransferOptions
 
   @OptionGroup var common: CommonOptions
+
+  enum RecordChoice: String, ExpressibleByArgument, CaseIterable {
+    case clip, chunk
+    var form: WindowRecordForm { self == .chunk ? .chunk : .clip }
+  }
 
   enum ClockChoice: String, ExpressibleByArgument, CaseIterable {
     case server, producer
@@ -176,8 +192,10 @@ struct KVSFollow: ParsableCommand {
       ShutdownSignal.shared.install()
       FFmpegLogging.configure(verbose: common.verbose)
       let follower = try makeFollower(diagnostics)
+      // Camera records are read on a thread of their own while the followers run (stdin may stay open for ever).
+      let reading = ThreadPool(width: 1)
       if stream.isEmpty {
-        try readCameras(into: follower, diagnostics)
+        reading.submit { Self.readCameras(into: follower, diagnostics) }
       } else {
         let client = try connection.client(diagnostics: diagnostics)
         for name in stream {
@@ -190,7 +208,7 @@ struct KVSFollow: ParsableCommand {
   }
 
   /// Camera records from stdin, offered as they come, while the followers run; a bad line is said and skipped.
-  func readCameras(into follower: KVSFollower, _ diagnostics: Diagnostics) throws {
+  static func readCameras(into follower: KVSFollower, _ diagnostics: Diagnostics) {
     let reader = RecordReader(lines: .standardInputEndingOnShutdown())
     for input in reader {
       do {
@@ -215,6 +233,7 @@ struct KVSFollow: ParsableCommand {
     settings.clock = timestamps.kind
     settings.start = try followStart()
     settings.idleTimeout = idleTimeout.seconds
+    settings.form = record.form
     var coordination: RedisCoordination?
     let positions: PositionStore
     if let redis = location.redis {
