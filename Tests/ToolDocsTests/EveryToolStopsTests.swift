@@ -111,6 +111,12 @@ struct ToolRow {
         noInput: [69], stopped: [69, 75]),
       "kvs-clip": ToolRow(arguments: ["--endpoint-url", nowhere, "--region", "us-east-1"] + fakeKeys),
       "kvs-clip-media": ToolRow(arguments: ["duration", video], readsRecords: false, stopped: [0, 75]),
+      // Follows until told to stop (then 0, leaving the window under way); no camera on stdin: nothing to follow.
+      "kvs-follow": ToolRow(
+        arguments: [
+          "--window", "10s", "--state", "file://\(scratch.path)/follow-state", "--endpoint-url", nowhere, "--region",
+          "us-east-1",
+        ] + fakeKeys, readsRecords: false, stopped: [0]),
       "gql-mutate": ToolRow(arguments: ["--op", "create-chunk", "--endpoint", nowhere]),
       "record-shape": ToolRow(arguments: ["--keep", "a"]),
       "m0-submit": ToolRow(arguments: ["-u", broker]),

@@ -74,7 +74,8 @@ struct KVSFollow: ParsableCommand {
         kvs-discover | kvs-follow --window 60s --state redis://redis:6379 --lease 10s --health-file /run/follow.json \\
           --to 's3://videos/live/{camera_id}/{start_time}.mp4=cloud_stream_path' | amqp-pub --queue S2_DONE
 
-      \(ExitStatus.documentation) 0 also after SIGTERM; 64: a bad flag (a window of 0 or over 24 h); 66: a \
+      \(ExitStatus.documentation) 0 also after SIGTERM (or SIGINT, SIGHUP), and when stdin ends without a camera \
+      record; 64: a bad flag (a window of 0 or over 24 h); 66: a \
       --stream that does not exist; 65: a camera record without camera_id, stream_name, stream_arn or status \
       (said for its line; the others are followed); 69: the --state Redis cannot be reached at start.
       """,
@@ -208,8 +209,16 @@ struct KVSFollow: ParsableCommand {
   }
 
   /// Camera records from stdin, offered as they come, while the followers run; a bad line is said and skipped.
+  /// Input that ends without a camera (empty, or closed) leaves nothing to follow: kvs-follow ends (0).
   static func readCameras(into follower: KVSFollower, _ diagnostics: Diagnostics) {
     let reader = RecordReader(lines: .standardInputEndingOnShutdown())
+    var offered = 0
+    defer {
+      if offered == 0 && !ShutdownSignal.shared.isRequested {
+        diagnostics.info("no camera record on stdin: nothing to follow")
+        ShutdownSignal.shared.request()
+      }
+    }
     for input in reader {
       do {
         let record = try input.record.get()
@@ -218,6 +227,7 @@ struct KVSFollow: ParsableCommand {
           throw InputError.missingField(missing ?? "camera_id")
         }
         follower.offer(camera)
+        offered += 1
       } catch {
         diagnostics.report(error, line: input.number)
       }
