@@ -30,6 +30,7 @@ import os
 import random
 import select
 import socket
+import subprocess
 import threading
 import time
 
@@ -51,6 +52,7 @@ class Fragment:
         self.first_timecode = self.last_timecode = cluster_timecode
         self.frame_step = 0
         self.bytes = 0
+        self.completed_at = None
 
     @property
     def duration(self):
@@ -59,7 +61,8 @@ class Fragment:
 
     def describe(self):
         return {"number": str(self.number), "server": self.server, "producer": self.producer,
-                "duration": round(self.duration, 3), "complete": self.complete, "bytes": self.bytes}
+                "duration": round(self.duration, 3), "complete": self.complete, "bytes": self.bytes,
+                "completed_at": self.completed_at}
 
 
 class StreamMedia:
@@ -94,6 +97,7 @@ class StreamMedia:
         fragment.location = (offset, len(payload))
         fragment.blocks = []
         fragment.complete = True
+        fragment.completed_at = time.time()
         self.condition.notify_all()
 
     def cluster_payload(self, fragment):
@@ -297,6 +301,38 @@ class LiveMedia:
             ("AWS_KINESISVIDEO_FRAGMENT_NUMBER", str(number)),
             ("AWS_KINESISVIDEO_ERROR_CODE", str(code)),
             ("AWS_KINESISVIDEO_ERROR_ID", str(ERROR_IDS.get(code, code)))])
+
+    # --- archived media (ListFragments, GetClip) --------------------------------------------------------------------
+    def archived(self, key, selector_type):
+        """The whole fragments PutMedia received, as kvs_server.py's archived-media calls count them."""
+        with self.lock:
+            media = self.streams.get(key)
+        if media is None:
+            return []
+        with media.condition:
+            whole = [fragment for fragment in media.fragments if fragment.complete]
+        field = "server" if selector_type == "SERVER_TIMESTAMP" else "producer"
+        return [{"index": index, "ts": getattr(fragment, field), "offset": 0, "length": fragment.duration,
+                 "size": fragment.bytes, "number": str(fragment.number), "fragment": fragment}
+                for index, fragment in enumerate(whole)]
+
+    def clip(self, key, chosen, directory):
+        """GetClip of received fragments: their Matroska documents joined and remuxed to an MP4 by ffmpeg."""
+        media = self.media(key)
+        documents = b"".join(mkv.ebml_header() + mkv.encode_id(mkv.SEGMENT) + mkv.UNKNOWN_SIZE +
+                             mkv.info(item["fragment"].timecode_scale) +
+                             mkv.element(mkv.TRACKS, item["fragment"].tracks) +
+                             mkv.element(mkv.CLUSTER, media.cluster_payload(item["fragment"])) for item in chosen)
+        output = os.path.join(directory, f"live-{os.getpid()}-{random.randrange(1 << 30)}.mp4")
+        try:
+            # ffmpeg reads joined documents as one input (saying so at error level for each: hence -v fatal).
+            subprocess.run(["ffmpeg", "-v", "fatal", "-y", "-f", "matroska", "-i", "pipe:0", "-map", "0", "-c", "copy",
+                            "-movflags", "+faststart", output], input=documents, check=True)
+            with open(output, "rb") as handle:
+                return handle.read()
+        finally:
+            if os.path.exists(output):
+                os.unlink(output)
 
     # --- control -------------------------------------------------------------------------------------------------
     def control(self, path, body, query, key_of):

@@ -15,7 +15,8 @@ imports moto before starting its server and fixes what tests of a real KVS clien
     its selectors, reader limit, error tags and session cuts (kvs_media.py says how, and its control paths).
 
 A stream's media is its tags: `clipline:media` (a local MP4 path) starts at producer time `clipline:media_start`
-(RFC 3339 or epoch seconds). Fragments are the video's GOPs. Without `clipline:media`, a stream has no fragments.
+(RFC 3339 or epoch seconds). Fragments are the video's GOPs. Without `clipline:media`, a stream's fragments are those
+PutMedia received (ListFragments lists the whole ones, GetClip remuxes them to MP4), if any.
 `clipline:server_offset` (seconds) puts SERVER_TIMESTAMP after PRODUCER_TIMESTAMP; `clipline:max_fragments` lowers
 GetClip's 200-fragment cap for that stream.
 
@@ -197,7 +198,7 @@ class Testbed:
         tags = stream.tags or {}
         media = tags.get("clipline:media")
         if not media:
-            return [], None
+            return self.live.archived(stream.arn, selector_type), None
         origin = parse_time(tags.get("clipline:media_start", "0"))
         if selector_type == "SERVER_TIMESTAMP":
             origin += float(tags.get("clipline:server_offset", "0"))
@@ -243,9 +244,11 @@ class Testbed:
                 break
             capped.append(fragment)
             total += fragment["size"]
-        path = self.cut(media, capped[0], capped[-1])
-        with open(path, "rb") as handle:
-            data = handle.read()
+        if media is None:
+            data = self.live.clip(stream.arn, capped, self.cut_dir)
+        else:
+            with open(self.cut(media, capped[0], capped[-1]), "rb") as handle:
+                data = handle.read()
         return Response(data, status=200, content_type="video/mp4")
 
     def cut(self, media, first, last):
@@ -309,7 +312,7 @@ class Testbed:
         offset = decode_token(params.get("NextToken"))
         page = chosen[offset:offset + limit]
         result = {"Fragments": [{
-            "FragmentNumber": str(91343852333181432392682062607743920146264227651 + f["index"]),
+            "FragmentNumber": f.get("number") or str(91343852333181432392682062607743920146264227651 + f["index"]),
             "FragmentSizeInBytes": f["size"],
             "ProducerTimestamp": f["ts"] if selector_type == "PRODUCER_TIMESTAMP" else f["ts"],
             "ServerTimestamp": f["ts"],
