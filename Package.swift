@@ -164,6 +164,7 @@ let package = Package(
     tests("CliplineCacheTests", ["CliplineCache"]),
     tests("CliplineKVSTests", ["CliplineKVS", "CliplineAWS", "CliplineHTTP"]),
     tests("CliplineKVSClippingTests", ["CliplineKVSClipping", "CliplineKVS"]),
+    tests("CliplineKVSFollowingTests", ["CliplineKVSFollowing", "CliplineKVS"]),
     tests("CliplineGraphQLTests", ["CliplineGraphQL", "CliplineHTTP"]),
     tests(
       "ChunkEndToEndTests",

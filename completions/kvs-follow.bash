@@ -165,7 +165,7 @@ _kvs-follow() {
     local -a repeating_flags=()
     local -a non_repeating_flags=(--verbose -v --quiet -q --version -h --help)
     local -a repeating_options=(--stream --to --ttl)
-    local -a non_repeating_options=(--endpoint-url --region --profile --access-key-id --secret-access-key --ca-bundle --attempts --window --timestamps --start --state --lease --idle-timeout --work-dir --health-file --process-id --inference-config --template --presign --copy-mode --content-type --addressing-style --azure-connection-string --part-size --multipart-threshold --part-jobs --log-format)
+    local -a non_repeating_options=(--endpoint-url --region --profile --access-key-id --secret-access-key --ca-bundle --attempts --window --timestamps --start --state --lease --idle-timeout --work-dir --health-file --record --process-id --inference-config --template --presign --copy-mode --content-type --addressing-style --azure-connection-string --part-size --multipart-threshold --part-jobs --log-format)
     __kvs-follow_offer_flags_options 0
 
     # Offer option value completions
@@ -219,6 +219,10 @@ _kvs-follow() {
         return
         ;;
     '--health-file')
+        return
+        ;;
+    '--record')
+        __kvs-follow_add_completions -W 'clip'$'\n''chunk'
         return
         ;;
     '--process-id')

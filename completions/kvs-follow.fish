@@ -20,7 +20,7 @@ function __kvs-follow_parse_tokens -S
     set -l unparsed_tokens (__kvs-follow_tokens -pc)
     switch $unparsed_tokens[1]
     case 'kvs-follow'
-        __kvs-follow_parse_subcommand 0 'endpoint-url=' 'region=' 'profile=' 'access-key-id=' 'secret-access-key=' 'ca-bundle=' 'attempts=' 'stream=+' 'window=' 'timestamps=' 'start=' 'state=' 'lease=' 'idle-timeout=' 'work-dir=' 'health-file=' 'process-id=' 'inference-config=' 'template=' 'to=+' 'presign=' 'ttl=+' 'copy-mode=' 'content-type=' 'addressing-style=' 'azure-connection-string=' 'part-size=' 'multipart-threshold=' 'part-jobs=' 'v/verbose' 'q/quiet' 'log-format=' 'version' 'h/help'
+        __kvs-follow_parse_subcommand 0 'endpoint-url=' 'region=' 'profile=' 'access-key-id=' 'secret-access-key=' 'ca-bundle=' 'attempts=' 'stream=+' 'window=' 'timestamps=' 'start=' 'state=' 'lease=' 'idle-timeout=' 'work-dir=' 'health-file=' 'record=' 'process-id=' 'inference-config=' 'template=' 'to=+' 'presign=' 'ttl=+' 'copy-mode=' 'content-type=' 'addressing-style=' 'azure-connection-string=' 'part-size=' 'multipart-threshold=' 'part-jobs=' 'v/verbose' 'q/quiet' 'log-format=' 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'help'
             __kvs-follow_parse_subcommand -r 1 'version'
@@ -93,6 +93,7 @@ complete -c 'kvs-follow' -n '__kvs-follow_should_offer_completions_for_flags_or_
 complete -c 'kvs-follow' -n '__kvs-follow_should_offer_completions_for_flags_or_options "kvs-follow" idle-timeout' -l 'idle-timeout' -d 'No byte for this long: reconnect with backoff (1s to 5m).' -rfka ''
 complete -c 'kvs-follow' -n '__kvs-follow_should_offer_completions_for_flags_or_options "kvs-follow" work-dir' -l 'work-dir' -d 'Where windows go without --to (else CLIPLINE_WORK_DIR, else a new temporary directory).' -rfa '(__kvs-follow_complete_directories)'
 complete -c 'kvs-follow' -n '__kvs-follow_should_offer_completions_for_flags_or_options "kvs-follow" health-file' -l 'health-file' -d 'Write each stream\'s state here every second.' -rfka ''
+complete -c 'kvs-follow' -n '__kvs-follow_should_offer_completions_for_flags_or_options "kvs-follow" record' -l 'record' -d 'Each window\'s record: clip (kvs-clip\'s) or chunk (M0\'s chunk record, the fast path).' -rfka 'clip chunk'
 complete -c 'kvs-follow' -n '__kvs-follow_should_offer_completions_for_flags_or_options "kvs-follow" process-id' -l 'process-id' -d 'Each window task\'s process_id (a number stays a number).' -rfka ''
 complete -c 'kvs-follow' -n '__kvs-follow_should_offer_completions_for_flags_or_options "kvs-follow" inference-config' -l 'inference-config' -d 'Each window task\'s inference_config, JSON or @file.' -rfka ''
 complete -c 'kvs-follow' -n '__kvs-follow_should_offer_completions_for_flags_or_options "kvs-follow" template' -l 'template' -d 'A JSON object (or @file) of extra window task fields; strings may hold {camera_id}, {start_time}, {window_start} holes.' -rfka ''

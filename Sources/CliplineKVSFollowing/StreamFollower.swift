@@ -62,6 +62,7 @@ final class StreamFollower: @unchecked Sendable {
     // The idle timeout is kept by `tick` (libcurl's speed check averages over seconds: it fires late); this is
     // only the last resort.
     options.stallTimeout = max(30, settings.idleTimeout * 3)
+    options.caFile = settings.kvs.caBundle
     client = KVSClient(configuration: settings.kvs, http: HTTPClient(options: options))
     do {
       let info = try client.describeStream(stream)
