@@ -71,6 +71,7 @@ let package = Package(
     cLibrary("CCliplineRabbitMQ", pkgConfig: "librabbitmq", apt: "librabbitmq-dev"),
     cLibrary("CCliplineHiredis", pkgConfig: "hiredis", apt: "libhiredis-dev"),
     .systemLibrary(name: "CCliplineXattr", path: "Sources/CCliplineXattr"),
+    .systemLibrary(name: "CCliplineLinux", path: "Sources/CCliplineLinux"),
 
     // What every library stands on: exit codes, signals, retries, work directories; the JSON record contract.
     .target(name: "CliplineSystem"),
@@ -102,7 +103,8 @@ let package = Package(
     library(
       "CliplineChunking",
       ["CliplineMedia", "CliplineCrypto", "CliplineSources", "CliplineRecords", "CliplineTelemetry"]),
-    library("CliplineAMQP", ["CCliplineRabbitMQ", "CliplineCrypto", "CliplineTelemetry", "CliplineRecords"]),
+    library(
+      "CliplineAMQP", ["CCliplineRabbitMQ", "CCliplineLinux", "CliplineCrypto", "CliplineTelemetry", "CliplineRecords"]),
     library("CliplineCache", ["CCliplineHiredis", "CliplineRecords"]),
     library("CliplineKVS", ["CliplineAWS", "CliplineHTTP", "CliplineCache", "CliplineRecords"]),
     // Not CliplineMedia: kvs-clip runs its FFmpeg steps in kvs-clip-media, so it never loads FFmpeg's libraries.

@@ -84,8 +84,9 @@ final class HandlerProcess: @unchecked Sendable {
       for pointer in argv { free(pointer) }
       for pointer in envp { free(pointer) }
     }
-    var pid: pid_t = 0
-    let spawned = posix_spawnp(&pid, command[0], &actions, &attributes, argv, envp)
+    let (spawned, pid) = ChildReaper.shared.spawn { pid in
+      posix_spawnp(&pid, command[0], &actions, &attributes, argv, envp)
+    }
     close(stderrPipe[1])
     if spawned == 0 { Self.watchdog.watch(pid) }
     Self.spawnLock.unlock()
@@ -106,6 +107,7 @@ final class HandlerProcess: @unchecked Sendable {
     close(stderrPipe[0])
     var status: Int32 = 0
     _ = try? FileDescriptorIO.retryingInterrupts("waitpid") { waitpid(pid, &status, 0) }
+    ChildReaper.shared.waited(for: pid)
     Self.watchdog.release(pid)
     timer?.cancel()
     let reason = lock.withLock { () -> KillReason? in

@@ -118,6 +118,7 @@ public final class QueueConsumer {
     let wakeUp = self.wakeUp
     ShutdownSignal.shared.install { _ in wakeUp.signal() }
     if pool != nil {
+      try ChildReaper.shared.start()
       for path in workDirectories.sweep() {
         diagnostics.info("removed \(path), left by a consumer that is gone")
       }

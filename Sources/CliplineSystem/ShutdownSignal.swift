@@ -7,7 +7,8 @@ import Foundation
 /// The signal handler only writes the signal's number into a pipe (write(2) is async-signal-safe); one thread
 /// reads it and does the rest. libdispatch's signal sources would cost a descriptor per signal (a signalfd each,
 /// plus its epoll and eventfd), which a tool under `ulimit -n` cannot spare, and it crashes when it cannot get them.
-/// `lock` guards `requested`, `received`, `handlers` and `listener`; `wakeUp` (the pipe's two descriptors) is a `let`.
+/// `lock` guards `requested`, `received`, `handlers`, `childHandlers` and `listener`; `wakeUp` (the pipe's two
+/// descriptors) is a `let`.
 public final class ShutdownSignal: @unchecked Sendable {
   public static let shared = ShutdownSignal()
 
@@ -22,6 +23,7 @@ public final class ShutdownSignal: @unchecked Sendable {
   private var requested = false
   private var received: Int32?
   private var handlers: [@Sendable (Int32) -> Void] = []
+  private var childHandlers: [@Sendable () -> Void] = []
   private var listener: ThreadPool?
   private let wakeUp: (read: Int32, write: Int32)
 
@@ -79,6 +81,18 @@ public final class ShutdownSignal: @unchecked Sendable {
     if let handler { lock.withLock { handlers.append(handler) } }
   }
 
+  /// Calls `handler` on the listener thread after each SIGCHLD (one or more children ended): for a process that
+  /// reaps the children it inherits. SIGCHLD is not a stop.
+  public func onChildExit(_ handler: @escaping @Sendable () -> Void) throws {
+    try listen()
+    lock.withLock { childHandlers.append(handler) }
+    Self.catchSignal(SIGCHLD, flags: SA_RESTART | SA_NOCLDSTOP)
+    var unblocked = sigset_t()
+    sigemptyset(&unblocked)
+    sigaddset(&unblocked, SIGCHLD)
+    pthread_sigmask(SIG_UNBLOCK, &unblocked, nil)
+  }
+
   /// For tests and for tools that stop themselves.
   public func request() { receive(SIGTERM) }
 
@@ -100,7 +114,11 @@ public final class ShutdownSignal: @unchecked Sendable {
   private func readArrivals() {
     var byte: UInt8 = 0
     while (try? FileDescriptorIO.retryingInterrupts("read") { read(Self.arrivals.read, &byte, 1) }) == 1 {
-      receive(Int32(byte))
+      if Int32(byte) == SIGCHLD {
+        for handler in lock.withLock({ childHandlers }) { handler() }
+      } else {
+        receive(Int32(byte))
+      }
     }
   }
 
@@ -108,7 +126,7 @@ public final class ShutdownSignal: @unchecked Sendable {
   /// fills it loses only repeats of a stop already on its way.
   private static let arrivals: (read: Int32, write: Int32) = pipeEnds(nonBlockingWrite: true) ?? (-1, -1)
 
-  private static func catchSignal(_ number: Int32) {
+  private static func catchSignal(_ number: Int32, flags: Int32 = SA_RESTART) {
     var action = sigaction()
     action.__sigaction_handler.sa_handler = { number in
       let saved = errno  // the interrupted code may be about to read errno
@@ -117,7 +135,7 @@ public final class ShutdownSignal: @unchecked Sendable {
       errno = saved
     }
     // Interrupted reads and writes resume; the tools' poll(2) loops retry EINTR (`FileDescriptorIO`).
-    action.sa_flags = SA_RESTART
+    action.sa_flags = flags
     sigemptyset(&action.sa_mask)
     sigaction(number, &action, nil)
   }
