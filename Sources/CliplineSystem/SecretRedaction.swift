@@ -17,6 +17,7 @@ public enum SecretRedaction {
   /// Environment variables whose values are secrets wherever they turn up (a handler may print one).
   public static let secretVariables = [
     "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AZURE_STORAGE_KEY", "AZURE_STORAGE_SAS_TOKEN", "GRAPHQL_TOKEN",
+    "REDIS_PASSWORD",
   ]
 
   /// Free text (a handler's stderr, an error sentence) with every credential shape masked: URL passwords,

@@ -327,4 +327,11 @@ final class SecretRedactionTests: XCTestCase {
     }
     XCTAssertEqual(SecretRedaction.text("no secrets in s3://bucket/key"), "no secrets in s3://bucket/key")
   }
+
+  /// S2's REDIS_PASSWORD is read by kvs-discover and kvs-follow, so a handler's stderr may carry it too.
+  func testTheRedisPasswordOfTheEnvironmentIsMasked() {
+    let environment = ["REDIS_PASSWORD": "s2-redis-pass-789"]
+    XCTAssertEqual(
+      SecretRedaction.text("AUTH s2-redis-pass-789 refused", environment: environment), "AUTH *** refused")
+  }
 }
