@@ -188,7 +188,7 @@ _amqp-dlq_list() {
     repeating_flags=()
     non_repeating_flags=(--insecure-skip-verify --verbose -v --quiet --json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--url -u --heartbeat --connect-timeout --connection-name --ca-file --cert-file --key-file --queue -q --count -c --log-format)
+    non_repeating_options=(--url -u --heartbeat --connect-timeout --connection-name --ca-file --cert-file --key-file --queue -q --count -c --metrics-file --log-format)
     __amqp-dlq_offer_flags_options 0
 
     # Offer option value completions
@@ -221,6 +221,10 @@ _amqp-dlq_list() {
         return
         ;;
     '--count'|'-c')
+        return
+        ;;
+    '--metrics-file')
+        __amqp-dlq_add_completions -f
         return
         ;;
     '--log-format')
@@ -234,7 +238,7 @@ _amqp-dlq_replay() {
     repeating_flags=()
     non_repeating_flags=(--insecure-skip-verify --verbose -v --quiet --all --version -h --help)
     repeating_options=(--position --message-id --where)
-    non_repeating_options=(--url -u --heartbeat --connect-timeout --connection-name --ca-file --cert-file --key-file --queue -q --count -c --log-format --to)
+    non_repeating_options=(--url -u --heartbeat --connect-timeout --connection-name --ca-file --cert-file --key-file --queue -q --count -c --metrics-file --log-format --to)
     __amqp-dlq_offer_flags_options 0
 
     # Offer option value completions
@@ -267,6 +271,10 @@ _amqp-dlq_replay() {
         return
         ;;
     '--count'|'-c')
+        return
+        ;;
+    '--metrics-file')
+        __amqp-dlq_add_completions -f
         return
         ;;
     '--log-format')

@@ -23,9 +23,9 @@ function __amqp-dlq_parse_tokens -S
         __amqp-dlq_parse_subcommand 0 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'list'
-            __amqp-dlq_parse_subcommand 0 'u/url=' 'heartbeat=' 'connect-timeout=' 'connection-name=' 'ca-file=' 'cert-file=' 'key-file=' 'insecure-skip-verify' 'q/queue=' 'c/count=' 'v/verbose' 'quiet' 'log-format=' 'json' 'version' 'h/help'
+            __amqp-dlq_parse_subcommand 0 'u/url=' 'heartbeat=' 'connect-timeout=' 'connection-name=' 'ca-file=' 'cert-file=' 'key-file=' 'insecure-skip-verify' 'q/queue=' 'c/count=' 'metrics-file=' 'v/verbose' 'quiet' 'log-format=' 'json' 'version' 'h/help'
         case 'replay'
-            __amqp-dlq_parse_subcommand 0 'u/url=' 'heartbeat=' 'connect-timeout=' 'connection-name=' 'ca-file=' 'cert-file=' 'key-file=' 'insecure-skip-verify' 'q/queue=' 'c/count=' 'v/verbose' 'quiet' 'log-format=' 'position=+' 'message-id=+' 'where=+' 'all' 'to=' 'version' 'h/help'
+            __amqp-dlq_parse_subcommand 0 'u/url=' 'heartbeat=' 'connect-timeout=' 'connection-name=' 'ca-file=' 'cert-file=' 'key-file=' 'insecure-skip-verify' 'q/queue=' 'c/count=' 'metrics-file=' 'v/verbose' 'quiet' 'log-format=' 'position=+' 'message-id=+' 'where=+' 'all' 'to=' 'version' 'h/help'
         case 'help'
             __amqp-dlq_parse_subcommand -r 1 'version'
         end
@@ -96,6 +96,7 @@ complete -c 'amqp-dlq' -n '__amqp-dlq_should_offer_completions_for_flags_or_opti
 complete -c 'amqp-dlq' -n '__amqp-dlq_should_offer_completions_for_flags_or_options "amqp-dlq list" insecure-skip-verify' -l 'insecure-skip-verify' -d 'Do not verify the broker\'s TLS certificate (tests only: anyone could pose as the broker).'
 complete -c 'amqp-dlq' -n '__amqp-dlq_should_offer_completions_for_flags_or_options "amqp-dlq list" q queue' -l 'queue' -s 'q' -d 'The queue to read (for replay: the dead-letter queue).' -rfka ''
 complete -c 'amqp-dlq' -n '__amqp-dlq_should_offer_completions_for_flags_or_options "amqp-dlq list" c count' -l 'count' -s 'c' -d 'Read at most this many messages from the head of the queue.' -rfka ''
+complete -c 'amqp-dlq' -n '__amqp-dlq_should_offer_completions_for_flags_or_options "amqp-dlq list" metrics-file' -l 'metrics-file' -d 'Write Prometheus metrics to this file (for node_exporter\'s textfile collector: name it *.prom).' -rF
 complete -c 'amqp-dlq' -n '__amqp-dlq_should_offer_completions_for_flags_or_options "amqp-dlq list" v verbose' -l 'verbose' -s 'v' -d 'Say more on stderr: every step, with timings.'
 complete -c 'amqp-dlq' -n '__amqp-dlq_should_offer_completions_for_flags_or_options "amqp-dlq list" quiet' -l 'quiet' -d 'Say only errors on stderr.'
 complete -c 'amqp-dlq' -n '__amqp-dlq_should_offer_completions_for_flags_or_options "amqp-dlq list" log-format' -l 'log-format' -d 'How stderr lines look: text (tool: message) or json (one object per line). Default: $CLIPLINE_LOG_FORMAT, else text.' -rfka 'text json'
@@ -112,6 +113,7 @@ complete -c 'amqp-dlq' -n '__amqp-dlq_should_offer_completions_for_flags_or_opti
 complete -c 'amqp-dlq' -n '__amqp-dlq_should_offer_completions_for_flags_or_options "amqp-dlq replay" insecure-skip-verify' -l 'insecure-skip-verify' -d 'Do not verify the broker\'s TLS certificate (tests only: anyone could pose as the broker).'
 complete -c 'amqp-dlq' -n '__amqp-dlq_should_offer_completions_for_flags_or_options "amqp-dlq replay" q queue' -l 'queue' -s 'q' -d 'The queue to read (for replay: the dead-letter queue).' -rfka ''
 complete -c 'amqp-dlq' -n '__amqp-dlq_should_offer_completions_for_flags_or_options "amqp-dlq replay" c count' -l 'count' -s 'c' -d 'Read at most this many messages from the head of the queue.' -rfka ''
+complete -c 'amqp-dlq' -n '__amqp-dlq_should_offer_completions_for_flags_or_options "amqp-dlq replay" metrics-file' -l 'metrics-file' -d 'Write Prometheus metrics to this file (for node_exporter\'s textfile collector: name it *.prom).' -rF
 complete -c 'amqp-dlq' -n '__amqp-dlq_should_offer_completions_for_flags_or_options "amqp-dlq replay" v verbose' -l 'verbose' -s 'v' -d 'Say more on stderr: every step, with timings.'
 complete -c 'amqp-dlq' -n '__amqp-dlq_should_offer_completions_for_flags_or_options "amqp-dlq replay" quiet' -l 'quiet' -d 'Say only errors on stderr.'
 complete -c 'amqp-dlq' -n '__amqp-dlq_should_offer_completions_for_flags_or_options "amqp-dlq replay" log-format' -l 'log-format' -d 'How stderr lines look: text (tool: message) or json (one object per line). Default: $CLIPLINE_LOG_FORMAT, else text.' -rfka 'text json'

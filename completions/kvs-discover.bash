@@ -165,7 +165,7 @@ _kvs-discover() {
     local -a repeating_flags=()
     local -a non_repeating_flags=(--all --no-cache --refresh --verbose -v --quiet -q --version -h --help)
     local -a repeating_options=()
-    local -a non_repeating_options=(--endpoint-url --region --profile --access-key-id --secret-access-key --ca-bundle --attempts --prefix --cache --ttl --cache-key --camera-id-tag --page-size --window --delay --at --process-id --inference-config --template --log-format)
+    local -a non_repeating_options=(--endpoint-url --region --profile --access-key-id --secret-access-key --ca-bundle --attempts --prefix --cache --ttl --cache-key --camera-id-tag --page-size --window --delay --at --process-id --inference-config --template --metrics-file --log-format)
     __kvs-discover_offer_flags_options 0
 
     # Offer option value completions
@@ -226,6 +226,10 @@ _kvs-discover() {
         return
         ;;
     '--template')
+        return
+        ;;
+    '--metrics-file')
+        __kvs-discover_add_completions -f
         return
         ;;
     '--log-format')

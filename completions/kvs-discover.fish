@@ -20,7 +20,7 @@ function __kvs-discover_parse_tokens -S
     set -l unparsed_tokens (__kvs-discover_tokens -pc)
     switch $unparsed_tokens[1]
     case 'kvs-discover'
-        __kvs-discover_parse_subcommand 0 'endpoint-url=' 'region=' 'profile=' 'access-key-id=' 'secret-access-key=' 'ca-bundle=' 'attempts=' 'prefix=' 'all' 'cache=' 'no-cache' 'ttl=' 'cache-key=' 'refresh' 'camera-id-tag=' 'page-size=' 'window=' 'delay=' 'at=' 'process-id=' 'inference-config=' 'template=' 'v/verbose' 'q/quiet' 'log-format=' 'version' 'h/help'
+        __kvs-discover_parse_subcommand 0 'endpoint-url=' 'region=' 'profile=' 'access-key-id=' 'secret-access-key=' 'ca-bundle=' 'attempts=' 'prefix=' 'all' 'cache=' 'no-cache' 'ttl=' 'cache-key=' 'refresh' 'camera-id-tag=' 'page-size=' 'window=' 'delay=' 'at=' 'process-id=' 'inference-config=' 'template=' 'metrics-file=' 'v/verbose' 'q/quiet' 'log-format=' 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'help'
             __kvs-discover_parse_subcommand -r 1 'version'
@@ -99,6 +99,7 @@ complete -c 'kvs-discover' -n '__kvs-discover_should_offer_completions_for_flags
 complete -c 'kvs-discover' -n '__kvs-discover_should_offer_completions_for_flags_or_options "kvs-discover" process-id' -l 'process-id' -d 'Each window task\'s process_id (a number stays a number).' -rfka ''
 complete -c 'kvs-discover' -n '__kvs-discover_should_offer_completions_for_flags_or_options "kvs-discover" inference-config' -l 'inference-config' -d 'Each window task\'s inference_config, JSON or @file.' -rfka ''
 complete -c 'kvs-discover' -n '__kvs-discover_should_offer_completions_for_flags_or_options "kvs-discover" template' -l 'template' -d 'A JSON object (or @file) of extra window task fields; strings may hold {camera_id}, {start_time}, {window_start} holes.' -rfka ''
+complete -c 'kvs-discover' -n '__kvs-discover_should_offer_completions_for_flags_or_options "kvs-discover" metrics-file' -l 'metrics-file' -d 'Write Prometheus metrics to this file (for node_exporter\'s textfile collector: name it *.prom).' -rF
 complete -c 'kvs-discover' -n '__kvs-discover_should_offer_completions_for_flags_or_options "kvs-discover" v verbose' -l 'verbose' -s 'v' -d 'Say more on stderr: every step, with timings.'
 complete -c 'kvs-discover' -n '__kvs-discover_should_offer_completions_for_flags_or_options "kvs-discover" q quiet' -l 'quiet' -s 'q' -d 'Say only errors on stderr.'
 complete -c 'kvs-discover' -n '__kvs-discover_should_offer_completions_for_flags_or_options "kvs-discover" log-format' -l 'log-format' -d 'How stderr lines look: text (tool: message) or json (one object per line). Default: $CLIPLINE_LOG_FORMAT, else text.' -rfka 'text json'

@@ -165,7 +165,7 @@ _m0-submit() {
     local -a repeating_flags=()
     local -a non_repeating_flags=(--insecure-skip-verify --declare --quorum --verbose -v --quiet -q --version -h --help)
     local -a repeating_options=()
-    local -a non_repeating_options=(--url -u --heartbeat --connect-timeout --connection-name --ca-file --cert-file --key-file --dlq --message-ttl --queue --log-format)
+    local -a non_repeating_options=(--url -u --heartbeat --connect-timeout --connection-name --ca-file --cert-file --key-file --dlq --message-ttl --queue --metrics-file --log-format)
     __m0-submit_offer_flags_options 0
 
     # Offer option value completions
@@ -201,6 +201,10 @@ _m0-submit() {
         return
         ;;
     '--queue')
+        return
+        ;;
+    '--metrics-file')
+        __m0-submit_add_completions -f
         return
         ;;
     '--log-format')

@@ -2,6 +2,7 @@ import ArgumentParser
 import CliplineRecords
 import CliplineSystem
 import CliplineTelemetry
+import Foundation
 
 /// The span a run records: the tool's name and kind internal unless a tool says better (amqp-pub: a producer's
 /// `QUEUE publish`).
@@ -20,16 +21,19 @@ public struct RunSpan {
 /// Runs a tool's work: failures are reported once on stderr and become the shared exit code;
 /// a closed stdout ends the tool quietly, with 141 (records went unwritten). The run is one span (`ToolTrace`)
 /// unless `traced` is false (a long-running consumer records a span per message instead). Inside an amqp-consume
-/// handler the run's counts and stage timings (`ToolMetrics`) go to the consumer as it ends.
+/// handler the run's counts and stage timings (`ToolMetrics`) go to the consumer as it ends; with `metricsFile` (a
+/// cron tool's `--metrics-file`) they are written there, with the run's end, duration and exit code.
 ///
 /// Every tool starts the same way here: descriptors 0–2 opened on /dev/null if they were closed, SIGPIPE ignored,
 /// SIGTERM/SIGINT/SIGHUP heard (`ShutdownSignal`) and SIGUSR1/SIGUSR2/SIGALRM ignored.
 public func runTool(
-  _ diagnostics: Diagnostics, span: RunSpan? = nil, traced: Bool = true, _ body: () throws -> Void
+  _ diagnostics: Diagnostics, span: RunSpan? = nil, traced: Bool = true, metricsFile: MetricsTextfile? = nil,
+  _ body: () throws -> Void
 ) throws {
   StandardDescriptors.ensureOpen()
   ignoreBrokenPipeSignal()
   if let problem = Tracing.shared.problem { diagnostics.warning(problem) }
+  let started = Date()
   var exitCode: Int32 = 0
   var failure: String?
   defer {
@@ -45,14 +49,22 @@ public func runTool(
     try body()
   } catch is OutputClosed {
     exitCode = ExitStatus.outputClosed.rawValue
-    throw ExitCode(exitCode)
   } catch let failures as RecordsFailed {
     if failures.total > 1 { diagnostics.error(failures.description) }
     (exitCode, failure) = (failures.exitStatus.rawValue, failures.description)
-    throw ExitCode(exitCode)
   } catch {
     diagnostics.report(error)
     (exitCode, failure) = (ExitStatus.of(error).rawValue, SecretRedaction.text(describe(error)))
-    throw ExitCode(exitCode)
   }
+  if let metricsFile {
+    do {
+      try metricsFile.write(
+        RunTextfile.registry(tool: diagnostics.tool, version: cliplineVersion, started: started, exitCode: exitCode))
+    } catch {
+      // A cron job's file is how it is watched: a run that cannot leave it has failed, whatever it did.
+      diagnostics.report(error)
+      if exitCode == 0 { (exitCode, failure) = (ExitStatus.of(error).rawValue, describe(error)) }
+    }
+  }
+  if exitCode != 0 { throw ExitCode(exitCode) }
 }

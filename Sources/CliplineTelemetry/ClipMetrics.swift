@@ -72,7 +72,7 @@ public enum ClipMetrics {
       messagesReceived, messagesAcked, messagesRetried, messagesDeadLettered, messagesRequeued, handlerDuration,
       handlersRunning, oldestHandler, handlerTimeout, reconnects, connected, queueMessages, deadLetterMessages,
       lastAck, followBehindLive, followWindows, followGaps, followReconnects, buildInfo, startTime, spansDropped,
-    ] + reported
+    ] + reported + RunTextfile.families
 
   // MARK: Every tool
 

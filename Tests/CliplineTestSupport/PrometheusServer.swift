@@ -4,7 +4,7 @@ import Foundation
 /// PromQL queries over its HTTP API; stopped when released. For tests of what the tools expose.
 public final class PrometheusServer {
   public let address: String
-  private let process = Process()
+  private let daemon: QuietDaemon
   private let directory: ScratchDirectory
 
   public init(scraping targets: [String], rules: String? = nil) throws {
@@ -25,21 +25,12 @@ public final class PrometheusServer {
       config += "rule_files: [\"\(directory.file("rules.yml"))\"]\n"
     }
     try config.write(toFile: directory.file("prometheus.yml"), atomically: true, encoding: .utf8)
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/prometheus")
-    process.arguments = [
-      "--config.file=\(directory.file("prometheus.yml"))", "--storage.tsdb.path=\(directory.file("data"))",
-      "--web.listen-address=\(address)", "--log.level=warn",
-    ]
-    process.standardOutput = FileHandle.nullDevice
-    process.standardError = FileHandle(forWritingAtPath: "/dev/null")
-    try process.run()
-  }
-
-  deinit {
-    if process.isRunning {
-      process.terminate()
-      process.waitUntilExit()
-    }
+    daemon = try QuietDaemon(
+      "/usr/bin/prometheus",
+      [
+        "--config.file=\(directory.file("prometheus.yml"))", "--storage.tsdb.path=\(directory.file("data"))",
+        "--web.listen-address=\(address)", "--log.level=warn",
+      ])
   }
 
   /// The result vector of an instant query: each series' labels and value.

@@ -4,6 +4,7 @@ import CliplineAMQPFlags
 import CliplineCLI
 import CliplineRecords
 import CliplineSystem
+import CliplineTelemetry
 import Foundation
 
 struct AMQPDLQ: ParsableCommand {
@@ -52,6 +53,8 @@ struct QueueSelection: ParsableArguments {
   @Option(name: .shortAndLong, help: "Read at most this many messages from the head of the queue.")
   var count: Int?
 
+  @OptionGroup var metrics: MetricsFileOption
+
   @OptionGroup var common: CommonOptionsWithoutDashQ
 
   func validate() throws {
@@ -61,7 +64,7 @@ struct QueueSelection: ParsableArguments {
   /// Runs `body` on a fresh connection, SIGTERM/SIGINT noted rather than fatal, errors mapped to exit codes.
   func withConnection(_ body: (AMQPConnection, Diagnostics) throws -> Void) throws {
     let diagnostics = common.diagnostics(tool: "amqp-dlq")
-    try runTool(diagnostics) {
+    try runTool(diagnostics, metricsFile: metrics.textfile) {
       let opened = try AMQPConnection(try connection.options(tool: "amqp-dlq"))
       defer { opened.close() }
       try body(opened, diagnostics)
@@ -85,11 +88,14 @@ extension AMQPDLQ {
         var letters: [DeadLetter] = []
         let writer = RecordWriter()
         let asTable = !json && isatty(STDOUT_FILENO) == 1
+        var read = 0
         try browser.read(limit: selection.count) { letter in
+          read += 1
           if asTable { letters.append(letter) } else { try writer.write(letter.record) }
           return false
         }
         try browser.giveBack()
+        ToolMetrics.recordsWritten(read, tool: "amqp-dlq")
         if asTable { print(DeadLetterTable(width: DeadLetterTable.terminalWidth()).render(letters), terminator: "") }
       }
     }
@@ -146,6 +152,7 @@ extension AMQPDLQ {
           connection: connection, deadLetterQueue: selection.queue, selection: try choice(), target: to,
           diagnostics: diagnostics)
         try replay.run(limit: selection.count)
+        ToolMetrics.recordsWritten(replay.replayed, tool: "amqp-dlq")
         diagnostics.info("replayed \(replay.replayed) dead letters; \(replay.kept) stay on \(selection.queue)")
         if ShutdownSignal.shared.isRequested { throw ReplayStopped(replayed: replay.replayed) }
       }

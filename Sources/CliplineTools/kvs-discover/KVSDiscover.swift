@@ -5,6 +5,7 @@ import CliplineKVS
 import CliplineKVSFlags
 import CliplineRecords
 import CliplineSystem
+import CliplineTelemetry
 import Foundation
 
 struct KVSDiscover: ParsableCommand {
@@ -94,6 +95,8 @@ struct KVSDiscover: ParsableCommand {
 
   @OptionGroup(title: "With --window") var task: KVSTaskOptions
 
+  @OptionGroup var metrics: MetricsFileOption
+
   @OptionGroup var common: CommonOptions
 
   func validate() throws {
@@ -140,7 +143,7 @@ struct KVSDiscover: ParsableCommand {
 
   func run() throws {
     let diagnostics = common.diagnostics(tool: "kvs-discover")
-    try runTool(diagnostics) {
+    try runTool(diagnostics, metricsFile: metrics.textfile) {
       let discovery = CameraDiscovery(cache: recordCache(diagnostics), diagnostics: diagnostics) {
         try connection.client(diagnostics: diagnostics)
       }
@@ -166,6 +169,7 @@ struct KVSDiscover: ParsableCommand {
       } else {
         for camera in cameras { try writer.write(camera.record) }
       }
+      ToolMetrics.recordsWritten(cameras.count, tool: diagnostics.tool)
     }
   }
 }

@@ -5,6 +5,7 @@ import CliplineCLI
 import CliplineChunking
 import CliplineRecords
 import CliplineSystem
+import CliplineTelemetry
 import Foundation
 
 struct M0Submit: ParsableCommand {
@@ -44,11 +45,13 @@ struct M0Submit: ParsableCommand {
   @Option(help: "The queue M0 workers consume.")
   var queue = "M0_PRIORITY_QUEUE"
 
+  @OptionGroup var metrics: MetricsFileOption
+
   @OptionGroup var common: CommonOptions
 
   func run() throws {
     let diagnostics = common.diagnostics(tool: "m0-submit")
-    try runTool(diagnostics) {
+    try runTool(diagnostics, metricsFile: metrics.textfile) {
       let options = try connection.options(tool: "m0-submit")
       let topology = self.topology.topology(queue: queue)
       let declare = self.topology.declare
@@ -63,6 +66,7 @@ struct M0Submit: ParsableCommand {
         shape: MessageShape(routingKey: try RecordTemplate(queue.replacingBraces()), messageIDField: nil),
         diagnostics: diagnostics, check: { try M0Request.validate($0, naming: BlobStoreNaming()) },
         confirmation: { M0Submission.answer(for: $0, queue: queue) })
+      defer { ToolMetrics.recordsWritten(publisher.confirmedCount, tool: diagnostics.tool) }
       try publishing.run(reader: reader, publisher: publisher, tee: RecordWriter())
     }
   }
