@@ -77,7 +77,7 @@ function __blob-get_custom_completion
 end
 
 complete -c 'blob-get' -f
-complete -c 'blob-get' -n '__blob-get_should_offer_completions_for_flags_or_options "blob-get" o output' -l 'output' -s 'o' -d 'Where to write the object.' -rF
+complete -c 'blob-get' -n '__blob-get_should_offer_completions_for_flags_or_options "blob-get" o output' -l 'output' -s 'o' -d 'Where to write the object (- for stdout).' -rF
 complete -c 'blob-get' -n '__blob-get_should_offer_completions_for_flags_or_options "blob-get" presign' -l 'presign' -d 'Print a presigned URL valid this long instead of downloading.' -rfka ''
 complete -c 'blob-get' -n '__blob-get_should_offer_completions_for_flags_or_options "blob-get" method' -l 'method' -d 'With --presign: get (default) or put.' -rfka ''
 complete -c 'blob-get' -n '__blob-get_should_offer_completions_for_flags_or_options "blob-get" endpoint-url' -l 'endpoint-url' -d 'The service endpoint (default: AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL_KINESIS_VIDEO, then AWS_ENDPOINT_URL, then the profile\'s services section and endpoint_url, else AWS).' -rfka ''

@@ -39,17 +39,11 @@ struct AssumedRoleCache {
     if let token = credentials.sessionToken { fields["SessionToken"] = .string(token) }
     let bytes = JSONSerializer.bytes(.object(["Credentials": .object(fields)]))
     let final = path(for: role)
-    let temporary = final + ".\(getpid()).tmp"
     guard
       (try? FileManager.default.createDirectory(
-        atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])) != nil,
-      FileManager.default.createFile(
-        atPath: temporary, contents: Data(bytes), attributes: [.posixPermissions: 0o600]),
-      rename(temporary, final) == 0
-    else {
-      unlink(temporary)
-      return
-    }
+        atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])) != nil
+    else { return }
+    try? WholeFile.write(bytes, to: final, permissions: 0o600)
   }
 
   func path(for role: STSClient.AssumeRole) -> String { directory + "/" + Self.key(for: role) + ".json" }

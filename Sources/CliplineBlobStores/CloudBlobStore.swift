@@ -57,6 +57,8 @@ struct VerifiedDownload {
       return info
     } catch let error as BlobIntegrityError {
       throw error
+    } catch let error as OutputClosed {
+      throw error
     } catch {
       throw BlobStoreError("download of", location, error)
     }

@@ -93,15 +93,6 @@ public final class FileRecordCache: RecordCache {
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     let expiry = lifetime > 0 ? Date().timeIntervalSince1970 + lifetime : 0
     let final = path(for: key)
-    let temporary = final + ".\(getpid()).tmp"
-    let contents = Array(String(format: "%.3f\n", expiry).utf8) + value
-    guard FileManager.default.createFile(atPath: temporary, contents: Data(contents)) else {
-      throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: temporary])
-    }
-    guard rename(temporary, final) == 0 else {
-      let code = errno
-      unlink(temporary)
-      throw SystemCallError(call: "rename \(final)", code: code)
-    }
+    try WholeFile.write(Array(String(format: "%.3f\n", expiry).utf8) + value, to: final)
   }
 }

@@ -3,6 +3,7 @@ internal import CCliplineAVFilter
 internal import CCliplineAVFormat
 internal import CCliplineAVUtil
 internal import CCliplineSwScale
+import CliplineSystem
 import Foundation
 
 /// One picture from a video, in the steps a thumbnail and a contact sheet share: decode the frame at a time,
@@ -97,12 +98,9 @@ enum StillFrame {
     return Data(bytes: packet.pointer.pointee.data, count: Int(packet.pointer.pointee.size))
   }
 
-  /// Writes beside `output` and renames, so a reader never sees half an image.
+  /// Writes beside `output` and renames, so a reader never sees half an image (into `output` itself when it is
+  /// not a regular file: a FIFO, a device, standard output as `-`).
   static func write(_ bytes: Data, to output: String) throws {
-    let temporary = output + ".tmp"
-    guard FileManager.default.createFile(atPath: temporary, contents: bytes), rename(temporary, output) == 0 else {
-      unlink(temporary)
-      throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: output])
-    }
+    try WholeFile.write(Array(bytes), to: output)
   }
 }

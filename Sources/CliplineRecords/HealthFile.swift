@@ -17,9 +17,6 @@ public final class HealthFile {
     var object = fields
     object["updated_at"] = .string(RFC3339.format(now, fractionalDigits: 3))
     object["pid"] = .integer(Int64(getpid()))
-    let temporary = path + ".tmp"
-    let data = Data((JSONSerializer.string(.object(object)) + "\n").utf8)
-    guard FileManager.default.createFile(atPath: temporary, contents: data) else { return }
-    _ = rename(temporary, path)
+    try? WholeFile.write(Array((JSONSerializer.string(.object(object)) + "\n").utf8), to: path)
   }
 }

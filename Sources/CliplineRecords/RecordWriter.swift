@@ -2,7 +2,9 @@ import CliplineSystem
 import Foundation
 
 /// The reader downstream went away (EPIPE): the tool ends quietly, with 141 (records went unwritten).
-public struct OutputClosed: Error {}
+public struct OutputClosed: Error {
+  public init() {}
+}
 
 /// Where whole lines go. Each call is one line, written at once.
 public protocol LineSink: AnyObject {

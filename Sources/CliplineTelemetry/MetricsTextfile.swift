@@ -15,25 +15,11 @@ public struct MetricsTextfile: Sendable {
     if lstat(path, &status) == 0, status.st_mode & S_IFMT != S_IFREG {
       throw TelemetrySetupError("cannot write the metrics file \(path)", reason: "it exists and is not a regular file")
     }
-    let directory = (path as NSString).deletingLastPathComponent
-    let base = (path as NSString).lastPathComponent
-    var template = Array("\(directory.isEmpty ? "." : directory)/.\(base).XXXXXX".utf8CString)
-    let descriptor = mkstemp(&template)
-    guard descriptor >= 0 else { throw TelemetrySetupError("cannot write the metrics file \(path)", errno: errno) }
-    let temporary = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-    var bytes = Array(PrometheusText.render(registry).utf8)
     do {
-      defer { close(descriptor) }
-      _ = fchmod(descriptor, 0o644)  // mkstemp makes it 0600; the collector may run as another user
-      try bytes.withUnsafeMutableBytes { try FileDescriptorIO.writeAll(descriptor, UnsafeRawBufferPointer($0)) }
-    } catch {
-      unlink(temporary)
-      throw TelemetrySetupError("cannot write the metrics file \(path)", reason: describe(error))
-    }
-    guard rename(temporary, path) == 0 else {
-      let code = errno
-      unlink(temporary)
-      throw TelemetrySetupError("cannot write the metrics file \(path)", errno: code)
+      // 0644: the collector may run as another user.
+      try WholeFile.write(Array(PrometheusText.render(registry).utf8), to: path, permissions: 0o644)
+    } catch let error as SystemCallError {
+      throw TelemetrySetupError("cannot write the metrics file \(path)", errno: error.code)
     }
   }
 }

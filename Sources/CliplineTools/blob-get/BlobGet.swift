@@ -16,6 +16,9 @@ struct BlobGet: ParsableCommand {
       object whose bytes are not the ones recorded (changed since, or torn) exits 65 and leaves no file, on every \
       store, file:// included. It writes one record: url, path, bytes, sha256 (of the bytes received; always for \
       file://, when recorded at upload for S3 and Azure).
+      --output - writes the object to stdout (and no record), as curl -o - and aws s3 cp URL - do. A PATH that is \
+      not a regular file (a FIFO, a device, a symbolic link such as /dev/stdout) is never renamed over: the verified \
+      bytes are written into it from a temporary file in $TMPDIR, so its reader still gets nothing unverified.
       blob-get URL --presign DURATION [--method put] writes one record with presigned_url: a URL that reads (or, \
       with put, writes) the object without credentials until it expires (at most 7d). On Azure it is a SAS URL; \
       for file:// it is the path.
@@ -35,7 +38,7 @@ struct BlobGet: ParsableCommand {
   @Argument(help: "The object: s3://bucket/key, az://account/container/blob or file:///path.")
   var url: String
 
-  @Option(name: .shortAndLong, help: "Where to write the object.", completion: .file())
+  @Option(name: .shortAndLong, help: "Where to write the object (- for stdout).", completion: .file())
   var output: String?
 
   @Option(help: "Print a presigned URL valid this long instead of downloading.")
@@ -67,8 +70,10 @@ struct BlobGet: ParsableCommand {
           for: location, method: method == "put" ? .put : .get, expires: presign.seconds)
         record["presigned_url"] = .string(presigned)
       } else if let output {
-        let path = (output as NSString).expandingTildeInPath
+        let path = output == "-" ? output : (output as NSString).expandingTildeInPath
         let info = try store.get(location, to: path)
+        // The object went to stdout: no record after it.
+        if path == "-" { return }
         record["path"] = .string(path)
         record["bytes"] = .integer(info.bytes)
         if let sha256 = info.sha256 { record["sha256"] = .string(sha256) }
