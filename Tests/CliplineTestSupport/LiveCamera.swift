@@ -19,10 +19,12 @@ public final class LiveCamera {
     public var seconds: Double?
     public var audio = false
     public var bFrames = 0
+    /// The camera's clock at its first frame (x-amzn-producer-start-timestamp, seconds): nil, the testbed's now.
+    public var producerStart: Double?
 
     public init(
       size: String = "320x180", framesPerSecond: Int = 15, fragmentSeconds: Double = 0.5, seconds: Double? = nil,
-      audio: Bool = false, bFrames: Int = 0
+      audio: Bool = false, bFrames: Int = 0, producerStart: Double? = nil
     ) {
       self.size = size
       self.framesPerSecond = framesPerSecond
@@ -30,6 +32,7 @@ public final class LiveCamera {
       self.seconds = seconds
       self.audio = audio
       self.bFrames = bFrames
+      self.producerStart = producerStart
     }
   }
 
@@ -45,7 +48,9 @@ public final class LiveCamera {
     arguments += ["-pix_fmt", "yuv420p"]
     if settings.audio { arguments += ["-c:a", "aac", "-b:a", "64k"] }
     arguments += ["-f", "matroska", "-cluster_time_limit", "100", "-method", "POST"]
-    arguments += ["-headers", "x-amzn-stream-name: \(stream)\r\n", testbed.endpoint + "/putMedia"]
+    var headers = "x-amzn-stream-name: \(stream)\r\n"
+    if let start = settings.producerStart { headers += "x-amzn-producer-start-timestamp: \(start)\r\n" }
+    arguments += ["-headers", headers, testbed.endpoint + "/putMedia"]
     process.executableURL = URL(fileURLWithPath: "/usr/bin/ffmpeg")
     process.arguments = arguments
     process.standardInput = FileHandle.nullDevice
