@@ -99,6 +99,9 @@ public final class KVSTestbed {
     try control("endpoint", ["url": .string(url), "count": .integer(Int64(count))])
   }
 
+  /// Deletes a stream (a name or an ARN), as DeleteStream does.
+  public func deleteStream(_ name: String) throws { try control("streams/delete", ["name": .string(name)]) }
+
   @discardableResult
   func control(_ path: String, _ body: [String: JSONValue] = [:]) throws -> [String: JSONValue] {
     let request = HTTPRequest(

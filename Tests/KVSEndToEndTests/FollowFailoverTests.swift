@@ -6,15 +6,6 @@ import XCTest
 /// Two `kvs-follow` processes sharing cameras through Redis leases: each camera followed by exactly one, the
 /// cameras shared out, and those of a process killed with SIGKILL taken over by the other from their saved positions.
 final class FollowFailoverTests: FollowTestCase {
-  func cameraRecords(_ streams: [(name: String, arn: String)]) -> String {
-    streams.map {
-      #"{"camera_id":"\#($0.name)","stream_name":"\#($0.name)","stream_arn":"\#($0.arn)","status":"ACTIVE"}"#
-    }
-    .joined(separator: "\n") + "\n"
-  }
-
-  func cameras(in records: [Record]) -> Set<String> { Set(records.map { $0.text("camera_id") }) }
-
   func testTwoFollowersShareTheCamerasAndTheSurvivorTakesOverWhereTheOtherStopped() throws {
     // A database of its own: the followers' heartbeats are counted per database.
     let redis =

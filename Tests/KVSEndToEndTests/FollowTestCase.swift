@@ -33,6 +33,16 @@ class FollowTestCase: XCTestCase {
 
   static func seconds(_ text: String) -> Double { RFC3339.parse(text)!.timeIntervalSince1970 }
 
+  /// Camera records of `streams`, as kvs-discover writes them.
+  func cameraRecords(_ streams: [(name: String, arn: String)]) -> String {
+    streams.map {
+      #"{"camera_id":"\#($0.name)","stream_name":"\#($0.name)","stream_arn":"\#($0.arn)","status":"ACTIVE"}"#
+    }
+    .joined(separator: "\n") + "\n"
+  }
+
+  func cameras(in records: [Record]) -> Set<String> { Set(records.map { $0.text("camera_id") }) }
+
   /// The testbed's whole fragments of `stream` by number, in order.
   func fragmentNumbers(_ stream: String) throws -> [String] {
     try testbed.fragments(stream).filter { $0["complete"]?.boolValue == true }.compactMap { $0["number"]?.stringValue }

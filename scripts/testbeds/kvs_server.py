@@ -28,6 +28,7 @@ Test control, on the same port (tests drive failures and read counters here, nev
   POST /_clipline/endpoint            {"url": "http://127.0.0.1:1", "count": 1}: the next GetDataEndpoint answers
                                        name that URL (a data endpoint that moved away)
   POST /_clipline/streams              {"prefix": "bulk-", "count": 2500, "region": "us-east-1", "tags": {…}}
+  POST /_clipline/streams/delete       {"name": NAME}: the stream is deleted (as DeleteStream does, unsigned)
 Prints AWS_ENDPOINT_URL_KINESIS_VIDEO and the test credentials once it answers.
 """
 import argparse
@@ -179,6 +180,10 @@ class Testbed:
                                           int(body.get("retention_hours", 24)), dict(body.get("tags") or {}))
             arns = [s.arn for s in backend.streams.values() if s.stream_name in set(names)]
             return json_response({"StreamARNs": arns})
+        if path == "/_clipline/streams/delete":
+            backend = self.backend(body.get("region", "us-east-1"))
+            backend.delete_stream(self.stream_key(request, body["name"]))
+            return json_response({})
         return Response("unknown control path", status=404)
 
     # --- archived media ------------------------------------------------------------------------------------
