@@ -42,6 +42,26 @@ final class AWSProfileToolTests: AWSEnvironmentTestCase {
     XCTAssertTrue(fromProfile.stdout.contains("identity-cam-1"), fromProfile.stdout)
   }
 
+  /// kvs-clip and kvs-follow reach KVS through the same settings: no region anywhere is their 78 too, said once,
+  /// before any request.
+  func testEveryKVSToolNeedsARegion() throws {
+    setenv("AWS_ACCESS_KEY_ID", server.reader.accessKeyId, 1)
+    setenv("AWS_SECRET_ACCESS_KEY", server.reader.secretAccessKey, 1)
+    let task =
+      #"{"camera_id":1,"stream_name":"identity-cam-1","start_time":"2026-01-01T00:00:00Z","#
+      + #""end_time":"2026-01-01T00:01:00Z"}"#
+    let runs = [
+      "kvs-clip": try ToolInvocation.run("kvs-clip", [], stdin: task + "\n"),
+      "kvs-follow": try ToolInvocation.run("kvs-follow", ["--stream", "identity-cam-1", "--window", "10s"]),
+    ]
+    for (tool, run) in runs {
+      XCTAssertEqual(run.status, 78, "\(tool): \(run.stderr)")
+      XCTAssertTrue(run.stderr.contains("you must specify a region for Kinesis Video Streams"), run.stderr)
+      XCTAssertEqual(run.stderr.split(separator: "\n").count, 1, run.stderr)
+      XCTAssertEqual(run.stdout, "", tool)
+    }
+  }
+
   /// The role may list streams and the source user may not, so a listing proves the role signed it.
   func testARoleProfileListsWhatOnlyTheRoleMay() throws {
     setenv("AWS_REGION", "us-east-1", 1)
