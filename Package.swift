@@ -106,7 +106,7 @@ let package = Package(
     library(
       "CliplineAMQP", ["CCliplineRabbitMQ", "CCliplineLinux", "CliplineCrypto", "CliplineTelemetry", "CliplineRecords"]),
     library("CliplineCache", ["CCliplineHiredis", "CliplineRecords"]),
-    library("CliplineKVS", ["CliplineAWS", "CliplineHTTP", "CliplineCache", "CliplineRecords"]),
+    library("CliplineKVS", ["CliplineAWS", "CliplineHTTP", "CliplineCache", "CliplineCrypto", "CliplineRecords"]),
     // Not CliplineMedia: kvs-clip runs its FFmpeg steps in kvs-clip-media, so it never loads FFmpeg's libraries.
     library(
       "CliplineKVSClipping",

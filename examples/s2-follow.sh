@@ -11,7 +11,6 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 : "${VIDEO_STORE:=file:///var/lib/clipline/spectra-videos}"   # or s3://spectra-videos
 : "${REDIS_URL:=redis://127.0.0.1:6379}"
-: "${PROCESS_ID:=501}"
 default_config='{"vlm_provider":"bedrock","system_prompt_key":"security_live_v1"}'
 INFERENCE_CONFIG=${INFERENCE_CONFIG:-$default_config}
 
@@ -25,7 +24,7 @@ cameras() {
 
 cameras \
   | kvs-follow --window "${WINDOW:-60s}" --state "$REDIS_URL" ${HEALTH_FILE:+--health-file "$HEALTH_FILE"} \
-      --process-id "$PROCESS_ID" --inference-config "$INFERENCE_CONFIG" \
+      ${PROCESS_ID:+--process-id "$PROCESS_ID"} --inference-config "$INFERENCE_CONFIG" \
       --to "$VIDEO_STORE/live/{camera_id}/{start_time}.mp4=cloud_stream_path" \
   | "$here/s2-worker.sh" --shape-only \
   | amqp-pub --queue M0_PRIORITY_QUEUE --dlq M0_DEADLETTER_QUEUE --declare

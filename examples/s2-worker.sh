@@ -14,12 +14,13 @@ set -euo pipefail
 : "${CACHE_CONTAINER:=spectra-cache}"
 export VIDEO_STORE CHUNK_DURATION FPS CACHE_CONTAINER
 
-# The M0 request, field for field: the stored clip becomes the source, the clip's first frame its live start.
+# The M0 request, field for field: the stored clip becomes the source, the clip's first frame its live start. Its
+# chunks go under the camera and the task's process_id (one per camera and window): no two tasks share a key.
 m0_request() {
   record-shape --rename clip_start_time=live_start_time \
     --keep process_id,cloud_stream_path,live_start_time,inference_config \
     --set inference_modality=live \
-    --set 'destination_prefix=processed/live/{process_id}/' \
+    --set 'destination_prefix=processed/live/{camera_id}/{process_id}/' \
     --set "cache_container_name=$CACHE_CONTAINER" \
     --set-json "video_preprocessing={\"chunk_duration\":$CHUNK_DURATION,\"fps\":$FPS}"
 }

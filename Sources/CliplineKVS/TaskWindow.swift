@@ -1,3 +1,4 @@
+import CliplineCrypto
 import CliplineRecords
 import CliplineSystem
 import Foundation
@@ -28,7 +29,8 @@ public struct TaskWindow: Sendable, Equatable {
 }
 
 /// Turns a camera into the seed's `S2_PROCESSING_QUEUE` message: `camera_id, stream_arn, stream_name,
-/// start_time, end_time, process_id, inference_config`. Extra fields come from a template: a JSON object whose
+/// start_time, end_time, process_id, inference_config` (process_id minted from camera and window when neither the
+/// flag nor the template gives one; inference_config `{}` when none is given). Extra fields come from a template: a JSON object whose
 /// string values may hold `{field}` holes filled from the task (`{camera_id}`, `{start_time}`, `{window_start}` —
 /// epoch seconds); a value that is exactly one hole keeps the field's JSON type.
 public struct KVSTaskBuilder: Sendable {
@@ -55,8 +57,22 @@ public struct KVSTaskBuilder: Sendable {
     context["window_end"] = .integer(Int64(end.timeIntervalSince1970.rounded(.down)))
     for (key, value) in template { task[key] = try Self.render(value, context) }
     if let processId { task["process_id"] = processId }
+    if task["process_id"] == nil {
+      task["process_id"] = .integer(Self.mintedProcessId(camera: camera.cameraId, start: start))
+    }
+    // Always present, as the seed's models expect: {} when the request had none.
     if let inferenceConfig { task["inference_config"] = inferenceConfig }
+    if task["inference_config"] == nil { task["inference_config"] = .object([:]) }
     return task
+  }
+
+  /// A task the backend gave no process_id gets one of its camera and window: the same window run again gets the
+  /// same id (and so the same storage keys), any other camera or window another. 53 bits of SHA-256, so every JSON
+  /// reader keeps it exact.
+  public static func mintedProcessId(camera: String, start: Date) -> Int64 {
+    let digest = Digest.sha256("\(camera)\n\(Int64(start.timeIntervalSince1970.rounded(.down)))")
+    let bits = digest.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+    return Int64(bits >> 11)
   }
 
   static func render(_ value: JSONValue, _ context: Record) throws -> JSONValue {

@@ -6,7 +6,9 @@ import CliplineRecords
 /// The fields a window's task gets besides the camera's and the window's: `kvs-discover --window` and `kvs-follow`
 /// spell them alike.
 public struct KVSTaskOptions: ParsableArguments {
-  @Option(name: .long, help: "Each window task's process_id (a number stays a number).")
+  @Option(
+    name: .long,
+    help: "Each window task's process_id (a number stays a number); else one minted from camera and window.")
   public var processId: String?
 
   @Option(name: .long, help: ArgumentHelp("Each window task's inference_config, JSON or @file.", valueName: "json"))

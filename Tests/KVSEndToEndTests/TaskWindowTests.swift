@@ -48,4 +48,37 @@ final class TaskWindowTests: XCTestCase {
     XCTAssertEqual(task["job"], .string("camera_front_entrance-1772116200"))
     XCTAssertEqual(task["epoch"], .integer(1_772_116_200))
   }
+
+  func testATaskWithoutAProcessIdGetsOneOfItsCameraAndWindow() throws {
+    func task(_ camera: String, _ start: String) throws -> Record {
+      let record = CameraRecord(
+        stream: KVSStreamInfo(
+          streamName: camera, streamARN: "arn:aws:kinesisvideo:us-east-1:123456789012:stream/\(camera)/1",
+          status: "ACTIVE", mediaType: "video/h264", dataRetentionInHours: 24, creationTime: nil),
+        cameraId: camera)
+      let from = try XCTUnwrap(RFC3339.parse(start))
+      return try KVSTaskBuilder(processId: nil, inferenceConfig: nil)
+        .task(for: record, start: from, end: from.addingTimeInterval(60))
+    }
+    var ids: Set<Int64> = []
+    for camera in ["front", "back"] {
+      for start in ["2026-02-26T14:30:00Z", "2026-02-26T14:31:00Z"] {
+        let first = try task(camera, start)
+        let id = try XCTUnwrap(first["process_id"]?.integerValue, "\(camera) \(start)")
+        XCTAssertLessThan(abs(id), 1 << 53, "exact in every JSON reader")
+        XCTAssertEqual(try task(camera, start)["process_id"], .integer(id), "the same window again, the same id")
+        XCTAssertEqual(first["inference_config"], .object([:]), "always present, {} when none was given")
+        ids.insert(id)
+      }
+    }
+    XCTAssertEqual(ids.count, 4)
+    // The backend's own id, or a template's, wins.
+    let given = KVSTaskBuilder(processId: .integer(7), inferenceConfig: nil)
+    let camera = CameraRecord(
+      stream: KVSStreamInfo(
+        streamName: "s", streamARN: "arn:aws:kinesisvideo:us-east-1:1:stream/s/1", status: "ACTIVE",
+        mediaType: "video/h264", dataRetentionInHours: 24, creationTime: nil),
+      cameraId: "s")
+    XCTAssertEqual(try given.task(for: camera, start: Date(), end: Date())["process_id"], .integer(7))
+  }
 }

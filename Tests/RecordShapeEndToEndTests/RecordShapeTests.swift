@@ -73,7 +73,7 @@ final class RecordShapeTests: XCTestCase {
     let expected = try Record(
       json: """
         {"process_id":501,"inference_modality":"live","cloud_stream_path":"\(url)",\
-        "destination_prefix":"processed/live/501/","cache_container_name":"spectra-cache",\
+        "destination_prefix":"processed/live/camera_front_entrance/501/","cache_container_name":"spectra-cache",\
         "live_start_time":"2026-02-26T14:30:00Z","video_preprocessing":{"chunk_duration":60,"fps":15},\
         "inference_config":\(inferenceConfig)}
         """)

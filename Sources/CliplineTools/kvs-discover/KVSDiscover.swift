@@ -24,7 +24,9 @@ struct KVSDiscover: ParsableCommand {
       With --window, writes one KVS task per camera instead, for the last whole window that ended at least \
       --delay ago (windows are aligned to multiples of their length, so a rerun makes the same task): the \
       S2_PROCESSING_QUEUE message, with process_id and inference_config from --process-id, --inference-config \
-      or --template.
+      or --template. Without a process_id, each task gets one minted from its camera and window (a 53-bit \
+      number): no two cameras or windows share one, and a rerun of a window gets the same, so storage keys made \
+      from it never collide. inference_config is {} when none is given.
 
       RECORD FIELDS: writes camera_id (the stream name, or the --camera-id-tag tag), stream_name, stream_arn, \
       status, media_type, data_retention_hours, creation_time. With --window: camera_id, stream_arn, \
@@ -37,7 +39,7 @@ struct KVSDiscover: ParsableCommand {
       EXAMPLES:
         kvs-discover --cache redis://127.0.0.1:6379 --ttl 5m
         kvs-discover --prefix Front --all --refresh
-        kvs-discover --cache redis://127.0.0.1:6379 --window 60s --delay 30s --process-id 501 \\
+        kvs-discover --cache redis://127.0.0.1:6379 --window 60s --delay 30s \\
           --inference-config @inference.json | amqp-pub --queue S2_PROCESSING_QUEUE
 
       \(ExitStatus.documentation) 75: KVS kept throttling ListStreams; 77: KVS refused the credentials.
