@@ -75,4 +75,14 @@ final class SecretFlagTests: XCTestCase {
     XCTAssertTrue(gql.stderr.contains("GRAPHQL_TOKEN"), gql.stderr)
     XCTAssertFalse(gql.stderr.contains("gql-tok"), gql.stderr)
   }
+
+  /// libcurl sends a URL's user and password as Basic credentials, so one in --endpoint is a secret in ps too.
+  func testAGraphQLEndpointWithAPasswordIsSaid() throws {
+    let gql = try ToolInvocation.run(
+      "gql-mutate", ["--endpoint", "http://svc:gql-pass-7@127.0.0.1:1/graphql", "--query", "mutation { x }"],
+      stdin: "", removingEnvironment: Self.secrets)
+    XCTAssertTrue(gql.stderr.contains("--endpoint puts a secret"), gql.stderr)
+    XCTAssertTrue(gql.stderr.contains("GRAPHQL_ENDPOINT"), gql.stderr)
+    XCTAssertFalse(gql.stderr.contains("gql-pass-7"), gql.stderr)
+  }
 }

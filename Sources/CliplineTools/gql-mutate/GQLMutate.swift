@@ -111,6 +111,8 @@ struct GQLMutate: ParsableCommand {
     if header.contains(where: { $0.lowercased().hasPrefix("authorization:") }) {
       SecretFlags.note("-H 'Authorization: …'", saferWays: "GRAPHQL_TOKEN in the environment")
     }
+    // libcurl sends a URL's user and password as Basic credentials.
+    SecretFlags.noteURLPassword("--endpoint", endpoint, saferWays: "GRAPHQL_ENDPOINT in the environment")
     let sources = [op != nil, query != nil, queryFile != nil].filter { $0 }.count
     guard sources == 1 else {
       throw ValidationError("Give exactly one of --op, --query and --query-file.")
