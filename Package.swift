@@ -116,7 +116,7 @@ let package = Package(
       "CliplineKVSFollowing",
       [
         "CliplineKVS", "CliplineMedia", "CliplineBlobStores", "CliplineCache", "CliplineHTTP", "CliplineCrypto",
-        "CliplineRecords",
+        "CliplineRecords", "CliplineTelemetry",
       ]),
     library("CliplineGraphQL", ["CliplineHTTP", "CliplineRecords", "CliplineTelemetry"]),
 

@@ -165,7 +165,7 @@ _kvs-follow() {
     local -a repeating_flags=()
     local -a non_repeating_flags=(--verbose -v --quiet -q --version -h --help)
     local -a repeating_options=(--stream --to --ttl)
-    local -a non_repeating_options=(--endpoint-url --region --profile --access-key-id --secret-access-key --ca-bundle --attempts --window --timestamps --start --state --lease --idle-timeout --work-dir --health-file --record --process-id --inference-config --template --presign --copy-mode --content-type --addressing-style --azure-connection-string --part-size --multipart-threshold --part-jobs --log-format)
+    local -a non_repeating_options=(--endpoint-url --region --profile --access-key-id --secret-access-key --ca-bundle --attempts --window --timestamps --start --state --lease --idle-timeout --work-dir --health-file --record --process-id --inference-config --template --presign --copy-mode --content-type --addressing-style --azure-connection-string --part-size --multipart-threshold --part-jobs --metrics-listen --metrics-file --log-format)
     __kvs-follow_offer_flags_options 0
 
     # Offer option value completions
@@ -262,6 +262,13 @@ _kvs-follow() {
         return
         ;;
     '--part-jobs')
+        return
+        ;;
+    '--metrics-listen')
+        return
+        ;;
+    '--metrics-file')
+        __kvs-follow_add_completions -f
         return
         ;;
     '--log-format')

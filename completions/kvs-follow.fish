@@ -20,7 +20,7 @@ function __kvs-follow_parse_tokens -S
     set -l unparsed_tokens (__kvs-follow_tokens -pc)
     switch $unparsed_tokens[1]
     case 'kvs-follow'
-        __kvs-follow_parse_subcommand 0 'endpoint-url=' 'region=' 'profile=' 'access-key-id=' 'secret-access-key=' 'ca-bundle=' 'attempts=' 'stream=+' 'window=' 'timestamps=' 'start=' 'state=' 'lease=' 'idle-timeout=' 'work-dir=' 'health-file=' 'record=' 'process-id=' 'inference-config=' 'template=' 'to=+' 'presign=' 'ttl=+' 'copy-mode=' 'content-type=' 'addressing-style=' 'azure-connection-string=' 'part-size=' 'multipart-threshold=' 'part-jobs=' 'v/verbose' 'q/quiet' 'log-format=' 'version' 'h/help'
+        __kvs-follow_parse_subcommand 0 'endpoint-url=' 'region=' 'profile=' 'access-key-id=' 'secret-access-key=' 'ca-bundle=' 'attempts=' 'stream=+' 'window=' 'timestamps=' 'start=' 'state=' 'lease=' 'idle-timeout=' 'work-dir=' 'health-file=' 'record=' 'process-id=' 'inference-config=' 'template=' 'to=+' 'presign=' 'ttl=+' 'copy-mode=' 'content-type=' 'addressing-style=' 'azure-connection-string=' 'part-size=' 'multipart-threshold=' 'part-jobs=' 'metrics-listen=' 'metrics-file=' 'v/verbose' 'q/quiet' 'log-format=' 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'help'
             __kvs-follow_parse_subcommand -r 1 'version'
@@ -107,6 +107,8 @@ complete -c 'kvs-follow' -n '__kvs-follow_should_offer_completions_for_flags_or_
 complete -c 'kvs-follow' -n '__kvs-follow_should_offer_completions_for_flags_or_options "kvs-follow" part-size' -l 'part-size' -d 'Part (and block) size for large transfers, 5M to 5G: bytes, or with K/M/G (MiB units).' -rfka ''
 complete -c 'kvs-follow' -n '__kvs-follow_should_offer_completions_for_flags_or_options "kvs-follow" multipart-threshold' -l 'multipart-threshold' -d 'Files at least this large (at most 5G, S3\'s largest single PUT) use multipart (S3) or block (Azure) uploads and ranged downloads.' -rfka ''
 complete -c 'kvs-follow' -n '__kvs-follow_should_offer_completions_for_flags_or_options "kvs-follow" part-jobs' -l 'part-jobs' -d 'Parts or ranges of one object in flight at once (1 to 64; default 8).' -rfka ''
+complete -c 'kvs-follow' -n '__kvs-follow_should_offer_completions_for_flags_or_options "kvs-follow" metrics-listen' -l 'metrics-listen' -d 'Serve GET /metrics (Prometheus), /healthz and /readyz on this address (127.0.0.1:9464; :9464 for every interface).' -rfka ''
+complete -c 'kvs-follow' -n '__kvs-follow_should_offer_completions_for_flags_or_options "kvs-follow" metrics-file' -l 'metrics-file' -d 'Write Prometheus metrics to this file (for node_exporter\'s textfile collector: name it *.prom).' -rF
 complete -c 'kvs-follow' -n '__kvs-follow_should_offer_completions_for_flags_or_options "kvs-follow" v verbose' -l 'verbose' -s 'v' -d 'Say more on stderr: every step, with timings.'
 complete -c 'kvs-follow' -n '__kvs-follow_should_offer_completions_for_flags_or_options "kvs-follow" q quiet' -l 'quiet' -s 'q' -d 'Say only errors on stderr.'
 complete -c 'kvs-follow' -n '__kvs-follow_should_offer_completions_for_flags_or_options "kvs-follow" log-format' -l 'log-format' -d 'How stderr lines look: text (tool: message) or json (one object per line). Default: $CLIPLINE_LOG_FORMAT, else text.' -rfka 'text json'

@@ -13,7 +13,7 @@ public final class ConsumerTelemetry: @unchecked Sendable {
   public let registry: MetricRegistry
   let queue: String
   let deadLetterQueue: String?
-  let textfile: MetricsTextfile?
+  let textfile: PacedTextfile?
   /// How often the consumer looks at its queues' depths (a passive declare each).
   static let depthInterval = 15.0
   /// `/healthz` fails when the consumer's loop has not turned for this long.
@@ -22,7 +22,6 @@ public final class ConsumerTelemetry: @unchecked Sendable {
   private let lock = NSLock()
   private var state = "starting"
   private var heartbeat = Date()
-  private var textfileWritten = Date.distantPast
   private var depthsSeen = Date.distantPast
 
   /// `deadLetterQueue` nil: print mode, which does not watch one.
@@ -33,7 +32,7 @@ public final class ConsumerTelemetry: @unchecked Sendable {
     self.registry = registry
     self.queue = queue
     self.deadLetterQueue = deadLetterQueue
-    self.textfile = textfile
+    self.textfile = textfile.map { PacedTextfile($0) }
     for descriptor in [
       ClipMetrics.messagesReceived, ClipMetrics.messagesAcked, ClipMetrics.messagesRetried,
       ClipMetrics.messagesDeadLettered, ClipMetrics.messagesRequeued, ClipMetrics.reconnects,
@@ -123,18 +122,6 @@ public final class ConsumerTelemetry: @unchecked Sendable {
 
   /// The textfile, at most every 5 s, or now when `force` (the run is over). A failure is returned, to be said.
   func writeTextfile(force: Bool) -> Error? {
-    guard let textfile else { return nil }
-    let due = lock.withLock {
-      guard force || Date().timeIntervalSince(textfileWritten) >= 5 else { return false }
-      textfileWritten = Date()
-      return true
-    }
-    guard due else { return nil }
-    do {
-      try textfile.write(registry)
-      return nil
-    } catch {
-      return error
-    }
+    textfile?.write(registry, force: force)
   }
 }

@@ -18,7 +18,8 @@ public struct MessageShape: Sendable {
   public var contentEncoding: String?
   public var replyTo: String?
   /// The publisher's span: every message carries it as `traceparent` (and `tracestate`), unless a `--header`
-  /// already set one, so whoever consumes it continues the same trace.
+  /// already set one, or the record carries its own trace (a `traceparent` field: kvs-discover's tasks and
+  /// kvs-follow's windows, each the root of a trace), so whoever consumes it continues the same trace.
   public var trace: TraceContext?
 
   public init(
@@ -54,7 +55,8 @@ public struct MessageShape: Sendable {
       guard let value = record.value(at: field) else { throw InputError.missingField(field) }
       properties.headerTable.set(field, value)
     }
-    if let trace, properties.headerTable["traceparent"] == nil {
+    let carried = record["traceparent"]?.stringValue.flatMap { TraceContext(traceparent: $0) }
+    if let trace = carried ?? trace, properties.headerTable["traceparent"] == nil {
       properties.headerTable.set("traceparent", .string(trace.traceparent))
       if let state = trace.traceState { properties.headerTable.set("tracestate", .string(state)) }
     }

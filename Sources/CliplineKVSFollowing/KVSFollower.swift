@@ -24,6 +24,9 @@ public final class KVSFollower: @unchecked Sendable {
   private var running: [String: Running] = [:]
   private var failure: Error?
   private var coordinationFailing = false
+  /// Called on `run`'s thread each round (false) and once after every follower stopped (true): kvs-follow writes
+  /// its `--metrics-file` there. Set before `run`.
+  public var eachRound: ((_ stopped: Bool) -> Void)?
 
   /// `makeContext` is handed the function a follower calls when the process cannot go on.
   public init(
@@ -60,9 +63,11 @@ public final class KVSFollower: @unchecked Sendable {
     while !ShutdownSignal.shared.isRequested && lock.withLock({ failure == nil }) {
       if let coordination { coordinate(coordination) }
       writeHealth()
+      eachRound?(false)
       ShutdownSignal.shared.sleep(interval)
     }
     stopAll()
+    eachRound?(true)
     if let failure = lock.withLock({ failure }) { throw failure }
   }
 

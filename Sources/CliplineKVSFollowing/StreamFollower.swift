@@ -3,6 +3,7 @@ import CliplineKVS
 import CliplineMedia
 import CliplineRecords
 import CliplineSystem
+import CliplineTelemetry
 import Foundation
 
 /// Follows one stream through GetMedia, on a thread of its own: its fragments become windows, each written and
@@ -36,11 +37,15 @@ final class StreamFollower: @unchecked Sendable {
   private var pending: Error?
   private var fragmentsTaken = 0
   private var lastByteAt = Date()
+  private let telemetry: StreamTelemetry
+  /// When the window under way got its first fragment: its span starts there.
+  private var windowOpened = Date()
 
   init(camera: CameraRecord, lease: HeldLease?, context: FollowContext) {
     self.camera = camera
     self.lease = lease
     self.context = context
+    telemetry = StreamTelemetry(camera: camera)
     stream = KVSStreamReference(name: camera.streamName, arn: camera.streamArn)
     assembler = WindowAssembler(length: context.settings.windowMillis, clock: context.settings.clock)
   }
@@ -96,7 +101,10 @@ final class StreamFollower: @unchecked Sendable {
     var selector = start
     var refresh = false
     var failures = 0
+    var sessions = 0
     while !control.isStopped {
+      if sessions > 0 { telemetry.reconnected() }
+      sessions += 1
       control.set(state: failures == 0 ? "following" : "reconnecting")
       do {
         let delivered = try session(from: selector, refreshEndpoint: refresh)
@@ -184,7 +192,10 @@ final class StreamFollower: @unchecked Sendable {
         "camera \(camera.cameraId): media again after \(Int(Date().timeIntervalSince(since))) s without")
       quietSince = nil
     }
-    if let millisBehind = fragment.millisBehindNow { control.set(millisBehind: millisBehind) }
+    if let millisBehind = fragment.millisBehindNow {
+      control.set(millisBehind: millisBehind)
+      telemetry.behindLive(millis: millisBehind)
+    }
     let header = fragment.header
     // A session resumed by time repeats fragments already placed.
     if let last, header.number <= last.number { return }
@@ -209,6 +220,7 @@ final class StreamFollower: @unchecked Sendable {
           for: camera, start: Date(timeIntervalSince1970: start.seconds),
           end: Date(timeIntervalSince1970: window.end.seconds))
         windowFirst = first.header.time(settings.clock)
+        windowOpened = Date()
         do {
           output = try WindowOutput(
             task: task, window: window, start: start, clock: settings.clock, first: first, storage: storage)
@@ -229,7 +241,10 @@ final class StreamFollower: @unchecked Sendable {
       throw WindowFailure(underlying: error)
     }
     let position = FollowPosition(fragmentNumber: last.number, fragmentTime: last.time, clock: settings.clock)
-    try context.records.emit(settings.form.shape(record), position: position, stream: key, lease: lease)
+    let trace = RecordTrace.begin(at: windowOpened)
+    let shaped = trace.map { $0.stamped(settings.form.shape(record)) } ?? settings.form.shape(record)
+    try context.records.emit(shaped, position: position, stream: key, lease: lease)
+    telemetry.windowWritten(shaped, trace: trace)
     saved = position
     control.set(windowWritten: true)
   }
@@ -258,6 +273,7 @@ final class StreamFollower: @unchecked Sendable {
     case is NoMedia:
       if quietSince == nil {
         quietSince = lastFragmentAt
+        telemetry.gap()
         diagnostics.warning(
           "\(name): no media for \(Int(settings.idleTimeout)) s; waiting for the camera (reconnecting with backoff)")
       }

@@ -42,7 +42,8 @@ public final class SpanExporter: @unchecked Sendable {
     let full = condition.withLock {
       guard queue.count < Self.largestQueue else { return true }
       queue.append(span)
-      if queue.count >= Self.largestBatch { condition.broadcast() }
+      // The sender sleeps while the queue is empty: wake it for the first span (it then gathers for a second).
+      if queue.count == 1 || queue.count >= Self.largestBatch { condition.broadcast() }
       return false
     }
     if full { drop(1, reason: nil) }

@@ -8,35 +8,6 @@ import XCTest
 /// (scripts/testbeds/otlp_receiver.py): a two-stage job, shaped like S2 -> M0, arrives as one trace whose parent
 /// links follow the messages; a collector that is down costs the job nothing (issue 25).
 final class AMQPTraceExportTests: XCTestCase {
-  final class Receiver {
-    let process = Process()
-    let port: String
-    let output: String
-
-    init(scratch: ScratchDirectory, status: Int = 200) throws {
-      port = try PrometheusServer.freePort()
-      output = scratch.file("spans-\(port).jsonl")
-      process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-      process.arguments = [
-        "python3", Broker.repositoryRoot + "/scripts/testbeds/otlp_receiver.py", port, output, "--status",
-        String(status),
-      ]
-      let ready = Pipe()
-      process.standardOutput = ready
-      try process.run()
-      _ = ready.fileHandleForReading.availableData  // "ready"
-    }
-
-    deinit { process.terminate() }
-
-    var spans: [[String: Any]] {
-      let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
-      return text.split(separator: "\n").compactMap {
-        try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
-      }
-    }
-  }
-
   private func consume(_ queue: String, script: String, environment extra: [String: String]) throws -> ToolResult {
     try ToolInvocation.run(
       "amqp-consume", ["--queue", queue, "--count", "1", "--", "/bin/sh", "-c", script],
@@ -48,7 +19,7 @@ final class AMQPTraceExportTests: XCTestCase {
 
   func testATwoStageJobArrivesAsOneTraceWithTheRightParents() throws {
     let scratch = try ScratchDirectory("otlp")
-    let receiver = try Receiver(scratch: scratch)
+    let receiver = try OTLPReceiver(scratch: scratch)
     let endpoint = "http://127.0.0.1:\(receiver.port)"
     let (first, second, results) = (
       Broker.uniqueQueue("s2"), Broker.uniqueQueue("m0"), Broker.uniqueQueue("results")
@@ -111,7 +82,7 @@ final class AMQPTraceExportTests: XCTestCase {
   /// (503) leaves the job as it was: acked or dead-lettered by its exit code, a warning once, no other change.
   func testFailuresAreMarkedAndACollectorThatIsDownCostsTheJobNothing() throws {
     let scratch = try ScratchDirectory("otlp-down")
-    let refusing = try Receiver(scratch: scratch, status: 503)
+    let refusing = try OTLPReceiver(scratch: scratch, status: 503)
     let closed = try PrometheusServer.freePort()
     for endpoint in ["http://127.0.0.1:\(closed)", "http://127.0.0.1:\(refusing.port)"] {
       let queue = Broker.uniqueQueue("otlp-down")
@@ -127,7 +98,7 @@ final class AMQPTraceExportTests: XCTestCase {
       XCTAssertEqual(try Broker.depth(queue), 0)
     }
 
-    let receiver = try Receiver(scratch: scratch)
+    let receiver = try OTLPReceiver(scratch: scratch)
     let queue = Broker.uniqueQueue("otlp-fail")
     try Broker.declare(queue)
     try Broker.pikaPublish(queue, body: #"{"n":1}"#, headers: [:])

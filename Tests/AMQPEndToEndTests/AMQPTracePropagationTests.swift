@@ -62,6 +62,24 @@ final class AMQPTracePropagationTests: XCTestCase {
     XCTAssertEqual((m1["body"] as? [String: Any])?["process_id"] as? Int, 7, "the body is the record, untouched")
   }
 
+  /// A record that carries its own trace (kvs-discover's task, kvs-follow's window) is published in that trace;
+  /// the others in the run's.
+  func testARecordsOwnTraceparentGoesIntoItsMessage() throws {
+    let queue = Broker.uniqueQueue("trace-carried")
+    let carried = "00-11112222333344445555666677778888-1111222233334444-01"
+    let run = "00-aaaabbbbccccddddeeeeffff00001111-aaaabbbbccccdddd-01"
+    let result = try ToolInvocation.run(
+      "amqp-pub", ["--queue", queue, "--declare"],
+      stdin: #"{"n":1,"traceparent":"\#(carried)"}"# + "\n" + #"{"n":2,"traceparent":"nonsense"}"# + "\n",
+      environment: try environment().merging(["TRACEPARENT": run]) { $1 })
+    XCTAssertEqual(result.status, 0, result.stderr)
+    let messages = try Broker.pikaGet(queue, count: 2)
+    let headers = messages.map { ($0["headers"] as? [String: Any])?["traceparent"] as? String }
+    XCTAssertEqual(headers[0], carried, "the record's own trace")
+    let second = try XCTUnwrap(headers[1]).split(separator: "-").map(String.init)
+    XCTAssertEqual(second[1], "aaaabbbbccccddddeeeeffff00001111", "not a traceparent: the run's trace")
+  }
+
   func testAMessageWithoutATraceStartsOneThatM1Continues() throws {
     let (stderr, m1) = try runWorker(headers: [:])
     let handlerLine = try XCTUnwrap(stderr.first { $0["message"]?.stringValue?.hasPrefix("handler ") == true })

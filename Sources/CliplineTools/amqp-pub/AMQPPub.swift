@@ -15,7 +15,9 @@ struct AMQPPub: ParsableCommand {
       persistent (delivery mode 2), content_type application/json, a message id (a UUID, or --message-id-field), \
       the current timestamp, and headers from --header and --header-field. Every message carries a W3C \
       traceparent header (and tracestate): this run's span, a child of $TRACEPARENT when it is set (amqp-consume \
-      sets it for its handlers), so whoever consumes the message continues the same trace. Every message is \
+      sets it for its handlers), or the record's own when it has a traceparent field (kvs-discover's tasks and \
+      kvs-follow's windows, with tracing on), so whoever consumes the message continues the same trace. Every \
+      message is \
       mandatory: one that no queue takes is returned by the broker and reported, never dropped.
 
       It connects (and declares, with --declare) when it starts, before the first record arrives, so at the end \

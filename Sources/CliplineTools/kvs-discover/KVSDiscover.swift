@@ -167,7 +167,12 @@ struct KVSDiscover: ParsableCommand {
         let range = TaskWindow(length: window.seconds, delay: delay.seconds)
           .range(now: at.flatMap(RFC3339.parse) ?? Date())
         let builder = try task.builder()
-        for camera in cameras { try writer.write(try builder.task(for: camera, start: range.start, end: range.end)) }
+        for camera in cameras {
+          let task = try builder.task(for: camera, start: range.start, end: range.end)
+          let trace = RecordTrace.begin()
+          try writer.write(trace?.stamped(task) ?? task)
+          trace?.finish("kvs-discover task", record: task)
+        }
       } else {
         for camera in cameras { try writer.write(camera.record) }
       }

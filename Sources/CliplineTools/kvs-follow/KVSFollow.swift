@@ -9,6 +9,7 @@ import CliplineMedia
 import CliplineRecords
 import CliplineStorageFlags
 import CliplineSystem
+import CliplineTelemetry
 import Foundation
 
 struct KVSFollow: ParsableCommand {
@@ -130,6 +131,8 @@ struct KVSFollow: ParsableCommand {
 
   @OptionGroup(title: "Streaming to storage") var transfer: StorageTransferOptions
 
+  @OptionGroup var metrics: MetricsOptions
+
   @OptionGroup var common: CommonOptions
 
   enum RecordChoice: String, ExpressibleByArgument, CaseIterable {
@@ -189,10 +192,16 @@ struct KVSFollow: ParsableCommand {
 
   func run() throws {
     let diagnostics = common.diagnostics(tool: "kvs-follow")
-    try runTool(diagnostics) {
+    // A span per window, not one for a run that lasts for days.
+    try runTool(diagnostics, traced: false) {
       ShutdownSignal.shared.install()
       FFmpegLogging.configure(verbose: common.verbose)
       let follower = try makeFollower(diagnostics)
+      let listener = try serveMetrics(follower, diagnostics)
+      defer {
+        listener?.close()
+        Tracing.shared.flush()  // the last windows' spans
+      }
       // Camera records are read on a thread of their own while the followers run (stdin may stay open for ever).
       let reading = ThreadPool(width: 1)
       if stream.isEmpty {
@@ -206,6 +215,22 @@ struct KVSFollow: ParsableCommand {
       }
       try follower.run()
     }
+  }
+
+  /// `--metrics-listen` and `--metrics-file` on the process's registry: the streams' series, what was stored, and
+  /// the build; the file is written every 5 s and once more when every follower stopped.
+  func serveMetrics(_ follower: KVSFollower, _ diagnostics: Diagnostics) throws -> MetricsListener? {
+    guard metrics.isEnabled else { return nil }
+    let registry = ToolMetrics.registry
+    registry.describeProcess(tool: "kvs-follow", version: cliplineVersion)
+    if let textfile = metrics.file.textfile.map({ PacedTextfile($0) }) {
+      follower.eachRound = { stopped in
+        if let failure = textfile.write(registry, force: stopped) { diagnostics.warning(describe(failure)) }
+      }
+    }
+    let probes = MetricsListener.Probes(
+      health: { nil }, readiness: { ShutdownSignal.shared.isRequested ? "stopping" : nil })
+    return try metrics.listener(registry, probes: probes, diagnostics: diagnostics)
   }
 
   /// Camera records from stdin, offered as they come, while the followers run; a bad line is said and skipped.
