@@ -67,7 +67,11 @@ public indirect enum FieldValue: Equatable, Sendable {
     case .uint64(let number): return number <= UInt64(Int64.max) ? .integer(Int64(number)) : .number(String(number))
     case .float(let number): return number.isFinite ? .double(Double(number)) : .string(String(number))
     case .double(let number): return number.isFinite ? .double(number) : .string(String(number))
-    case .decimal(let scale, let value): return .number(Self.decimalText(scale: Int(scale), value: String(value)))
+    case .decimal(let scale, let value):
+      // The value is signed on the wire (RabbitMQ, pika, Java's BigDecimal).
+      let signed = Int32(bitPattern: value)
+      let text = Self.decimalText(scale: Int(scale), value: String(signed.magnitude))
+      return .number(signed < 0 ? "-" + text : text)
     case .string(let bytes), .bytes(let bytes): return .string(String(decoding: bytes, as: UTF8.self))
     case .timestamp(let seconds):
       return .string(RFC3339.format(Date(timeIntervalSince1970: Double(min(seconds, 253_402_300_799)))))

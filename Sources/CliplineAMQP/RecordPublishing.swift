@@ -53,7 +53,7 @@ public struct MessageShape: Sendable {
     for (name, template) in headerTemplates { properties.headerTable.set(name, .string(try template.render(record))) }
     for field in headerFields {
       guard let value = record.value(at: field) else { throw InputError.missingField(field) }
-      properties.headerTable.set(field, value)
+      properties.headerTable[field] = HeaderNumber.field(value)
     }
     let carried = record["traceparent"]?.stringValue.flatMap { TraceContext(traceparent: $0) }
     if let trace = carried ?? trace, properties.headerTable["traceparent"] == nil {

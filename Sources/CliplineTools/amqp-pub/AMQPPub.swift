@@ -77,7 +77,8 @@ struct AMQPPub: ParsableCommand {
   @Option(
     name: .customLong("header-field"),
     help: ArgumentHelp(
-      "Copy this record field into a header of the same name, keeping its JSON type; repeat for more.",
+      "Copy this record field into a header of the same name, keeping its JSON type and value (a fraction as "
+        + "an AMQP decimal); repeat for more.",
       valueName: "field"))
   var headerFields: [String] = []
 
