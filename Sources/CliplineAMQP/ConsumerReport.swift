@@ -98,6 +98,7 @@ final class ConsumerReport {
   /// `state` nil: connected, or "recovering" while a fresh reconnection has not proved itself yet.
   func writeHealth(_ state: String? = nil, running: Int, oldestStart: Date? = nil, force: Bool = false) {
     let shown = shownState(state)
+    tellServiceManager(state: state, shown: shown)
     if let telemetry {
       telemetry.update(
         summary, state: stopping && state == nil ? "stopping" : shown, running: running, oldestStart: oldestStart)
@@ -112,6 +113,17 @@ final class ConsumerReport {
     ]
     if let lastMessageAt { fields["last_message_at"] = .string(RFC3339.format(lastMessageAt)) }
     healthFile.update(fields, force: force)
+  }
+
+  /// What systemd hears (Type=notify, WatchdogSec=): ready once consuming, a watchdog ping while the loop turns in
+  /// any state (reconnecting too: the process is not stuck), stopping from the stop on.
+  private func tellServiceManager(state: String?, shown: String) {
+    if stopping || state == "stopped" {
+      ServiceNotifier.shared.stopping()
+    } else {
+      let status = shown == "connected" ? "consuming \(queue)" : "\(shown) (\(queue))"
+      ServiceNotifier.shared.alive(ready: state == nil, status: status)
+    }
   }
 
   private func shownState(_ state: String?) -> String {

@@ -158,6 +158,11 @@ public final class KVSFollower: @unchecked Sendable {
   }
 
   private func writeHealth() {
+    if ShutdownSignal.shared.isRequested {
+      ServiceNotifier.shared.stopping()
+    } else {
+      ServiceNotifier.shared.alive(ready: true, status: "following \(lock.withLock { running.count }) streams")
+    }
     guard let health else { return }
     let streams = lock.withLock { running.values.map { ($0.follower.camera.cameraId, $0.follower.control.health) } }
     var fields: [String: JSONValue] = [:]
