@@ -25,13 +25,15 @@ public struct RunSpan {
 /// cron tool's `--metrics-file`) they are written there, with the run's end, duration and exit code.
 ///
 /// Every tool starts the same way here: descriptors 0–2 opened on /dev/null if they were closed, SIGPIPE ignored,
-/// SIGTERM/SIGINT/SIGHUP heard (`ShutdownSignal`) and SIGUSR1/SIGUSR2/SIGALRM ignored.
+/// SIGTERM/SIGINT/SIGHUP heard (`ShutdownSignal`) and SIGUSR1/SIGUSR2/SIGALRM ignored; stopped by SIGINT, it dies
+/// by SIGINT as it exits (`InterruptExit`).
 public func runTool(
   _ diagnostics: Diagnostics, span: RunSpan? = nil, traced: Bool = true, metricsFile: MetricsTextfile? = nil,
   _ body: () throws -> Void
 ) throws {
   StandardDescriptors.ensureOpen()
   ignoreBrokenPipeSignal()
+  InterruptExit.register()
   if let problem = Tracing.shared.problem { diagnostics.warning(problem) }
   let started = Date()
   var exitCode: Int32 = 0

@@ -99,7 +99,7 @@ public final class ProcessRun: @unchecked Sendable {  // `output` and `errors` a
   private static func bit(_ signal: Int32) -> UInt64 { 1 << UInt64(signal - 1) }
 
   /// SigCgt and SigIgn of a process, as bit sets (bit n-1 for signal n).
-  static func signalMasks(of pid: Int32) -> (caught: UInt64, ignored: UInt64)? {
+  public static func signalMasks(of pid: Int32) -> (caught: UInt64, ignored: UInt64)? {
     guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
     func mask(_ name: String) -> UInt64? {
       status.split(separator: "\n").first { $0.hasPrefix(name + ":") }
