@@ -26,6 +26,29 @@ final class ValuesTests: XCTestCase {
     XCTAssertNil(RFC3339.parse("2026-13-26T14:30:00Z"))
   }
 
+  /// What Python producers write (`datetime.utcnow()` through `json.dumps(default=str)`, pydantic v1) is read, a naive
+  /// time as UTC; a day, hour or offset that does not exist, or a year RFC 3339 cannot write, is refused, never
+  /// rolled over.
+  func testRFC3339NaiveTimesAreUTCAndImpossibleInstantsAreRefused() throws {
+    let instant = 1_772_116_200.0
+    for text in [
+      "2026-02-26 14:30:00", "2026-02-26T14:30:00", "2026-02-26 14:30:00+00:00", "2026-02-26 16:30:00+02:00",
+    ] {
+      XCTAssertEqual(RFC3339.parse(text)?.timeIntervalSince1970, instant, text)
+    }
+    XCTAssertEqual(RFC3339.parse("2026-02-26 14:30:00.250")?.timeIntervalSince1970, instant + 0.25)
+    XCTAssertEqual(RFC3339.parse("2028-02-29T00:00:00Z").map { RFC3339.format($0) }, "2028-02-29T00:00:00Z")
+    for text in [
+      "2026-02-30T00:00:00Z", "2026-02-29T00:00:00Z", "2026-04-31T00:00:00Z", "2100-02-29T00:00:00Z",
+      "2026-02-26T14:30:00+24:00", "2026-02-26T14:30:00+23:99", "2026-02-26T14:30:00-00:60",
+      "9999-12-31T23:59:59-00:01", "0001-01-01T00:00:00+00:01", "2026-02-26 14:30",
+    ] {
+      XCTAssertNil(RFC3339.parse(text), text)
+    }
+    let last = try XCTUnwrap(RFC3339.parse("9999-12-31T23:59:59.9999Z"))
+    XCTAssertEqual(RFC3339.format(last), "9999-12-31T23:59:59.999Z", "never 10000-01-01")
+  }
+
   func testTemplates() throws {
     let record = try Record(json: #"{"process_id":42,"chunk_id":7,"v":{"fps":15},"name":"cam"}"#)
     XCTAssertEqual(
