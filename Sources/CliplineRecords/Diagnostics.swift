@@ -64,13 +64,15 @@ public final class Diagnostics: Sendable {
     log(.debug, message, line: line, fields: fields)
   }
 
-  /// Reports a failure with the line it belongs to, if any.
-  public func report(_ failure: Error, line: Int? = nil) {
+  /// Reports a failure with the line it belongs to, if any, and the ids of its record (`RecordIDs`: JSON lines only).
+  public func report(_ failure: Error, line: Int? = nil, record: Record? = nil) {
     if let lineFailure = failure as? LineFailure {
-      report(lineFailure.underlying, line: lineFailure.line)
+      report(lineFailure.underlying, line: lineFailure.line, record: record)
       return
     }
-    error(describe(failure), line: line, fields: ["exit_code": .integer(Int64(ExitStatus.of(failure).rawValue))])
+    var fields = RecordIDs.fields(of: record)
+    fields["exit_code"] = .integer(Int64(ExitStatus.of(failure).rawValue))
+    error(describe(failure), line: line, fields: fields)
   }
 
   public func isEnabled(_ level: Level) -> Bool { level >= minimumLevel }

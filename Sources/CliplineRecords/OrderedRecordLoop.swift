@@ -30,12 +30,14 @@ public struct OrderedRecordLoop {
       total += 1
       pool.submit {
         let outcome: Result<[Record], Error>
+        let record = try? input.record.get()
         do {
           outcome = .success(try handle(try input.record.get(), input.number))
         } catch {
           outcome = .failure(error)
         }
-        state.finish(sequence, line: input.number, outcome)
+        // A failure is said with its record's ids; a success needs nothing of it.
+        state.finish(sequence, line: input.number, record: outcome.isFailure ? record : nil, outcome)
       }
     }
     pool.waitUntilIdle()
@@ -55,7 +57,7 @@ public struct OrderedRecordLoop {
   /// `firstFailure` and `failedCount` unlocked only after the pool has joined every job.
   private final class OrderState: @unchecked Sendable {
     private let lock = NSLock()
-    private var finished = InSequence<(line: Int, outcome: Result<[Record], Error>)>()
+    private var finished = InSequence<(line: Int, record: Record?, outcome: Result<[Record], Error>)>()
     private let diagnostics: Diagnostics
     private let emit: (Record) throws -> Void
     private(set) var firstFailure: ExitStatus?
@@ -73,9 +75,9 @@ public struct OrderedRecordLoop {
     var outputClosed: Bool { lock.withLock { closed } }
     var outputStopped: Bool { lock.withLock { closed || writeFailed } }
 
-    func finish(_ sequence: Int, line: Int, _ outcome: Result<[Record], Error>) {
+    func finish(_ sequence: Int, line: Int, record: Record?, _ outcome: Result<[Record], Error>) {
       lock.withLock {
-        for (line, ready) in finished.finish(sequence, (line, outcome)) {
+        for (line, record, ready) in finished.finish(sequence, (line, record, outcome)) {
           switch ready {
           case .success(let records):
             guard !closed else { continue }
@@ -96,11 +98,18 @@ public struct OrderedRecordLoop {
             }
           case .failure(let error):
             failedCount += 1
-            diagnostics.report(error, line: line)
+            diagnostics.report(error, line: line, record: record)
             firstFailure = firstFailure ?? ExitStatus.of(error)
           }
         }
       }
     }
+  }
+}
+
+extension Result {
+  fileprivate var isFailure: Bool {
+    if case .failure = self { return true }
+    return false
   }
 }

@@ -21,18 +21,19 @@ public struct RecordLoop {
     var firstFailure: ExitStatus?
     for input in reader {
       total += 1
+      let record = try? input.record.get()
       do {
         try handle(try input.record.get(), input.number)
       } catch let error as OutputClosed {
         throw error
       } catch let error as RecordNotWritten {
         failed += 1
-        diagnostics.report(error, line: input.number)
+        diagnostics.report(error, line: input.number, record: record)
         firstFailure = firstFailure ?? ExitStatus.of(error)
         break
       } catch {
         failed += 1
-        diagnostics.report(error, line: input.number)
+        diagnostics.report(error, line: input.number, record: record)
         firstFailure = firstFailure ?? ExitStatus.of(error)
         if stopAtFirstFailure { break }
       }
