@@ -102,6 +102,20 @@ final class ToolDocsTests: XCTestCase {
       let page = try? String(contentsOfFile: "\(Self.packageRoot)/man/\(tool).1", encoding: .utf8)
       XCTAssertNotNil(page, "man/\(tool).1 is missing: run scripts/generate-docs")
       XCTAssertTrue(page?.contains("EXIT STATUS") ?? false, "man/\(tool).1 documents the exit codes")
+      XCTAssertTrue(page?.contains("\n.Sh ENVIRONMENT\n") ?? false, "man/\(tool).1 has an ENVIRONMENT section")
+      XCTAssertTrue(
+        page?.contains("CREDENTIALS_DIRECTORY") ?? false, "man/\(tool).1 names the variables every tool reads")
+      // SEE ALSO: the tools it composes with, each a cross-reference to a page that exists.
+      let seeAlso = page?.components(separatedBy: "\n.Sh SEE ALSO\n").dropFirst().first ?? ""
+      let references = seeAlso.split(separator: "\n").filter { $0.hasPrefix(".Xr ") }.map {
+        $0.split(separator: " ")[1]
+      }
+      XCTAssertFalse(references.isEmpty, "man/\(tool).1 has a SEE ALSO section")
+      for reference in references {
+        XCTAssertTrue(
+          FileManager.default.fileExists(atPath: "\(Self.packageRoot)/man/\(reference).1"),
+          "man/\(tool).1 refers to \(reference)(1), which has no page")
+      }
     }
   }
 }
