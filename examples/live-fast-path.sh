@@ -22,10 +22,11 @@ cameras() {
   done
 }
 
-# One job per camera and window: its process_id is the camera and the window's start, the same whenever it is cut.
+# One job per camera and window: its process_id is minted from the camera and the window's start (the same whenever
+# the window is cut).
 cameras \
   | kvs-follow --window "${WINDOW:-60s}" --state "$REDIS_URL" ${HEALTH_FILE:+--health-file "$HEALTH_FILE"} \
-      --record chunk --template '{"process_id":"{camera_id}-{window_start}"}' --inference-config "$INFERENCE_CONFIG" \
+      --record chunk --inference-config "$INFERENCE_CONFIG" \
       --to "$VIDEO_STORE/processed/live/{camera_id}/{start_time}.mp4=cloud_stream_path" \
       --to "$CACHE_STORE/$CACHE_CONTAINER/temp/{camera_id}/{start_time}.mp4=cache_path" --ttl cache_path=24h \
   | gql-mutate --op create-chunk \

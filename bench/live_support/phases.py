@@ -97,7 +97,6 @@ def latency(services, bin_dir, work, windows):
                         env, os.path.join(work, "follow.log")),
         "fast": Lines(["bash", "-c", " ".join([
             "kvs-follow", *follow_args, "--state", f"file://{work}/state-fast", "--record", "chunk",
-            "--template", "'{\"process_id\":\"{camera_id}-{window_start}\"}'",
             "--to", "'s3://spectra-videos/processed/live/{camera_id}/{start_time}.mp4=cloud_stream_path'",
             "--to", "'s3://spectra-cache/temp/{camera_id}/{start_time}.mp4=cache_path'", "--ttl", "cache_path=24h",
             "| gql-mutate --op create-chunk |", os.path.join(ROOT, "examples", "m0-worker.sh"), "--shape-only",

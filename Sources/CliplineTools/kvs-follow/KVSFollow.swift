@@ -63,8 +63,8 @@ struct KVSFollow: ParsableCommand {
       chunk_hash and chunk_bytes (the file's SHA-256 and size), chunk_duration, start_time 0, end_time (the \
       duration), time_offset 0, chunk_mode copy, chunk_start_time and chunk_end_time (the media's), \
       live_start_time, inference_modality live, chunk_path without --to; the window's bounds are not repeated \
-      (they were its storage key's). Give each window a process_id of its own that is the same when it is cut \
-      again: --template '{"process_id":"{camera_id}-{window_start}"}'.
+      (they were its storage key's). Each window is a job of its own: without --process-id or a process_id in \
+      --template, its process_id is minted from its camera and start, the same when it is cut again.
 
       ENVIRONMENT: AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_PROFILE, \
       AWS_ENDPOINT_URL_KINESIS_VIDEO (and AWS_ENDPOINT_URL_S3 for --to s3://), XDG_STATE_HOME, CLIPLINE_WORK_DIR.
