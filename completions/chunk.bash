@@ -165,7 +165,7 @@ _chunk() {
     local -a repeating_flags=()
     local -a non_repeating_flags=(--verbose -v --quiet -q --version -h --help)
     local -a repeating_options=(--to --ttl)
-    local -a non_repeating_options=(--log-format --mode --chunk-duration --merge-last-under -o --work-dir --source --presign --copy-mode --content-type --endpoint-url --region --profile --access-key-id --secret-access-key --ca-bundle --attempts --addressing-style --azure-connection-string --part-size --multipart-threshold --part-jobs --memory-limit --preset --crf --fit)
+    local -a non_repeating_options=(--log-format --mode --chunk-duration --merge-last-under -o --work-dir --source --presign --copy-mode --content-type --endpoint-url --region --profile --access-key-id --secret-access-key --ca-bundle --attempts --addressing-style --azure-connection-string --part-size --multipart-threshold --part-jobs --preset --crf --fit)
     __chunk_offer_flags_options 0
 
     # Offer option value completions
@@ -242,9 +242,6 @@ _chunk() {
         return
         ;;
     '--part-jobs')
-        return
-        ;;
-    '--memory-limit')
         return
         ;;
     '--preset')

@@ -5,8 +5,7 @@
 #   examples/m0-worker.sh --shape-only < chunk-records.jsonl   prints the messages it would publish for M1.
 # Optional: CONCURRENCY, COUNT, GRACE (seconds after SIGTERM), HEALTH_FILE (amqp-consume --health-file),
 # METRICS_LISTEN (--metrics-listen: /metrics, /healthz, /readyz on ADDR:PORT, e.g. :9464),
-# CHUNK_UPLOAD (memory, the default, or files), CHUNK_MEMORY_LIMIT (the most one chunk may take in memory; three
-# may be held per job: 512M).
+# CHUNK_UPLOAD (parts, the default, or files).
 set -euo pipefail
 : "${VIDEO_STORE:=file:///var/lib/clipline/spectra-videos}"   # or s3://spectra-videos
 : "${CACHE_STORE:=file:///var/lib/clipline}"                   # the cache container name is appended
@@ -19,16 +18,16 @@ results_message() {
 }
 if [[ ${1:-} == --shape-only ]]; then results_message; exit; fi
 export -f results_message
-# Each chunk goes to both stores (the cache copy server-side on the same service). By default chunk --to cuts it
-# into memory and uploads it from there while the next is cut, its chunk_hash sent as the checksum S3 checks:
-# nothing lands on disk. CHUNK_UPLOAD=files cuts chunk files instead and blob-put uploads them (less memory).
+# Each chunk goes to both stores (the cache copy server-side on the same service). By default chunk --to sends it
+# part by part while it is cut, each part checked by the store. CHUNK_UPLOAD=files cuts chunk files instead and
+# blob-put uploads them once cut.
 store_chunks() {
   local persistent="$VIDEO_STORE/{destination_prefix}chunk_{chunk_id:03}.mp4=cloud_stream_path"
   local cache="$CACHE_STORE/{cache_container_name}/temp/{process_id}/chunk_{chunk_id:03}.mp4=cache_path"
-  if [[ ${CHUNK_UPLOAD:-memory} == files ]]; then
+  if [[ ${CHUNK_UPLOAD:-parts} == files ]]; then
     chunk | blob-put --to "$persistent" --to "$cache" --ttl cache_path=24h --remove-source --multipart-threshold 1G
   else
-    chunk --to "$persistent" --to "$cache" --ttl cache_path=24h --memory-limit "${CHUNK_MEMORY_LIMIT:-512M}"
+    chunk --to "$persistent" --to "$cache" --ttl cache_path=24h
   fi
 }
 export -f store_chunks

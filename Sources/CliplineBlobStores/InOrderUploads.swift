@@ -55,6 +55,42 @@ public final class InOrderUploads: Sendable {
     }
   }
 
+  /// The uploads of a body starting to be written to `path` (see `RecordUploader.startUploads`); nil when its
+  /// destinations are not known yet, or an earlier upload failed (the producer stops at its next submit).
+  public func start(_ record: Record, writingTo path: String, name: String) throws -> GrowingUpload? {
+    guard state.failure.error == nil else { return nil }
+    return try uploader.startUploads(record, writingTo: path, name: name)
+  }
+
+  /// Queues the rest of the upload of a body written to a file (`started`, from `start`, when it began); as
+  /// `submit(_:body:name:stem:)`. The file is removed once its upload ends, whatever the outcome.
+  public func submit(_ record: Record, written body: WrittenBody, started: GrowingUpload?, name: String, stem: String)
+    throws
+  {
+    let growing = started as? GrowingUploads
+    if let failed = state.failure.error {
+      growing?.abort()
+      unlink(body.path)
+      throw failed
+    }
+    let number = state.nextNumber()
+    threads.submit { [uploader, output, state] in
+      defer { unlink(body.path) }
+      guard state.failure.error == nil else {
+        growing?.abort()
+        return
+      }
+      do {
+        let stored = try uploader.upload(
+          record, body: .written(name: name, body: body, started: growing), stem: stem, order: number)
+        try state.finish(number, stored, output: output)
+      } catch {
+        growing?.abort()
+        state.failure.record(error)
+      }
+    }
+  }
+
   private func finish() throws {
     threads.waitUntilIdle()
     state.restart()

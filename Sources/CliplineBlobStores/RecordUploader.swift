@@ -65,9 +65,11 @@ public struct RecordUploader: Sendable {
   /// `order` (the input line) decides which record's large upload goes first when several wait.
   public func upload(_ record: Record, body: UploadBody, stem: String, order: Int = 0) throws -> Record {
     let began = Date()
-    let plan = try plan(for: record, body: body, stem: stem)
+    var plan = try plan(for: record, body: body, stem: stem)
     let uploaded: [StoredBlob]
     switch body {
+    case .written(let name, let written, let started):
+      (plan, uploaded) = try uploadWritten(written, started: started, plan: plan, name: name)
     case .file(let file): uploaded = try uploadFile(file, plan: plan, order: order)
     case .memory(let name, let bytes): uploaded = try uploadMemory(bytes, name: name, plan: plan, order: order)
     case .stream(let name, let produce): uploaded = try uploadStream(produce, name: name, plan: plan, order: order)

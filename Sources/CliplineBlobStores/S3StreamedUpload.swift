@@ -54,6 +54,15 @@ final class S3StreamedParts: PartedUploadBackend, @unchecked Sendable {
     }
   }
 
+  func putPart(_ index: Int, file: String, range: Range<Int64>) throws {
+    let sha256 = try FileDigests.of(file, offset: range.lowerBound, length: Int64(range.count), md5: false).sha256
+    try named {
+      try store.uploadPart(
+        index, body: .file(path: file, offset: range.lowerBound, length: Int64(range.count)), sha256: sha256,
+        target: target, uploadQuery: try begun(), into: parts)
+    }
+  }
+
   func complete(parts count: Int, digests: FileDigests) throws -> StoredBlob {
     try named {
       try store.completeMultipart(

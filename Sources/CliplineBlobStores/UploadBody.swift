@@ -9,11 +9,14 @@ public enum UploadBody {
   case file(String)
   case memory(name: String, bytes: HeldBytes)
   case stream(name: String, produce: (UploadBodyWriter) throws -> Void)
+  /// A file written front to back and sent while it was (`chunk --to`): the object it makes, and the uploads that
+  /// began with it (`RecordUploader.startUploads`), nil when none did.
+  case written(name: String, body: WrittenBody, started: GrowingUploads?)
 
   var name: String {
     switch self {
     case .file(let path): return path
-    case .memory(let name, _), .stream(let name, _): return name
+    case .memory(let name, _), .stream(let name, _), .written(let name, _, _): return name
     }
   }
 
@@ -23,7 +26,7 @@ public enum UploadBody {
     switch self {
     case .file(let path): return .file(path)
     case .memory(_, let bytes): return .memory(bytes)
-    case .stream: return nil
+    case .stream, .written: return nil
     }
   }
 }

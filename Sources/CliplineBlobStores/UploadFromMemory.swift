@@ -6,11 +6,7 @@ extension BlobStore {
   /// A body already in memory whose SHA-256 is known, where the service has no single request for it (Azure, the
   /// local store, S3 above 5 GiB): written into a streamed upload that takes that SHA-256 as known.
   func putStreamed(_ bytes: HeldBytes, to location: BlobLocation, options: BlobPutOptions) throws -> StoredBlob {
-    var options = options
-    options.knownDigests = FileDigests(sha256: bytes.sha256, md5: [], bytes: bytes.byteCount)
-    let upload = try openUpload(to: location, options: options)
-    do {
-      try upload.expect(bytes: bytes.byteCount)
+    try putStreamed(sha256: bytes.sha256, bytes: bytes.byteCount, to: location, options: options) { upload in
       try bytes.withPieces { pieces in
         // In slices, so a store that queues what it is given (an S3 streamed PUT) holds little at once.
         let slice = 256 << 10
@@ -23,6 +19,21 @@ extension BlobStore {
           }
         }
       }
+    }
+  }
+
+  /// A body whose SHA-256 and size are known, which `write` writes into a streamed upload that takes that SHA-256
+  /// as known; a failure aborts the upload.
+  func putStreamed(
+    sha256: [UInt8], bytes: Int64, to location: BlobLocation, options: BlobPutOptions,
+    write: (BlobUploadStream) throws -> Void
+  ) throws -> StoredBlob {
+    var options = options
+    options.knownDigests = FileDigests(sha256: sha256, md5: [], bytes: bytes)
+    let upload = try openUpload(to: location, options: options)
+    do {
+      try upload.expect(bytes: bytes)
+      try write(upload)
       return try upload.finish()
     } catch {
       upload.abort()

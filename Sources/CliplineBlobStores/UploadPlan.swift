@@ -59,6 +59,8 @@ extension RecordUploader {
       options.pendingDigests = PendingDigests(file: file)
     case .memory(_, let bytes):
       options.knownDigests = FileDigests(sha256: bytes.sha256, md5: [], bytes: bytes.byteCount)
+    case .written(_, let body, _):
+      options.knownDigests = FileDigests(sha256: body.sha256, md5: [], bytes: body.byteCount)
     case .stream:
       break  // hashed as it arrives
     }

@@ -40,6 +40,25 @@ extension RecordUploader {
     }
   }
 
+  /// A file sent while it was written: the rest of its parts, under the plan its uploads began with (its start time
+  /// names the expiry the objects were tagged with). Destinations that came out otherwise once the record was whole
+  /// are sent the body again from the start.
+  func uploadWritten(_ body: WrittenBody, started: GrowingUploads?, plan: UploadPlan, name: String) throws -> (
+    UploadPlan, [StoredBlob]
+  ) {
+    var uploads = started
+    if let started, started.plan.locations != plan.locations {
+      log?("\(name): its destinations changed while it was written; sending it again")
+      started.abort()
+      uploads = nil
+    }
+    let growing = try uploads ?? GrowingUploads(plan: plan, path: body.path)
+    let began = Date()
+    let stored = try growing.finish(body, name: name)
+    for blob in stored { logUpload(name, blob, since: began) }
+    return (growing.plan, stored)
+  }
+
   /// `body` to every upload of the plan at once; the first failure is thrown.
   private func putAll(_ body: BlobBody, plan: UploadPlan, name: String) throws -> [StoredBlob] {
     let uploads = plan.uploads

@@ -55,11 +55,31 @@ public final class Chunker {
     }
   }
 
+  /// Cuts the video a request names into chunk files sent to storage while they are written (`chunk --to`):
+  /// `begin` receives, as each chunk starts, the record as far as it is known then (the request's fields,
+  /// `chunk_id`, `chunk_mode`, `source_stream_path`) and the file's path, and starts its upload (or returns nil: the
+  /// file is then sent whole once cut). `emit` receives each chunk record (without `chunk_path`), the object its
+  /// file makes and that upload; the file is the receiver's to remove once stored.
+  public func process(
+    _ record: Record, line: Int, uploading begin: @escaping (Record, String) throws -> GrowingUpload?,
+    emit: @escaping (Record, WrittenBody, GrowingUpload?) throws -> Void
+  ) throws {
+    try cut(record, line: line, into: .uploading(begin)) { chunk, output in
+      guard case .written(let body, let upload) = output else {
+        output.abandon()
+        throw MediaError("a chunk meant for storage was not written for it")
+      }
+      try emit(chunk, body, upload)
+    }
+  }
+
   /// Where a request's chunks go.
   private enum ChunkDestination {
     /// `chunk_NNN.mp4` in the request's directory under the work directory.
     case files
     case memory(SegmentMemory)
+    /// Chunk files there, each sent while it is written to the upload this starts.
+    case uploading((Record, String) throws -> GrowingUpload?)
   }
 
   private func cut(
@@ -73,7 +93,7 @@ public final class Chunker {
     defer { source.discard() }
     let opened = Date()
     let plan = try CutPlan(request: request, source: source.segmenter.info, options: options)
-    let segments = try segmentDestination(destination, for: record, line: line)
+    let segments = try segmentDestination(destination, for: record, plan: plan, line: line)
     diagnostics.debug(
       String(format: "cutting %.1f s into %d chunks of ", plan.duration, plan.chunkCount)
         + "\(plan.chunkDuration) s (\(plan.modeName))", line: line)
@@ -97,17 +117,16 @@ public final class Chunker {
         + "in \(elapsed(since: started))", line: line)
   }
 
-  private func segmentDestination(_ destination: ChunkDestination, for record: Record, line: Int) throws
-    -> SegmentDestination
-  {
-    switch destination {
-    case .memory(let memory): return .memory(memory)
-    case .files:
-      let directory = try chunkDirectory(for: record, line: line)
-      return .files { index in
-        (directory as NSString).appendingPathComponent(String(format: "chunk_%03d.mp4", index))
-      }
+  private func segmentDestination(
+    _ destination: ChunkDestination, for record: Record, plan: CutPlan, line: Int
+  ) throws -> SegmentDestination {
+    if case .memory(let memory) = destination { return .memory(memory) }
+    let directory = try chunkDirectory(for: record, line: line)
+    let path = { (index: Int) in
+      (directory as NSString).appendingPathComponent(String(format: "chunk_%03d.mp4", index))
     }
+    guard case .uploading(let begin) = destination else { return .files(path: path) }
+    return .uploading(path: path) { index, file in try begin(plan.startingRecord(index, of: record), file) }
   }
 
   /// One chunk is cut: its record goes out.
@@ -119,7 +138,14 @@ public final class Chunker {
       String(
         format: "chunk: chunk %d of %d cut (%.0f of %.0f s)", segment.index, plan.chunkCount, segment.endSeconds,
         plan.duration), force: true)
-    try emit(try plan.record(for: segment, of: record), segment.output)
+    let chunk: Record
+    do {
+      chunk = try plan.record(for: segment, of: record)
+    } catch {
+      segment.output.abandon()
+      throw error
+    }
+    try emit(chunk, segment.output)
     diagnostics.debug(
       String(format: "chunk %d: %.3f–%.3f s", segment.index, segment.startSeconds, segment.endSeconds), line: line)
   }

@@ -39,6 +39,17 @@ struct CutPlan {
     return "transcode"
   }
 
+  /// Chunk `index`'s record as far as it is known when its cut starts: the request's fields, `chunk_id`,
+  /// `chunk_mode` and `source_stream_path`, without the request's `cloud_stream_path`.
+  func startingRecord(_ index: Int, of request: Record) -> Record {
+    var chunk = request
+    chunk["chunk_id"] = .integer(Int64(index))
+    chunk["chunk_mode"] = .string(modeName)
+    chunk["source_stream_path"] = .string(self.request.cloudStreamPath)
+    chunk[ChunkFields.requestSourceField] = nil
+    return chunk
+  }
+
   /// The request's fields plus the chunk's.
   func record(for segment: FinishedSegment, of request: Record) throws -> Record {
     var path: String?

@@ -3,9 +3,11 @@ import CliplineSystem
 import Foundation
 
 /// What a finished output file is: its size and SHA-256, computed while its bytes went to disk.
-public struct WrittenFile: Sendable, Equatable {
+public struct WrittenFile: Sendable {
   public let bytes: Int64
   public let sha256: [UInt8]
+  /// For a file sent while it was written: the object it makes, the file left as the muxer wrote it.
+  var body: WrittenBody?
 }
 
 /// The file a muxer writes. The muxer's bytes go straight to the file, where the muxer puts them (it seeks back to
@@ -24,15 +26,25 @@ final class HashedOutputFile {
   /// Bytes read and written at a time by the finishing pass (its memory, with the index being moved).
   static let defaultPassBlock = 1 << 20
   private let passBlock: Int
+  /// Where the file's parts go while it is written (`chunk --to`); the file is then left as written, and the object
+  /// is its head, its moved index and its media (`WrittenBody`).
+  private let upload: GrowingUpload?
+  /// How far `upload` was told the file is written; nothing more once the trailer begins (it is not media).
+  private var reported: Int64 = 0
+  private var reporting = true
 
   /// - Parameters:
   ///   - movesIndexToFront: the output is an MP4 whose index is to lead (`+faststart`).
   ///   - passBlock: bytes per read and write of the finishing pass (tests make it smaller than the index).
-  init(path: String, movesIndexToFront: Bool, passBlock: Int = HashedOutputFile.defaultPassBlock) throws {
+  init(
+    path: String, movesIndexToFront: Bool, passBlock: Int = HashedOutputFile.defaultPassBlock,
+    upload: GrowingUpload? = nil
+  ) throws {
     descriptor = try HashedOutputFile.create(path)
     self.path = path
     self.movesIndexToFront = movesIndexToFront
     self.passBlock = max(1, passBlock)
+    self.upload = upload
   }
 
   /// Creates (truncates) the file now, so a path that cannot be written fails before any work is done.
@@ -45,9 +57,20 @@ final class HashedOutputFile {
   deinit { close(descriptor) }
 
   func write(_ bytes: UnsafeRawBufferPointer, at offset: Int64) throws {
+    let end = offset + Int64(bytes.count)
+    if let upload, max(offset, upload.rewritableBelow) < min(end, reported) {
+      throw MediaError("\(path): the muxer went back to bytes \(offset)–\(end) after they were sent")
+    }
     try HashedOutputFile.write(bytes, to: descriptor, at: offset, path: path)
-    size = max(size, offset + Int64(bytes.count))
+    size = max(size, end)
+    if reporting, let upload, size > reported {
+      try upload.written(upTo: size)
+      reported = size
+    }
   }
+
+  /// What the muxer writes from now on is its trailer (the index, a patched header), not media to send.
+  func trailerBegins() { reporting = false }
 
   /// Copies bytes at `offset` into `buffer`; 0 at the end.
   func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws -> Int {
@@ -72,8 +95,9 @@ final class HashedOutputFile {
     return Array(bytes.prefix(read))
   }
 
-  /// Puts the file in its final order and hashes it, in one pass.
+  /// Puts the file in its final order and hashes it, in one pass; a file sent while written stays as it is.
   func finish() throws -> WrittenFile {
+    if upload != nil { return try finishInPlace() }
     let digest = try Digest(.sha256)
     if movesIndexToFront, let move = try MP4IndexMove.plan(size: size, read: readBytes) {
       try hash(move.head, into: digest)
@@ -85,6 +109,23 @@ final class HashedOutputFile {
       try hash(0..<size, into: digest)
     }
     return WrittenFile(bytes: size, sha256: digest.finish())
+  }
+
+  /// The object a file sent while written makes, hashed in its final order: the head and the moved index (in memory),
+  /// then the media, read from the file where it lies.
+  private func finishInPlace() throws -> WrittenFile {
+    var prefix: [UInt8] = []
+    var media = 0..<size
+    if movesIndexToFront, let move = try MP4IndexMove.plan(size: size, read: readBytes) {
+      prefix = try readBytes(move.head.lowerBound, Int(move.head.count)) + move.index
+      media = move.media
+    }
+    let digest = try Digest(.sha256)
+    digest.update(prefix)
+    try hash(media, into: digest)
+    let sha256 = digest.finish()
+    let body = WrittenBody(path: path, prefix: prefix, range: media, sha256: sha256)
+    return WrittenFile(bytes: body.byteCount, sha256: sha256, body: body)
   }
 
   /// Hashes the bytes of `range` as they are in the file.
@@ -135,8 +176,9 @@ final class HashedOutputFile {
     }
   }
 
-  /// Deletes the file (an abandoned output).
+  /// Deletes the file (an abandoned output), and what was sent of it.
   func discard() {
+    upload?.abort()
     unlink(path)
   }
 

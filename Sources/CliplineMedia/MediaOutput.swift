@@ -3,6 +3,7 @@ internal import CCliplineAVFilter
 internal import CCliplineAVFormat
 internal import CCliplineAVUtil
 internal import CCliplineSwScale
+import CliplineSystem
 import Foundation
 
 /// One output file being written: an AVFormatContext whose muxer writes through an OutputIO into a
@@ -14,6 +15,10 @@ final class MediaOutput {
   private let file: OutputSink
   private var headerWritten = false
   private var finished = false
+  /// What `finish()` found, for `result`.
+  private var written: WrittenFile?
+  /// Where the file's parts go while it is written, when they do.
+  private var upload: GrowingUpload?
   private let options: [String: String]
 
   var path: String { file.path }
@@ -21,6 +26,7 @@ final class MediaOutput {
   /// Where the finished output's bytes are.
   var result: SegmentOutput {
     if let memory = file as? SegmentInMemory { return .memory(memory) }
+    if let body = written?.body { return .written(body, upload) }
     return .file(path: file.path)
   }
 
@@ -31,6 +37,15 @@ final class MediaOutput {
     try self.init(format: format, options: options) { faststart in
       try HashedOutputFile(path: path, movesIndexToFront: faststart, passBlock: finishingBlock)
     }
+  }
+
+  /// An MP4 written to `path` and sent to `upload` in parts while it is written (`chunk --to`): the file stays as the
+  /// muxer left it, and `result` says which bytes make the object.
+  convenience init(path: String, upload: GrowingUpload?) throws {
+    try self.init(format: "mp4", options: ["movflags": "+faststart"]) { faststart in
+      try HashedOutputFile(path: path, movesIndexToFront: faststart, upload: upload)
+    }
+    self.upload = upload
   }
 
   /// An MP4 segment muxed into memory (`chunk --to`); `memory` gives its bytes out once finished.
@@ -154,10 +169,14 @@ final class MediaOutput {
   @discardableResult
   func finish() throws -> WrittenFile {
     if !headerWritten { try writeHeader() }
+    // What the muxer still holds in its buffer is media; the trailer comes after it.
+    avio_flush(io.context)
+    file.trailerBegins()
     try checked(av_write_trailer(context), "av_write_trailer")
     avio_flush(io.context)
     if let failure = file.failure { throw failure }
     let written = try file.finish()
+    self.written = written
     finished = true
     return written
   }

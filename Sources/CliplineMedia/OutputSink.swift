@@ -12,6 +12,12 @@ protocol OutputSink: AnyObject {
   func finish() throws -> WrittenFile
   /// An abandoned output: deleted, or its memory given back.
   func discard()
+  /// The muxer is done with the media: what it writes now is its trailer.
+  func trailerBegins()
+}
+
+extension OutputSink {
+  func trailerBegins() {}
 }
 
 extension HashedOutputFile: OutputSink {}

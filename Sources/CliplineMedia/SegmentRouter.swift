@@ -3,6 +3,7 @@ internal import CCliplineAVFilter
 internal import CCliplineAVFormat
 internal import CCliplineAVUtil
 internal import CCliplineSwScale
+import CliplineSystem
 import Foundation
 
 /// Where a `Segmenter` writes its segments.
@@ -11,12 +12,25 @@ public enum SegmentDestination {
   case files(path: (Int) -> String)
   /// Into buffers taken from (and given back to) `memory`.
   case memory(SegmentMemory)
+  /// Segment `n` to the file `path(n)`, sent while it is written to the upload `begin(n, path)` starts (none when it
+  /// returns nil: the file is then sent once it is finished).
+  case uploading(path: (Int) -> String, begin: (Int, String) throws -> GrowingUpload?)
 }
 
 /// A finished segment's bytes: its file, or the memory it was cut into (given back by `release()`).
 public enum SegmentOutput: Sendable {
   case file(path: String)
   case memory(SegmentInMemory)
+  /// A file sent while it was written: the object it makes, and the upload its parts went to (if one began).
+  case written(WrittenBody, GrowingUpload?)
+
+  /// A finished output that will not be emitted: a written body's upload is aborted and its file removed (a chunk
+  /// file or a segment in memory stays its receiver's, as before).
+  public func abandon() {
+    guard case .written(let body, let upload) = self else { return }
+    upload?.abort()
+    unlink(body.path)
+  }
 }
 
 /// A finished segment: its 1-based index, its bytes, and its real start and end in seconds from the source start.
@@ -234,7 +248,13 @@ final class SegmentRouter {
 
   private func finish(_ segment: OpenSegment) throws {
     if closing === segment { closing = nil }
-    let written = try segment.output.finish()
+    let written: WrittenFile
+    do {
+      written = try segment.output.finish()
+    } catch {
+      segment.output.discard()  // no longer `closing` or `current`: `abandon()` would not see it
+      throw error
+    }
     finishedCount += 1
     let end = segment.endSeconds ?? endSeconds
     try onFinished(

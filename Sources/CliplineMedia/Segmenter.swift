@@ -167,6 +167,15 @@ private struct OutputLayout {
     switch destination {
     case .files(let path): output = try MediaOutput(path: path(index))
     case .memory(let memory): output = try MediaOutput(memory: memory, label: "chunk \(index)")
+    case .uploading(let path, let begin):
+      let file = path(index)
+      let upload = try begin(index, file)
+      do {
+        output = try MediaOutput(path: file, upload: upload)
+      } catch {
+        upload?.abort()
+        throw error
+      }
     }
     do {
       if let transcoder {

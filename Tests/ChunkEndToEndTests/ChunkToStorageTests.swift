@@ -5,8 +5,8 @@ import CliplineTestSupport
 import Foundation
 import XCTest
 
-/// `chunk --to`: chunks cut into memory and uploaded from there to the real SeaweedFS, with nothing on disk; the
-/// objects are the chunks a cut to files makes, byte for byte.
+/// `chunk --to`: chunks uploaded to the real SeaweedFS while they are cut, their files gone once stored; the objects
+/// are the chunks a cut to files makes, byte for byte.
 final class ChunkToStorageTests: XCTestCase {
   var server: S3TestServer!
   var scratch: ScratchDirectory!
@@ -28,7 +28,7 @@ final class ChunkToStorageTests: XCTestCase {
       environment: environment, removingEnvironment: S3TestServer.unrelatedVariables)
   }
 
-  func testChunksGoFromMemoryToBothDestinationsByteForByteAsFilesWouldBe() throws {
+  func testChunksGoToBothDestinationsByteForByteAsFilesWouldBe() throws {
     let source = try fixture()
     let (videos, cache) = (try server.makeBucket("to-videos"), try server.makeBucket("to-cache"))
     let result = try chunk(
@@ -44,7 +44,7 @@ final class ChunkToStorageTests: XCTestCase {
     let store = server.store()
     for record in records {
       let id = String(format: "%03d", record["chunk_id"]?.integerValue ?? 0)
-      XCTAssertNil(record["chunk_path"], "a chunk cut into memory has no file")
+      XCTAssertNil(record["chunk_path"], "a stored chunk's record names no file")
       XCTAssertEqual(record["cloud_stream_path"], .string("s3://\(videos)/cam/chunk_\(id).mp4"))
       XCTAssertEqual(record["cache_path"], .string("s3://\(cache)/temp/chunk_\(id).mp4"))
       XCTAssertNotNil(record["cache_path_expires_at"])
@@ -59,7 +59,7 @@ final class ChunkToStorageTests: XCTestCase {
       }
     }
     let work = (try? FileManager.default.subpathsOfDirectory(atPath: scratch.file("work"))) ?? []
-    XCTAssertEqual(work.filter { $0.hasSuffix(".mp4") }, [], "no chunk file is written")
+    XCTAssertEqual(work.filter { $0.hasSuffix(".mp4") }, [], "no chunk file is left")
   }
 
   /// Bytes flipped on the way up: the storage refuses the body against its checksum (the chunk_hash taken when
@@ -73,22 +73,6 @@ final class ChunkToStorageTests: XCTestCase {
     XCTAssertEqual(result.status, ExitStatus.dataError.rawValue, result.stderr)
     XCTAssertEqual(result.stdout, "")
     XCTAssertNil(try server.store().head(.s3(bucket: bucket, key: "chunk_001.mp4")))
-  }
-
-  func testAChunkLargerThanTheMemoryLimitIsRefusedWithOneSentence() throws {
-    let source = try FixtureVideo.path(.init(seconds: 30, width: 1920, height: 1080, gopFrames: 25))
-    let size = try XCTUnwrap(try FileManager.default.attributesOfItem(atPath: source)[.size] as? NSNumber)
-    XCTAssertGreaterThan(size.intValue, 17 << 20, "the one chunk must be over 16 MiB")
-    let bucket = try server.makeBucket("to-large")
-    let result = try chunk(
-      [
-        "--to", "s3://\(bucket)/chunk_{chunk_id:03}.mp4=cloud_stream_path", "--memory-limit", "16M",
-        "--chunk-duration", "30",
-      ], source: source)
-    XCTAssertEqual(result.status, ExitStatus.dataError.rawValue, result.stderr)
-    XCTAssertTrue(result.stderr.contains("chunk 1 is larger than the 16 MiB"), result.stderr)
-    XCTAssertEqual(result.stderr.split(separator: "\n").filter { $0.contains("error") }.count, 1, result.stderr)
-    XCTAssertEqual(result.stdout, "")
   }
 }
 
@@ -128,10 +112,10 @@ extension ChunkToStorageTests {
 }
 
 extension ChunkToStorageTests {
-  /// A streamed body from a download cannot be sent twice, but a chunk in memory can: throttled uploads (503
+  /// A streamed body from a download cannot be sent twice, but a chunk's bytes can: throttled uploads (503
   /// SlowDown to the first three requests, the first chunk's PUT and its two resends) are sent again by the store
   /// and every chunk arrives whole.
-  func testThrottledUploadsAreSentAgainFromMemory() throws {
+  func testThrottledUploadsAreSentAgain() throws {
     let bucket = try server.makeBucket("to-slowdown")
     let proxy = try FaultProxy(upstream: server.endpoint, failFirst: 3)
     let source = try fixture()

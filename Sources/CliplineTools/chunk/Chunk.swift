@@ -51,17 +51,19 @@ struct Chunk: ParsableCommand {
       per-message directory amqp-consume provides), else a fresh directory under $TMPDIR; each request gets a \
       subdirectory named after its process_id, holding chunk_001.mp4, chunk_002.mp4 and so on.
 
-      UPLOADED FROM MEMORY: with --to TEMPLATE=FIELD (the syntax, templates, --ttl, --presign, --copy-mode and \
-      fields of blob-put), each chunk is cut into memory instead of a file and uploaded from there while the next \
-      one is cut; its record is written once it is stored, in chunk order, with blob-put's fields (FIELD, \
-      FIELD_etag, FIELD_expires_at, chunk_sha256) and no chunk_path. Its chunk_hash goes with the upload as the \
-      checksum the storage checks against the bytes it received (S3: one PutObject signed with it). Uploads go \
-      one at a time, a chunk's server-side copy (a second destination on the same service) overlapping the next \
-      upload; at most three chunks are in memory, each at most --memory-limit (1G), and their memory is reused \
-      from chunk to chunk. Nothing is written to the work directory for the chunks. An upload that meets a 5xx, a \
-      timeout or an unreachable store is sent again from memory (5 attempts, backoff up to 8 s, cut short by \
-      SIGTERM); one that still fails, or is refused, stops the cut with its exit code, and chunks already stored \
-      keep their records.
+      UPLOADED WHILE CUT: with --to TEMPLATE=FIELD (the syntax, templates, --ttl, --presign, --copy-mode and \
+      fields of blob-put), each chunk is sent to storage while it is cut, part by part (--part-size): S3 \
+      multipart parts 2 to N, and Azure blocks, go from the chunk file as the muxer passes them, and part 1 \
+      (the head, the index moved in front of the media, the first media bytes) with the tail once the cut ends, \
+      so a chunk still starts with its index. Memory holds the parts in flight, not the chunk; a chunk under two \
+      parts goes in one request. Each part is checked by the storage (S3 its SHA-256, Azure its MD5); chunk_hash, \
+      the SHA-256 of the stored object, is taken as the chunk is finished and kept with it. A chunk's record is \
+      written once it is stored, in chunk order, with blob-put's fields (FIELD, FIELD_etag, FIELD_expires_at, \
+      chunk_sha256) and no chunk_path; its file is removed then. A destination whose template names a field the \
+      record gets only when its chunk is cut is sent the whole file once it is. A part that still fails after \
+      its attempts (5xx, timeouts, 5 attempts, backoff up to 8 s, cut short by SIGTERM), a refused one, or \
+      SIGTERM stops the cut with its exit code: the chunk's upload is aborted (no object, no open multipart \
+      upload), and chunks already stored keep their records.
 
       STORAGE: an s3:// or az:// source and the --to destinations use blob-put's storage flags (--endpoint-url, \
       --region, --profile, --attempts, --part-size, ...), else the environment (AWS_*, AZURE_STORAGE_*).
@@ -117,7 +119,8 @@ struct Chunk: ParsableCommand {
 
   @OptionGroup(title: "Storage (the source and the --to destinations)") var storage: StorageOptions
 
-  @Option(help: "With --to: the most memory one chunk may take, 16M to 16G (three may be held at once).")
+  /// Accepted as before, no longer used: a chunk is sent while it is cut, never held whole in memory.
+  @Option(help: .hidden)
   var memoryLimit = "1G"
 
   @Option(help: "libx264 preset for transcode mode (ultrafast ... veryslow).")
@@ -167,13 +170,15 @@ struct Chunk: ParsableCommand {
         return
       }
       let uploads = InOrderUploads(uploader: uploader) { try writer.write($0) }
-      let memory = SegmentMemory(limit: Int(StorageTransferOptions.byteCount(memoryLimit) ?? 1 << 30))
+      func name(_ chunk: Record) -> String { String(format: "chunk_%03d.mp4", chunk["chunk_id"]?.integerValue ?? 0) }
       try loop.run { record, line in
         try uploads.run {
-          try chunker.process(record, line: line, into: memory) { chunk, bytes in
-            let name = String(format: "chunk_%03d.mp4", chunk["chunk_id"]?.integerValue ?? 0)
-            try uploads.submit(chunk, body: bytes, name: name, stem: "chunk")
-          }
+          try chunker.process(
+            record, line: line,
+            uploading: { chunk, path in try uploads.start(chunk, writingTo: path, name: name(chunk)) },
+            emit: { chunk, body, started in
+              try uploads.submit(chunk, written: body, started: started, name: name(chunk), stem: "chunk")
+            })
         }
       }
     }

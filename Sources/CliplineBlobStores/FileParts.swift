@@ -1,0 +1,128 @@
+import CliplineSystem
+import Foundation
+
+/// A store that takes an object in parts sent in any order (S3 multipart upload, Azure blocks).
+protocol PartSending: BlobStore {
+  func partBackend(to location: BlobLocation, options: BlobPutOptions) throws -> PartedUploadBackend
+  /// The size of every part but the first and the last.
+  var partSize: Int64 { get }
+  var partConcurrency: Int { get }
+}
+
+extension S3Store: PartSending {
+  func partBackend(to location: BlobLocation, options: BlobPutOptions) throws -> PartedUploadBackend {
+    S3StreamedParts(store: self, target: try target(location), options: options)
+  }
+  var partSize: Int64 { max(configuration.partSize, 5 << 20) }
+  var partConcurrency: Int { configuration.concurrency }
+}
+
+extension AzureBlobStore: PartSending {
+  func partBackend(to location: BlobLocation, options: BlobPutOptions) throws -> PartedUploadBackend {
+    AzureStreamedBlocks(store: self, target: try target(location), options: options)
+  }
+  var partSize: Int64 { configuration.blockSize }
+  var partConcurrency: Int { configuration.concurrency }
+}
+
+/// One destination's upload of a body written to a file front to back (`WrittenBody`). Part `k` ≥ 1 is the file's
+/// bytes `k × partSize ..< (k + 1) × partSize` and goes, from the file, as soon as the file has passed it; part 0 (the
+/// body's prefix, known only at the end, and the file's bytes up to part 1) and the tail go when the file is
+/// finished. Memory: part 0 and each part's read buffer. The service checks every part (S3 its SHA-256, Azure its
+/// MD5); a body that ended before its second part is one request.
+// Used by one thread at a time (the writer, then whoever finishes or aborts); the part jobs reach only `backend` and
+// `failure` (which has its own lock).
+final class FileParts: @unchecked Sendable {
+  let location: BlobLocation
+  let partSize: Int64
+  private let backend: PartedUploadBackend
+  private let path: String
+  private let threads: ThreadPool
+  private let failure = FirstFailure()
+  private var begun = false
+  /// The next part to send: parts 1 ..< `next` are sent or on their way.
+  private var next = 1
+
+  init(to location: BlobLocation, store: PartSending, options: BlobPutOptions, path: String) throws {
+    self.location = location
+    self.path = path
+    partSize = store.partSize
+    backend = try store.partBackend(to: location, options: options)
+    threads = ThreadPool(width: max(1, min(store.partConcurrency, 4)))
+  }
+
+  /// Sends every whole part before `offset`; throws an earlier part's failure, or SIGTERM's.
+  func written(upTo offset: Int64) throws {
+    if ShutdownSignal.shared.isRequested { throw StoppedBySignal("while the upload was under way") }
+    if let failed = failure.error { throw failed }
+    while Int64(next + 1) * partSize <= offset {
+      try send(next, Int64(next) * partSize..<Int64(next + 1) * partSize)
+      next += 1
+    }
+  }
+
+  private func send(_ index: Int, _ range: Range<Int64>) throws {
+    if !begun {
+      try backend.begin()
+      begun = true
+    }
+    threads.submit { [backend, failure, path] in
+      guard failure.error == nil else { return }
+      do {
+        try backend.putPart(index, file: path, range: range)
+      } catch {
+        failure.record(error)
+      }
+    }
+  }
+
+  /// The parts left (the whole ones, the tail, part 0), then the object; on failure nothing is left behind.
+  func finish(_ body: WrittenBody) throws -> StoredBlob {
+    do {
+      return try finishOrThrow(body)
+    } catch {
+      abort()
+      throw error
+    }
+  }
+
+  private func finishOrThrow(_ body: WrittenBody) throws -> StoredBlob {
+    let digests = FileDigests(sha256: body.sha256, md5: [], bytes: body.byteCount)
+    let end = body.range.upperBound
+    if !begun && end < 2 * partSize {
+      return try backend.putWhole(body.prefix + readFile(body.range), digests: digests)
+    }
+    try written(upTo: end)
+    if Int64(next) * partSize < end {
+      try send(next, Int64(next) * partSize..<end)
+      next += 1
+    }
+    let first = body.prefix + (try readFile(body.range.lowerBound..<min(partSize, end)))
+    threads.submit { [backend, failure] in
+      do { try backend.putPart(0, first) } catch { failure.record(error) }
+    }
+    threads.waitUntilIdle()
+    if ShutdownSignal.shared.isRequested { throw StoppedBySignal("while the upload was under way") }
+    if let failed = failure.error { throw failed }
+    return try backend.complete(parts: next, digests: digests)
+  }
+
+  private func readFile(_ range: Range<Int64>) throws -> [UInt8] {
+    guard let handle = FileHandle(forReadingAtPath: path) else { throw MissingLocalFile(path: path) }
+    defer { try? handle.close() }
+    try handle.seek(toOffset: UInt64(range.lowerBound))
+    let data = try handle.read(upToCount: range.count) ?? Data()
+    guard data.count == range.count else {
+      throw BlobIntegrityError(location: location, reason: "\(path) ended at \(range.lowerBound + Int64(data.count))")
+    }
+    return [UInt8](data)
+  }
+
+  /// Nothing is stored: parts under way finish or stop, and the upload is aborted.
+  func abort() {
+    failure.record(StoppedBySignal("(the upload was abandoned)"))
+    threads.waitUntilIdle()
+    if begun { backend.abort() }
+    begun = false
+  }
+}
