@@ -1,6 +1,7 @@
 internal import CCliplineRabbitMQ
 import CliplineRecords
 import CliplineSystem
+import Foundation
 
 /// A failure of rabbitmq-c or of the broker, with the operation that failed and the library's or broker's own words.
 /// Built only by the `check` functions below, so every failure reads and maps to an exit code the same way.
@@ -17,11 +18,15 @@ public struct AMQPError: Error, CustomStringConvertible, ExitStatusProviding {
   public let operation: String
   public let message: String
   public let origin: Origin
+  /// The library failed because this process ran out of descriptors or memory (a socket it could not make): ours,
+  /// not the broker's, and reconnecting at once would only fail again.
+  public var shortage: ResourceShortage?
 
-  public var description: String { "\(operation): \(message)" }
+  public var description: String { "\(operation): \(message)" + (shortage.map { " (\($0))" } ?? "") }
 
   /// The connection is gone (socket, heartbeat, broker shutting down): reconnecting may help.
   public var isConnectionLost: Bool {
+    guard shortage == nil else { return false }
     switch origin {
     case .library(let status):
       return ![
@@ -39,6 +44,7 @@ public struct AMQPError: Error, CustomStringConvertible, ExitStatusProviding {
   }
 
   public var exitStatus: ExitStatus {
+    if let shortage { return shortage.exitStatus }
     switch origin {
     case .library(let status):
       switch status {
@@ -66,8 +72,16 @@ public struct AMQPError: Error, CustomStringConvertible, ExitStatusProviding {
   /// A rabbitmq-c status code (negative on failure).
   static func check(status: Int32, _ operation: @autoclosure () -> String) throws {
     guard status < 0 else { return }
-    throw AMQPError(
-      operation: operation(), message: String(cString: amqp_error_string2(status)), origin: .library(status: status))
+    throw library(status, operation())
+  }
+
+  /// A rabbitmq-c failure; a socket error left by EMFILE, ENFILE or ENOMEM is a `shortage`.
+  private static func library(_ status: Int32, _ operation: String) -> AMQPError {
+    let code = errno
+    var error = AMQPError(
+      operation: operation, message: String(cString: amqp_error_string2(status)), origin: .library(status: status))
+    if status == AMQP_STATUS_SOCKET_ERROR.rawValue { error.shortage = ResourceShortage.of(errno: code) }
+    return error
   }
 
   static func check(_ reply: amqp_rpc_reply_t, _ operation: @autoclosure () -> String) throws {
@@ -75,9 +89,7 @@ public struct AMQPError: Error, CustomStringConvertible, ExitStatusProviding {
     case AMQP_RESPONSE_NORMAL:
       return
     case AMQP_RESPONSE_LIBRARY_EXCEPTION:
-      throw AMQPError(
-        operation: operation(), message: String(cString: amqp_error_string2(reply.library_error)),
-        origin: .library(status: reply.library_error))
+      throw library(reply.library_error, operation())
     case AMQP_RESPONSE_SERVER_EXCEPTION:
       throw serverClose(method: reply.reply, operation())
     default:

@@ -18,6 +18,8 @@ struct HandlerStderrRelay {
   var source: String
   var lineLimit = HandlerStderrRelay.defaultLineLimit
   var tailLimit = 4096
+  /// Masks credentials line by line, a private key spread over lines included.
+  let secrets = SecretRedaction.Lines()
 
   static let defaultLineLimit = 16 * 1024
 
@@ -39,7 +41,7 @@ struct HandlerStderrRelay {
 
   /// One line (without its newline), `droppedBytes` past the limit cut off.
   func relay(_ line: [UInt8], droppedBytes: Int) {
-    let text = SecretRedaction.text(String(decoding: line, as: UTF8.self))
+    let text = secrets.mask(String(decoding: line, as: UTF8.self))
     switch format {
     case .text:
       let note = droppedBytes > 0 ? " [amqp-consume: line cut at \(lineLimit) bytes; \(droppedBytes) more dropped]" : ""

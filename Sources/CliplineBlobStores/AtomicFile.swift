@@ -30,10 +30,7 @@ public final class AtomicFile {
 
   /// The temporary file, created empty and open for writing.
   public func create() throws -> FileHandle {
-    guard FileManager.default.createFile(atPath: temporaryPath, contents: nil),
-      let handle = FileHandle(forWritingAtPath: temporaryPath)
-    else { throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: destination]) }
-    return handle
+    try LocalFile.create(temporaryPath)
   }
 
   public func commit() throws {

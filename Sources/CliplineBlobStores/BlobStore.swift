@@ -158,4 +158,13 @@ public struct MissingLocalFile: ExitStatusProviding, CustomStringConvertible {
   public let path: String
   public var exitStatus: ExitStatus { .noInput }
   public var description: String { "local file \(path) does not exist" }
+
+  /// Opens an upload's source: missing, it is this error; any other failure (refused, out of descriptors) says so.
+  static func opening(_ path: String) throws -> FileHandle {
+    do {
+      return try LocalFile.openForReading(path)
+    } catch let error as FileSystemError where error.code == ENOENT || error.code == ENOTDIR {
+      throw MissingLocalFile(path: path)
+    }
+  }
 }

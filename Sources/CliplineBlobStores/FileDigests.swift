@@ -20,7 +20,7 @@ public struct FileDigests: Sendable, Equatable {
   public static func of(
     _ path: String, offset: Int64 = 0, length: Int64? = nil, sha256: Bool = true, md5: Bool = true
   ) throws -> FileDigests {
-    guard let handle = FileHandle(forReadingAtPath: path) else { throw MissingLocalFile(path: path) }
+    let handle = try MissingLocalFile.opening(path)
     defer { try? handle.close() }
     if offset > 0 { try handle.seek(toOffset: UInt64(offset)) }
     let sha = sha256 ? try Digest(.sha256) : nil
@@ -130,7 +130,7 @@ final class PartDigests: @unchecked Sendable {  // `condition` guards `parts`, `
   }
 
   static func hash(_ file: String, partSize: Int64, size: Int64, part: ([UInt8]) -> Void) throws -> FileDigests {
-    guard let handle = FileHandle(forReadingAtPath: file) else { throw MissingLocalFile(path: file) }
+    let handle = try MissingLocalFile.opening(file)
     defer { try? handle.close() }
     let whole = try Digest(.sha256)
     var total: Int64 = 0

@@ -35,7 +35,7 @@ public struct LocalBlobStore: BlobStore {
 
   func put(file: String, to location: BlobLocation, options: BlobPutOptions) throws -> StoredBlob {
     let destination = try path(location)
-    guard let input = FileHandle(forReadingAtPath: file) else { throw MissingLocalFile(path: file) }
+    let input = try MissingLocalFile.opening(file)
     defer { try? input.close() }
     _ = try localFileSize(file)
     let copied = try CopiedBytes.copyAtomically(input, to: destination, md5: true) { copied, output in
@@ -53,7 +53,7 @@ public struct LocalBlobStore: BlobStore {
   /// writer replacing the object meanwhile cannot mix two versions.
   public func get(_ location: BlobLocation, to destination: String) throws -> BlobInfo {
     let source = try path(location)
-    guard let input = FileHandle(forReadingAtPath: source) else { throw MissingLocalFile(path: source) }
+    let input = try MissingLocalFile.opening(source)
     defer { try? input.close() }
     guard let info = try info(of: input, location: location) else { throw MissingLocalFile(path: source) }
     let copied = try CopiedBytes.copyAtomically(input, to: destination, md5: false) { copied, _ in
@@ -69,7 +69,12 @@ public struct LocalBlobStore: BlobStore {
 
   public func head(_ location: BlobLocation) throws -> BlobInfo? {
     let path = try self.path(location)
-    guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+    let handle: FileHandle
+    do {
+      handle = try LocalFile.openForReading(path)
+    } catch let error as FileSystemError where error.code == ENOENT || error.code == ENOTDIR {
+      return nil
+    }
     defer { try? handle.close() }
     return try info(of: handle, location: location)
   }

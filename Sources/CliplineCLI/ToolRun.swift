@@ -26,7 +26,8 @@ public struct RunSpan {
 ///
 /// Every tool starts the same way here: descriptors 0–2 opened on /dev/null if they were closed, SIGPIPE ignored,
 /// SIGTERM/SIGINT/SIGHUP heard (`ShutdownSignal`) and SIGUSR1/SIGUSR2/SIGALRM ignored; stopped by SIGINT, it dies
-/// by SIGINT as it exits (`InterruptExit`).
+/// by SIGINT as it exits (`InterruptExit`); a crash for want of descriptors or memory is turned into its sentence
+/// and 75 (`ShortageCrashGuard`).
 public func runTool(
   _ diagnostics: Diagnostics, span: RunSpan? = nil, traced: Bool = true, metricsFile: MetricsTextfile? = nil,
   _ body: () throws -> Void
@@ -34,6 +35,10 @@ public func runTool(
   StandardDescriptors.ensureOpen()
   ignoreBrokenPipeSignal()
   InterruptExit.register()
+  let shortage = { (kind: ResourceShortage) in
+    diagnostics.line(.error, kind.description, fields: ["exit_code": .integer(Int64(kind.exitStatus.rawValue))])
+  }
+  ShortageCrashGuard.install(descriptorsLine: shortage(.descriptors), memoryLine: shortage(.memory(bytes: nil)))
   if let problem = Tracing.shared.problem { diagnostics.warning(problem) }
   let started = Date()
   var exitCode: Int32 = 0

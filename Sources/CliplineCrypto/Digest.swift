@@ -1,4 +1,5 @@
 internal import CCliplineCrypto
+import CliplineSystem
 import Foundation
 
 /// A streaming message digest (SHA-256, SHA-1, MD5) on one EVP_MD_CTX.
@@ -75,9 +76,7 @@ public final class Digest {
 
   /// Digest of a whole file, read in 1 MiB pieces.
   public static func ofFile(_ path: String, _ algorithm: Algorithm = .sha256) throws -> [UInt8] {
-    guard let handle = FileHandle(forReadingAtPath: path) else {
-      throw CocoaError(.fileReadNoSuchFile, userInfo: [NSFilePathErrorKey: path])
-    }
+    let handle = try LocalFile.openForReading(path)
     defer { try? handle.close() }
     let digest = try Digest(algorithm)
     while let data = try handle.read(upToCount: 1 << 20), !data.isEmpty {

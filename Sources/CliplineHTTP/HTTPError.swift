@@ -7,14 +7,28 @@ public struct HTTPTransportError: Error, CustomStringConvertible, ExitStatusProv
   public let code: Int
   public let message: String
   public let url: String
+  /// The socket could not be made for want of descriptors or memory (curl's "couldn't connect" then is ours).
+  public var shortage: ResourceShortage?
 
-  public var description: String { "\(message) (\(SecretRedaction.url(url)))" }
+  public init(code: Int, message: String, url: String) {
+    self.code = code
+    self.message = message
+    self.url = url
+  }
 
-  /// Refused or unresolvable: the service is not there (69). Everything else on the wire may pass (75).
+  public var description: String {
+    shortage.map { "\($0) (\(SecretRedaction.url(url)))" } ?? "\(message) (\(SecretRedaction.url(url)))"
+  }
+
+  /// Refused or unresolvable: the service is not there (69). Everything else on the wire may pass (75), and so
+  /// does a shortage of ours.
   public var exitStatus: ExitStatus {
+    if let shortage { return shortage.exitStatus }
     switch CURLcode(rawValue: UInt32(code)) {
     case CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY: return .unavailable
     case CURLE_URL_MALFORMAT, CURLE_UNSUPPORTED_PROTOCOL: return .usage
+    // A redirect loop, or a chain past the limit: the URL leads nowhere, and asking again will not change that.
+    case CURLE_TOO_MANY_REDIRECTS: return .dataError
     case CURLE_SSL_CACERT_BADFILE, CURLE_PEER_FAILED_VERIFICATION: return .configuration
     case CURLE_READ_ERROR, CURLE_FILE_COULDNT_READ_FILE: return .noInput
     case CURLE_ABORTED_BY_CALLBACK: return .temporaryFailure

@@ -1,4 +1,5 @@
 import CliplineKVS
+import CliplineSystem
 import Foundation
 
 /// One task's GetClip calls: to a file, or streamed to a consumer with the checks a file would get from the probe
@@ -46,11 +47,8 @@ final class LocalCopy {
 
   init(directory: String, path: String) throws {
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-    guard FileManager.default.createFile(atPath: path, contents: nil),
-      let handle = FileHandle(forWritingAtPath: path)
-    else { throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path]) }
     self.path = path
-    self.handle = handle
+    self.handle = try LocalFile.create(path)
   }
 
   deinit {

@@ -15,11 +15,18 @@ public struct FFmpegError: Error, CustomStringConvertible, ExitStatusProviding {
 
   public var description: String {
     let subject = path.map { " for \($0)" } ?? ""
-    return "\(operation) failed\(subject): \(message)"
+    return "\(operation) failed\(subject): \(shortage?.description ?? message)"
   }
 
-  /// Unreadable or malformed media is bad input (65); a missing file is 66; the rest is 1.
+  /// Out of descriptors or memory (AVERROR(EMFILE), AVERROR(ENOMEM)): ours, not the media's.
+  var shortage: ResourceShortage? {
+    [EMFILE, ENFILE, ENOMEM].first { code == clipline_averror($0) }.flatMap(ResourceShortage.of(errno:))
+  }
+
+  /// Unreadable or malformed media is bad input (65); a missing file is 66; out of descriptors or memory is 75;
+  /// the rest is 1.
   public var exitStatus: ExitStatus {
+    if let shortage { return shortage.exitStatus }
     if code == clipline_averror(ENOENT) { return .noInput }
     if code == clipline_averror(EACCES) { return .permissionDenied }
     if code == averrorInvalidData || code == clipline_averror_eof() { return .dataError }

@@ -34,7 +34,7 @@ final class OutputIO {
     _ cursor: FileCursor, writable: Bool, seekable: Bool
   ) throws -> UnsafeMutablePointer<AVIOContext> {
     try FFmpegLibraries.load()
-    guard let buffer = av_malloc(bufferSize) else { throw MediaError("out of memory for an output buffer") }
+    guard let buffer = av_malloc(bufferSize) else { throw ResourceShortage.memory(bytes: bufferSize) }
     let opaque = Unmanaged.passUnretained(cursor).toOpaque()
     guard
       let context = avio_alloc_context(
@@ -42,7 +42,7 @@ final class OutputIO {
         writable ? nil : OutputIO.read, writable ? OutputIO.write : nil, seekable ? OutputIO.seek : nil)
     else {
       av_free(buffer)
-      throw MediaError("out of memory for an output context")
+      throw ResourceShortage.memory(bytes: nil)
     }
     return context
   }

@@ -75,7 +75,7 @@ public final class SegmentInMemory: OutputSink, HeldBytes, @unchecked Sendable {
   private func grow(to needed: Int) throws {
     guard needed <= memory.limit else { throw SegmentTooLarge(label: path, limit: memory.limit) }
     let capacity = min(memory.limit, max(needed, buffer.count * 2, 64 << 20))
-    let larger = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity, alignment: 64)
+    let larger = try LargeBuffer.allocate(byteCount: capacity)
     if size > 0 { larger.baseAddress!.copyMemory(from: buffer.baseAddress!, byteCount: Int(size)) }
     if buffer.baseAddress != nil { buffer.deallocate() }
     buffer = larger

@@ -79,13 +79,21 @@ public final class Diagnostics: Sendable {
 
   public func log(_ level: Level, _ message: String, line: Int? = nil, fields: [String: JSONValue] = [:]) {
     guard level >= minimumLevel else { return }
-    let text: String
+    let text = self.line(level, message, line: line, fields: fields)
+    lock.withLock { write(text) }
+  }
+
+  /// The stderr line `log` would write, whatever the level (a line prepared now, written later). Credentials in the
+  /// message are masked (`SecretRedaction.text`), and a control character is named, never written
+  /// (`namingInvisibles`): one diagnostic is one line.
+  public func line(_ level: Level, _ message: String, line: Int? = nil, fields: [String: JSONValue] = [:]) -> String {
+    let message = namingInvisibles(SecretRedaction.text(message))
     switch format {
     case .text:
       let location = line.map { " (line \($0))" } ?? ""
       let prefix = level == .info ? "" : "\(level.name)\(location): "
       let suffix = level == .info && line != nil ? " (line \(line!))" : ""
-      text = "\(tool): \(prefix)\(message)\(suffix)\n"
+      return "\(tool): \(prefix)\(message)\(suffix)\n"
     case .json:
       var object = fields.merging(context) { own, _ in own }
       object["tool"] = .string(tool)
@@ -93,9 +101,8 @@ public final class Diagnostics: Sendable {
       object["message"] = .string(message)
       object["time"] = .string(RFC3339.format(Date(), fractionalDigits: 3))
       if let line { object["line"] = .integer(Int64(line)) }
-      text = JSONSerializer.string(.object(object)) + "\n"
+      return JSONSerializer.string(.object(object)) + "\n"
     }
-    lock.withLock { write(text) }
   }
 
   /// A whole line made elsewhere (a handler's stderr, relayed), written under the same lock as ours so that the

@@ -57,13 +57,25 @@ public protocol ExitStatusProviding: Error {
   var exitStatus: ExitStatus { get }
 }
 
-/// Text for an error as it appears after `tool: error: `.
+/// Text for an error as it appears after `tool: error: `: one sentence, never Foundation's `Error Domain=…` dump.
 public func describe(_ error: Error) -> String {
-  if let cocoa = error as? CocoaError, let code = cocoa.underlyingErrno, let path = cocoa.filePath {
-    return "\(path): \(String(cString: strerror(code)))"
+  switch error {
+  case let posix as POSIXError:
+    return sentence(errno: posix.code.rawValue)
+  case let cocoa as CocoaError:
+    let subject = cocoa.filePath.map { "\($0): " } ?? ""
+    return subject + (cocoa.underlyingErrno.map(sentence(errno:)) ?? cocoa.sentence)
+  case let localized as LocalizedError where localized.errorDescription != nil:
+    return localized.errorDescription!
+  default:
+    return String(describing: error)
   }
-  if let localized = error as? LocalizedError, let text = localized.errorDescription { return text }
-  return String(describing: error)
+}
+
+/// What an errno means, in words: strerror's, or for a shortage of descriptors or memory the sentence that names
+/// the limit (`ResourceShortage`).
+public func sentence(errno code: Int32) -> String {
+  ResourceShortage.of(errno: code)?.description ?? String(cString: strerror(code))
 }
 
 extension CocoaError {
@@ -75,4 +87,19 @@ extension CocoaError {
   }
 
   var filePath: String? { userInfo[NSFilePathErrorKey] as? String ?? (userInfo[NSURLErrorKey] as? URL)?.path }
+
+  /// The failure in words when Foundation kept no errno.
+  var sentence: String {
+    switch code {
+    case .fileNoSuchFile, .fileReadNoSuchFile: return "no such file or directory"
+    case .fileReadNoPermission, .fileWriteNoPermission: return "permission denied"
+    case .fileWriteOutOfSpace: return "no space left on the device"
+    case .fileWriteVolumeReadOnly: return "read-only file system"
+    case .fileWriteFileExists: return "the file already exists"
+    case .fileReadTooLarge: return "the file is too large to read"
+    case .fileReadCorruptFile: return "the file cannot be read"
+    case .fileReadInapplicableStringEncoding, .fileWriteInapplicableStringEncoding: return "not text in UTF-8"
+    default: return "the file operation failed (Foundation error \(code.rawValue))"
+    }
+  }
 }

@@ -40,5 +40,5 @@ public struct SystemCallError: ExitStatusProviding, CustomStringConvertible, Equ
   }
 
   public var exitStatus: ExitStatus { ExitStatus.of(errno: code) }
-  public var description: String { "\(call): \(String(cString: strerror(code)))" }
+  public var description: String { "\(call): \(sentence(errno: code))" }
 }

@@ -13,7 +13,7 @@ public struct FileSystemError: Error, CustomStringConvertible, ExitStatusProvidi
     self.code = code
   }
 
-  public var description: String { "cannot \(operation) \(path): \(String(cString: strerror(code)))" }
+  public var description: String { "cannot \(operation) \(path): \(sentence(errno: code))" }
 
   public var exitStatus: ExitStatus { ExitStatus.of(errno: code) }
 }

@@ -13,17 +13,34 @@ public func quoted(_ text: some StringProtocol, limit: Int = 200) -> String {
     switch scalar {
     case "\"": out += "\\\""
     case "\\": out += "\\\\"
-    case "\n": out += "\\n"
-    case "\r": out += "\\r"
-    case "\t": out += "\\t"
-    default:
-      switch scalar.properties.generalCategory {
-      case .control, .format, .lineSeparator, .paragraphSeparator, .privateUse, .surrogate, .unassigned:
-        out += "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
-      default:
-        out.unicodeScalars.append(scalar)
-      }
+    default: out += escapedIfInvisible(scalar) ?? String(scalar)
     }
   }
   return out + "\""
+}
+
+/// A diagnostic as one line of visible text: every control or invisible character named as `quoted` names it
+/// (`\n`, `\u{1B}`), everything else as it is. A refused value with a newline cannot split the line (and forge a
+/// second `tool: error` line in a log), nor a NUL or an ESC reach the terminal.
+public func namingInvisibles(_ text: String) -> String {
+  guard text.unicodeScalars.contains(where: { escapedIfInvisible($0) != nil }) else { return text }
+  var out = ""
+  for scalar in text.unicodeScalars { out += escapedIfInvisible(scalar) ?? String(scalar) }
+  return out
+}
+
+/// The escape for a control or invisible character; nil for one that prints.
+private func escapedIfInvisible(_ scalar: Unicode.Scalar) -> String? {
+  switch scalar {
+  case "\n": return "\\n"
+  case "\r": return "\\r"
+  case "\t": return "\\t"
+  default:
+    switch scalar.properties.generalCategory {
+    case .control, .format, .lineSeparator, .paragraphSeparator, .privateUse, .surrogate, .unassigned:
+      return "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
+    default:
+      return nil
+    }
+  }
 }

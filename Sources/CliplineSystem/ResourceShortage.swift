@@ -16,7 +16,7 @@ public enum ResourceShortage: Error, ExitStatusProviding, CustomStringConvertibl
       return "out of file descriptors (ulimit -n is \(Self.limit(Int32(RLIMIT_NOFILE.rawValue)))); "
         + "raise the limit or run fewer jobs"
     case .memory(let bytes):
-      let size = bytes.map { " of \($0 >> 20) MiB" } ?? ""
+      let size = bytes.map { $0 >= 1 << 20 ? " of \($0 >> 20) MiB" : " of \($0) bytes" } ?? ""
       let limit = Self.limit(Int32(RLIMIT_AS.rawValue), kibibytes: true)
       return "out of memory: an allocation\(size) failed (ulimit -v is \(limit)); raise the limit or run fewer jobs"
     }
@@ -31,9 +31,46 @@ public enum ResourceShortage: Error, ExitStatusProviding, CustomStringConvertibl
     }
   }
 
+  /// Descriptors are short right now: not even one more can be had. For a library that fails without keeping the
+  /// errno (libcurl's "couldn't connect" when socket(2) said EMFILE): asked at once, the table is still full.
+  public static var descriptorsExhaustedNow: Bool {
+    let probe = dup(STDERR_FILENO)
+    guard probe < 0 else {
+      close(probe)
+      return false
+    }
+    return errno == EMFILE || errno == ENFILE
+  }
+
+  /// The shortage behind `error`, however the failing call reported it: an errno in a `SystemCallError`,
+  /// `FileSystemError`, `POSIXError` or Foundation file error, or this type itself. Nil for any other failure.
+  public static func behind(_ error: Error) -> ResourceShortage? {
+    switch error {
+    case let shortage as ResourceShortage: return shortage
+    case let call as SystemCallError: return of(errno: call.code)
+    case let file as FileSystemError: return of(errno: file.code)
+    case let posix as POSIXError: return of(errno: posix.code.rawValue)
+    case let cocoa as CocoaError: return cocoa.underlyingErrno.flatMap(of(errno:))
+    default: return nil
+    }
+  }
+
   static func limit(_ resource: __rlimit_resource_t, kibibytes: Bool = false) -> String {
     var limit = rlimit()
     guard getrlimit(resource, &limit) == 0, limit.rlim_cur != rlim_t.max else { return "unlimited" }
     return String(kibibytes ? limit.rlim_cur / 1024 : limit.rlim_cur)
+  }
+}
+
+/// Buffers of megabytes, asked for so that a failure is an error (`ResourceShortage.memory`, exit 75) and not the
+/// abort Swift's own allocation makes of it under `ulimit -v`. The memory comes from posix_memalign and goes back
+/// with `deallocate()` like any Swift allocation: on Linux both end in free(3).
+public enum LargeBuffer {
+  public static func allocate(byteCount: Int, alignment: Int = 64) throws -> UnsafeMutableRawBufferPointer {
+    var pointer: UnsafeMutableRawPointer?
+    guard posix_memalign(&pointer, alignment, max(1, byteCount)) == 0, let pointer else {
+      throw ResourceShortage.memory(bytes: byteCount)
+    }
+    return UnsafeMutableRawBufferPointer(start: pointer, count: byteCount)
   }
 }

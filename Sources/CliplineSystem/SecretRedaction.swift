@@ -20,9 +20,11 @@ public enum SecretRedaction {
     "REDIS_PASSWORD",
   ]
 
-  /// Free text (a handler's stderr, an error sentence) with every credential shape masked: URL passwords,
-  /// `Authorization:` values, `Bearer`/`Basic` credentials, SigV4 `Signature=`/`Credential=`, SAS `sig=`,
-  /// `token=`/`secret=`/`password=`/`AccountKey=`, and the values of `secretVariables` present in the environment.
+  /// Free text (a handler's stderr, an error sentence) with every credential shape masked: URL passwords (with or
+  /// without a user), PEM private keys, `Authorization:` values, `Bearer`/`Basic` credentials, SigV4
+  /// `Signature=`/`Credential=`, SAS `sig=`, `token=`/`secret=`/`password=`/`AccountKey=`, the same names as JSON keys
+  /// (`"aws_secret_access_key": "…"`), flags with a value (`--secret-access-key VALUE`), and the values of
+  /// `secretVariables` present in the environment.
   public static func text(_ text: String, environment: [String: String] = ProcessInfo.processInfo.environment)
     -> String
   {
@@ -39,11 +41,51 @@ public enum SecretRedaction {
     return masked
   }
 
+  /// One stream masked a line at a time (a handler's stderr, relayed as it comes): each line as `text` masks it,
+  /// and the lines of a private key between its BEGIN and END lines, which no line alone shows to be secret.
+  /// `lock` guards `inPrivateKey`.
+  public final class Lines: @unchecked Sendable {
+    private let lock = NSLock()
+    private var inPrivateKey = false
+
+    public init() {}
+
+    public func mask(_ line: String) -> String {
+      let marker = line.contains("PRIVATE KEY-----")
+      let begins = marker && line.contains("-----BEGIN ")
+      let ends = marker && line.contains("-----END ")
+      return lock.withLock {
+        if inPrivateKey {
+          inPrivateKey = !ends
+          return "***"
+        }
+        inPrivateKey = begins && !ends
+        return SecretRedaction.text(line)
+      }
+    }
+  }
+
   private static let patterns: [(NSRegularExpression, String)] = [
     // scheme://user:secret@host. Linear on any line: a scheme starts only where a run of scheme characters starts
     // (the look-behind), and the secret cannot run past the next "/", "?" or "#" (RFC 3986 userinfo has none), so
     // no start scans more than its own URL. Without both, a 16 KB line of letters took seconds (issue 24, item 13).
-    (#"(?<![A-Za-z0-9+.-])([A-Za-z][A-Za-z0-9+.-]*://[^:/@\s]+:)[^@\s/?#]+@"#, "$1***@"),
+    // The user may be empty (redis://:secret@host).
+    (#"(?<![A-Za-z0-9+.-])([A-Za-z][A-Za-z0-9+.-]*://[^:/@\s]*:)[^@\s/?#]+@"#, "$1***@"),
+    // PEM private keys, whole; one cut by the end of the text (a stderr tail) from its BEGIN on, and one whose
+    // BEGIN was cut off from the start of the text to its END.
+    (#"(-----BEGIN [A-Z ]{0,30}PRIVATE KEY-----)[\s\S]*?(?:-----END [A-Z ]{0,30}PRIVATE KEY-----|\z)"#, "$1 ***"),
+    (#"\A[\s\S]*?-----END [A-Z ]{0,30}PRIVATE KEY-----"#, "*** (a private key)"),
+    // JSON (or Python) objects: {"aws_secret_access_key": "…", "SessionToken": "…", "password": "…"}. Names are
+    // bounded, so a long line costs linear time.
+    (
+      #"(?i)(["'][A-Za-z0-9_.-]{0,40}?(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|accountkey|"#
+        + #"signature|credential|sig)[A-Za-z0-9_.-]{0,40}["']\s*:\s*["'])(?:[^"'\\\r\n]|\\.)*"#, "$1***"
+    ),
+    // Command lines: --secret-access-key VALUE, --password=VALUE, --token VALUE.
+    (
+      #"(?i)(--[a-z0-9-]{0,40}?(?:secret|password|passwd|token|signature|credential|api-key|access-key|sas)"#
+        + #"[a-z0-9-]{0,40}(?:[ \t]+|=))[^\s-]\S*"#, "$1***"
+    ),
     // Authorization: <scheme> <credentials>, whatever the scheme (Bearer, Basic, AWS4-HMAC-SHA256, SharedKey)
     (#"(?i)((?:proxy-)?authorization"?\s*[:=]\s*"?)[^\r\n"]+"#, "$1***"),
     (#"(?i)\b((?:bearer|basic)\s+)[A-Za-z0-9\-._~+/]+=*"#, "$1***"),

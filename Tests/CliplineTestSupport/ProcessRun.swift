@@ -3,7 +3,11 @@ import Foundation
 /// A program run in the background whose stdin the test holds open (silent) until it ends, for checks of how it
 /// ends: by which exit code or signal, and what it said on stderr. Used for signals and resource limits.
 public final class ProcessRun: @unchecked Sendable {  // `output` and `errors` are written once, before `done`
-  public enum Input { case heldOpen, nullDevice }
+  public enum Input {
+    case heldOpen, nullDevice
+    /// Read from this file (no shell redirection: under `ulimit -n 4`, dash cannot move a descriptor to 10).
+    case file(String)
+  }
 
   public struct Ended {
     public let reason: Process.TerminationReason
@@ -42,7 +46,11 @@ public final class ProcessRun: @unchecked Sendable {  // `output` and `errors` a
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
     process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-    process.standardInput = stdin == .heldOpen ? input : FileHandle.nullDevice
+    switch stdin {
+    case .heldOpen: process.standardInput = input
+    case .nullDevice: process.standardInput = FileHandle.nullDevice
+    case .file(let path): process.standardInput = FileHandle(forReadingAtPath: path)
+    }
     process.standardOutput = outputPipe
     process.standardError = errorPipe
     _ = ToolInvocation.brokenPipesAreErrors
