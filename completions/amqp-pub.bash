@@ -165,7 +165,7 @@ _amqp-pub() {
     local -a repeating_flags=()
     local -a non_repeating_flags=(--insecure-skip-verify --declare --quorum --tee --verbose -v --quiet --version -h --help)
     local -a repeating_options=(-H --header --header-field)
-    local -a non_repeating_options=(--url -u --heartbeat --connect-timeout --connection-name --ca-file --cert-file --key-file --dlq --message-ttl --queue -q --exchange -e --routing-key -r --message-id-field -C --content-type -E --content-encoding -t --reply-to --body -b --window --reconnect-for --log-format)
+    local -a non_repeating_options=(--url -u --heartbeat --connect-timeout --connection-name --ca-file --cert-file --key-file --dlq --message-ttl --queue -q --exchange -e --routing-key -r --message-id-field -C --content-type -E --content-encoding -t --reply-to --body -b --window --reconnect-for --timeout --log-format)
     __amqp-pub_offer_flags_options 0
 
     # Offer option value completions
@@ -234,6 +234,9 @@ _amqp-pub() {
         return
         ;;
     '--reconnect-for')
+        return
+        ;;
+    '--timeout')
         return
         ;;
     '--log-format')

@@ -8,14 +8,14 @@ import Foundation
 /// `init` gets a connected, logged-in handle from `openConnection` (which frees it itself when any step fails);
 /// `close()` does the closing handshake; `deinit` is the only place that frees the handle.
 public final class AMQPConnection {
-  private let state: amqp_connection_state_t
+  let state: amqp_connection_state_t
   public let options: ConnectionOptions
-  private var openChannels: Set<UInt16> = [1]
+  var openChannels: Set<UInt16> = [1]
   /// Set once a call failed at the connection level: no closing handshake is possible any more.
-  private var isBroken = false
+  var isBroken = false
   private var isClosed = false
   /// Confirms that arrived on another channel while a message's content was being read.
-  private var pendingEvents: [AMQPEvent] = []
+  var pendingEvents: [AMQPEvent] = []
 
   public init(_ options: ConnectionOptions) throws {
     state = try Self.openConnection(options)
@@ -79,9 +79,20 @@ public final class AMQPConnection {
     // No call to the broker waits forever: a broker that stops answering is a broker that is gone.
     var rpcTimeout = Self.timeval(seconds: max(30, options.connectTimeout))
     _ = amqp_set_rpc_timeout(state, &rpcTimeout)
+    try login(state, options)
+  }
 
+  /// connection.start-ok with our client properties, tune, open: the handshake after the socket is connected.
+  private static func login(_ state: amqp_connection_state_t, _ options: ConnectionOptions) throws {
+    let endpoint = options.endpoint
     let arena = CArena()
-    var clientProperties: [String: JSONValue] = ["product": "clipline"]
+    // The capabilities replace rabbitmq-c's own table (its two first), and ask for the broker's notices: a consumer
+    // cancelled when its queue goes, a connection blocked by an alarm.
+    let capabilities: [String: JSONValue] = [
+      "authentication_failure_close": true, "exchange_exchange_bindings": true, "consumer_cancel_notify": true,
+      "connection.blocked": true, "basic.nack": true, "publisher_confirms": true,
+    ]
+    var clientProperties: [String: JSONValue] = ["product": "clipline", "capabilities": .object(capabilities)]
     if let name = options.connectionName { clientProperties["connection_name"] = .string(name) }
     let reply = clipline_amqp_login_plain(
       state, endpoint.vhost, 0, 131072, Int32(options.heartbeat), endpoint.user, endpoint.password,
@@ -185,33 +196,7 @@ public final class AMQPConnection {
   public func publish(_ message: OutgoingMessage, channel: UInt16 = 1) throws {
     try usable("publishing")
     let arena = CArena()
-    var properties = amqp_basic_properties_t()
-    let given = message.properties
-    var flags: UInt32 = 0
-    func set(_ value: String?, _ flag: Int32, _ assign: (amqp_bytes_t) -> Void) {
-      guard let value else { return }
-      assign(arena.bytes(value))
-      flags |= UInt32(flag)
-    }
-    set(given.contentType, AMQP_BASIC_CONTENT_TYPE_FLAG) { properties.content_type = $0 }
-    set(given.contentEncoding, AMQP_BASIC_CONTENT_ENCODING_FLAG) { properties.content_encoding = $0 }
-    set(given.messageID, AMQP_BASIC_MESSAGE_ID_FLAG) { properties.message_id = $0 }
-    set(given.correlationID, AMQP_BASIC_CORRELATION_ID_FLAG) { properties.correlation_id = $0 }
-    set(given.replyTo, AMQP_BASIC_REPLY_TO_FLAG) { properties.reply_to = $0 }
-    set(given.type, AMQP_BASIC_TYPE_FLAG) { properties.type = $0 }
-    set(given.appID, AMQP_BASIC_APP_ID_FLAG) { properties.app_id = $0 }
-    set(given.expiration, AMQP_BASIC_EXPIRATION_FLAG) { properties.expiration = $0 }
-    properties.delivery_mode = given.persistent ? 2 : 1
-    flags |= UInt32(AMQP_BASIC_DELIVERY_MODE_FLAG)
-    if let timestamp = given.timestamp {
-      properties.timestamp = UInt64(max(0, timestamp.timeIntervalSince1970.rounded(.down)))
-      flags |= UInt32(AMQP_BASIC_TIMESTAMP_FLAG)
-    }
-    if !given.headerTable.isEmpty {
-      properties.headers = arena.table(given.headerTable)
-      flags |= UInt32(AMQP_BASIC_HEADERS_FLAG)
-    }
-    properties._flags = flags
+    var properties = message.properties.raw(in: arena)
     let exchange = arena.bytes(message.exchange)
     let routingKey = arena.bytes(message.routingKey)
     try connectionLevel {
@@ -263,158 +248,6 @@ public final class AMQPConnection {
     }
   }
 
-  /// Waits for what the broker sends next: a delivery, a publisher confirm, a returned message.
-  /// Returns nil when `timeout` passes first (nil timeout: wait as long as it takes), or as soon as `wakeUp`
-  /// is signalled. It sleeps in poll(2) on the socket and the wake-up descriptor, never spinning; it wakes in time
-  /// to send heartbeats, and rabbitmq-c notices missed ones. A channel or connection closed by the broker is
-  /// thrown as `AMQPError`.
-  public func nextEvent(timeout: Double?, wakeUp: WakeUpPipe? = nil) throws -> AMQPEvent? {
-    try usable("waiting for the broker")
-    if !pendingEvents.isEmpty { return pendingEvents.removeFirst() }
-    let deadline = timeout.map { Date().addingTimeInterval($0) }
-    while true {
-      amqp_maybe_release_buffers(state)
-      // Frames rabbitmq-c already holds (read ahead, or queued during an RPC) would never wake poll(2).
-      if amqp_frames_enqueued(state) == 0 && amqp_data_in_buffer(state) == 0 {
-        var wait = deadline.map { max(0, $0.timeIntervalSinceNow) } ?? .infinity
-        let heartbeat = amqp_get_heartbeat(state)
-        if heartbeat > 0 { wait = min(wait, Double(heartbeat) / 2) }
-        let ready = try SocketWait.readable(
-          amqp_get_sockfd(state), or: wakeUp?.readDescriptor, seconds: wait)
-        if ready.wakeUp {
-          wakeUp?.drain()
-          return nil
-        }
-      }
-      // One microsecond: rabbitmq-c reads what has arrived, sends a heartbeat that is due and notices a missed
-      // one, but does not wait (an incomplete frame stays in its buffer for the next turn).
-      var frame = amqp_frame_t()
-      var noWait = Glibc.timeval(tv_sec: 0, tv_usec: 1)
-      let status = amqp_simple_wait_frame_noblock(state, &frame, &noWait)
-      if status == AMQP_STATUS_TIMEOUT.rawValue {
-        if let deadline, Date() >= deadline { return nil }
-        continue
-      }
-      try connectionLevel { try AMQPError.check(status: status, "waiting for the broker") }
-      guard frame.frame_type == AMQP_FRAME_METHOD else { continue }
-      if let event = try event(for: frame) { return event }
-    }
-  }
-
-  private func event(for frame: amqp_frame_t) throws -> AMQPEvent? {
-    let method = frame.payload.method
-    let channel = frame.channel
-    switch method.id {
-    case AMQP_BASIC_DELIVER_METHOD:
-      let deliver = method.decoded.assumingMemoryBound(to: amqp_basic_deliver_t.self).pointee
-      let consumerTag = deliver.consumer_tag.string
-      let exchange = deliver.exchange.string
-      let routingKey = deliver.routing_key.string
-      let content = try readContent(channel: channel)
-      var delivery = Delivery(
-        channel: channel, deliveryTag: deliver.delivery_tag, redelivered: deliver.redelivered != 0,
-        exchange: exchange, routingKey: routingKey, consumerTag: consumerTag, properties: content.properties,
-        body: content.body)
-      delivery.decodingProblem = content.problem
-      return .delivery(delivery)
-    case AMQP_BASIC_ACK_METHOD:
-      let ack = method.decoded.assumingMemoryBound(to: amqp_basic_ack_t.self).pointee
-      return .confirm(channel: channel, deliveryTag: ack.delivery_tag, multiple: ack.multiple != 0, acknowledged: true)
-    case AMQP_BASIC_NACK_METHOD:
-      let nack = method.decoded.assumingMemoryBound(to: amqp_basic_nack_t.self).pointee
-      return .confirm(
-        channel: channel, deliveryTag: nack.delivery_tag, multiple: nack.multiple != 0, acknowledged: false)
-    case AMQP_BASIC_RETURN_METHOD:
-      let returned = method.decoded.assumingMemoryBound(to: amqp_basic_return_t.self).pointee
-      let replyText = returned.reply_text.string
-      let exchange = returned.exchange.string
-      let routingKey = returned.routing_key.string
-      let content = try readContent(channel: channel)
-      return .returned(
-        ReturnedMessage(
-          replyCode: returned.reply_code, replyText: replyText, exchange: exchange, routingKey: routingKey,
-          properties: content.properties, body: content.body))
-    case AMQP_CHANNEL_CLOSE_METHOD:
-      let error = AMQPError.serverClose(method: method, "channel \(channel)")
-      _ = clipline_amqp_send_channel_close_ok(state, channel)
-      openChannels.remove(channel)
-      throw error
-    case AMQP_CONNECTION_CLOSE_METHOD:
-      let error = AMQPError.serverClose(method: method, "connection")
-      _ = clipline_amqp_send_connection_close_ok(state)
-      isBroken = true
-      throw error
-    default:
-      return nil  // basic.cancel-ok, channel.flow and the like need nothing from us
-    }
-  }
-
-  /// The content header and body frames after a deliver or return, read frame by frame rather than with
-  /// `amqp_read_message`: its copy of the headers refuses tables rabbitmq-c itself decoded (an empty key), which
-  /// left the message unreadable and the consumer reconnecting for ever.
-  private func readContent(channel: UInt16) throws -> (properties: MessageProperties, body: [UInt8], problem: String?) {
-    let header = try nextFrame(on: channel, "reading a message")
-    guard header.frame_type == AMQP_FRAME_HEADER else {
-      isBroken = true
-      throw AMQPError.misuse("reading a message", "the broker sent no content header after the method")
-    }
-    let decoded = header.payload.properties.decoded.assumingMemoryBound(to: amqp_basic_properties_t.self).pointee
-    var problem: String?
-    let properties = Self.properties(decoded, problem: &problem)
-    let size = Int(clamping: header.payload.properties.body_size)
-    var body: [UInt8] = []
-    body.reserveCapacity(size)
-    while body.count < size {
-      let frame = try nextFrame(on: channel, "reading a message")
-      guard frame.frame_type == AMQP_FRAME_BODY, body.count + frame.payload.body_fragment.len <= size else {
-        isBroken = true
-        throw AMQPError.misuse("reading a message", "the message body frames do not add up to its size")
-      }
-      body.append(contentsOf: frame.payload.body_fragment.array)
-    }
-    return (properties, body, problem)
-  }
-
-  /// The next frame on `channel`; confirms for other channels that arrive meanwhile wait in `pendingEvents`.
-  private func nextFrame(on channel: UInt16, _ operation: String) throws -> amqp_frame_t {
-    var timeout = Self.timeval(seconds: max(30, options.connectTimeout))
-    while true {
-      var frame = amqp_frame_t()
-      let status = amqp_simple_wait_frame_noblock(state, &frame, &timeout)
-      try connectionLevel { try AMQPError.check(status: status, operation) }
-      if frame.channel == channel { return frame }
-      guard frame.frame_type == AMQP_FRAME_METHOD, let event = try event(for: frame), case .confirm = event else {
-        isBroken = true
-        throw AMQPError.misuse(operation, "the broker interleaved another channel's content with a message")
-      }
-      pendingEvents.append(event)
-    }
-  }
-
-  static func properties(_ raw: amqp_basic_properties_t, problem: inout String?) -> MessageProperties {
-    var properties = MessageProperties()
-    let flags = raw._flags
-    func has(_ flag: Int32) -> Bool { flags & UInt32(flag) != 0 }
-    if has(AMQP_BASIC_CONTENT_TYPE_FLAG) { properties.contentType = raw.content_type.string }
-    if has(AMQP_BASIC_CONTENT_ENCODING_FLAG) { properties.contentEncoding = raw.content_encoding.string }
-    if has(AMQP_BASIC_HEADERS_FLAG) {
-      do {
-        properties.headerTable = try FieldTableReader.table(raw.headers)
-      } catch {
-        problem = "the headers cannot be read: \(error)"
-      }
-    }
-    if has(AMQP_BASIC_DELIVERY_MODE_FLAG) { properties.persistent = raw.delivery_mode == 2 }
-    if has(AMQP_BASIC_MESSAGE_ID_FLAG) { properties.messageID = raw.message_id.string }
-    if has(AMQP_BASIC_CORRELATION_ID_FLAG) { properties.correlationID = raw.correlation_id.string }
-    if has(AMQP_BASIC_REPLY_TO_FLAG) { properties.replyTo = raw.reply_to.string }
-    if has(AMQP_BASIC_TYPE_FLAG) { properties.type = raw.type.string }
-    if has(AMQP_BASIC_APP_ID_FLAG) { properties.appID = raw.app_id.string }
-    if has(AMQP_BASIC_EXPIRATION_FLAG) { properties.expiration = raw.expiration.string }
-    if has(AMQP_BASIC_TIMESTAMP_FLAG) { properties.timestamp = Date(timeIntervalSince1970: Double(raw.timestamp)) }
-    return properties
-  }
-
   // MARK: Closing
 
   /// The closing handshake (channels, then the connection). Safe to call twice; after a lost connection it
@@ -430,7 +263,11 @@ public final class AMQPConnection {
     _ = amqp_connection_close(state, Int32(AMQP_REPLY_SUCCESS))
   }
 
-  private func usable(_ operation: String) throws {
+  /// Drops the connection without the closing handshake: a broker that blocks us (an alarm) stops reading our
+  /// socket, so its answer to a close would never come. `deinit` closes the socket.
+  public func abandon() { isClosed = true }
+
+  func usable(_ operation: String) throws {
     if isClosed || isBroken { throw AMQPError.misuse(operation, "the connection is closed") }
   }
 
@@ -453,7 +290,7 @@ public final class AMQPConnection {
     }
   }
 
-  private func connectionLevel(_ body: () throws -> Void) throws {
+  func connectionLevel(_ body: () throws -> Void) throws {
     do {
       try body()
     } catch let error as AMQPError {

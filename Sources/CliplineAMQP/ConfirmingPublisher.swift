@@ -6,6 +6,8 @@ import Foundation
 /// Every message ends in exactly one callback: `onConfirmed` once the broker acked it, or `onFailed` when it was
 /// nacked or returned as unroutable. When the connection drops, it reconnects with backoff and republishes
 /// every unconfirmed message (at-least-once); if the broker stays away past `reconnectFor`, it throws `BrokerGone`.
+/// While the broker blocks the connection (connection.blocked: a memory or disk alarm) nothing more is sent; every
+/// wait on the broker ends on SIGTERM (`StoppedBySignal`) and, with `waitLimit`, after that long (`BrokerWaitTooLong`).
 public final class ConfirmingPublisher<Context> {
   public typealias Connector = () throws -> AMQPConnection
 
@@ -24,6 +26,12 @@ public final class ConfirmingPublisher<Context> {
   private var pending: [UInt64: Pending] = [:]
   private var nextTag: UInt64 = 1
   private var tagsByMessageID: [String: [UInt64]] = [:]
+  /// Why the broker blocks this connection (connection.blocked), while it does.
+  private var blockedReason: String?
+  /// The longest a wait on the broker (confirms, a block) may last; nil: until SIGTERM.
+  private let waitLimit: Double?
+  /// After SIGTERM, how long the confirms of what was already sent are still awaited (a blocked broker: not at all).
+  static var confirmGrace: Double { 5 }
 
   public var onConfirmed: (Context) throws -> Void = { _ in }
   public var onFailed: (Context, PublishFailure) -> Void = { _, _ in }
@@ -34,16 +42,17 @@ public final class ConfirmingPublisher<Context> {
 
   /// `connector` opens a connection ready for use (topology declared); the publisher turns on confirms.
   public init(
-    window: Int = 1024, reconnectFor: Double = 60, diagnostics: Diagnostics? = nil,
+    window: Int = 1024, reconnectFor: Double = 60, waitLimit: Double? = nil, diagnostics: Diagnostics? = nil,
     connector: @escaping Connector
   ) {
     self.window = max(1, window)
+    self.waitLimit = waitLimit
     self.reconnectFor = reconnectFor
     self.diagnostics = diagnostics
     self.connector = connector
   }
 
-  deinit { connection?.close() }
+  deinit { close() }
 
   /// Sends one message; returns once it is on the wire and fewer than `window` messages await confirmation.
   public func publish(_ message: OutgoingMessage, context: Context) throws {
@@ -57,9 +66,7 @@ public final class ConfirmingPublisher<Context> {
       }
       // Read confirms as they come (without blocking) so callbacks flow while stdin is still being read.
       while let event = try connection.nextEvent(timeout: 0) { try handle(event) }
-      while pending.count >= window {
-        if let event = try connection.nextEvent(timeout: 1) { try handle(event) }
-      }
+      try waitForBroker(on: connection) { pending.count < window && blockedReason == nil }
     }
   }
 
@@ -85,14 +92,44 @@ public final class ConfirmingPublisher<Context> {
   public func finish() throws {
     try withReconnect {
       let connection = try connected()
-      while !pending.isEmpty {
-        if let event = try connection.nextEvent(timeout: 1) { try handle(event) }
+      try waitForBroker(on: connection) { pending.isEmpty }
+    }
+  }
+
+  /// Reads what the broker sends until `done`. SIGTERM ends the wait: at once while the broker blocks us, else
+  /// after `confirmGrace` (what was sent may still be confirmed); `waitLimit` bounds it.
+  private func waitForBroker(on connection: AMQPConnection, until done: () -> Bool) throws {
+    let started = Date()
+    var graceEnd: Date?
+    while !done() {
+      if ShutdownSignal.shared.isRequested {
+        let end = graceEnd ?? Date().addingTimeInterval(blockedReason == nil ? Self.confirmGrace : 0)
+        graceEnd = end
+        if Date() >= end { throw StoppedBySignal("while \(waitingFor): \(tally)") }
+      }
+      let waited = Date().timeIntervalSince(started)
+      if let waitLimit, waited >= waitLimit {
+        throw BrokerWaitTooLong(waitingFor: waitingFor, limit: waitLimit, tally: tally)
+      }
+      let turn = min(1, waitLimit.map { $0 - waited } ?? 1, graceEnd.map { $0.timeIntervalSinceNow } ?? 1)
+      let untilShutdown = !ShutdownSignal.shared.isRequested
+      if let event = try connection.nextEvent(timeout: max(0, turn), untilShutdown: untilShutdown) {
+        try handle(event)
       }
     }
   }
 
+  private var waitingFor: String {
+    blockedReason.map { "the broker blocked publishing (\($0))" } ?? "waiting for the broker's confirms"
+  }
+
+  private var tally: String {
+    "\(confirmedCount) messages were confirmed, \(pending.count) were not (publish those again)"
+  }
+
   public func close() {
-    connection?.close()
+    // A blocked broker reads nothing from us, a close included: leave without the handshake.
+    if blockedReason != nil { connection?.abandon() } else { connection?.close() }
     connection = nil
   }
 
@@ -102,6 +139,7 @@ public final class ConfirmingPublisher<Context> {
     try fresh.enableConfirms()
     connection = fresh
     nextTag = 1
+    blockedReason = nil
     return fresh
   }
 
@@ -142,7 +180,17 @@ public final class ConfirmingPublisher<Context> {
           try onConfirmed(item.context)
         }
       }
-    case .delivery:
+    case .blocked(let reason):
+      if blockedReason == nil {
+        diagnostics?.warning(
+          "the broker blocks publishing: \(reason) (a memory or disk alarm); waiting for it to clear"
+            + (waitLimit.map { " for up to \(DurationArgument.format($0))" } ?? "") + " (SIGTERM stops)")
+      }
+      blockedReason = reason.isEmpty ? "no reason given" : reason
+    case .unblocked:
+      if blockedReason != nil { diagnostics?.info("the broker takes messages again") }
+      blockedReason = nil
+    case .delivery, .consumerCancelled:
       return  // a publisher has no consumers
     }
   }
@@ -199,44 +247,4 @@ public final class ConfirmingPublisher<Context> {
       try send(Pending(message: item.message, context: item.context, returned: nil), on: fresh)
     }
   }
-}
-
-/// Why the broker did not take a message.
-public enum PublishFailure: Error, CustomStringConvertible, ExitStatusProviding {
-  /// `mandatory` and no queue matched: the broker handed it back (312 NO_ROUTE).
-  case returned(code: UInt16, text: String, exchange: String, routingKey: String)
-  /// The broker nacked it (a queue could not store it).
-  case nacked
-
-  public var description: String {
-    switch self {
-    case .returned(let code, let text, let exchange, let routingKey):
-      let target = exchange.isEmpty ? "queue \"\(routingKey)\"" : "exchange \"\(exchange)\" with key \"\(routingKey)\""
-      return "unroutable: the broker returned the message sent to \(target) (\(code) \(text)); "
-        + "no queue is bound there — declare it (--declare) or check the name"
-    case .nacked:
-      return "the broker refused the message (nack); it was not stored"
-    }
-  }
-
-  public var exitStatus: ExitStatus {
-    switch self {
-    case .returned: return .unavailable
-    case .nacked: return .temporaryFailure
-    }
-  }
-}
-
-/// The broker stayed away longer than the reconnect window.
-public struct BrokerGone: Error, CustomStringConvertible, ExitStatusProviding {
-  public let confirmed: Int
-  public let unconfirmed: Int
-  public let underlying: AMQPError
-
-  public var description: String {
-    "the broker is gone (\(underlying)): \(confirmed) messages were confirmed, \(unconfirmed) were not "
-      + "(publish those again)"
-  }
-
-  public var exitStatus: ExitStatus { .unavailable }
 }

@@ -20,6 +20,8 @@ final class CopySettlement {
   }
 
   private let topology: QueueTopology
+  /// No dead-letter queue exists and none was asked for (amqp-tools' usage): a failed message is rejected.
+  var withoutDeadLetterQueue = false
   private let policy: FailurePolicy
   private let report: ConsumerReport
   private var pending: [UInt64: Pending] = [:]
@@ -61,10 +63,22 @@ final class CopySettlement {
     case .requeue:
       try giveBack(delivery, on: connection)
       report.outcome(delivery, "requeued (stopped at shutdown)", kind: .requeued, started: started, exitCode: nil)
+    case .postpone:
+      let delay = holdAfterSetback(delivery)
+      report.diagnostics.warning(
+        "message \(ConsumerReport.name(of: delivery)): \(errorText); it is requeued in "
+          + "\(String(format: "%.1f", delay)) s, not counted as an attempt")
     case .retry(let attempt, let delay):
       let copy = FailurePolicy.retryMessage(
         of: delivery, retryQueue: topology.retryQueue, attempt: attempt, delay: delay)
       try publish(copy, for: delivery, decision: decision, exitCode: exitCode, started: started, on: connection)
+    case .deadLetter where withoutDeadLetterQueue:
+      // amqp-tools' way: no copy anywhere; the queue's own x-dead-letter-exchange takes it, if it has one.
+      try connection.reject(delivery.deliveryTag, requeue: false)
+      report.summary.deadLettered += 1
+      report.outcome(
+        delivery, "rejected without requeue (no dead-letter queue)", kind: .deadLettered, started: started,
+        exitCode: exitCode, level: .warning)
     case .deadLetter(let attempt):
       let copy = FailurePolicy.deadLetterMessage(
         of: delivery, queue: topology.queue, deadLetterQueue: topology.deadLetterQueue, exitCode: exitCode,
@@ -133,12 +147,21 @@ final class CopySettlement {
     for entry in due { try giveBack(entry.delivery, on: connection) }
   }
 
-  private func hold(_ settled: Pending) {
-    let delivery = settled.delivery
+  /// Keeps `delivery` unacked and schedules its requeue after a delay that grows with each setback it met (a
+  /// refused copy, a handler that could not start); returns the delay.
+  private func holdAfterSetback(_ delivery: Delivery) -> Double {
     let identity = Self.identity(of: delivery)
     let failures = (failedCopies[identity] ?? 0) + 1
     failedCopies[identity] = failures
     let delay = Self.requeueDelay(afterFailures: failures)
+    held.append((Date().addingTimeInterval(delay), delivery))
+    return delay
+  }
+
+  private func hold(_ settled: Pending) {
+    let delivery = settled.delivery
+    let delay = holdAfterSetback(delivery)
+    let failures = failedCopies[Self.identity(of: delivery)] ?? 1
     let target: String
     if case .retry = settled.decision {
       target = "retry queue \"\(topology.retryQueue)\""
@@ -149,7 +172,6 @@ final class CopySettlement {
     report.diagnostics.error(
       "message \(ConsumerReport.name(of: delivery)): its copy for the \(target) was not accepted: \(why); "
         + "the message is kept and requeued in \(String(format: "%.1f", delay)) s (failed attempt \(failures))")
-    held.append((Date().addingTimeInterval(delay), delivery))
   }
 
   /// A message across redeliveries: its message id, else its body and routing key.

@@ -13,6 +13,9 @@ public enum HandlingDecision: Equatable, Sendable {
   case deadLetter(attempt: Int)
   /// Not handled (we stopped it at shutdown): back to the queue for another consumer, untouched.
   case requeue
+  /// Not run: the handler could not start for want of descriptors, memory or processes on our side, which says
+  /// nothing about the message. Back to the queue after a delay, not counted as an attempt; fewer run at once.
+  case postpone
 }
 
 public struct FailurePolicy: Sendable {
@@ -67,7 +70,8 @@ public struct FailurePolicy: Sendable {
     properties.headerTable.set("x-clipline-exit-code", .integer(Int64(exitCode)))
     properties.headerTable.set("x-clipline-queue", .string(queue))
     properties.headerTable.set("x-clipline-routing-key", .string(delivery.routingKey))
-    properties.headerTable.set("x-clipline-failed-at", .string(RFC3339.format(time)))
+    // An AMQP timestamp (seconds), as the broker's own x-death times are: typed, so a consumer needs no parser.
+    properties.headerTable["x-clipline-failed-at"] = .timestamp(UInt64(max(0, time.timeIntervalSince1970)))
     return OutgoingMessage(routingKey: deadLetterQueue, mandatory: true, properties: properties, body: delivery.body)
   }
 

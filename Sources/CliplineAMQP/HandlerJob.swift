@@ -26,6 +26,8 @@ struct HandlerJob: Sendable {
   let workDirectories: WorkDirectoryLedger
   /// Where the handler's tools' counts and stage timings go (nil: no metrics kept).
   let telemetry: ConsumerTelemetry?
+  /// Where the handler's stderr is relayed from, while this job's thread waits for the handler.
+  let relays: ThreadPool
   let process = HandlerProcess()
   let started = Date()
 
@@ -49,7 +51,7 @@ struct HandlerJob: Sendable {
       let report = Tracing.shared.isRecording || telemetry != nil ? try HandlerReport() : nil
       let result = try process.run(
         arguments: command, environment: handlerEnvironment, stdin: delivery.body, timeout: timeout,
-        stderr: stderrRelay(source: command[0]), report: report)
+        stderr: stderrRelay(source: command[0]), relays: relays, report: report)
       if let report { take(report) }
       var errorText = result.stderrTail.trimmingCharacters(in: .whitespacesAndNewlines)
       if result.timedOut {
@@ -65,6 +67,9 @@ struct HandlerJob: Sendable {
         decision: policy.decide(
           exitCode: result.exitCode, timedOut: result.timedOut, stoppedByUs: result.stoppedByUs, attempt: attempt),
         exitCode: result.exitCode, errorText: errorText)
+    } catch let failure where Self.isOurShortage(failure) {
+      outcome = Outcome(
+        decision: .postpone, exitCode: ExitStatus.temporaryFailure.rawValue, errorText: describe(failure))
     } catch {
       // The command could not start (or no work directory): like a shell's 127, a failure to dead-letter.
       outcome = Outcome(
@@ -82,6 +87,12 @@ struct HandlerJob: Sendable {
     let (spans, metrics) = report.read()
     if Tracing.shared.isRecording { for span in spans { Tracing.shared.record(span) } }
     if let telemetry { for reported in metrics { telemetry.merge(reported) } }
+  }
+
+  /// A failure to start that is ours, not the message's: out of descriptors, memory or processes.
+  static func isOurShortage(_ error: Error) -> Bool {
+    if let start = error as? HandlerStartFailure { return start.isOurShortage }
+    return ResourceShortage.behind(error) != nil
   }
 
   /// What a handler learns about its message, besides the body on stdin.
@@ -116,7 +127,7 @@ struct HandlerJob: Sendable {
     do {
       let result = try HandlerProcess().run(
         arguments: ["/bin/sh", "-c", command], environment: hookEnvironment, stdin: delivery.body, timeout: 300,
-        stderr: stderrRelay(source: "on-failure"))
+        stderr: stderrRelay(source: "on-failure"), relays: relays)
       if result.exitCode != 0 { diagnostics.warning("message \(name): --on-failure exited \(result.exitCode)") }
     } catch {
       diagnostics.warning("message \(name): --on-failure could not run: \(describe(error))")

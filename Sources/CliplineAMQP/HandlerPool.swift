@@ -32,6 +32,10 @@ final class HandlerPool {
 
   /// One thread per running handler; the backlog lets a finished handler's thread return while its successor starts.
   private let threads: ThreadPool
+  /// One thread per running handler for its stderr relay (the job's own thread waits for the handler's exit).
+  private let relays: ThreadPool
+  /// How many run at once: `concurrency`, lowered when a handler cannot start for want of our own resources.
+  private(set) var limit: Int
   private var running: [UInt64: RunningJob] = [:]
   private(set) var waiting: [Delivery] = []
   private let inbox: CompletionInbox
@@ -51,6 +55,18 @@ final class HandlerPool {
     self.workDirectories = workDirectories
     inbox = CompletionInbox(wakeUp: wakeUp)
     threads = ThreadPool(width: concurrency, backlog: concurrency)
+    relays = ThreadPool(width: concurrency, backlog: concurrency)
+    limit = concurrency
+    Self.openDispatchTimers()
+  }
+
+  /// libdispatch opens its descriptors (an epoll, an eventfd, a timerfd) for its first timer, and traps when it
+  /// cannot: let it have them now, while descriptors are free, rather than when a handler's timer is set with every
+  /// descriptor taken (`ulimit -n`). The timer fires in a millisecond; waiting for it leaves them open.
+  private static func openDispatchTimers() {
+    let fired = DispatchSemaphore(value: 0)
+    DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(1)) { fired.signal() }
+    fired.wait()
   }
 
   var runningCount: Int { running.count }
@@ -60,17 +76,24 @@ final class HandlerPool {
 
   /// Starts the handler now, or queues the delivery behind the running ones.
   func take(_ delivery: Delivery, generation: Int) {
-    if running.count < concurrency { start(delivery, generation: generation) } else { waiting.append(delivery) }
+    if running.count < limit { start(delivery, generation: generation) } else { waiting.append(delivery) }
   }
 
   func startWaiting(generation: Int) {
-    while running.count < concurrency, !waiting.isEmpty { start(waiting.removeFirst(), generation: generation) }
+    while running.count < limit, !waiting.isEmpty { start(waiting.removeFirst(), generation: generation) }
   }
 
   /// The deliveries not started yet, handed back (at shutdown or on a lost connection).
   func removeWaiting() -> [Delivery] {
     defer { waiting.removeAll() }
     return waiting
+  }
+
+  /// A handler could not start for want of descriptors, memory or processes: run no more than are running now
+  /// (at least one) from now on. Returns the new limit.
+  func lowerLimit() -> Int {
+    limit = max(1, min(limit, running.count))
+    return limit
   }
 
   /// Stops every running handler's process group; their outcomes come back as `.requeue`.
@@ -89,7 +112,7 @@ final class HandlerPool {
       delivery: delivery, command: command, queue: queue, timeout: timeout,
       stoppedForConsumerTimeout: timeout.map { $0 < settings.handlerTimeout ?? .infinity } ?? false,
       policy: settings.policy, onFailure: onFailure, diagnostics: diagnostics, workDirectories: workDirectories,
-      telemetry: telemetry)
+      telemetry: telemetry, relays: relays)
     running[delivery.deliveryTag] = RunningJob(process: job.process, started: job.started)
     threads.submit { [inbox] in
       let outcome = job.run()

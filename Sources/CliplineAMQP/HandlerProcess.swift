@@ -32,24 +32,61 @@ final class HandlerProcess: @unchecked Sendable {
   /// How long a handler has between SIGTERM and SIGKILL.
   static let killGrace = 5.0
 
-  /// Runs to completion (blocking the calling thread). `timeout` counts from the start.
+  /// Runs to completion (blocking the calling thread; the stderr relay runs on one of `relays`). `timeout` counts
+  /// from the start. When the handler exits, whatever it started and left in its process group goes too
+  /// (`endGroup`), so its stderr closes and nothing of this message runs on after it is settled.
   func run(
     arguments: [String], environment: [String: String], stdin body: [UInt8], timeout: Double?,
-    stderr relay: HandlerStderrRelay, report: HandlerReport? = nil
+    stderr relay: HandlerStderrRelay, relays: ThreadPool, report: HandlerReport? = nil
   ) throws -> Result {
     let started = Date()
     // The body is on stdin before the handler starts: a file (already unlinked), not a pipe we still write to.
-    let input = try Self.stdinFile(holding: body)
+    let input = try Self.stdinFile(holding: body, command: arguments[0])
     defer { close(input) }
+    let (pid, stderrRead) = try Self.spawn(arguments, environment: environment, stdin: input, report: report)
+    lock.withLock { processGroup = pid }
+    let tail = RelayedTail()
+    let handedOver = HandedOver(relay)
+    relays.submit {
+      tail.finish(handedOver.value.run(from: stderrRead))
+      close(stderrRead)
+    }
+    var timer: DispatchWorkItem?
+    if let timeout {
+      let item = DispatchWorkItem { [weak self] in self?.stop(.timeout) }
+      DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: item)
+      timer = item
+    }
+    var status: Int32 = 0
+    _ = try? FileDescriptorIO.retryingInterrupts("waitpid") { waitpid(pid, &status, 0) }
+    ChildReaper.shared.waited(for: pid)
+    timer?.cancel()
+    Self.endGroup(pid)
+    let reason = lock.withLock { () -> KillReason? in
+      processGroup = 0
+      return killReason
+    }
+    // WIFEXITED / WTERMSIG, written out: the macros do not import.
+    let signal = status & 0x7f
+    let exitCode = signal == 0 ? (status >> 8) & 0xff : 128 + signal
+    return Result(
+      exitCode: exitCode, signal: signal == 0 ? nil : signal, timedOut: reason == .timeout,
+      stoppedByUs: reason == .shutdown, stderrTail: tail.wait(), duration: Date().timeIntervalSince(started))
+  }
+
+  /// Starts the handler in its own process group with `stdin` on 0 and a new pipe on 2; returns its pid and the
+  /// pipe's read end. Any failure to start is a `HandlerStartFailure` with its errno.
+  private static func spawn(
+    _ arguments: [String], environment: [String: String], stdin input: Int32, report: HandlerReport?
+  ) throws -> (pid: pid_t, stderr: Int32) {
     // pipe2(O_CLOEXEC) is not visible from Swift: pipe + FD_CLOEXEC under the spawn lock, so no other
     // handler is spawned between the two and inherits our pipe (it would hold our stderr open).
-    Self.spawnLock.lock()
-    var spawnLocked = true
-    defer { if spawnLocked { Self.spawnLock.unlock() } }
+    spawnLock.lock()
+    defer { spawnLock.unlock() }
     var stderrPipe: [Int32] = [0, 0]
-    guard pipe(&stderrPipe) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EMFILE) }
+    guard pipe(&stderrPipe) == 0 else { throw HandlerStartFailure(command: arguments[0], code: errno) }
     for descriptor in stderrPipe { _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC) }
-    Self.keepDescriptorsFromChildren()
+    keepDescriptorsFromChildren()
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
     defer { posix_spawn_file_actions_destroy(&actions) }
@@ -60,24 +97,8 @@ final class HandlerProcess: @unchecked Sendable {
       posix_spawn_file_actions_adddup2(&actions, report.descriptor, HandlerReport.descriptorInChild)
       environment[ReportChannel.variable] = String(HandlerReport.descriptorInChild)
     }
-
-    var attributes = posix_spawnattr_t()
-    posix_spawnattr_init(&attributes)
-    defer { posix_spawnattr_destroy(&attributes) }
-    // Own process group; signals we ignore or catch (SIGPIPE, SIGUSR1, …, SIGTERM, …) back to default.
-    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
-    posix_spawnattr_setpgroup(&attributes, 0)
-    var defaults = sigset_t()
-    sigemptyset(&defaults)
-    for number in [SIGPIPE, SIGQUIT] + ShutdownSignal.stopping + ShutdownSignal.ignored {
-      sigaddset(&defaults, number)
-    }
-    posix_spawnattr_setsigdefault(&attributes, &defaults)
-    var mask = sigset_t()
-    sigemptyset(&mask)
-    posix_spawnattr_setsigmask(&attributes, &mask)
-
-    let command = Self.parentDeathWrapper + arguments
+    let attributes = SpawnAttributes()
+    let command = parentDeathWrapper + arguments
     let argv = command.map { strdup($0) } + [nil]
     let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
     defer {
@@ -85,41 +106,28 @@ final class HandlerProcess: @unchecked Sendable {
       for pointer in envp { free(pointer) }
     }
     let (spawned, pid) = ChildReaper.shared.spawn { pid in
-      posix_spawnp(&pid, command[0], &actions, &attributes, argv, envp)
+      posix_spawnp(&pid, command[0], &actions, &attributes.raw, argv, envp)
     }
     close(stderrPipe[1])
-    if spawned == 0 { Self.watchdog.watch(pid) }
-    Self.spawnLock.unlock()
-    spawnLocked = false
     guard spawned == 0 else {
       close(stderrPipe[0])
       throw HandlerStartFailure(command: arguments[0], code: spawned)
     }
-    lock.withLock { processGroup = pid }
+    watchdog.watch(pid)
+    return (pid, stderrPipe[0])
+  }
 
-    var timer: DispatchWorkItem?
-    if let timeout {
-      let item = DispatchWorkItem { [weak self] in self?.stop(.timeout) }
-      DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: item)
-      timer = item
+  /// The handler has exited: SIGTERM to what is left of its process group (a `(sleep 77 &)`, a daemon it forgot),
+  /// SIGKILL after `killGrace`. The watchdog keeps the group until then, in case we die meanwhile.
+  private static func endGroup(_ group: pid_t) {
+    guard kill(-group, SIGTERM) == 0 else {
+      watchdog.release(group)  // ESRCH: nothing was left
+      return
     }
-    let tail = relay.run(from: stderrPipe[0])
-    close(stderrPipe[0])
-    var status: Int32 = 0
-    _ = try? FileDescriptorIO.retryingInterrupts("waitpid") { waitpid(pid, &status, 0) }
-    ChildReaper.shared.waited(for: pid)
-    Self.watchdog.release(pid)
-    timer?.cancel()
-    let reason = lock.withLock { () -> KillReason? in
-      processGroup = 0
-      return killReason
+    DispatchQueue.global().asyncAfter(deadline: .now() + killGrace) {
+      kill(-group, SIGKILL)
+      watchdog.release(group)
     }
-    // WIFEXITED / WTERMSIG, written out: the macros do not import.
-    let signal = status & 0x7f
-    let exitCode = signal == 0 ? (status >> 8) & 0xff : 128 + signal
-    return Result(
-      exitCode: exitCode, signal: signal == 0 ? nil : signal, timedOut: reason == .timeout,
-      stoppedByUs: reason == .shutdown, stderrTail: tail, duration: Date().timeIntervalSince(started))
   }
 
   /// SIGTERM to the whole process group, SIGKILL after `killGrace` if anything is left.
@@ -155,10 +163,10 @@ final class HandlerProcess: @unchecked Sendable {
     access("/usr/bin/setpriv", X_OK) == 0 ? ["/usr/bin/setpriv", "--pdeathsig", "KILL", "--"] : []
 
   /// An unlinked temporary file holding `body`, positioned at its start, close-on-exec.
-  private static func stdinFile(holding body: [UInt8]) throws -> Int32 {
+  private static func stdinFile(holding body: [UInt8], command: String) throws -> Int32 {
     var template = Array("\(Settings.environment("TMPDIR") ?? "/tmp")/amqp-consume-stdin.XXXXXX".utf8CString)
     let descriptor = mkstemp(&template)
-    guard descriptor >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+    guard descriptor >= 0 else { throw HandlerStartFailure(command: command, code: errno) }
     _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)  // a handler spawned meanwhile is started with dup2 onto 0 only
     unlink(template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })
     do {
@@ -172,9 +180,62 @@ final class HandlerProcess: @unchecked Sendable {
   }
 }
 
-/// The handler could not even start (not found, not executable).
+/// The handler could not even start: not found, not executable, or for want of descriptors, memory or processes
+/// on our side (`isOurShortage`), which says nothing about the message.
 struct HandlerStartFailure: Error, CustomStringConvertible {
   let command: String
   let code: Int32
-  var description: String { "cannot run \(command): \(String(cString: strerror(code)))" }
+
+  var isOurShortage: Bool { ResourceShortage.of(errno: code) != nil || code == EAGAIN }
+
+  var description: String {
+    let why = ResourceShortage.of(errno: code)?.description ?? String(cString: strerror(code))
+    return "cannot run \(command): \(why)"
+  }
+}
+
+/// posix_spawn's attributes for a handler: its own process group; the signals we ignore or catch (SIGPIPE,
+/// SIGUSR1, …, SIGTERM, …) back at their defaults; nothing blocked.
+private final class SpawnAttributes {
+  var raw = posix_spawnattr_t()
+
+  init() {
+    posix_spawnattr_init(&raw)
+    posix_spawnattr_setflags(&raw, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+    posix_spawnattr_setpgroup(&raw, 0)
+    var defaults = sigset_t()
+    sigemptyset(&defaults)
+    for number in [SIGPIPE, SIGQUIT] + ShutdownSignal.stopping + ShutdownSignal.ignored {
+      sigaddset(&defaults, number)
+    }
+    posix_spawnattr_setsigdefault(&raw, &defaults)
+    var mask = sigset_t()
+    sigemptyset(&mask)
+    posix_spawnattr_setsigmask(&raw, &mask)
+  }
+
+  deinit { posix_spawnattr_destroy(&raw) }
+}
+
+/// A value given to another thread and never used again by the one that made it (the relay, which is not
+/// Sendable because it holds a closure): only one thread ever uses it.
+private final class HandedOver<Value>: @unchecked Sendable {
+  let value: Value
+  init(_ value: Value) { self.value = value }
+}
+
+/// The stderr tail, handed from the relay's thread to the handler's once the relay has read to the end.
+private final class RelayedTail: @unchecked Sendable {  // `text` is written once, before `done` is signalled
+  private var text = ""
+  private let done = DispatchSemaphore(value: 0)
+
+  func finish(_ tail: String) {
+    text = tail
+    done.signal()
+  }
+
+  func wait() -> String {
+    done.wait()
+    return text
+  }
 }

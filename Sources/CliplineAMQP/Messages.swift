@@ -3,7 +3,7 @@ import CliplineSystem
 import CliplineTelemetry
 import Foundation
 
-/// The basic properties of a message that clipline reads or writes.
+/// The basic properties of a message: all fourteen of AMQP 0-9-1, so a copy keeps whatever the original carried.
 public struct MessageProperties: Equatable, Sendable {
   public var contentType: String?
   public var contentEncoding: String?
@@ -20,6 +20,12 @@ public struct MessageProperties: Equatable, Sendable {
   public var expiration: String?
   /// Seconds since 1970 (AMQP timestamps have no fraction).
   public var timestamp: Date?
+  /// 0–9 (a priority queue's x-max-priority bounds it).
+  public var priority: UInt8?
+  /// The user the publisher authenticated as (RabbitMQ checks it against the connection's).
+  public var userID: String?
+  /// Deprecated in AMQP 0-9-1, but a publisher may have set it.
+  public var clusterID: String?
 
   public init() {}
 
@@ -39,6 +45,9 @@ public struct MessageProperties: Equatable, Sendable {
     if let appID { object["app_id"] = .string(appID) }
     if let expiration { object["expiration"] = .string(expiration) }
     if let timestamp { object["timestamp"] = .string(RFC3339.format(timestamp)) }
+    if let priority { object["priority"] = .integer(Int64(priority)) }
+    if let userID { object["user_id"] = .string(userID) }
+    if let clusterID { object["cluster_id"] = .string(clusterID) }
     return object
   }
 }
@@ -96,4 +105,9 @@ public enum AMQPEvent: Sendable {
   /// Publisher confirm: `acknowledged` false is a nack (the broker could not take the message).
   case confirm(channel: UInt16, deliveryTag: UInt64, multiple: Bool, acknowledged: Bool)
   case returned(ReturnedMessage)
+  /// The broker cancelled one of our consumers (its queue was deleted, or it failed over): nothing more comes to it.
+  case consumerCancelled(consumerTag: String)
+  /// connection.blocked: the broker takes no more messages from us until `unblocked` (a memory or disk alarm).
+  case blocked(reason: String)
+  case unblocked
 }

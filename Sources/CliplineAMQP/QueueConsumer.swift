@@ -3,57 +3,6 @@ import CliplineSystem
 import CliplineTelemetry
 import Foundation
 
-/// What `amqp-consume` does with each message.
-public enum ConsumerMode {
-  /// Write the body (a JSON object) as a line, optionally with an `amqp` field carrying the envelope; ack after
-  /// the line is written.
-  case print(envelope: Bool)
-  /// Run `command` once per message, `concurrency` at a time; the exit code decides (see `FailurePolicy`).
-  /// `onFailure` (a shell command) runs for each message that goes to the dead-letter queue.
-  case handler(command: [String], concurrency: Int, onFailure: String?)
-}
-
-public struct ConsumerSettings {
-  public var topology: QueueTopology
-  public var declare = false
-  /// Bind the queue to this exchange with this routing key before consuming (amqp-tools' `-e`/`-r`).
-  public var binding: (exchange: String, routingKey: String)?
-  /// Unacked messages the broker may send ahead in print mode (handler mode uses the concurrency).
-  public var prefetch = 100
-  /// Stop after this many messages were taken.
-  public var count: Int?
-  /// Stop when no message came for this long and nothing is running.
-  public var idleTimeout: Double?
-  /// After SIGTERM/SIGINT, how long running handlers may take before they are killed and their messages requeued.
-  public var grace: Double = 30
-  public var policy = FailurePolicy()
-  public var handlerTimeout: Double?
-  /// The broker's consumer_timeout (RabbitMQ default 30 min; 0: disabled there). A handler is stopped before it,
-  /// because past it the broker closes the whole channel and requeues every unacked message on it.
-  public var consumerTimeout: Double = 1800
-  /// How long to keep reconnecting when the broker goes away; nil: for ever.
-  public var reconnectFor: Double?
-
-  public init(topology: QueueTopology) { self.topology = topology }
-
-  /// The time a handler gets: --timeout, but never past (consumer_timeout − a margin).
-  public var effectiveHandlerTimeout: Double? {
-    guard consumerTimeout > 0 else { return handlerTimeout }
-    let guardLimit = consumerTimeout - min(60, consumerTimeout * 0.1)
-    return min(handlerTimeout ?? .infinity, guardLimit)
-  }
-}
-
-/// Print mode: some messages were not JSON objects (they went to the dead-letter queue): exit 65.
-public struct MessagesNotRecords: Error, CustomStringConvertible, ExitStatusProviding {
-  public let count: Int
-  public let deadLetterQueue: String
-  public var description: String {
-    "\(count) message\(count == 1 ? " was" : "s were") not a JSON object and went to \(deadLetterQueue)"
-  }
-  public var exitStatus: ExitStatus { .dataError }
-}
-
 /// The consumer's event loop. One thread owns the connection (rabbitmq-c is single-threaded) and does every ack
 /// and publish; it sleeps in poll(2) on the broker's socket and a wake-up pipe that finishing handlers and
 /// signals write to, so a consumer whose handlers are busy uses no CPU. Channel 1 consumes; channel 2 publishes
@@ -180,15 +129,7 @@ public final class QueueConsumer {
       try opened.bindQueue(queue, exchange: binding.exchange, routingKey: binding.routingKey)
     }
     if case .handler = mode {
-      // Failures need somewhere to go before the first message is taken.
-      do {
-        try opened.declareQueue(settings.topology.deadLetterQueue, passive: true)
-      } catch let error as AMQPError where error.origin == .channelClosed(replyCode: 404) {
-        throw AMQPError(
-          operation: error.operation,
-          message: "the dead-letter queue \"\(settings.topology.deadLetterQueue)\" does not exist: create it, "
-            + "or pass --declare (and --dlq NAME)", origin: error.origin)
-      }
+      try checkDeadLetterQueue(on: opened)
       try settings.topology.declareRetryQueue(on: opened)
     }
     // Dead-letter copies (a handler failed; a body that is not JSON; unreadable headers) go out confirmed.
@@ -212,6 +153,32 @@ public final class QueueConsumer {
     lastActivity = Date()
     report.connected(afterLoss: reconnected)
     report.writeHealth(running: runningCount, force: true)
+  }
+
+  /// Failures need somewhere to go before the first message is taken. A dead-letter queue that was named (--dlq,
+  /// --declare) must exist (78); without one, as amqp-tools' consumer runs, a failed message is rejected, and that
+  /// is said once.
+  private func checkDeadLetterQueue(on connection: AMQPConnection) throws {
+    let name = settings.topology.deadLetterQueue
+    do {
+      try connection.declareQueue(name, passive: true)
+      settlement.withoutDeadLetterQueue = false
+    } catch let error as AMQPError where error.origin == .channelClosed(replyCode: 404) {
+      guard !settings.deadLetterQueueNamed else {
+        throw AMQPError(
+          operation: error.operation,
+          message: "the dead-letter queue \"\(name)\" does not exist: create it, or pass --declare (and --dlq NAME)",
+          origin: error.origin)
+      }
+      try connection.openChannel(1)  // the failed check closed it
+      if !settlement.withoutDeadLetterQueue {
+        diagnostics.warning(
+          "\(name) does not exist and no --dlq was given: a message whose handler fails is rejected without "
+            + "requeue, so it is dropped unless \(queue) has a dead-letter exchange of its own (amqp-tools' consumer "
+            + "drops it too); create \(name), or pass --declare, to keep failed messages")
+      }
+      settlement.withoutDeadLetterQueue = true
+    }
   }
 
   /// A lost connection: the broker requeues every unacked message, so forget the ones not started and the
@@ -276,6 +243,17 @@ public final class QueueConsumer {
       try settlement.confirm(tag: tag, multiple: multiple, acknowledged: acknowledged, on: connection)
     case .returned(let returned):
       settlement.returned(returned)
+    case .consumerCancelled(let tag):
+      guard tag == consumerTag, !stopping else { return false }
+      // The queue was deleted (or moved): nothing comes any more. Reconnect, and subscribe again once it exists.
+      throw AMQPError(
+        operation: "consuming from queue \"\(queue)\"",
+        message: "the broker cancelled our subscription (was the queue deleted?); subscribing again once it exists",
+        origin: .channelClosed(replyCode: 404))
+    case .blocked(let reason):
+      diagnostics.warning("the broker blocks publishing (\(reason)): retry and dead-letter copies wait until it clears")
+    case .unblocked:
+      diagnostics.info("the broker takes messages again")
     }
     return isFinished
   }
@@ -367,6 +345,14 @@ public final class QueueConsumer {
     guard completion.generation == generation else {
       discard(completion)
       return
+    }
+    if completion.decision == .postpone, let pool {
+      // Nothing else of ours runs, and still none can start: waiting will not help; the broker keeps the messages.
+      if pool.runningCount == 0 { throw HandlersCannotStart(reason: completion.errorText) }
+      let before = pool.limit
+      if pool.lowerLimit() < before {
+        diagnostics.warning("running at most \(pool.limit) handlers at once from now on (--jobs \(pool.concurrency))")
+      }
     }
     try settlement.settle(
       completion.delivery, decision: completion.decision, exitCode: completion.exitCode,

@@ -60,14 +60,36 @@ public struct MessageShape: Sendable {
       properties.headerTable.set("traceparent", .string(trace.traceparent))
       if let state = trace.traceState { properties.headerTable.set("tracestate", .string(state)) }
     }
-    let routingKey = try routingKey.render(record)
-    let exchange = try exchange?.render(record) ?? ""
+    let routingKey = try Self.shortString(routingKey.render(record), "routing key")
+    let exchange = try Self.shortString(exchange?.render(record) ?? "", "exchange name")
+    if let id = properties.messageID { _ = try Self.shortString(id, "message id") }
     var body = record.jsonLine
     body.removeLast()  // the newline belongs to the file format, not the message
     return OutgoingMessage(
       exchange: exchange, routingKey: routingKey, mandatory: true, properties: properties,
       body: body)
   }
+}
+
+extension MessageShape {
+  /// AMQP short strings (names, keys, ids) hold at most 255 bytes; a longer one makes the broker close the
+  /// connection, so a record that would make one is refused instead (65).
+  static func shortString(_ value: String, _ what: String) throws -> String {
+    guard value.utf8.count > 255 else { return value }
+    throw TooLongForAMQP(what: what, value: value)
+  }
+}
+
+/// A routing key, exchange name or message id made from a record that AMQP cannot carry (over 255 bytes).
+public struct TooLongForAMQP: Error, CustomStringConvertible, ExitStatusProviding {
+  public let what: String
+  public let value: String
+
+  public var description: String {
+    "the \(what) made from this record is \(value.utf8.count) bytes long, and AMQP allows at most 255: "
+      + quoted(value, limit: 60)
+  }
+  public var exitStatus: ExitStatus { .dataError }
 }
 
 /// One record on its way: the line it came from, the record itself (for `--tee` once confirmed), and when it was
@@ -118,16 +140,18 @@ public struct RecordPublishing {
     defer { publisher.close() }
     for input in reader {
       total += 1
+      // Whatever fails before the message exists is this record's fault; a failed publish is the broker's.
+      let record: Record
+      let message: OutgoingMessage
       do {
-        let record = try input.record.get()
+        record = try input.record.get()
         try check(record)
-        try publisher.publish(
-          try shape.message(for: record), context: PublishedRecord(line: input.number, record: record))
-      } catch let error as InputError {
+        message = try shape.message(for: record)
+      } catch {
         fail(error, line: input.number)
-      } catch let error as RecordTemplate.SyntaxError {
-        fail(error, line: input.number)
+        continue
       }
+      try publisher.publish(message, context: PublishedRecord(line: input.number, record: record))
     }
     if let readError = reader.readError { throw readError }
     try publisher.finish()

@@ -3,6 +3,7 @@
 
   amqp_peer.py get QUEUE [COUNT]            print up to COUNT messages as JSON lines: body, headers, properties
   amqp_peer.py publish QUEUE BODY [K=V…]    publish one persistent message with string headers, confirmed
+  amqp_peer.py publish-full QUEUE BODY      publish one message with every basic property set, confirmed
   amqp_peer.py publish-many QUEUE N SIZE    publish N persistent messages of SIZE bytes with confirms (benchmark)
   amqp_peer.py consume-many QUEUE N         consume and ack N messages (benchmark)
   amqp_peer.py depth QUEUE                  print the number of ready messages
@@ -31,8 +32,8 @@ def printable(value):
         return {k: printable(v) for k, v in value.items()}
     if isinstance(value, list):
         return [printable(v) for v in value]
-    if isinstance(value, datetime.datetime):  # x-death times, timestamps kept as they came
-        return value.isoformat()
+    if isinstance(value, datetime.datetime):  # AMQP timestamps (x-death times): UTC, pika leaves them naive
+        return value.isoformat() + ("Z" if value.tzinfo is None else "")
     if isinstance(value, decimal.Decimal):
         return str(value)
     return value
@@ -53,6 +54,13 @@ def get(queue, count=1, typed=False):
             "delivery_mode": properties.delivery_mode,
             "message_id": properties.message_id,
             "timestamp": properties.timestamp,
+            "priority": properties.priority,
+            "correlation_id": properties.correlation_id,
+            "reply_to": properties.reply_to,
+            "type": properties.type,
+            "app_id": properties.app_id,
+            "user_id": properties.user_id,
+            "content_encoding": properties.content_encoding,
         }, sort_keys=True))
 
 
@@ -62,6 +70,16 @@ def publish(queue, body, pairs):
     headers = dict(pair.split("=", 1) for pair in pairs)
     channel.basic_publish("", queue, body.encode(), pika.BasicProperties(
         content_type="application/json", delivery_mode=2, headers=headers, message_id="pika-1"), mandatory=True)
+
+
+def publish_full(queue, body):
+    """Every basic property a publisher can set (user_id must be the connection's user), and one header."""
+    channel = connect().channel()
+    channel.confirm_delivery()
+    channel.basic_publish("", queue, body.encode(), pika.BasicProperties(
+        content_type="application/json", content_encoding="identity", delivery_mode=2, priority=7,
+        correlation_id="corr-1", reply_to="replies", message_id="full-1", timestamp=1700000000, type="m0.request",
+        user_id="guest", app_id="m0-api", headers={"process_id": "p9"}), mandatory=True)
 
 
 def publish_many(queue, count, size):
@@ -199,6 +217,8 @@ if __name__ == "__main__":
         get(args[0], int(args[1]) if len(args) > 1 else 1)
     elif command == "publish":
         publish(args[0], args[1], args[2:])
+    elif command == "publish-full":
+        publish_full(args[0], args[1])
     elif command == "publish-many":
         publish_many(args[0], int(args[1]), int(args[2]))
     elif command == "consume-many":

@@ -29,8 +29,12 @@ struct AMQPConsume: ParsableCommand {
       CLIPLINE_WORK_DIR: a fresh directory (mode 0700) for this \
       message, removed afterwards whatever happened. With --metrics-listen or --metrics-file, or spans exported, \
       the handler also gets descriptor 3 (CLIPLINE_REPORT_FD=3): its tools write their spans, counts and stage \
-      timings there, and the consumer exports the spans and shows the figures under its queue. --timeout stops the handler's whole process group (SIGTERM, \
-      SIGKILL 5 s later).
+      timings there, and the consumer exports the spans and shows the figures under its queue. --timeout stops \
+      the handler's whole process group (SIGTERM, SIGKILL 5 s later), and so does the handler's exit to whatever \
+      it left running in its group. A handler that cannot start for want of our descriptors, memory or processes \
+      is not the message's fault: the message is requeued after a growing delay (not an attempt) and fewer \
+      handlers run at once from then on; when not even one can start and none runs, amqp-consume exits 75 and \
+      the broker keeps the messages.
 
       Handlers, and everything they start, die with amqp-consume, even by kill -9 (the parent-death signal, and \
       a watchdog shell that kills their process groups); a new amqp-consume removes the work directories, and \
@@ -38,18 +42,24 @@ struct AMQPConsume: ParsableCommand {
 
       OUTCOME BY EXIT CODE: 0 acks the message. 75 or 69 (or a timeout) retries it: a copy waits in QUEUE.retry for \
       --retry-delay (doubling each attempt) and flows back to the queue, at most --max-retries times. Anything \
-      else, or retries used up, publishes the original body and properties to the dead-letter queue (--dlq, \
+      else, or retries used up, publishes the original body and every property to the dead-letter queue (--dlq, \
       default QUEUE.dlq) with headers x-clipline-error (the stderr tail), x-clipline-exit-code, x-clipline-queue, \
-      x-clipline-routing-key, x-clipline-failed-at, x-clipline-attempts; once the broker confirmed that copy, \
+      x-clipline-routing-key, x-clipline-failed-at (an AMQP timestamp), x-clipline-attempts and \
+      x-clipline-copy-id (a UUID per copy, which matches a returned copy to its message); once the broker \
+      confirmed that copy, \
       --on-failure has run (sh -c, body on stdin, AMQP_ERROR and AMQP_EXIT_CODE set) and the original is acked. \
-      Credentials in the error text (URL passwords, Authorization values, Bearer/Basic, SigV4 and SAS signatures, \
-      token=, secret=, and the AWS secret and session token in the environment) are masked. A copy the broker does \
-      not accept (the dead-letter queue was deleted) keeps the original, requeued after a growing delay. \
-      One line per message on stderr says the outcome and the duration.
+      Credentials in the error text (URL passwords, PEM private keys, Authorization values, Bearer/Basic, SigV4 \
+      and SAS signatures, token=, secret=, password= and the same names as JSON keys, --secret-access-key VALUE, \
+      and the AWS secret and session token in the environment) are masked. A copy the broker does not accept \
+      (the dead-letter queue was deleted) keeps the original, requeued after a growing delay. Without --dlq or \
+      --declare, when QUEUE.dlq does not exist, a failed message is rejected without requeue, as amqp-tools' \
+      consumer drops it (said once at start). One line per message on stderr says the outcome and the duration.
 
-      SIGTERM/SIGINT: no new messages; running handlers get --grace to finish, then are stopped and their \
+      SIGTERM/SIGINT/SIGHUP: no new messages; running handlers get --grace to finish, then are stopped and their \
       messages requeued, like those not started; exit 0. A lost connection is re-established with backoff (for \
-      ever, or --reconnect-for); messages unacked at that moment are redelivered by the broker. --health-file \
+      ever, or --reconnect-for); messages unacked at that moment are redelivered by the broker. A queue deleted \
+      under the consumer (the broker cancels it) is said on stderr and subscribed to again once it exists, with \
+      the same backoff and state "reconnecting". --health-file \
       keeps a JSON file with the state and counters, rewritten at least every second while running; its state is \
       "connected", "recovering" (reconnected, but nothing settled and not yet 30 s without a loss), \
       "reconnecting" or "stopped".
@@ -74,7 +84,7 @@ struct AMQPConsume: ParsableCommand {
           --on-failure 'gql-mutate --op set-status --status FAILED' -- ./m0-worker.sh
 
       \(ExitStatus.documentation) 69: the broker is unreachable (past --reconnect-for); 77: access refused; \
-      78: the queue or dead-letter queue does not exist, or exists with other arguments.
+      78: the queue, or a dead-letter queue named with --dlq, does not exist, or exists with other arguments.
       """,
     version: "amqp-consume " + cliplineVersion)
 
@@ -196,6 +206,7 @@ struct AMQPConsume: ParsableCommand {
     try runTool(diagnostics, traced: false) {
       var settings = ConsumerSettings(topology: topology.topology(queue: queue))
       settings.declare = topology.declare
+      settings.deadLetterQueueNamed = topology.declare || topology.dlq != nil
       settings.binding = exchange.map { ($0, routingKey ?? "") }
       settings.prefetch = prefetch
       settings.count = count

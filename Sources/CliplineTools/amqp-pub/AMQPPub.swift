@@ -26,8 +26,11 @@ struct AMQPPub: ParsableCommand {
       unroutable or nacked message is reported with its line number; the other records go on and the exit code \
       is the first failure's. If the connection drops, amqp-pub reconnects with backoff for up to \
       --reconnect-for and publishes every unconfirmed message again (at-least-once: a message may arrive twice); \
-      if the broker stays away it exits 69 saying how many messages were confirmed. SIGTERM or SIGINT stops \
-      reading, waits for the confirms of what was sent, and exits 75 saying how many were confirmed.
+      if the broker stays away it exits 69 saying how many messages were confirmed. SIGTERM, SIGINT or SIGHUP \
+      stops reading, waits a few seconds for the confirms of what was sent, and exits 75 saying how many were \
+      confirmed. While the broker blocks publishing (a memory or disk alarm: connection.blocked) amqp-pub sends \
+      nothing more and says so; SIGTERM then exits 75 at once, and --timeout bounds any wait on the broker. A \
+      routing key, exchange name or message id of more than 255 bytes (AMQP's limit) refuses its record (65).
 
       RECORD FIELDS: reads the fields named in --queue/--routing-key/--exchange/--header templates, \
       --header-field and --message-id-field; the whole record is the body. With --tee, writes each record \
@@ -49,7 +52,7 @@ struct AMQPPub: ParsableCommand {
 
       \(ExitStatus.documentation) 65: a line is not JSON or lacks a field; 69: the broker is unreachable, \
       a message was unroutable, or the broker went away for longer than --reconnect-for; 75: a message was \
-      nacked, or a signal stopped it.
+      nacked, the broker kept it waiting past --timeout, or a signal stopped it.
       """,
     version: "amqp-pub " + cliplineVersion)
 
@@ -110,6 +113,11 @@ struct AMQPPub: ParsableCommand {
   @Option(name: .long, help: "How long to keep reconnecting when the broker goes away (0: give up at once).")
   var reconnectFor = DurationArgument(seconds: 60)
 
+  @Option(
+    name: .long,
+    help: "Give up (75) when the broker keeps us waiting this long: blocked by an alarm, or not confirming.")
+  var timeout: DurationArgument?
+
   @OptionGroup var common: CommonOptionsWithoutDashQ
 
   func validate() throws {
@@ -127,6 +135,7 @@ struct AMQPPub: ParsableCommand {
     }
     try check(window, "--window", within: 1...65535)
     try reconnectFor.check("--reconnect-for", within: 0...(7 * 86400))
+    try timeout?.check("--timeout", within: 0.001...(7 * 86400))
     _ = try shape()
   }
 
@@ -164,7 +173,7 @@ struct AMQPPub: ParsableCommand {
       let topology = queue.map { self.topology.topology(queue: $0) }
       let declare = self.topology.declare
       let publisher = ConfirmingPublisher<PublishedRecord>(
-        window: window, reconnectFor: reconnectFor.seconds, diagnostics: diagnostics
+        window: window, reconnectFor: reconnectFor.seconds, waitLimit: timeout?.seconds, diagnostics: diagnostics
       ) {
         let opened = try AMQPConnection(options)
         if declare, let topology { try topology.declare(on: opened) }
