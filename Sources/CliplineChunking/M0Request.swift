@@ -21,6 +21,8 @@ public enum M0Request {
     default: throw InputError.invalidField("process_id", reason: "must be a number or a non-empty string")
     }
     let request = try record.decode(ChunkRequest.self).validated()
+    // chunk reads a request without one as batch, but the worker's gql-mutate picks its mutation by it.
+    guard request.inferenceModality != nil else { throw InputError.missingField("inference_modality") }
     if let problem = naming.problem(withSource: request.cloudStreamPath) {
       throw InputError.invalidField("cloud_stream_path", reason: problem)
     }

@@ -65,7 +65,13 @@ public final class HTTPClient {
     let result = curl_easy_perform(handle)
     if let failure = transfer.failure { throw failure }
     guard result == CURLE_OK else {
-      throw HTTPTransportError(code: Int(result.rawValue), message: transfer.errorText(result), url: request.url)
+      var failure = HTTPTransportError(
+        code: Int(result.rawValue), message: transfer.errorText(result), url: request.url)
+      var osErrno = 0
+      _ = clipline_curl_getinfo_long(handle, CURLINFO_OS_ERRNO, &osErrno)
+      failure.shortage =
+        ResourceShortage.of(errno: Int32(osErrno)) ?? (ResourceShortage.descriptorsExhaustedNow ? .descriptors : nil)
+      throw failure
     }
     var status = 0
     _ = clipline_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
@@ -85,6 +91,13 @@ public final class HTTPClient {
     if let caFile = options.caFile { try set(CURLOPT_CAINFO, string: caFile) }
     if options.verbose { try set(CURLOPT_VERBOSE, 1) }
     try set(CURLOPT_ACCEPT_ENCODING, string: "")
+    // A reused handle must not keep following what its last request followed.
+    try set(CURLOPT_FOLLOWLOCATION, request.redirectLimit > 0 ? 1 : 0)
+    if request.redirectLimit > 0 {
+      try set(CURLOPT_MAXREDIRS, request.redirectLimit)
+      // Never to file:// or anything else a server could point us at; credentials stay with the first host.
+      try set(CURLOPT_REDIR_PROTOCOLS_STR, string: "http,https")
+    }
     // libcurl's 16 KiB receive and 64 KiB send buffers make a 50 MB transfer some 3,000–12,000 callbacks, each a
     // system call or two: larger ones move the same bytes in a sixteenth of the calls. A size only: libcurl refuses
     // to change it while it still holds a buffer (after a transfer that failed), and the old size then serves.
@@ -252,11 +265,7 @@ private final class Transfer {
       inputRemaining = length
     }
     if case .file(let path) = destination {
-      _ = FileManager.default.createFile(atPath: path, contents: nil)
-      guard let handle = FileHandle(forWritingAtPath: path) else {
-        throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path])
-      }
-      output = handle
+      output = try LocalFile.create(path)
       outputPath = path
     }
   }

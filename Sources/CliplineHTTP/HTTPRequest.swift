@@ -73,6 +73,20 @@ public struct HTTPRequest: Sendable {
   /// Asked about once a second while the request runs, on its thread: true abandons it (a long-lived body whose
   /// reader no longer wants it).
   public var abandon: (@Sendable () -> Bool)?
+  /// How many redirects (3xx with a Location) to follow, to http or https only; 0: a redirect is the answer.
+  public var redirectLimit = 0
+
+  /// How many redirects a download of a source video follows (curl's own default is 30; a chain longer than this
+  /// is a loop or a misconfiguration).
+  public static let sourceRedirectLimit = 10
+
+  /// A GET of a source video by its http(s) URL: storage links (a presigned URL behind a short link, a CDN) often
+  /// answer with a redirect, which it follows, up to `sourceRedirectLimit`.
+  public static func download(_ url: String, headers: [(name: String, value: String)] = []) -> HTTPRequest {
+    var request = HTTPRequest(url: url, headers: headers)
+    request.redirectLimit = sourceRedirectLimit
+    return request
+  }
 
   public init(
     method: String = "GET", url: String, headers: [(name: String, value: String)] = [], body: HTTPBody = .none,

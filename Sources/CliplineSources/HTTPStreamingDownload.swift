@@ -9,9 +9,7 @@ extension HTTPDownloader {
   public func startStreamingDownload(
     _ url: String, to path: String, report: @escaping @Sendable (String) -> Void
   ) throws -> RunningDownload? {
-    guard FileManager.default.createFile(atPath: path, contents: nil) else {
-      throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path])
-    }
+    try LocalFile.create(path).close()
     let download = StreamingDownload(path: path)
     let tail = TailFetch()
     download.file.onWantedOffset { [self] offset in
@@ -36,7 +34,7 @@ extension HTTPDownloader {
       let client = HTTPClient()
       _ = try retry.run(isRetryable: isRetryableHTTPFailure) { _ in
         try client.send(
-          HTTPRequest(url: url, headers: [("Range", "bytes=\(offset)-")]),
+          .download(url, headers: [("Range", "bytes=\(offset)-")]),
           to: download.destination(at: offset) { status, _ in
             guard status == 206 else { throw RangesIgnored() }
           }
@@ -69,7 +67,7 @@ private final class MainTransfer {
         var headers = [(name: "Range", value: "bytes=\(resumeAt)-")]
         if let validator { headers.append(("If-Range", validator)) }
         _ = try client.send(
-          HTTPRequest(url: url, headers: headers),
+          .download(url, headers: headers),
           to: download.destination(at: resumeAt) { status, _ in
             guard status == 206 else { throw RangesIgnored() }
           }
@@ -81,7 +79,7 @@ private final class MainTransfer {
       }
     }
     _ = try client.send(
-      HTTPRequest(url: url), to: download.destination(at: 0) { [self] _, headers in learn(headers, into: download) }
+      .download(url), to: download.destination(at: 0) { [self] _, headers in learn(headers, into: download) }
     ).checked()
   }
 

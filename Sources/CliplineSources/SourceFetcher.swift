@@ -150,7 +150,7 @@ public struct HTTPDownloader: SourceDownloading {
   public func download(_ url: String, to path: String) throws {
     let client = HTTPClient()
     try retry.run(isRetryable: isRetryableHTTPFailure) { _ in
-      _ = try client.send(HTTPRequest(url: url), to: .file(path: path)).checked()
+      _ = try client.send(.download(url), to: .file(path: path)).checked()
     }
   }
 }

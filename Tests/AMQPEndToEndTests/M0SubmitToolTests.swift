@@ -47,6 +47,8 @@ final class M0SubmitToolTests: XCTestCase {
       (try replacing("destination_prefix", with: #""processed/101""#), #"field "destination_prefix" must end with"#),
       (try replacing("cache_container_name", with: #""Spectra Cache""#), #"field "cache_container_name" must be"#),
       (try replacing("inference_modality", with: #""later""#), #"field "inference_modality" must be"#),
+      // The worker's gql-mutate picks its mutation by it (issue 24, item 15): queued, the job failed there.
+      (try replacing("inference_modality", with: nil), #"field "inference_modality" is missing"#),
       (try replacing("inference_modality", with: #""live""#), #"field "live_start_time" is missing"#),
       (
         try replacing("video_preprocessing", with: #"{"chunk_duration":0}"#),

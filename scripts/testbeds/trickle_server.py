@@ -8,6 +8,7 @@
   GET /status               {"held": true while a transfer waits for /release, "completed": transfers sent whole,
                              "bytes_sent": file bytes sent in all, "ranges": the Range headers received, in order}
   GET /release              lets held transfers finish
+  GET /redirect/N/NAME?…    answers 302 to /redirect/N-1/NAME?… (and /NAME?… after the last hop)
 
     trickle_server.py --directory DIR [--no-ranges]
 Prints "ready PORT" on stdout once listening (on an ephemeral port of 127.0.0.1)."""
@@ -49,6 +50,14 @@ class Trickle(BaseHTTPRequestHandler):
         if url.path == "/status":
             with state_lock:
                 return self.answer_json(dict(state))
+        if url.path.startswith("/redirect/"):
+            hops, name = url.path.split("/", 3)[2:]
+            target = (f"/redirect/{int(hops) - 1}/{name}" if int(hops) > 1 else f"/{name}")
+            self.send_response(302)
+            self.send_header("Location", target + ("?" + url.query if url.query else ""))
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         if url.path == "/release":
             released.set()
             return self.answer_json({"released": True})
