@@ -33,6 +33,10 @@ public enum FFmpegLibraries {
     }
     for soname in sonames where dlopen(soname, RTLD_NOW | RTLD_GLOBAL) == nil {
       let reason = dlerror().map { String(cString: $0) } ?? "not found"
+      // The loader could not map a library: out of address space (ulimit -v), not a broken installation.
+      if reason.contains("failed to map segment") || reason.contains("Cannot allocate memory") {
+        throw ResourceShortage.memory(bytes: nil)
+      }
       throw FFmpegUnavailable("FFmpeg's \(soname) cannot be loaded (\(reason)); install FFmpeg's libraries")
     }
   }

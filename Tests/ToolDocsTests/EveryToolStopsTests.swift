@@ -18,9 +18,9 @@ final class EveryToolStopsTests: XCTestCase {
   func testStdinClosedEndsLikeEmptyInput() throws {
     let scratch = try ScratchDirectory("stdin-closed")
     for (tool, row) in try ToolRow.all(in: scratch).sorted(by: { $0.key < $1.key }) {
-      let result = try ProcessRun.start(
-        "/bin/sh", ["-c", "exec \"$@\" <&-", "sh", ToolInvocation.path(of: tool)] + row.arguments
-      ).finish(within: 60)
+      let run = try ProcessRun.start(
+        "/bin/sh", ["-c", "exec \"$@\" <&-", "sh", ToolInvocation.path(of: tool)] + row.arguments)
+      let result = try row.end(run)
       XCTAssertEqual(result.reason, .exit, "\(tool) with stdin closed ended by signal \(result.status)")
       XCTAssertTrue(row.noInput.contains(result.status), "\(tool) <&- exited \(result.status): \(result.stderr)")
     }
@@ -46,11 +46,11 @@ final class EveryToolStopsTests: XCTestCase {
   func testOtherSignalsAreIgnored() throws {
     let scratch = try ScratchDirectory("ignored")
     for (tool, row) in try ToolRow.all(in: scratch).sorted(by: { $0.key < $1.key }) {
-      let result = try ProcessRun.start(
-        "/usr/bin/python3",
-        ["-c", ProcessRun.pendingSignals, "USR1,USR2,ALRM", ToolInvocation.path(of: tool)]
-          + row.arguments, stdin: .nullDevice
-      ).finish(within: 60)
+      let result = try row.end(
+        ProcessRun.start(
+          "/usr/bin/python3",
+          ["-c", ProcessRun.pendingSignals, "USR1,USR2,ALRM", ToolInvocation.path(of: tool)]
+            + row.arguments, stdin: .nullDevice))
       XCTAssertEqual(result.reason, .exit, "\(tool) ended by signal \(result.status) (SIGUSR1/2/ALRM pending)")
       XCTAssertTrue(row.noInput.contains(result.status), "\(tool) exited \(result.status): \(result.stderr)")
     }

@@ -37,9 +37,9 @@ final class EveryToolUnderLimitsTests: XCTestCase {
     let work = scratch.file("\(tool).jsonl")
     try row.work.write(toFile: work, atomically: true, encoding: .utf8)
     let script = "ulimit \(limit) && exec \"$@\""
-    return try ProcessRun.start(
-      "/bin/sh", ["-c", script, "sh", ToolInvocation.path(of: tool)] + row.arguments, stdin: .file(work)
-    ).finish(within: 120)
+    return try row.end(
+      ProcessRun.start(
+        "/bin/sh", ["-c", script, "sh", ToolInvocation.path(of: tool)] + row.arguments, stdin: .file(work)))
   }
 
   private func check(_ ended: ProcessRun.Ended, _ tool: String, _ row: ToolRow, limit: String, shortage: String) {

@@ -15,6 +15,9 @@ struct ToolRow {
   var work = ""
   var worked: Set<Int32> = [0]
 
+  /// Waits for `run` to end: every tool ends by itself once its input has (a minute is a hang).
+  func end(_ run: ProcessRun) throws -> ProcessRun.Ended { try run.finish(within: 60) }
+
   /// One row per tool; the services come from the environment (RabbitMQ), the rest is made here.
   static func all(in scratch: ScratchDirectory) throws -> [String: ToolRow] {
     let broker = try TestServices.require("AMQP_URL")

@@ -62,23 +62,44 @@ final class AMQPConsumeStopsTests: XCTestCase {
   /// the message is requeued (not an attempt), fewer handlers run at once, and none is dead-lettered. Before,
   /// each was recorded as "exit 127" and dead-lettered at once, 30 of 30.
   func testHandlersThatCannotStartForWantOfDescriptorsAreRequeuedNotDeadLettered() throws {
+    let queue = try queueOf30()
+    let result = try consume(queue, descriptors: 20, stopping: ["--idle-timeout", "3s"])
+    XCTAssertEqual(result.status, 0, result.stderr)
+    XCTAssertEqual(try Broker.depth(queue + ".dlq"), 0, "nothing dead-lettered: \(result.stderr)")
+    XCTAssertEqual(try Broker.depth(queue), 0, "every message handled in the end")
+    XCTAssertFalse(result.stderr.contains("exit 127"), result.stderr)
+    XCTAssertTrue(result.stderr.contains("out of file descriptors (ulimit -n is 20)"), result.stderr)
+    XCTAssertTrue(result.stderr.contains("handlers at once from now on"), result.stderr)
+  }
+
+  /// Item 7: when not even one handler can start and none runs, waiting helps nothing: exit 75 with the sentence,
+  /// every message left on the queue for a consumer that can run it.
+  func testAConsumerThatCannotStartAnyHandlerExits75AndKeepsEveryMessage() throws {
+    let queue = try queueOf30()
+    let result = try consume(queue, descriptors: 16, stopping: ["--count", "30"])
+    XCTAssertEqual(result.status, 75, result.stderr)
+    XCTAssertTrue(result.stderr.contains("not even one handler can start"), result.stderr)
+    XCTAssertEqual(try Broker.depth(queue + ".dlq"), 0, result.stderr)
+    XCTAssertEqual(try Broker.waitForDepth(queue, 30), 30, "every message is still there")
+  }
+
+  private func queueOf30() throws -> String {
     let queue = Broker.uniqueQueue("emfile")
     try Broker.declare(queue)
     _ = try ToolInvocation.run("amqp-pub", ["-q", queue], stdin: records(30), environment: try environment())
     XCTAssertEqual(try Broker.waitForDepth(queue, 30), 30)
-    let consumer = ToolInvocation.path(of: "amqp-consume")
-    let result = try ToolInvocation.runProcess(
+    return queue
+  }
+
+  /// amqp-consume --jobs 4 under `ulimit -n descriptors`, each handler a moment long.
+  private func consume(_ queue: String, descriptors: Int, stopping: [String]) throws -> ToolResult {
+    try ToolInvocation.runProcess(
       "/bin/sh",
       [
-        "-c", "ulimit -n 16 && exec \"$@\"", "sh", consumer, "-q", queue, "--jobs", "4", "--count", "30", "--",
-        "/bin/sh", "-c", "cat >/dev/null; sleep 0.2",
-      ], environment: try environment(), timeout: 120)
-    XCTAssertEqual(result.status, 0, result.stderr)
-    XCTAssertEqual(try Broker.depth(queue + ".dlq"), 0, "nothing dead-lettered: \(result.stderr)")
-    XCTAssertEqual(try Broker.depth(queue), 0)
-    XCTAssertFalse(result.stderr.contains("exit 127"), result.stderr)
-    XCTAssertTrue(result.stderr.contains("out of file descriptors (ulimit -n is 16)"), result.stderr)
-    XCTAssertTrue(result.stderr.contains("handlers at once from now on"), result.stderr)
+        "-c", "ulimit -n \(descriptors) && exec \"$@\"", "sh", ToolInvocation.path(of: "amqp-consume"), "-q", queue,
+        "--jobs", "4",
+      ] + stopping + ["--", "/bin/sh", "-c", "cat >/dev/null; sleep 0.2"], environment: try environment(),
+      timeout: 120)
   }
 
   /// Item 14: amqp-tools' own invocation on a queue without a dead-letter queue. Before: exit 78.
