@@ -27,6 +27,8 @@ public final class QueueConsumer {
   private var killedAtGraceEnd = false
   private var lastActivity = Date()
   private var outputClosed = false
+  /// The broker blocks this connection (connection.blocked) until it says otherwise.
+  private var blocked = false
   public var summary: ConsumerSummary { report.summary }
   /// The longest the loop sleeps with nothing to do: the health file is rewritten about once a second.
   static let longestSleep = 1.0
@@ -75,7 +77,8 @@ public final class QueueConsumer {
     var reconnectAttempt = 0
     var brokerAwaySince: Date?
     defer {
-      connection?.close()
+      // A broker that blocks us reads nothing from us, a close included: leave without the handshake.
+      if blocked { connection?.abandon() } else { connection?.close() }
       connection = nil
       report.writeHealth("stopped", running: runningCount, force: true)
     }
@@ -143,6 +146,7 @@ public final class QueueConsumer {
     try opened.setPrefetch(prefetch)
     consumerTag = try opened.consume(queue: queue)
     connection = opened
+    blocked = false
     settlement.reset()
     let reconnected = generation > 0
     if reconnected {
@@ -251,8 +255,10 @@ public final class QueueConsumer {
         message: "the broker cancelled our subscription (was the queue deleted?); subscribing again once it exists",
         origin: .channelClosed(replyCode: 404))
     case .blocked(let reason):
+      blocked = true
       diagnostics.warning("the broker blocks publishing (\(reason)): retry and dead-letter copies wait until it clears")
     case .unblocked:
+      blocked = false
       diagnostics.info("the broker takes messages again")
     }
     return isFinished
