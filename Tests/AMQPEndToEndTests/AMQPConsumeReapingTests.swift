@@ -4,8 +4,16 @@ import XCTest
 
 /// amqp-consume reaps what it inherits: as PID 1 of a container (here a PID namespace of our own), and anywhere as
 /// a child subreaper. Each handler leaves a background process behind; once those end, none may stay a zombie.
+/// The process left behind is in a session of its own (setsid): what stays in the handler's process group dies
+/// with the handler (`AMQPConsumeStopsTests`), what escapes it is re-parented to amqp-consume. The handler exits
+/// only once it has escaped (it says so in a file), or the group's end could catch it first.
 final class AMQPConsumeReapingTests: XCTestCase {
-  static let handler = ["/bin/sh", "-c", "cat > /dev/null; sleep 1 > /dev/null 2>&1 & exit 0"]
+  static let handler = [
+    "/bin/sh", "-c",
+    #"cat > /dev/null; ready="$CLIPLINE_WORK_DIR/ready"; "#
+      + #"setsid sh -c 'echo > "$1"; exec sleep 1 > /dev/null 2>&1' sh "$ready" & "#
+      + #"while [ ! -s "$ready" ]; do sleep 0.01; done; exit 0"#,
+  ]
 
   func testAsPIDOneItReapsTheOrphansItInherits() throws {
     try reapsOrphans(inPIDNamespace: true)
