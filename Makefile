@@ -33,16 +33,20 @@ EXAMPLES := $(wildcard examples/*.sh) examples/backend/schema.graphql \
 SCRATCH ?= .build/static
 SWIFT_BUILD = $(SWIFT) build -c release --static-swift-stdlib --scratch-path $(SCRATCH)
 
-.PHONY: all build bin-path install install-strip uninstall check lint docs-check strict-build
+.PHONY: all build bin-path install install-strip uninstall check lint shape docs-check strict-build
 all: build
 
-# The house style as a command (CI runs it): the format lint, the generated docs against the code, and a build of
-# everything, tests included, with warnings as errors (a scratch path of its own, so the usual build keeps its flags).
+# The house style as a command (CI runs it): the format lint, the size limits (no file over 400 lines, no function
+# over 60), the generated docs against the code, and a build of everything, tests included, with warnings as errors
+# (a scratch path of its own, so the usual build keeps its flags).
 SWIFT_SOURCES = Sources Tests fuzz/targets Package.swift
-check: lint docs-check strict-build
+check: lint shape docs-check strict-build
 
 lint:
 	swift-format lint --strict --recursive $(SWIFT_SOURCES)
+
+shape:
+	scripts/check-shape
 
 docs-check:
 	scripts/generate-docs --check
