@@ -67,7 +67,7 @@ public struct KVSError: Error, CustomStringConvertible, ExitStatusProviding {
     case .notAuthorized:
       return "KVS refused \(operation)\(subject): not authorized\(detail); check the AWS credentials and IAM policy"
     case .streamNotFound:
-      return "\(operation): the \(stream?.description ?? "stream") does not exist in this account and region\(detail)"
+      return "\(operation): the \(stream?.requested ?? "stream") does not exist in this account and region\(detail)"
     case .noFragments:
       return
         "\(operation): the \(stream?.description ?? "stream") has no fragments in the requested time range\(detail)"

@@ -23,6 +23,13 @@ public struct KVSStreamReference: Sendable, Hashable, CustomStringConvertible {
     if let name, !name.isEmpty { return "stream \"\(name)\"" }
     return "stream \(arn ?? "?")"
   }
+
+  /// The stream as the request named it: its ARN when it has one (KVS then ignores the name), for an error about
+  /// that very identifier, such as a stream that does not exist.
+  public var requested: String {
+    if let arn, !arn.isEmpty { return "stream \(arn)" }
+    return description
+  }
 }
 
 /// DescribeStream's and ListStreams' view of a stream.

@@ -21,6 +21,9 @@ public struct ClipTask: Decodable, Sendable {
     case endTime = "end_time"
   }
 
+  /// GetClip's (and ListFragments') longest range: one clip is one GetClip answer, so a longer task is refused.
+  public static let maximumSeconds: Double = 24 * 3600
+
   /// The task's stream and times, checked before any call: a bad task never costs an API request.
   public func validated() throws -> (stream: KVSStreamReference, start: Date, end: Date) {
     guard let start = RFC3339.parse(startTime) else {
@@ -32,6 +35,12 @@ public struct ClipTask: Decodable, Sendable {
     guard start < end else {
       throw InputError.invalidField(
         "end_time", reason: "must be after start_time (\(startTime) … \(endTime)): the clip would be empty")
+    }
+    guard end.timeIntervalSince(start) <= Self.maximumSeconds else {
+      throw InputError.invalidField(
+        "end_time",
+        reason: "is more than 24 h after start_time (\(startTime) … \(endTime)): GetClip takes at most 24 h; "
+          + "split the task")
     }
     let arn = streamArn.flatMap { $0.isEmpty ? nil : $0 }
     let name = streamName.flatMap { $0.isEmpty ? nil : $0 }

@@ -214,6 +214,46 @@ final class ClipTests: XCTestCase {
     XCTAssertTrue(mixed.stderr.contains("(line 2)"), mixed.stderr)
   }
 
+  /// A task names both; KVS looks the stream up by its ARN, so the error must name the ARN that was not found,
+  /// not the name (which may well exist).
+  func testAMissingStreamARNIsNamedInTheError() throws {
+    let testbed = try KVSTestbed()
+    let work = try ScratchDirectory("kvs-clip")
+    let stream = try testbed.createStream("arn-missing", video: try FixtureVideo.path(Self.camera))
+    let missingARN = "arn:aws:kinesisvideo:us-east-1:123456789012:stream/gone-elsewhere/7"
+    let result = try testbed.run(
+      "kvs-clip", ["--work-dir", work.path],
+      stdin: task((name: stream.name, arn: missingARN), "2026-02-26T14:30:10Z", "2026-02-26T14:30:20Z"),
+      home: work.path)
+    XCTAssertEqual(result.status, 66, result.stderr)
+    XCTAssertTrue(result.stderr.contains("does not exist"), result.stderr)
+    XCTAssertTrue(result.stderr.contains(missingARN), result.stderr)
+    XCTAssertFalse(result.stderr.contains("\"\(stream.name)\""), result.stderr)
+  }
+
+  /// GetClip takes at most 24 h; a longer task is refused with its line before any call, exactly 24 h is asked for.
+  func testATaskOverTwentyFourHoursIsRefusedBeforeAnyCall() throws {
+    let testbed = try KVSTestbed()
+    let work = try ScratchDirectory("kvs-clip")
+    let stream = try testbed.createStream("day", video: try FixtureVideo.path(Self.camera))
+    try testbed.reset()
+    let long = try testbed.run(
+      "kvs-clip", ["--work-dir", work.path],
+      stdin: task(stream, "2026-02-26T14:30:00Z", "2026-02-27T14:30:00.001Z"), home: work.path)
+    XCTAssertEqual(long.status, 65, long.stderr)
+    XCTAssertTrue(long.stderr.contains("(line 1)"), long.stderr)
+    XCTAssertTrue(long.stderr.contains("start_time") && long.stderr.contains("end_time"), long.stderr)
+    XCTAssertTrue(long.stderr.contains("24 h"), long.stderr)
+    XCTAssertEqual(try testbed.requests(), [:], "a task over 24 h cost an API call")
+    XCTAssertEqual(try long.records().count, 0)
+
+    let day = try testbed.run(
+      "kvs-clip", ["--work-dir", work.path],
+      stdin: task(stream, "2026-02-26T14:30:00Z", "2026-02-27T14:30:00Z"), home: work.path)
+    XCTAssertEqual(day.status, 0, day.stderr)
+    XCTAssertEqual(try testbed.requests()["GetClip"], 1)
+  }
+
   func testOneTaskFromFlagsAndTheDataEndpointIsCached() throws {
     let testbed = try KVSTestbed()
     let work = try ScratchDirectory("kvs-clip")

@@ -18,10 +18,11 @@ struct KVSClip: ParsableCommand {
       --stream-name, --start-time and --end-time (a manual trigger). For each: checks the stream is ACTIVE \
       (DescribeStream; a stream that is not is skipped with a warning: no output, exit 0), lists the range's \
       fragments, and downloads the clip with GetClip into the work directory as {camera_id}/{start_time}.mp4, \
-      streamed to disk. A range over GetClip's limits (200 fragments, 100 MB, 24 h) is fetched in several \
-      requests and joined into one MP4 by stream copy, without re-encoding. --pad-start also asks for the \
-      fragment holding the start time, which GetClip would drop (the clip then starts a little early: stream \
-      copy can only start on that fragment's keyframe). --thumbnail writes {start_time}.jpg next to the clip. \
+      streamed to disk. A task over 24 h (GetClip's longest range) is refused (65) before any call. A range \
+      over GetClip's other limits (200 fragments, 100 MB) is fetched in several requests and joined into one \
+      MP4 by stream copy, without re-encoding. --pad-start also asks for the fragment holding the start time, \
+      which GetClip would drop (the clip then starts a little early: stream copy can only start on that \
+      fragment's keyframe). --thumbnail writes {start_time}.jpg next to the clip. \
       Throttling (ClientLimitExceededException) is retried with jittered backoff. One log line per task gives \
       the timings of each step. Joining, a kept clip's duration and the thumbnail need FFmpeg: kvs-clip runs \
       kvs-clip-media, installed next to it, for them, so a clip streamed into storage never loads FFmpeg.
