@@ -16,6 +16,14 @@ public enum BlobKeyPolicy {
     }
   }
 
+  /// A value that is an RFC 3339 instant in key form: UTC, `:` → `-`, a fraction only when it has one
+  /// (`2026-02-26T14-30-00Z`, as the seed writes keys), so one instant written two ways is one object. Any other
+  /// value is returned as it is.
+  public static func keyForm(_ value: String) -> String {
+    guard let instant = RFC3339.parse(value) else { return value }
+    return RFC3339.format(instant, fractionalDigits: 6).replacingOccurrences(of: ":", with: "-")
+  }
+
   /// Checks one field value about to fill a template hole.
   public static func checkFieldValue(_ value: String, field: String) throws -> String {
     if value.isEmpty {

@@ -88,7 +88,7 @@ extension RecordUploader {
 
   func location(for destination: UploadDestination, record: Record) throws -> BlobLocation {
     let text = try destination.template.render(record) { field, value, before in
-      try BlobKeyPolicy.checkFieldValue(value, field: field, before: before)
+      try BlobKeyPolicy.checkFieldValue(BlobKeyPolicy.keyForm(value), field: field, before: before)
     }
     let location = try BlobLocation(parsing: text)
     try BlobKeyPolicy.check(location)

@@ -93,8 +93,8 @@ final class ClipStreamingUploadTests: XCTestCase {
       ] + Self.parts, stdin: task(stream))
     XCTAssertEqual(streamed.status, 0, streamed.stderr)
     let record = try XCTUnwrap(try streamed.records().first)
-    XCTAssertEqual(record["cloud_stream_path"], .string("s3://\(bucket)/live/cam/2026-02-26T14:30:05Z.mp4"))
-    XCTAssertEqual(try object(bucket, "live/cam/2026-02-26T14:30:05Z.mp4"), clip)
+    XCTAssertEqual(record["cloud_stream_path"], .string("s3://\(bucket)/live/cam/2026-02-26T14-30-05Z.mp4"))
+    XCTAssertEqual(try object(bucket, "live/cam/2026-02-26T14-30-05Z.mp4"), clip)
     XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: archive + "/cam.mp4")), clip)
     let digest = Digest.sha256(clip).hexString
     XCTAssertEqual(record["clip_sha256"], .string(digest))
@@ -104,7 +104,7 @@ final class ClipStreamingUploadTests: XCTestCase {
     // GetClip said its length, so the clip went in one PUT as it arrived (not multipart, whatever the threshold);
     // the whole SHA-256 is stored with the object.
     XCTAssertFalse(record["cloud_stream_path_etag"]?.stringValue?.contains("-") ?? true, "\(record)")
-    XCTAssertEqual(try s3.head(.s3(bucket: bucket, key: "live/cam/2026-02-26T14:30:05Z.mp4"))?.sha256, digest)
+    XCTAssertEqual(try s3.head(.s3(bucket: bucket, key: "live/cam/2026-02-26T14-30-05Z.mp4"))?.sha256, digest)
     XCTAssertNotNil(record["archive_path_etag"])
     XCTAssertNil(record["clip_path"])
     XCTAssertEqual(record["clip_duration"]?.doubleValue ?? 0, 60, accuracy: 0.1)

@@ -19,7 +19,9 @@ struct BlobPut: ParsableCommand {
 
       DESTINATIONS: --to "TEMPLATE=FIELD" where TEMPLATE is s3://bucket/key, az://account/container/blob or \
       file:///dir/file with {field} holes filled from the record ({chunk_id:03} pads with zeros, {a.b} reads a \
-      nested field). The URL goes to FIELD (default: url). A field value that would climb out of the prefix \
+      nested field). A value that is an RFC 3339 instant is written in key form: UTC, ":" as "-", a fraction \
+      only when it has one (2026-02-26T14-30-00Z for "2026-02-26 15:30:00+01:00"), so one instant is one \
+      object. The URL goes to FIELD (default: url). A field value that would climb out of the prefix \
       (".." or "." segments), make an absolute path, put a "/" into the bucket, account or container name \
       (s3://{cache_container_name}/... with rtb/sub), or an invalid key is refused with exit 65; nothing is written.
 
