@@ -10,15 +10,16 @@ public enum SecretFlags {
   nonisolated(unsafe) private static var noted: [(flag: String, sentence: String)] = []
   nonisolated(unsafe) private static var said = 0
 
-  /// `flag` carried a secret; `saferWays` names where else the tool reads it.
+  /// `flag` carried a secret; `saferWays` names where else the tool reads it. The sentence is shaped so that the
+  /// diagnostics' secret masking (`SecretRedaction`) leaves it whole: the flag in parentheses, no `name: value`.
   public static func note(_ flag: String, saferWays: String) {
     lock.withLock {
       guard !noted.contains(where: { $0.flag == flag }) else { return }
       noted.append(
         (
           flag,
-          "\(flag) puts a secret where every user of this machine can read it (ps, shell history); it works, "
-            + "but prefer \(saferWays)"
+          "a secret on the command line (\(flag)) is readable by every user of this machine (ps, shell history); "
+            + "it works, but prefer \(saferWays)"
         ))
     }
   }

@@ -88,7 +88,11 @@ public enum SecretRedaction {
     ),
     // Authorization: <scheme> <credentials>, whatever the scheme (Bearer, Basic, AWS4-HMAC-SHA256, SharedKey)
     (#"(?i)((?:proxy-)?authorization"?\s*[:=]\s*"?)[^\r\n"]+"#, "$1***"),
-    (#"(?i)\b((?:bearer|basic)\s+)[A-Za-z0-9\-._~+/]+=*"#, "$1***"),
+    // Bearer/Basic credentials; a server's own words after the scheme ("unknown bearer token") are prose, kept.
+    (
+      #"(?i)\b((?:bearer|basic)\s+)(?!(?:tokens?|credentials?|auth|authentication|scheme)\b)[A-Za-z0-9\-._~+/]+=*"#,
+      "$1***"
+    ),
     // SigV4 (header and query forms), SAS, and the generic key=value shapes
     (
       #"(?i)((?:x-amz-)?(?:signature|credential|security-token)\s*[=:]\s*)[^\s,&;"']+"#, "$1***"

@@ -41,4 +41,15 @@ final class SecretShapesTests: XCTestCase {
     for secret in ["wJalrXUtnFEMI", "hunter2", "tok123"] { XCTAssertFalse(masked.contains(secret), masked) }
     XCTAssertTrue(masked.hasSuffix("--to s3://b/k"), masked)
   }
+
+  /// A Bearer or Basic credential is masked; a server's sentence about one ("unknown bearer token", gql-mutate's
+  /// 401) keeps its words.
+  func testBearerCredentialsAreMaskedAndTheWordsAboutThemKept() {
+    let masked = SecretRedaction.text(
+      "Authorization failed: Bearer eyJhbGciOi.x-y_z and basic dXNlcjpwdw==", environment: [:])
+    XCTAssertFalse(masked.contains("eyJhbGciOi") || masked.contains("dXNlcjpwdw"), masked)
+    for prose in ["HTTP 401: unknown bearer token", "missing bearer token", "basic credentials required"] {
+      XCTAssertEqual(SecretRedaction.text(prose, environment: [:]), prose)
+    }
+  }
 }

@@ -86,7 +86,7 @@ final class S2EnvironmentTests: XCTestCase {
       "kvs-discover", ["--prefix", prefix, "--cache", "redis://:\(password)@127.0.0.1:" + environment["REDIS_PORT"]!],
       testbed, home: home, environment: [:])
     XCTAssertEqual(inFlag.status, 0, inFlag.stderr)
-    XCTAssertTrue(inFlag.stderr.contains("--cache puts a secret where every user"), inFlag.stderr)
+    XCTAssertTrue(inFlag.stderr.contains("(--cache) is readable by every user"), inFlag.stderr)
     XCTAssertTrue(inFlag.stderr.contains("REDIS_PASSWORD"), inFlag.stderr)
     XCTAssertFalse(inFlag.stderr.contains(password), inFlag.stderr)
     XCTAssertTrue(try redisGet(s2Redis.url, key, password: password).contains(prefix))

@@ -109,7 +109,7 @@ struct GQLMutate: ParsableCommand {
   func validate() throws {
     try timeout.check("--timeout", within: 0.001...3600)
     if header.contains(where: { $0.lowercased().hasPrefix("authorization:") }) {
-      SecretFlags.note("-H 'Authorization: …'", saferWays: "GRAPHQL_TOKEN in the environment")
+      SecretFlags.note("-H Authorization", saferWays: "GRAPHQL_TOKEN in the environment")
     }
     // libcurl sends a URL's user and password as Basic credentials.
     SecretFlags.noteURLPassword("--endpoint", endpoint, saferWays: "GRAPHQL_ENDPOINT in the environment")
