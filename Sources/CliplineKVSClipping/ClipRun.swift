@@ -31,7 +31,8 @@ struct ClipRun {
   let times: StepTimes
 
   var directory: String { (options.workDirectory as NSString).appendingPathComponent(task.cameraId) }
-  var baseName: String { task.startTime.replacingOccurrences(of: ":", with: "-") }
+  /// The clip's file name: its start time in key form, as `--to` writes it into keys (one instant, one name).
+  var baseName: String { BlobKeyPolicy.keyForm(task.startTime) }
   var clipPath: String { (directory as NSString).appendingPathComponent(baseName + ".mp4") }
   /// Whether the clip is written to the work directory: without `--to`, or to keep it or make its thumbnail.
   var keepsFile: Bool { options.upload == nil || options.keepLocal || options.thumbnail }

@@ -1,3 +1,4 @@
+import CliplineBlobStores
 import CliplineKVS
 import CliplineMedia
 import CliplineRecords
@@ -18,9 +19,10 @@ final class WindowOutput {
   private var placed: [(number: FragmentNumber, time: KVSMillis, start: Int64, duration: Int64)] = []
   private var finished = false
 
-  /// The file name a window part is stored under: its start time, as `kvs-clip` names a clip by its task's.
+  /// The file name a window part is stored under: its start time in key form, as `kvs-clip` names a clip by its
+  /// task's.
   static func fileName(_ task: Record) throws -> String {
-    try task.requireString("start_time").replacingOccurrences(of: ":", with: "-") + ".mp4"
+    BlobKeyPolicy.keyForm(try task.requireString("start_time")) + ".mp4"
   }
 
   init(
