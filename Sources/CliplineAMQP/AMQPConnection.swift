@@ -1,5 +1,4 @@
 internal import CCliplineRabbitMQ
-import CliplineCrypto
 import CliplineRecords
 import CliplineSystem
 import Foundation
@@ -48,25 +47,7 @@ public final class AMQPConnection {
     let endpoint = options.endpoint
     let socket: OpaquePointer?
     if endpoint.usesTLS {
-      _ = OpenSSLProcessSetup.done  // before rabbitmq-c initialises OpenSSL
-      socket = amqp_ssl_socket_new(state)
-      guard let socket else { throw AMQPError.misuse("TLS", "rabbitmq-c could not make a TLS socket") }
-      if let caFile = options.caFile {
-        try AMQPError.check(status: amqp_ssl_socket_set_cacert(socket, caFile), "reading the CA file \(caFile)")
-      }
-      amqp_ssl_socket_set_verify_peer(socket, options.verifyPeer ? 1 : 0)
-      // rabbitmq-c matches DNS names only; OpenSSL checks the name, or the IP address, during verification.
-      amqp_ssl_socket_set_verify_hostname(socket, 0)
-      if options.verifyPeer {
-        guard clipline_amqp_ssl_expect_peer(socket, endpoint.host) == 1 else {
-          throw AMQPError.misuse("TLS", "cannot verify the broker as \"\(endpoint.host)\"")
-        }
-      }
-      if let certificate = options.certificateFile {
-        let key = options.keyFile ?? certificate
-        try AMQPError.check(
-          status: amqp_ssl_socket_set_key(socket, certificate, key), "reading the client certificate \(certificate)")
-      }
+      socket = try tlsSocket(state, options)
     } else {
       socket = amqp_tcp_socket_new(state)
       guard socket != nil else { throw AMQPError.misuse("connecting", "rabbitmq-c could not make a socket") }

@@ -200,37 +200,48 @@ final class AMQPConsumeSafetyTests: XCTestCase {
   /// kill -9 of the consumer: the handler and everything it started die at once (the watchdog), and the next
   /// consumer gets the message again, its stdin whole, and removes the work directory left behind.
   func testKillNineTakesTheHandlerAndItsChildrenAlongAndTheNextConsumerSweepsWhatWasLeft() throws {
-    let (handler, child, workDirectory, queue) = try killConsumerMidHandler(alsoKillingItsWatchdog: false)
+    let scratch = try ScratchDirectory("amqp-sweep")
+    defer { withExtendedLifetime(scratch) {} }
+    let (handler, child, workDirectory, queue, environment) = try killConsumerMidHandler(
+      alsoKillingItsWatchdog: false, scratch: scratch)
     try eventually("the handler to die with its consumer") { !isAlive(handler) }
     // Its own child too, at once, not only at the next consumer's sweep: it would go on working (uploading,
     // publishing) for a message the broker gives to another consumer.
     try eventually("the handler's own child to die with the consumer") { !isAlive(child) }
-    try assertTheNextConsumerSweeps(workDirectory, queue: queue)
+    try assertTheNextConsumerSweeps(workDirectory, queue: queue, environment: environment)
   }
 
   /// With the watchdog killed as well, the handler's child outlives both, until the next consumer's sweep.
   func testWithoutItsWatchdogTheNextConsumerKillsWhatTheDeadOneLeft() throws {
-    let (handler, child, workDirectory, queue) = try killConsumerMidHandler(alsoKillingItsWatchdog: true)
+    let scratch = try ScratchDirectory("amqp-sweep")
+    defer { withExtendedLifetime(scratch) {} }
+    let (handler, child, workDirectory, queue, environment) = try killConsumerMidHandler(
+      alsoKillingItsWatchdog: true, scratch: scratch)
     try eventually("the handler to die with its consumer") { !isAlive(handler) }
     XCTAssertTrue(isAlive(child), "nothing killed the handler's child yet")
-    try assertTheNextConsumerSweeps(workDirectory, queue: queue)
+    try assertTheNextConsumerSweeps(workDirectory, queue: queue, environment: environment)
     try eventually("the handler's own child to be killed by the sweep") { !isAlive(child) }
   }
 
-  private func killConsumerMidHandler(alsoKillingItsWatchdog: Bool) throws -> (
-    handler: Int32, child: Int32, workDirectory: String, queue: String
+  /// Every amqp-consume sweeps the free locks of its TMPDIR at start: in the shared /tmp, any other test's or
+  /// person's consumer starting between the kill and our next consumer would sweep the dead one's directory first.
+  /// These consumers share a TMPDIR of their own, in `scratch` (which the caller keeps until the end).
+  private func killConsumerMidHandler(alsoKillingItsWatchdog: Bool, scratch: ScratchDirectory) throws -> (
+    handler: Int32, child: Int32, workDirectory: String, queue: String, environment: [String: String]
   ) {
     let queue = Broker.uniqueQueue("sweep")
     try Broker.declare(queue)
     try Broker.pikaPublish(queue, body: #"{"job":"long"}"#, headers: [:])
-    let scratch = try ScratchDirectory("amqp-sweep")
     let started = scratch.file("started")
+    let temporary = scratch.file("tmp")
+    try FileManager.default.createDirectory(atPath: temporary, withIntermediateDirectories: false)
+    let environment = try environment().merging(["TMPDIR": temporary]) { $1 }
     let consumer = try BackgroundTool(
       "amqp-consume",
       [
         "--queue", queue, "--", "/bin/sh", "-c",
         #"sleep 60 & echo "$$ $! $CLIPLINE_WORK_DIR" > \#(started).tmp; mv \#(started).tmp \#(started); wait"#,
-      ], environment: try environment(), scratch: scratch)
+      ], environment: environment, scratch: scratch)
     try eventually("the handler to start") { FileManager.default.fileExists(atPath: started) }
     let fields = try String(contentsOfFile: started, encoding: .utf8).split(separator: " ").map {
       $0.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -243,14 +254,17 @@ final class AMQPConsumeSafetyTests: XCTestCase {
     }
     kill(consumer.process.processIdentifier, SIGKILL)
     _ = try consumer.wait()
-    return (try XCTUnwrap(Int32(fields[0])), try XCTUnwrap(Int32(fields[1])), fields[2], queue)
+    XCTAssertTrue(fields[2].hasPrefix(temporary + "/"), "the work directory is under its TMPDIR: \(fields[2])")
+    return (try XCTUnwrap(Int32(fields[0])), try XCTUnwrap(Int32(fields[1])), fields[2], queue, environment)
   }
 
-  private func assertTheNextConsumerSweeps(_ workDirectory: String, queue: String) throws {
+  private func assertTheNextConsumerSweeps(
+    _ workDirectory: String, queue: String, environment: [String: String]
+  ) throws {
     XCTAssertTrue(FileManager.default.fileExists(atPath: workDirectory), "nobody removed it yet")
     let next = try ToolInvocation.run(
       "amqp-consume", ["--queue", queue, "--count", "1", "--", "/bin/sh", "-c", "cat"],
-      environment: try environment(), timeout: 60)
+      environment: environment, timeout: 60)
     XCTAssertEqual(next.status, 0, next.stderr)
     XCTAssertEqual(next.stdout, #"{"job":"long"}"#, "redelivered, its stdin whole")
     XCTAssertTrue(next.stderr.contains("removed \(workDirectory), left by a consumer that is gone"), next.stderr)

@@ -262,6 +262,15 @@ final class AMQPConsumeToolTests: XCTestCase {
   }
 
   func testSIGTERMLetsTheRunningHandlerFinishRequeuesTheRestAndExitsZero() throws {
+    try stopWithARunningHandler(by: SIGTERM)
+  }
+
+  /// SIGHUP: the same --grace for the running handler.
+  func testSIGHUPLetsTheRunningHandlerFinishRequeuesTheRestAndExitsZero() throws {
+    try stopWithARunningHandler(by: SIGHUP)
+  }
+
+  private func stopWithARunningHandler(by signal: Int32) throws {
     let queue = Broker.uniqueQueue("term")
     try Broker.declare(queue)
     try publish(records(3), to: queue)
@@ -276,7 +285,7 @@ final class AMQPConsumeToolTests: XCTestCase {
       ],
       environment: try environment(), scratch: scratch)
     try eventually("the first handler to start") { FileManager.default.fileExists(atPath: started) }
-    kill(consumer.process.processIdentifier, SIGTERM)
+    kill(consumer.process.processIdentifier, signal)
     XCTAssertEqual(try consumer.wait(timeout: 30), 0, consumer.stderr)
     XCTAssertEqual(consumer.stdout, #"{"n":0}"#, "the running handler finished")
     XCTAssertTrue(consumer.stderr.contains("acked"), consumer.stderr)

@@ -139,6 +139,15 @@ final class BlobPutAzureTests: XCTestCase {
 
   /// SIGTERM during a block upload: exit 75 and no blob (the block list is never committed).
   func testInterruptedBlockUploadLeavesNoBlob() throws {
+    try interruptBlockUpload(by: SIGTERM)
+  }
+
+  /// SIGHUP: the same.
+  func testHangupMidBlockUploadLeavesNoBlob() throws {
+    try interruptBlockUpload(by: SIGHUP)
+  }
+
+  private func interruptBlockUpload(by signal: Int32) throws {
     let container = try makeContainer("killed")
     let big = scratch.file("big.bin")
     try writeRandomFile(big, bytes: 150 << 20)
@@ -157,8 +166,9 @@ final class BlobPutAzureTests: XCTestCase {
       Thread.sleep(forTimeInterval: 0.02)
     }
     XCTAssertTrue(tool.process.isRunning, "the upload finished before it could be interrupted; make the file larger")
-    tool.terminate()
+    tool.signal(signal)
     _ = tool.finish()
+    XCTAssertEqual(tool.process.terminationReason, .exit, "signal \(signal) is handled, not a death by it")
     XCTAssertEqual(tool.status, 75)
     XCTAssertNil(try store().head(location), "no blob may appear")
   }

@@ -257,6 +257,15 @@ final class BlobPutToolTests: XCTestCase {
 
   /// SIGTERM in the middle of a multipart upload: exit 75, no object, no open multipart upload (no orphaned parts).
   func testInterruptedMultipartUploadLeavesNoObjectAndNoOpenUpload() throws {
+    try interruptMultipartUpload(by: SIGTERM)
+  }
+
+  /// SIGHUP (a closed terminal, a reload) does the same clean-up as SIGTERM.
+  func testHangupMidMultipartUploadLeavesNoObjectAndNoOpenUpload() throws {
+    try interruptMultipartUpload(by: SIGHUP)
+  }
+
+  private func interruptMultipartUpload(by signal: Int32) throws {
     let bucket = try server.makeBucket("killed")
     let big = scratch.file("big.bin")
     try writeRandomFile(big, bytes: 120 << 20)
@@ -273,8 +282,9 @@ final class BlobPutToolTests: XCTestCase {
       Thread.sleep(forTimeInterval: 0.05)
     }
     XCTAssertTrue(tool.process.isRunning, "the upload finished before it could be interrupted; make the file larger")
-    tool.terminate()
+    tool.signal(signal)
     _ = tool.finish()
+    XCTAssertEqual(tool.process.terminationReason, .exit, "signal \(signal) is handled, not a death by it")
     XCTAssertEqual(tool.status, 75)
     XCTAssertNil(try store.head(.s3(bucket: bucket, key: "big.bin")), "no object may appear")
     XCTAssertEqual(try store.openMultipartUploads(bucket: bucket), [], "the multipart upload must be aborted")

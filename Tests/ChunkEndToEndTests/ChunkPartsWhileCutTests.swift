@@ -98,7 +98,16 @@ extension ChunkPartsWhileCutTests {
 
   /// SIGTERM while a part of the chunk is on its way (the proxy holds it): 75, no object, no open upload.
   func testSIGTERMMidChunkLeavesNoObjectAndNoOpenUpload() throws {
-    let (server, label) = (try S3TestServer.require(), "parts-sigterm")
+    try interruptMidChunk(by: SIGTERM, "parts-sigterm")
+  }
+
+  /// SIGHUP: the same clean-up.
+  func testSIGHUPMidChunkLeavesNoObjectAndNoOpenUpload() throws {
+    try interruptMidChunk(by: SIGHUP, "parts-sighup")
+  }
+
+  private func interruptMidChunk(by signal: Int32, _ label: String) throws {
+    let server = try S3TestServer.require()
     let proxy = try FaultProxy(upstream: server.endpoint, holdQuery: "partNumber")
     let (bucket, environment) = try proxied(server, label, proxy)
     let tool = try RunningTool(
@@ -110,9 +119,10 @@ extension ChunkPartsWhileCutTests {
     try tool.closeInput()
     try proxy.waitUntilHeld()
     XCTAssertEqual(try server.store().openMultipartUploads(bucket: bucket).count, 1, "the chunk's upload is open")
-    tool.terminate()
+    tool.signal(signal)
     try proxy.release()
     let output = String(decoding: tool.finish(), as: UTF8.self)
+    XCTAssertEqual(tool.process.terminationReason, .exit, "signal \(signal) is handled, not a death by it")
     XCTAssertEqual(tool.status, 75)
     XCTAssertEqual(output, "")
     XCTAssertNil(try server.store().head(.s3(bucket: bucket, key: "chunk_001.mp4")))

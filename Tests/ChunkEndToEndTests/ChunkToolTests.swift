@@ -166,7 +166,12 @@ final class ChunkToolTests: XCTestCase {
 
 /// SIGTERM in the middle of a cut: the chunks already reported stay, the partial one goes, exit 75.
 final class ChunkShutdownTests: XCTestCase {
-  func testSIGTERMStopsCleanly() throws {
+  func testSIGTERMStopsCleanly() throws { try stopMidCut(by: SIGTERM) }
+
+  /// SIGHUP: the same (no chunk without its record at its final name).
+  func testSIGHUPStopsCleanly() throws { try stopMidCut(by: SIGHUP) }
+
+  private func stopMidCut(by signal: Int32) throws {
     let source = try FixtureVideo.path(.init(seconds: 60, width: 640, height: 360, gopFrames: 25))
     let scratch = try ScratchDirectory("sigterm")
     let tool = try RunningTool("chunk", ["-o", scratch.path, "--mode", "transcode", "--preset", "medium"])
@@ -176,8 +181,9 @@ final class ChunkShutdownTests: XCTestCase {
     try tool.closeInput()
     // Wait for the first record, then ask the tool to stop.
     let firstLine = tool.read(lines: 1)
-    tool.terminate()
+    tool.signal(signal)
     let rest = tool.finish()
+    XCTAssertEqual(tool.process.terminationReason, .exit, "signal \(signal) is handled, not a death by it")
     XCTAssertEqual(tool.status, ExitStatus.temporaryFailure.rawValue)
     let emitted = String(decoding: firstLine + rest, as: UTF8.self).split(separator: "\n")
       .compactMap { try? Record(json: String($0)) }.compactMap { $0["chunk_path"]?.stringValue }

@@ -56,6 +56,9 @@ public final class RunningTool {
   /// Sends SIGTERM.
   public func terminate() { process.terminate() }
 
+  /// Sends `number` (SIGHUP, say: the tools stop on it as on SIGTERM).
+  public func signal(_ number: Int32) { _ = Foundation.kill(process.processIdentifier, number) }
+
   /// Sends SIGKILL: the process dies where it stands.
   public func kill() { _ = Foundation.kill(process.processIdentifier, SIGKILL) }
 

@@ -63,10 +63,10 @@ final class FollowProcess {
     tool.process.waitUntilExit()
   }
 
-  /// SIGTERM; returns the exit status and how long the exit took. Records written meanwhile are read.
-  func terminate() -> (status: Int32, seconds: Double) {
+  /// SIGTERM (or `signal`); returns the exit status and how long the exit took. Records written meanwhile are read.
+  func terminate(by signal: Int32 = SIGTERM) -> (status: Int32, seconds: Double) {
     let began = Date()
-    tool.terminate()
+    tool.signal(signal)
     tool.process.waitUntilExit()
     let seconds = Date().timeIntervalSince(began)
     drain(within: 5)

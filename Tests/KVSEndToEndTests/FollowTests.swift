@@ -93,6 +93,30 @@ extension FollowTests {
   }
 }
 
+extension FollowTests {
+  /// SIGHUP stops it as SIGTERM does: the windows recorded have their position saved, the one under way is left,
+  /// and the next follower goes on from there with no window twice and none missing.
+  func testSIGHUPSavesThePositionAndTheNextFollowerGoesOnWithNoWindowTwice() throws {
+    let stream = try testbed.createStream("hangup").name
+    let camera = try LiveCamera(testbed, stream: stream)
+    defer { camera.stop() }
+    let first = try follow(stream, name: "first")
+    try first.waitForRecords(3)
+    let (status, seconds) = first.terminate(by: SIGHUP)
+    XCTAssertEqual(first.tool.process.terminationReason, .exit, "SIGHUP is handled, not a death by it")
+    XCTAssertEqual(status, 0, first.stderr)
+    XCTAssertLessThan(seconds, 2, "SIGHUP ends it within 2 s, as SIGTERM does")
+    let second = try follow(stream, name: "second")
+    try second.waitForRecords(2)
+    XCTAssertEqual(second.terminate().status, 0, second.stderr)
+    XCTAssertTrue(second.stderr.contains("resuming after fragment"), second.stderr)
+    let all = merged([first.records, second.records])
+    XCTAssertEqual(first.records.count + second.records.count, all.count, "no window recorded twice")
+    assertContiguous(all)
+    try assertEveryFragmentOnce(all, stream)
+  }
+}
+
 extension MediaCheck {
   /// Video frames in a file, counted by decoding (ffprobe -count_frames).
   static func videoFrames(_ path: String) throws -> Int {
