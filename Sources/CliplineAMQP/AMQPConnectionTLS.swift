@@ -7,6 +7,11 @@ extension AMQPConnection {
   /// certificate), not yet connected; rabbitmq-c frees it with the connection.
   static func tlsSocket(_ state: amqp_connection_state_t, _ options: ConnectionOptions) throws -> OpaquePointer {
     let endpoint = options.endpoint
+    // rabbitmq-c says only "a SSL error occurred" for a file it cannot read, which reads as a broker that is gone
+    // (reconnect, then 69): a missing file is ours, said with its errno (66, 77) before any connection.
+    for path in [options.caFile, options.certificateFile, options.keyFile].compactMap({ $0 }) {
+      try LocalFile.openForReading(path).close()
+    }
     _ = OpenSSLProcessSetup.done  // before rabbitmq-c initialises OpenSSL
     guard let socket = amqp_ssl_socket_new(state) else {
       throw AMQPError.misuse("TLS", "rabbitmq-c could not make a TLS socket")

@@ -26,7 +26,8 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
       if let code = cocoa.underlyingErrno { return of(errno: code) }
       switch cocoa.code {
       case .fileNoSuchFile, .fileReadNoSuchFile: return .noInput
-      case .fileReadNoPermission, .fileWriteNoPermission: return .permissionDenied
+      case .fileReadNoPermission, .fileWriteNoPermission, .fileWriteVolumeReadOnly: return .permissionDenied
+      case .fileWriteOutOfSpace: return .temporaryFailure
       default: return .failure
       }
     default: return .failure
