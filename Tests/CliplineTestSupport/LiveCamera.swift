@@ -21,10 +21,13 @@ public final class LiveCamera {
     public var bFrames = 0
     /// The camera's clock at its first frame (x-amzn-producer-start-timestamp, seconds): nil, the testbed's now.
     public var producerStart: Double?
+    /// A constant video bitrate (x264's CBR, padded with filler), e.g. "24M": nil, whatever the encoder makes.
+    public var videoBitrate: String?
 
     public init(
       size: String = "320x180", framesPerSecond: Int = 15, fragmentSeconds: Double = 0.5, seconds: Double? = nil,
-      audio: Bool = false, bFrames: Int = 0, producerStart: Double? = nil
+      audio: Bool = false, bFrames: Int = 0, producerStart: Double? = nil,
+      videoBitrate: String? = nil
     ) {
       self.size = size
       self.framesPerSecond = framesPerSecond
@@ -33,6 +36,7 @@ public final class LiveCamera {
       self.audio = audio
       self.bFrames = bFrames
       self.producerStart = producerStart
+      self.videoBitrate = videoBitrate
     }
   }
 
@@ -46,6 +50,9 @@ public final class LiveCamera {
     arguments += ["-c:v", "libx264", "-preset", settings.bFrames > 0 ? "veryfast" : "ultrafast"]
     arguments += ["-g", gop, "-keyint_min", gop, "-sc_threshold", "0", "-bf", String(settings.bFrames)]
     arguments += ["-pix_fmt", "yuv420p"]
+    if let rate = settings.videoBitrate {
+      arguments += ["-b:v", rate, "-minrate", rate, "-maxrate", rate, "-bufsize", rate, "-x264-params", "nal-hrd=cbr"]
+    }
     if settings.audio { arguments += ["-c:a", "aac", "-b:a", "64k"] }
     arguments += ["-f", "matroska", "-cluster_time_limit", "100", "-method", "POST"]
     var headers = "x-amzn-stream-name: \(stream)\r\n"

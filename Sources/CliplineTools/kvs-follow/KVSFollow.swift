@@ -25,9 +25,10 @@ struct KVSFollow: ParsableCommand {
       its first fragment: the record says where its media really starts and ends) and is complete when a fragment \
       of a later window begins, or, on the server's clock, when nothing came for --idle-timeout past its end. \
       Each window is a fragmented MP4 made while it arrives, stream-copied, the same bytes whenever the same \
-      window is cut again; with --to it streams into storage as it is made (blob-put's destinations, --ttl, \
-      --copy-mode), so only its tail is left to send when it closes; without, it is written to \
-      --work-dir/{camera_id}/{start_time}.mp4. A codec change inside a window splits it into parts, each a file of \
+      window is cut again; with --to it is sent part by part as it is made (S3 multipart parts, Azure blocks: \
+      blob-put's destinations, --ttl, --copy-mode, --part-size), from a file in CLIPLINE_WORK_DIR (else a \
+      temporary directory) removed once stored, so only its last part and its first are left to send when it \
+      closes; without, it is written to --work-dir/{camera_id}/{start_time}.mp4. A codec change inside a window splits it into parts, each a file of \
       its own (a later part starts at its first fragment).
 
       SESSIONS AND GAPS: a session KVS ends (after about 45 minutes, without an error) is opened again at once \
@@ -194,9 +195,11 @@ struct KVSFollow: ParsableCommand {
     let diagnostics = common.diagnostics(tool: "kvs-follow")
     // A span per window, not one for a run that lasts for days.
     try runTool(diagnostics, traced: false) {
-      ShutdownSignal.shared.install()
       FFmpegLogging.configure(verbose: common.verbose)
-      let follower = try makeFollower(diagnostics)
+      let work = try WorkDirectory.resolve(flag: workDir, prefix: "kvs-follow")
+      // With --to, windows stay in it only while they are sent.
+      defer { if work.isCreatedHere && !upload.destinations.isEmpty { work.remove() } }
+      let follower = try makeFollower(diagnostics, directory: work.path)
       let listener = try serveMetrics(follower, diagnostics)
       defer {
         listener?.close()
@@ -259,7 +262,7 @@ struct KVSFollow: ParsableCommand {
     }
   }
 
-  func makeFollower(_ diagnostics: Diagnostics) throws -> KVSFollower {
+  func makeFollower(_ diagnostics: Diagnostics, directory: String) throws -> KVSFollower {
     let location = try stateLocation()
     var settings = FollowSettings(
       windowMillis: Int64((window.seconds * 1000).rounded()), kvs: try connection.configuration(),
@@ -279,7 +282,7 @@ struct KVSFollow: ParsableCommand {
     } else {
       positions = try FilePositionStore(directory: location.directory!)
     }
-    let storage = try storageMaker(diagnostics)
+    let storage = try storageMaker(diagnostics, directory: directory)
     let records = WindowRecords(writer: RecordWriter(), positions: positions)
     return KVSFollower(coordination: coordination, health: healthFile.map(HealthFile.init)) { fail in
       FollowContext(
@@ -288,15 +291,15 @@ struct KVSFollow: ParsableCommand {
     }
   }
 
-  /// Each stream's storage: its own uploader (so one camera's window never waits for another's), or files.
-  func storageMaker(_ diagnostics: Diagnostics) throws -> @Sendable () throws -> WindowStorage {
+  /// Each stream's storage: its own uploader (so one camera's window never waits for another's), sending each window
+  /// from a file in the work directory while it is written, or files.
+  func storageMaker(_ diagnostics: Diagnostics, directory: String) throws -> @Sendable () throws -> WindowStorage {
     var log: (@Sendable (String) -> Void)?
     if diagnostics.isEnabled(.debug) { log = { diagnostics.debug($0) } }
     let stores = transfer.stores(aws: connection.aws, s3Endpoint: nil)
     if let uploader = try upload.uploader(stores: stores, log: log) {
-      return { StreamedWindowStorage(uploader: uploader.independent()) }
+      return { PartedWindowStorage(uploader: uploader.independent(), directory: directory) }
     }
-    let directory = try WorkDirectory.resolve(flag: workDir, prefix: "kvs-follow").path
     return { WindowFileStorage(directory: directory) }
   }
 }
