@@ -37,7 +37,10 @@ public struct MessageShape: Sendable {
     self.messageIDField = messageIDField
   }
 
-  public func message(for record: Record, now: Date = Date()) throws -> OutgoingMessage {
+  /// `trace`, when given, is the record's own span: the message carries it whatever else would.
+  public func message(for record: Record, now: Date = Date(), trace own: TraceContext? = nil) throws
+    -> OutgoingMessage
+  {
     var properties = MessageProperties()
     properties.contentType = contentType
     properties.contentEncoding = contentEncoding
@@ -56,7 +59,7 @@ public struct MessageShape: Sendable {
       properties.headerTable[field] = HeaderNumber.field(value)
     }
     let carried = record["traceparent"]?.stringValue.flatMap { TraceContext(traceparent: $0) }
-    if let trace = carried ?? trace, properties.headerTable["traceparent"] == nil {
+    if let trace = own ?? carried ?? trace, own != nil || properties.headerTable["traceparent"] == nil {
       properties.headerTable.set("traceparent", .string(trace.traceparent))
       if let state = trace.traceState { properties.headerTable.set("tracestate", .string(state)) }
     }
@@ -98,6 +101,8 @@ public struct PublishedRecord {
   public let line: Int
   public let record: Record
   public var sent = Date()
+  /// The record's own trace (`RecordPublishing.spanPerRecord`), its span ended by the broker's answer.
+  public var trace: RecordTrace?
 }
 
 /// `amqp-pub`'s work: every input record published and confirmed. Records that fail (bad JSON, a missing
@@ -109,6 +114,10 @@ public struct RecordPublishing {
   public var check: (Record) throws -> Void
   /// What the tee writes for each confirmed record (the record itself, or an answer made from it).
   public var confirmation: (Record) -> Record
+  /// With tracing on, each record starts a trace of its own (a child of the record's `traceparent` field, if it
+  /// has one): a span of this name from reading it to the broker's confirm, whose context the message carries
+  /// (m0-submit: one trace per request, as POST /api/v1/process_video would start).
+  public var spanPerRecord: String?
 
   public init(
     shape: MessageShape, diagnostics: Diagnostics, check: @escaping (Record) throws -> Void = { _ in },
@@ -132,26 +141,37 @@ public struct RecordPublishing {
       diagnostics.report(error, line: line)
       firstFailure = firstFailure ?? ExitStatus.of(error)
     }
-    publisher.onConfirmed = { [confirmation] published in
+    publisher.onConfirmed = { [confirmation, spanPerRecord] published in
       ToolMetrics.stage(.publish, since: published.sent)
+      if let spanPerRecord { published.trace?.finish(spanPerRecord, record: published.record) }
       try tee?.write(confirmation(published.record))
     }
-    publisher.onFailed = { published, failure in fail(failure, line: published.line) }
+    publisher.onFailed = { [spanPerRecord] published, failure in
+      if let spanPerRecord {
+        published.trace?.finish(spanPerRecord, record: published.record, failure: describe(failure))
+      }
+      fail(failure, line: published.line)
+    }
     defer { publisher.close() }
     for input in reader {
       total += 1
       // Whatever fails before the message exists is this record's fault; a failed publish is the broker's.
       let record: Record
       let message: OutgoingMessage
+      var trace: RecordTrace?
       do {
         record = try input.record.get()
         try check(record)
-        message = try shape.message(for: record)
+        if spanPerRecord != nil {
+          trace = RecordTrace.begin(
+            continuing: record["traceparent"]?.stringValue.flatMap { TraceContext(traceparent: $0) })
+        }
+        message = try shape.message(for: record, trace: trace?.place.context)
       } catch {
         fail(error, line: input.number)
         continue
       }
-      try publisher.publish(message, context: PublishedRecord(line: input.number, record: record))
+      try publisher.publish(message, context: PublishedRecord(line: input.number, record: record, trace: trace))
     }
     if let readError = reader.readError { throw readError }
     try publisher.finish()

@@ -110,9 +110,12 @@ public final class MutationRunner {
     let began = Date()
     do {
       let started = DispatchTime.now().uptimeNanoseconds
-      let response = try client.execute(
-        document: request.document, variables: request.variables, operationName: request.operationName,
-        label: request.label)
+      // A request for one record: what is said meanwhile (a retry) names that record's ids.
+      let response = try RecordIDs.whileHandling(items.count == 1 ? items[0].record : nil) {
+        try client.execute(
+          document: request.document, variables: request.variables, operationName: request.operationName,
+          label: request.label)
+      }
       if diagnostics.isEnabled(.debug) {
         let milliseconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6
         diagnostics.debug(

@@ -32,7 +32,8 @@ public final class Diagnostics: Sendable {
   public let tool: String
   public let format: Format
   public let minimumLevel: Level
-  /// Fields every JSON line carries unless it sets them itself: the run's `trace_id` and `span_id`.
+  /// Fields every JSON line carries unless it sets them itself: the run's `trace_id` and `span_id`. A line said
+  /// while a record is handled carries its ids too (`RecordIDs.handled`).
   public let context: [String: JSONValue]
   private let write: @Sendable (String) -> Void
   private let lock = NSLock()
@@ -95,7 +96,7 @@ public final class Diagnostics: Sendable {
       let suffix = level == .info && line != nil ? " (line \(line!))" : ""
       return "\(tool): \(prefix)\(message)\(suffix)\n"
     case .json:
-      var object = fields.merging(context) { own, _ in own }
+      var object = fields.merging(RecordIDs.handled) { own, _ in own }.merging(context) { own, _ in own }
       object["tool"] = .string(tool)
       object["level"] = .string(level.name)
       object["message"] = .string(message)

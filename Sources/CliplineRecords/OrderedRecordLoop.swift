@@ -32,7 +32,7 @@ public struct OrderedRecordLoop {
         let outcome: Result<[Record], Error>
         let record = try? input.record.get()
         do {
-          outcome = .success(try handle(try input.record.get(), input.number))
+          outcome = .success(try RecordIDs.whileHandling(record) { try handle(try input.record.get(), input.number) })
         } catch {
           outcome = .failure(error)
         }

@@ -23,7 +23,7 @@ public struct RecordLoop {
       total += 1
       let record = try? input.record.get()
       do {
-        try handle(try input.record.get(), input.number)
+        try RecordIDs.whileHandling(record) { try handle(try input.record.get(), input.number) }
       } catch let error as OutputClosed {
         throw error
       } catch let error as RecordNotWritten {

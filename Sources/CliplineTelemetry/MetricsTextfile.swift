@@ -16,8 +16,10 @@ public struct MetricsTextfile: Sendable {
       throw TelemetrySetupError("cannot write the metrics file \(path)", reason: "it exists and is not a regular file")
     }
     do {
-      // 0644: the collector may run as another user.
-      try WholeFile.write(Array(PrometheusText.render(registry).utf8), to: path, permissions: 0o644)
+      // 0644: the collector may run as another user. node_exporter serves its own process_start_time_seconds:
+      // the same family from a file fails its gathering (the file's series dropped, an error each scrape).
+      let text = PrometheusText.render(registry, leavingOut: [ClipMetrics.startTime])
+      try WholeFile.write(Array(text.utf8), to: path, permissions: 0o644)
     } catch let error as SystemCallError {
       throw TelemetrySetupError("cannot write the metrics file \(path)", errno: error.code)
     }

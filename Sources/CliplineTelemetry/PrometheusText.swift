@@ -5,9 +5,10 @@ import Foundation
 public enum PrometheusText {
   public static let contentType = "text/plain; version=0.0.4; charset=utf-8"
 
-  public static func render(_ registry: MetricRegistry) -> String {
+  /// Every family of `registry` but those `leavingOut`.
+  public static func render(_ registry: MetricRegistry, leavingOut: [MetricDescriptor] = []) -> String {
     var out = ""
-    for (descriptor, series) in registry.snapshot() {
+    for (descriptor, series) in registry.snapshot() where !leavingOut.contains(descriptor) {
       out += "# HELP \(descriptor.name) \(escapeHelp(descriptor.help))\n"
       out += "# TYPE \(descriptor.name) \(descriptor.kind.rawValue)\n"
       for (labels, value) in series {

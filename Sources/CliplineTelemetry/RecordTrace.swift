@@ -9,9 +9,9 @@ public struct RecordTrace: Sendable {
   public let place: SpanPlace
   public let start: Date
 
-  /// A new trace from now; nil when no spans are recorded.
-  public static func begin(at start: Date = Date()) -> RecordTrace? {
-    Tracing.shared.isRecording ? RecordTrace(place: SpanPlace(continuing: nil), start: start) : nil
+  /// A new trace from now (or a child of `parent`, a trace the record came with); nil when no spans are recorded.
+  public static func begin(at start: Date = Date(), continuing parent: TraceContext? = nil) -> RecordTrace? {
+    Tracing.shared.isRecording ? RecordTrace(place: SpanPlace(continuing: parent), start: start) : nil
   }
 
   /// `record` with this trace's `traceparent`.
@@ -22,11 +22,14 @@ public struct RecordTrace: Sendable {
   }
 
   /// Records the span, named `name`, until now, with the record's ids (`clipline.camera_id`, …) as attributes.
-  public func finish(_ name: String, record: Record, attributes extra: [String: JSONValue] = [:]) {
+  public func finish(
+    _ name: String, record: Record, attributes extra: [String: JSONValue] = [:], failure: String? = nil
+  ) {
     var attributes = extra
     for field in ["camera_id", "stream_name", "process_id", "start_time", "end_time"] {
       if let value = record[field] { attributes["clipline.\(field)"] = value }
     }
-    Tracing.shared.record(SpanRecord(place: place, name: name, kind: .producer, start: start, attributes: attributes))
+    Tracing.shared.record(
+      SpanRecord(place: place, name: name, kind: .producer, start: start, attributes: attributes, failure: failure))
   }
 }

@@ -102,6 +102,29 @@ final class AMQPConsumeMetricsTests: XCTestCase {
     XCTAssertEqual(lint.status, 0, lint.stdout + lint.stderr)
   }
 
+  /// node_exporter's textfile collector serves a consumer's `--metrics-file` beside its own series: the file must
+  /// not hold a family node_exporter has itself (`process_start_time_seconds`), or every scrape fails to gather it
+  /// (the file's series dropped, node_exporter's `promhttp_metric_handler_errors_total{cause="gathering"}` up).
+  func testNodeExporterServesTheConsumersFileWithoutAGatheringError() throws {
+    let queue = Broker.uniqueQueue("textfile")
+    try Broker.declare(queue)
+    let directory = try ScratchDirectory("node-exporter")
+    try Broker.pikaPublish(queue, body: #"{"n":1}"#, headers: [:])
+    let result = try ToolInvocation.run(
+      "amqp-consume",
+      ["--queue", queue, "--count", "1", "--metrics-file", directory.file("worker.prom"), "--", "/bin/cat"],
+      environment: try environment())
+    XCTAssertEqual(result.status, 0, result.stderr)
+    let exporter = try NodeExporter(textfiles: directory.path)
+    _ = try exporter.metrics()
+    let text = try exporter.metrics()  // the second scrape counts the first one's gathering errors
+    XCTAssertEqual(NodeExporter.value("node_textfile_scrape_error", in: text), 0, text)
+    XCTAssertEqual(NodeExporter.value("clipline_messages_acked_total", ["queue": queue], in: text), 1, text)
+    XCTAssertEqual(
+      NodeExporter.value("promhttp_metric_handler_errors_total", ["cause": "gathering"], in: text), 0, text)
+    XCTAssertTrue(text.contains("# HELP process_start_time_seconds Start time of the process"), "node_exporter's own")
+  }
+
   func testAListenAddressInUseFailsAtOnceWith78() throws {
     let holder = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     defer { close(holder) }

@@ -33,6 +33,41 @@ final class M0SubmitToolTests: XCTestCase {
     XCTAssertEqual(messages.first?["delivery_mode"] as? Int, 2)
   }
 
+  /// With tracing on, each request starts a trace of its own (issue 25): a root span "m0-submit request" per
+  /// request, ended by the broker's confirm, whose context its message carries as `traceparent`; a request that
+  /// came with a traceparent field continues that trace instead.
+  func testEachRequestStartsATraceItsMessageCarries() throws {
+    let queue = Broker.uniqueQueue("m0trace")
+    let scratch = try ScratchDirectory("otlp")
+    let receiver = try OTLPReceiver(scratch: scratch)
+    let callerTrace = "4bf92f3577b34da6a3ce929d0e0e4736"
+    var called = try Record(json: Self.liveRequest)
+    called["traceparent"] = .string("00-\(callerTrace)-00f067aa0ba902b7-01")
+    let result = try ToolInvocation.run(
+      "m0-submit", ["--queue", queue, "--declare"],
+      stdin: [Self.batchRequest, Self.batchRequest, called.jsonText].joined(separator: "\n") + "\n",
+      environment: ["AMQP_URL": try Broker.url(), "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:\(receiver.port)"])
+    XCTAssertEqual(result.status, 0, result.stderr)
+    let headers = try Broker.pikaGet(queue, count: 10).map {
+      try XCTUnwrap(($0["headers"] as? [String: Any])?["traceparent"] as? String).split(separator: "-").map(String.init)
+    }
+    XCTAssertEqual(headers.count, 3)
+    let spans = receiver.spans.filter { $0["name"] as? String == "m0-submit request" }
+    XCTAssertEqual(spans.count, 3, "\(receiver.spans)")
+    for parts in headers {
+      let span = try XCTUnwrap(spans.first { $0["span_id"] as? String == parts[2] }, "no span for \(parts)")
+      XCTAssertEqual(span["trace_id"] as? String, parts[1])
+      XCTAssertNotNil((span["attributes"] as? [String: Any])?["clipline.process_id"], "\(span)")
+    }
+    XCTAssertNotEqual(headers[0][1], headers[1][1], "a trace per request, even for the same process_id")
+    XCTAssertNil(spans.first { $0["span_id"] as? String == headers[0][2] }?["parent_span_id"] as? String)
+    XCTAssertEqual(headers[2][1], callerTrace, "the caller's trace goes on")
+    let child = spans.first { $0["span_id"] as? String == headers[2][2] }
+    XCTAssertEqual(child?["parent_span_id"] as? String, "00f067aa0ba902b7")
+    let run = try XCTUnwrap(receiver.spans.first { $0["name"] as? String == "m0-submit" }?["trace_id"] as? String)
+    XCTAssertFalse(headers.contains { $0[1] == run }, "not the run's trace")
+  }
+
   func testABadRequestNamesItsFieldExits65AndIsNotPublished() throws {
     func replacing(_ field: String, with json: String?) throws -> String {
       var record = try Record(json: Self.batchRequest)

@@ -62,4 +62,42 @@ final class RecordIDLogTests: XCTestCase {
         }, emit: { _ in }))
     assertIDs(try errorLines(captured))
   }
+
+  /// Info and warning lines said while a record is handled carry its ids, in a plain loop and in an ordered one
+  /// whose records are handled on pool threads (in any order); a line said outside any record carries none.
+  func testInfoAndWarningLinesSaidWhileARecordIsHandledNameItsIDs() throws {
+    for jobs in [0, 2] {
+      let (diagnostics, captured) = jsonDiagnostics()
+      let handle: @Sendable (Record, Int) throws -> [Record] = { record, line in
+        diagnostics.info("handling", line: line)
+        diagnostics.warning("slow", line: line, fields: ["chunk_id": "own"])
+        return []
+      }
+      if jobs == 0 {
+        _ = try? RecordLoop(reader: reader(), diagnostics: diagnostics).run { record, line in
+          _ = try handle(record, line)
+        }
+      } else {
+        _ = try? OrderedRecordLoop(reader: reader(), diagnostics: diagnostics, jobs: jobs).run(handle, emit: { _ in })
+      }
+      diagnostics.info("done")
+      let lines = try errorLines(captured).filter { $0["level"] != .string("error") }
+      XCTAssertEqual(lines.count, 5, "two records handled, two lines each, then one: \(captured.text)")
+      for line in lines {
+        switch line["line"] {
+        case .integer(1):
+          XCTAssertEqual(line["process_id"], .integer(101), "\(line)")
+          XCTAssertEqual(line["camera_id"], .string("cam-1"), "\(line)")
+          let chunk: JSONValue = line["level"] == .string("warning") ? "own" : "c-3"
+          XCTAssertEqual(line["chunk_id"], chunk, "a line's own field wins: \(line)")
+        case .integer(3):
+          XCTAssertEqual(line["process_id"], .integer(102), "\(line)")
+          XCTAssertNil(line["camera_id"], "the second record has no camera: \(line)")
+        default:
+          XCTAssertEqual(line["message"], .string("done"))
+          XCTAssertNil(line["process_id"], "said outside any record: \(line)")
+        }
+      }
+    }
+  }
 }

@@ -32,6 +32,23 @@ final class GQLMutateFailureTests: XCTestCase {
     XCTAssertTrue(warnings[3].contains("attempt 4 failed: HTTP 502"), result.stderr)
   }
 
+  /// In JSON, a retry's warning names the record it is about (issue 25: ids on every line, not only errors).
+  func testARetryWarningInJSONNamesItsRecordsIDs() throws {
+    let server = try GraphQLTestServer()
+    let processID = GraphQLTestServer.newProcessID()
+    try server.inject(["kind": "status", "status": 503, "count": 1])
+    let result = try server.run(
+      ["--op", "create-chunk", "--attempts", "3"],
+      stdin: ChunkRecords.lines([ChunkRecords.batch(processID: processID, chunkID: 2)]),
+      environment: ["CLIPLINE_LOG_FORMAT": "json"])
+    XCTAssertEqual(result.status, 0, result.stderr)
+    let lines = try result.stderr.split(separator: "\n").map { try Record(json: String($0)) }
+    XCTAssertEqual(lines.count, 1, result.stderr)
+    XCTAssertEqual(lines.first?["level"], .string("warning"), result.stderr)
+    XCTAssertEqual(lines.first?["process_id"], .integer(Int64(processID)), result.stderr)
+    XCTAssertEqual(lines.first?["chunk_id"], .integer(2), result.stderr)
+  }
+
   func testSlowAnswerTimesOutIsRetriedAndStillMakesOneRow() throws {
     let server = try GraphQLTestServer()
     let processID = GraphQLTestServer.newProcessID()

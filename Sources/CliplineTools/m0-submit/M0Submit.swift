@@ -62,10 +62,11 @@ struct M0Submit: ParsableCommand {
       }
       let reader = RecordReader(lines: .standardInputEndingOnShutdown { try publisher.awaitConfirms(timeout: 0.02) })
       let queue = self.queue
-      let publishing = RecordPublishing(
+      var publishing = RecordPublishing(
         shape: MessageShape(routingKey: try RecordTemplate(queue.replacingBraces()), messageIDField: nil),
         diagnostics: diagnostics, check: { try M0Request.validate($0, naming: BlobStoreNaming()) },
         confirmation: { M0Submission.answer(for: $0, queue: queue) })
+      publishing.spanPerRecord = "m0-submit request"
       defer { ToolMetrics.recordsWritten(publisher.confirmedCount, tool: diagnostics.tool) }
       try publishing.run(reader: reader, publisher: publisher, tee: RecordWriter())
     }
