@@ -23,7 +23,7 @@ enum TestTargets {
     "ChunkEndToEndTests": [.s3, .azureBlob],
     "BlobEndToEndTests": [.s3, .azureBlob],
     "AMQPEndToEndTests": [.rabbitmq],
-    "KVSEndToEndTests": [.kvs, .redis, .s3, .graphql],
+    "KVSEndToEndTests": [.kvs, .redis, .s3, .graphql, .rabbitmq],
     "GQLMutateEndToEndTests": [.graphql],
     "RecordShapeEndToEndTests": [],
     "ToolDocsTests": [.rabbitmq],
