@@ -71,6 +71,9 @@ public final class ProcessRun: @unchecked Sendable {  // `output` and `errors` a
   public func write(_ text: String) throws { try input.fileHandleForWriting.write(contentsOf: Data(text.utf8)) }
   public var isRunning: Bool { process.isRunning }
 
+  /// Closes the held stdin: the program's input ends.
+  public func closeInput() throws { try input.fileHandleForWriting.close() }
+
   /// Waits for the end; a program still running after `seconds` is killed and the test fails.
   public func finish(within seconds: Double) throws -> Ended {
     if done.wait(timeout: .now() + seconds) == .timedOut {
