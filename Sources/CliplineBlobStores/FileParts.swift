@@ -25,16 +25,20 @@ extension AzureBlobStore: PartSending {
   var partConcurrency: Int { configuration.concurrency }
 }
 
-/// One destination's upload of a body written to a file front to back (`WrittenBody`). Part `k` ≥ 1 is the file's
-/// bytes `k × partSize ..< (k + 1) × partSize` and goes, from the file, as soon as the file has passed it; part 0 (the
-/// body's prefix, known only at the end, and the file's bytes up to part 1) and the tail go when the file is
-/// finished. Memory: part 0 and each part's read buffer. The service checks every part (S3 its SHA-256, Azure its
-/// MD5); a body that ended before its second part is one request.
+/// One destination's upload of a body written to a file front to back (`WrittenBody`). The file's first `head` bytes
+/// (5 MiB, S3's smallest part) may be rewritten until the file is finished; part `k` ≥ 1 is the file's next `partSize`
+/// bytes after `head + (k − 1) × partSize` and goes, from the file, as soon as the file has passed it, the writer
+/// never waiting for it (the file holds what is queued). Part 0 (the body's prefix, known only at the end, and the
+/// file's bytes below `head`) and the tail go when the file is finished. Memory: part 0 and each part's read buffer.
+/// The service checks every part (S3 its SHA-256, Azure its MD5); a body that ended before its second part is one
+/// request.
 // Used by one thread at a time (the writer, then whoever finishes or aborts); the part jobs reach only `backend` and
 // `failure` (which has its own lock).
 final class FileParts: @unchecked Sendable {
   let location: BlobLocation
   let partSize: Int64
+  /// The file bytes that go in part 0, with the prefix.
+  let head: Int64
   private let backend: PartedUploadBackend
   private let path: String
   private let threads: ThreadPool
@@ -47,16 +51,24 @@ final class FileParts: @unchecked Sendable {
     self.location = location
     self.path = path
     partSize = store.partSize
+    head = min(partSize, 5 << 20)
     backend = try store.partBackend(to: location, options: options)
-    threads = ThreadPool(width: max(1, min(store.partConcurrency, 4)))
+    threads = ThreadPool(width: max(1, min(store.partConcurrency, 4)), backlog: FileParts.queuedParts)
   }
+
+  /// Parts waiting for a thread: a queued part is a range of the file, not bytes, so the writer goes on while the
+  /// store is slower than the cut.
+  static let queuedParts = 1 << 12
+
+  /// Where part `index` ≥ 1 starts in the file.
+  private func start(of index: Int) -> Int64 { head + Int64(index - 1) * partSize }
 
   /// Sends every whole part before `offset`; throws an earlier part's failure, or SIGTERM's.
   func written(upTo offset: Int64) throws {
     if ShutdownSignal.shared.isRequested { throw StoppedBySignal("while the upload was under way") }
     if let failed = failure.error { throw failed }
-    while Int64(next + 1) * partSize <= offset {
-      try send(next, Int64(next) * partSize..<Int64(next + 1) * partSize)
+    while start(of: next + 1) <= offset {
+      try send(next, start(of: next)..<start(of: next + 1))
       next += 1
     }
   }
@@ -89,15 +101,15 @@ final class FileParts: @unchecked Sendable {
   private func finishOrThrow(_ body: WrittenBody) throws -> StoredBlob {
     let digests = FileDigests(sha256: body.sha256, md5: [], bytes: body.byteCount)
     let end = body.range.upperBound
-    if !begun && end < 2 * partSize {
-      return try backend.putWhole(body.prefix + readFile(body.range), digests: digests)
+    if !begun && end < start(of: 2) {
+      return try backend.putWhole(try bytes(body.prefix, then: body.range), digests: digests)
     }
     try written(upTo: end)
-    if Int64(next) * partSize < end {
-      try send(next, Int64(next) * partSize..<end)
+    if start(of: next) < end {
+      try send(next, start(of: next)..<end)
       next += 1
     }
-    let first = body.prefix + (try readFile(body.range.lowerBound..<min(partSize, end)))
+    let first = try bytes(body.prefix, then: body.range.lowerBound..<min(head, end))
     threads.submit { [backend, failure] in
       do { try backend.putPart(0, first) } catch { failure.record(error) }
     }
@@ -107,15 +119,23 @@ final class FileParts: @unchecked Sendable {
     return try backend.complete(parts: next, digests: digests)
   }
 
-  private func readFile(_ range: Range<Int64>) throws -> [UInt8] {
-    guard let handle = FileHandle(forReadingAtPath: path) else { throw MissingLocalFile(path: path) }
-    defer { try? handle.close() }
-    try handle.seek(toOffset: UInt64(range.lowerBound))
-    let data = try handle.read(upToCount: range.count) ?? Data()
-    guard data.count == range.count else {
-      throw BlobIntegrityError(location: location, reason: "\(path) ended at \(range.lowerBound + Int64(data.count))")
+  /// `prefix` then the file's bytes in `range`, read straight into one buffer.
+  private func bytes(_ prefix: [UInt8], then range: Range<Int64>) throws -> [UInt8] {
+    let file = try LocalFile.openForReading(path)
+    defer { try? file.close() }
+    let total = prefix.count + range.count
+    return try [UInt8](unsafeUninitializedCapacity: total) { buffer, count in
+      _ = buffer.initialize(from: prefix)
+      count = prefix.count
+      while count < total {
+        let offset = range.lowerBound + Int64(count - prefix.count)
+        let read = try FileDescriptorIO.retryingInterrupts("pread") {
+          pread(file.fileDescriptor, buffer.baseAddress! + count, total - count, off_t(offset))
+        }
+        guard read > 0 else { throw BlobIntegrityError(location: location, reason: "\(path) ended at \(offset)") }
+        count += read
+      }
     }
-    return [UInt8](data)
   }
 
   /// Nothing is stored: parts under way finish or stop, and the upload is aborted.

@@ -31,7 +31,7 @@ public final class GrowingUploads: GrowingUpload, @unchecked Sendable {
     self.parts = parts
   }
 
-  public var rewritableBelow: Int64 { parts.compactMap { $0?.partSize }.min() ?? .max }
+  public var rewritableBelow: Int64 { parts.compactMap { $0?.head }.min() ?? .max }
 
   public func written(upTo offset: Int64) throws {
     for upload in parts { try upload?.written(upTo: offset) }

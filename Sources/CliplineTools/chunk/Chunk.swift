@@ -51,19 +51,19 @@ struct Chunk: ParsableCommand {
       per-message directory amqp-consume provides), else a fresh directory under $TMPDIR; each request gets a \
       subdirectory named after its process_id, holding chunk_001.mp4, chunk_002.mp4 and so on.
 
-      UPLOADED WHILE CUT: with --to TEMPLATE=FIELD (the syntax, templates, --ttl, --presign, --copy-mode and \
-      fields of blob-put), each chunk is sent to storage while it is cut, part by part (--part-size): S3 \
-      multipart parts 2 to N, and Azure blocks, go from the chunk file as the muxer passes them, and part 1 \
-      (the head, the index moved in front of the media, the first media bytes) with the tail once the cut ends, \
-      so a chunk still starts with its index. Memory holds the parts in flight, not the chunk; a chunk under two \
-      parts goes in one request. Each part is checked by the storage (S3 its SHA-256, Azure its MD5); chunk_hash, \
-      the SHA-256 of the stored object, is taken as the chunk is finished and kept with it. A chunk's record is \
-      written once it is stored, in chunk order, with blob-put's fields (FIELD, FIELD_etag, FIELD_expires_at, \
-      chunk_sha256) and no chunk_path; its file is removed then. A destination whose template names a field the \
-      record gets only when its chunk is cut is sent the whole file once it is. A part that still fails after \
-      its attempts (5xx, timeouts, 5 attempts, backoff up to 8 s, cut short by SIGTERM), a refused one, or \
-      SIGTERM stops the cut with its exit code: the chunk's upload is aborted (no object, no open multipart \
-      upload), and chunks already stored keep their records.
+      UPLOADED WHILE CUT: with --to TEMPLATE=FIELD (the syntax, templates, --ttl, --presign, --copy-mode and fields \
+      of blob-put), each chunk is sent to storage while it is cut, part by part (--part-size): S3 multipart parts 2 \
+      to N, and Azure blocks, go from the chunk file as the muxer passes them, and part 1 (the head, the index moved \
+      in front of the media, the first media bytes) with the tail once the cut ends, so a chunk still starts with \
+      its index. Memory holds the parts in flight, not the chunk; a chunk under 5 MiB and one part goes in one \
+      request. Each part is checked by the storage (S3 its SHA-256, Azure its MD5); chunk_hash, the SHA-256 of the \
+      stored object, is taken as the chunk is finished and kept with it. A chunk's record is written once it is \
+      stored, in chunk order, with blob-put's fields (FIELD, FIELD_etag, FIELD_expires_at, chunk_sha256) and no \
+      chunk_path; its file is removed then. A destination whose template names a field the record gets only when its \
+      chunk is cut is sent the whole file once it is. A part that still fails after its attempts (5xx, timeouts, 5 \
+      attempts, backoff up to 8 s, cut short by SIGTERM), a refused one, or SIGTERM stops the cut with its exit \
+      code: the chunk's upload is aborted (no object, no open multipart upload), and chunks already stored keep \
+      their records.
 
       STORAGE: an s3:// or az:// source and the --to destinations use blob-put's storage flags (--endpoint-url, \
       --region, --profile, --attempts, --part-size, ...), else the environment (AWS_*, AZURE_STORAGE_*).
