@@ -12,6 +12,7 @@ MODES = {
 VARIANTS = {
     "ours": "clipline",
     "files": "clipline, chunk files",
+    "observed": "clipline, traces + metrics on",
     "python": "the Python way",
     "floor-get": "floor: `blob-get` of the source",
     "floor-put": "floor: `blob-put` of the chunks to both buckets",
@@ -75,4 +76,24 @@ def ratios_table(results):
         lines.append(f"| {MODES[mode]} | {ratio(median(python or [], 'wall'), median(ours, 'wall'))} | "
                      f"{ratio(median(python or [], 'cpu'), median(ours, 'cpu'))} | "
                      f"{ratio(median(ours, 'wall'), floor)} | {bound_cell} | {goals[mode]} |")
+    return "\n".join(lines)
+
+
+def telemetry_table(results):
+    """What tracing and metrics cost: the `observed` runs against the plain ones they were interleaved with, as the
+    ratio of medians and the median of each pair's ratio (issue 25: at most 1.02×)."""
+    lines = ["| mode | pairs | wall: on ÷ off (medians) | wall: median of pair ratios | client CPU: on ÷ off (medians)"
+             " | client CPU: median of pair ratios | scrapes, OTLP posts per run | goal |",
+             "|---|---:|---:|---:|---:|---:|---:|---|"]
+    for mode in MODES:
+        off, on = results.get((mode, "ours")), results.get((mode, "observed"))
+        if not off or not on:
+            continue
+        cells = []
+        for measure in ("wall", "cpu"):
+            pairs = [a[measure] / b[measure] for a, b in zip(on, off) if b.get(measure)]
+            cells += [ratio(median(on, measure), median(off, measure)),
+                      f"{statistics.median(pairs):.3f}×" if pairs else "—"]
+        proof = f"{median(on, 'scrapes') or 0:.0f}, {median(on, 'span_posts') or 0:.0f}"
+        lines.append(f"| {MODES[mode]} | {min(len(on), len(off))} | " + " | ".join(cells) + f" | {proof} | ≤ 1.02× |")
     return "\n".join(lines)
