@@ -47,7 +47,7 @@ struct CutPlan {
     chunk["chunk_mode"] = .string(modeName)
     chunk["source_stream_path"] = .string(self.request.cloudStreamPath)
     chunk[ChunkFields.requestSourceField] = nil
-    return chunk
+    return Self.withInferenceConfig(chunk)
   }
 
   /// The request's fields plus the chunk's.
@@ -66,6 +66,15 @@ struct CutPlan {
     // One meaning per field: the request's cloud_stream_path is the source (now source_stream_path); the chunk's
     // own URL is set by blob-put once the chunk is stored.
     chunk[ChunkFields.requestSourceField] = nil
+    return Self.withInferenceConfig(chunk)
+  }
+
+  /// M1's chunk message always carries `inference_config` (docs/records.md, "The messages"): the request's, or `{}`
+  /// when it had none, so a model that requires the field reads every chunk.
+  static func withInferenceConfig(_ chunk: Record) -> Record {
+    guard chunk["inference_config"] == nil else { return chunk }
+    var chunk = chunk
+    chunk["inference_config"] = .object([:])
     return chunk
   }
 

@@ -32,8 +32,9 @@ struct Chunk: ParsableCommand {
       file), chunk_bytes, start_time and end_time (seconds from the start of the video, the real cut times), \
       chunk_duration, time_offset (= start_time), chunk_mode ("copy" or "transcode"), source_stream_path (the \
       request's cloud_stream_path); for live requests also chunk_start_time and chunk_end_time (absolute, \
-      RFC 3339). A chunk record has no cloud_stream_path: that field is the chunk's own URL, which blob-put sets \
-      when it stores the chunk (--to URL=cloud_stream_path).
+      RFC 3339); inference_config is {} when the request has none, so M1's message always carries it. A chunk \
+      record has no cloud_stream_path: that field is the chunk's own URL, which blob-put sets when it stores the \
+      chunk (--to URL=cloud_stream_path).
 
       MODES: copy keeps the compressed video and audio and cuts at the first picture on or after each boundary \
       that decodes alone with every picture after it (H.264 IDR; HEVC IDR, BLA, or CRA without RASL pictures; \
