@@ -38,6 +38,11 @@ final class EveryToolFileErrorsTests: XCTestCase {
       Row(
         tool: "chunk", arguments: ["--source", "/nonexistent/v.mp4", "--chunk-duration", "10", "-o", scratch.path],
         status: .noInput, says: ["/nonexistent/v.mp4: no such file or directory"]))
+    // A source URL libcurl cannot parse is the flag's fault (64), said with the URL.
+    try check(
+      Row(
+        tool: "chunk", arguments: ["--source", "http://[::1/v.mp4", "--chunk-duration", "10", "-o", scratch.path],
+        status: .usage, says: ["(http://[::1/v.mp4)"]))
     try check(
       Row(
         tool: "contact-sheet", arguments: ["-o", scratch.file("sheet.png")],
