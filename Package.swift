@@ -176,7 +176,7 @@ let package = Package(
     tests("KVSEndToEndTests", ["CliplineKVS", "CliplineCache", "CliplineAWS", "CliplineBlobStores", "CliplineCrypto"]),
     tests("GQLMutateEndToEndTests", []),
     tests("RecordShapeEndToEndTests", []),
-    tests("ToolDocsTests", []),
+    tests("ToolDocsTests", ["CliplineTools"]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -49,6 +49,10 @@ public struct MultiCall {
 }
 
 private func runCommand<Command: ParsableCommand>(_ command: Command.Type, _ arguments: [String]) -> Never {
+  if BriefHelp.isAsked(arguments) {
+    print(BriefHelp.text(of: command))
+    exit(ExitStatus.success.rawValue)
+  }
   command.main(arguments)
   exit(ExitStatus.success.rawValue)
 }

@@ -80,8 +80,11 @@ struct AMQPConsume: ParsableCommand {
 
       EXAMPLES:
         amqp-consume --queue M0_RESULTS_QUEUE --count 10 --envelope
-        amqp-consume --queue M0_PRIORITY_QUEUE --dlq M0_DEADLETTER_QUEUE --declare --jobs 2 \\
-          --on-failure 'gql-mutate --op set-status --status FAILED' -- ./m0-worker.sh
+        amqp-consume --queue M0_PRIORITY_QUEUE --dlq M0_DEADLETTER_QUEUE --declare \\
+          --jobs 2 --on-failure 'gql-mutate --op set-status --status FAILED' \\
+          -- ./m0-worker.sh
+        amqp-consume --queue M0_PRIORITY_QUEUE -- \\
+          sh -c 'chunk | blob-put --to "s3://b/{process_id}/{chunk_id:03}.mp4"'
 
       \(ExitStatus.documentation) 69: the broker is unreachable (past --reconnect-for); 77: access refused; \
       78: the queue, or a dead-letter queue named with --dlq, does not exist, or exists with other arguments.

@@ -31,9 +31,11 @@ struct AMQPDLQ: ParsableCommand {
 
       EXAMPLES:
         amqp-dlq list -q M0_DEADLETTER_QUEUE
-        amqp-dlq list -q M0_DEADLETTER_QUEUE | jq -r 'select(.exit_code == 3) | .message_id'
+        amqp-dlq list -q M0_DEADLETTER_QUEUE \\
+          | jq -r 'select(.exit_code == 3) | .message_id'
         amqp-dlq replay -q M0_DEADLETTER_QUEUE --where x-clipline-exit-code=3
-        amqp-dlq replay -q M0_DEADLETTER_QUEUE --position 1 --position 4 --to M0_PRIORITY_QUEUE
+        amqp-dlq replay -q M0_DEADLETTER_QUEUE --position 1 --position 4 \\
+          --to M0_PRIORITY_QUEUE
 
       \(ExitStatus.documentation) 65: a dead letter to replay does not say its queue (pass --to); 69: the \
       broker is unreachable, or a copy was unroutable; 75: a copy was nacked, or a signal stopped the replay; \

@@ -46,9 +46,12 @@ struct AMQPPub: ParsableCommand {
       ENVIRONMENT: AMQP_URL (the broker, when --url is not given).
 
       EXAMPLES:
-        kvs-discover --window 60s | amqp-pub --queue S2_PROCESSING_QUEUE --declare --dlq S2_PROCESSING_DLQ
-        chunk < req.json | amqp-pub --queue M0_RESULTS_QUEUE --header-field process_id --tee > published.jsonl
-        amqp-pub --exchange events --routing-key 'camera.{camera_id}' --header source=s2 < tasks.jsonl
+        kvs-discover --window 60s \\
+          | amqp-pub --queue S2_PROCESSING_QUEUE --declare --dlq S2_PROCESSING_DLQ
+        chunk < req.json | amqp-pub --queue M0_RESULTS_QUEUE \\
+          --header-field process_id --tee > published.jsonl
+        amqp-pub --exchange events --routing-key 'camera.{camera_id}' \\
+          --header source=s2 < tasks.jsonl
 
       \(ExitStatus.documentation) 65: a line is not JSON or lacks a field; 69: the broker is unreachable, \
       a message was unroutable, or the broker went away for longer than --reconnect-for; 75: a message was \

@@ -57,10 +57,12 @@ struct BlobPut: ParsableCommand {
       AZURE_STORAGE_KEY or AZURE_STORAGE_SAS_TOKEN (AZURE_STORAGE_BLOB_ENDPOINT moves the endpoint).
 
       EXAMPLES:
-        chunk | blob-put --to "s3://spectra-videos/processed/{process_id}/chunk_{chunk_id:03}.mp4=cloud_stream_path" \\
-                         --to "s3://{cache_container_name}/temp/{process_id}/chunk_{chunk_id:03}.mp4=cache_path" \\
-                         --ttl cache_path=24h --remove-source
-        kvs-clip | blob-put --to "az://acct/videos/live/{camera_id}/{start_time}.mp4=cloud_stream_path" --presign 1h
+        chunk | blob-put \\
+          --to "s3://videos/{process_id}/chunk_{chunk_id:03}.mp4=cloud_stream_path" \\
+          --to "s3://spectra-cache/temp/{process_id}/{chunk_id:03}.mp4=cache_path" \\
+          --ttl cache_path=24h --remove-source
+        kvs-clip | blob-put --presign 1h \\
+          --to "az://acct/videos/live/{camera_id}/{start_time}.mp4=cloud_stream_path"
 
       ERRORS: network errors and 5xx/503 SlowDown are retried with exponential backoff and jitter (--attempts). \
       Then a service that could not be reached at all (connection refused, host not found) exits 69, as in every \

@@ -70,10 +70,13 @@ struct Chunk: ParsableCommand {
       --region, --profile, --attempts, --part-size, ...), else the environment (AWS_*, AZURE_STORAGE_*).
 
       EXAMPLES:
-        echo '{"process_id":42,"cloud_stream_path":"/videos/cam.mp4","video_preprocessing":{"chunk_duration":60}}' | chunk
-        chunk --source https://example.com/video.mp4 --chunk-duration 30s --mode copy -o /tmp/chunks
-        amqp-consume --queue M0_PRIORITY_QUEUE -- chunk | blob-put --to 's3://b/{process_id}/chunk_{chunk_id:03}.mp4'
-        chunk --source s3://uploads/cam.mp4 --to 's3://videos/cam/chunk_{chunk_id:03}.mp4=cloud_stream_path'
+        echo '{"process_id":42,"cloud_stream_path":"/videos/cam.mp4"}' | chunk
+        chunk --source https://example.com/video.mp4 --chunk-duration 30s \\
+          --mode copy -o /tmp/chunks
+        chunk --source s3://uploads/cam.mp4 \\
+          --to 's3://videos/cam/chunk_{chunk_id:03}.mp4=cloud_stream_path'
+        amqp-consume --queue M0_PRIORITY_QUEUE -- \\
+          chunk --to 's3://videos/{process_id}/chunk_{chunk_id:03}.mp4'
 
       \(RequestBounds.documentation)
 

@@ -24,8 +24,10 @@ struct ContactSheetTool: ParsableCommand {
       contact_sheet_path, contact_sheet_width and contact_sheet_height (pixels), tiles (how many chunks).
 
       EXAMPLES:
-        chunk --source /videos/cam.mp4 --chunk-duration 20s | contact-sheet -o /tmp/cam.png
-        amqp-consume --queue M0_RESULTS_QUEUE --idle-timeout 2s | contact-sheet -o job.png --columns 6
+        chunk --source /videos/cam.mp4 --chunk-duration 20s \\
+          | contact-sheet -o /tmp/cam.png
+        amqp-consume --queue M0_RESULTS_QUEUE --idle-timeout 2s \\
+          | contact-sheet -o job.png --columns 6
 
       ENVIRONMENT: as blob-get for stored chunks (AWS_*, AZURE_STORAGE_*).
 

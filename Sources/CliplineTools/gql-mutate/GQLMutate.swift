@@ -51,15 +51,13 @@ struct GQLMutate: ParsableCommand {
       timeout, so the backend must make them idempotent (the schema's chunk mutations are, on processId + chunkHash).
 
       EXAMPLES:
-
-      chunk | blob-put --to ... | gql-mutate --op create-chunk | amqp-pub --queue M0_RESULTS_QUEUE
-
-      ... | gql-mutate --op set-status --status PROCESSING --at-end
-
-      gql-mutate --op set-status --status FAILED --at-end --field process_id:=101 --field inference_modality=batch
-
-      gql-mutate --query 'mutation($n: String!) { createJob(name: $n) { id } }' --var n=camera_id \
-      --merge job_id=data.createJob.id
+        chunk --to 's3://b/{process_id}/{chunk_id:03}.mp4=cloud_stream_path' \\
+          | gql-mutate --op create-chunk | amqp-pub --queue M0_RESULTS_QUEUE
+        ... | gql-mutate --op set-status --status PROCESSING --at-end
+        gql-mutate --op set-status --status FAILED --at-end \\
+          --field process_id:=101 --field inference_modality=batch
+        gql-mutate --query 'mutation($n: String!) { createJob(name: $n) { id } }' \\
+          --var n=camera_id --merge job_id=data.createJob.id
 
       \(ExitStatus.documentation)
       """,

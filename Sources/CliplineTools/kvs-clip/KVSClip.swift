@@ -56,11 +56,15 @@ struct KVSClip: ParsableCommand {
       provides), S2_CLIP_DURATION (a task from flags without --end-time lasts this many seconds).
 
       EXAMPLES:
-        amqp-consume --queue S2_PROCESSING_QUEUE -- kvs-clip --to 's3://videos/live/{camera_id}/{start_time}.mp4=cloud_stream_path'
-        kvs-clip --thumbnail | blob-put --to 's3://.../{camera_id}.mp4=clip_path' --remove-source
-        kvs-clip --camera-id front --stream-name FrontEntrance --start-time 2026-02-26T14:30:00Z \\
-          --end-time 2026-02-26T14:31:00Z --work-dir /tmp/clips
-        echo '{"camera_id":"front","stream_name":"FrontEntrance"}' | kvs-clip --hls --hls-mode live
+        amqp-consume --queue S2_PROCESSING_QUEUE -- kvs-clip \\
+          --to 's3://videos/live/{camera_id}/{start_time}.mp4=cloud_stream_path'
+        kvs-clip --thumbnail \\
+          | blob-put --to 's3://videos/{camera_id}.mp4=clip_path' --remove-source
+        kvs-clip --camera-id front --stream-name FrontEntrance \\
+          --start-time 2026-02-26T14:30:00Z --end-time 2026-02-26T14:31:00Z \\
+          --work-dir /tmp/clips
+        echo '{"camera_id":"front","stream_name":"FrontEntrance"}' \\
+          | kvs-clip --hls --hls-mode live
 
       \(ExitStatus.documentation) 65: a bad task (start_time not before end_time), no fragments in the range, an \
       empty clip, or media KVS cannot clip; 66: the stream does not exist; 75: KVS kept throttling, storage \

@@ -71,10 +71,14 @@ struct KVSFollow: ParsableCommand {
       AWS_ENDPOINT_URL_KINESIS_VIDEO (and AWS_ENDPOINT_URL_S3 for --to s3://), XDG_STATE_HOME, CLIPLINE_WORK_DIR.
 
       EXAMPLES:
-        kvs-discover | kvs-follow --window 60s --to 's3://videos/live/{camera_id}/{start_time}.mp4=cloud_stream_path'
-        kvs-follow --stream FrontEntrance --window 10s --work-dir /var/lib/clips --start earliest
-        kvs-discover | kvs-follow --window 60s --state redis://redis:6379 --lease 10s --health-file /run/follow.json \\
-          --to 's3://videos/live/{camera_id}/{start_time}.mp4=cloud_stream_path' | amqp-pub --queue S2_DONE
+        kvs-discover | kvs-follow --window 60s \\
+          --to 's3://videos/live/{camera_id}/{start_time}.mp4=cloud_stream_path'
+        kvs-follow --stream FrontEntrance --window 10s --work-dir /var/lib/clips \\
+          --start earliest
+        kvs-discover | kvs-follow --window 60s --state redis://redis:6379 \\
+          --lease 10s --health-file /run/follow.json \\
+          --to 's3://videos/live/{camera_id}/{start_time}.mp4=cloud_stream_path' \\
+          | amqp-pub --queue S2_DONE
 
       \(ExitStatus.documentation) 0 also after SIGTERM (or SIGINT, SIGHUP), and when stdin ends without a camera \
       record; 64: a bad flag (a window of 0 or over 24 h); 66: a \

@@ -30,9 +30,9 @@ struct M0Submit: ParsableCommand {
       ENVIRONMENT: AMQP_URL (the broker, when --url is not given).
 
       EXAMPLES:
-        echo '{"process_id":101,"cloud_stream_path":"s3://videos/feed.mp4","destination_prefix":"processed/101/",\
-      "cache_container_name":"spectra-cache","video_preprocessing":{"chunk_duration":60}}' | m0-submit
-        m0-submit --queue M0_PRIORITY_QUEUE --declare --dlq M0_DEADLETTER_QUEUE < requests.jsonl
+        m0-submit < requests.jsonl
+        m0-submit --queue M0_PRIORITY_QUEUE --declare --dlq M0_DEADLETTER_QUEUE \\
+          < requests.jsonl
 
       \(ExitStatus.documentation) 65: a request is not valid (nothing was published for it); 69: the broker \
       is unreachable or the queue does not exist; 75: the broker nacked a request, or a signal stopped the run.

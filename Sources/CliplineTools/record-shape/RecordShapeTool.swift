@@ -22,13 +22,16 @@ struct RecordShapeTool: ParsableCommand {
       RECORD FIELDS: reads the fields the flags name; writes the record with the changes above, nothing else.
 
       EXAMPLES:
-        kvs-clip | blob-put --to 's3://videos/live/{camera_id}/{start_time}.mp4=cloud_stream_path' \\
+        kvs-clip \\
+          --to 's3://videos/live/{camera_id}/{start_time}.mp4=cloud_stream_path' \\
           | record-shape --rename clip_start_time=live_start_time \\
               --keep process_id,cloud_stream_path,live_start_time,inference_config \\
-              --set inference_modality=live --set 'destination_prefix=processed/live/{camera_id}/{process_id}/' \\
+              --set inference_modality=live \\
+              --set 'destination_prefix=processed/live/{camera_id}/{process_id}/' \\
               --set cache_container_name=spectra-cache \\
               --set-json 'video_preprocessing={"chunk_duration":60,"fps":15}'
-        ... | record-shape --keep process_id,chunk_id,chunk_hash,cloud_stream_path,cache_path,start_time,end_time
+        ... | record-shape \\
+          --keep process_id,chunk_id,chunk_hash,cloud_stream_path,start_time,end_time
         ... | record-shape --drop chunk_path,etag,sha256
 
       \(ExitStatus.documentation) 64: a flag does not parse; 65: a line is not a JSON object, or lacks a field \
