@@ -39,31 +39,11 @@ struct LivePipelineRun {
       timeout: 600)
   }
 
-  /// Every message on `queue`, left there, each checked against the seed's `model`; fails on one the model refuses.
   func messages(_ queue: String, as model: String, count: Int) throws -> [(body: Record, headers: Record)] {
-    let result = try seedMessages(["check", queue, model])
-    XCTAssertEqual(result.status, 0, result.stderr)
-    var messages: [(Record, Record)] = []
-    for line in try result.records() {
-      XCTAssertEqual(line["valid"], .bool(true), "\(queue): the seed's \(model) refuses \(line)")
-      let body = line["body"].flatMap { $0.objectValue.map(Record.init) } ?? Record()
-      messages.append((body, line["headers"].flatMap { $0.objectValue.map(Record.init) } ?? Record()))
-    }
-    XCTAssertEqual(messages.count, count, "\(queue): \(result.stdout)")
-    return messages
+    try SeedMessages.check(queue, as: model, count: count)
   }
 
-  func purge(_ queues: [String] = Self.queues) throws {
-    let result = try seedMessages(["purge"] + queues)
-    XCTAssertEqual(result.status, 0, result.stderr)
-  }
-
-  private func seedMessages(_ arguments: [String]) throws -> ToolResult {
-    try ToolInvocation.runProcess(
-      "/usr/bin/env",
-      ["python3", ExampleScript.root.appendingPathComponent("scripts/testbeds/seed_messages.py").path] + arguments,
-      environment: ["AMQP_URL": try Broker.url()])
-  }
+  func purge(_ queues: [String] = Self.queues) throws { try SeedMessages.purge(queues) }
 
   /// Every object in `bucket`, by URL, with the SHA-256 of its bytes as stored.
   func objects(_ bucket: String) throws -> [String: String] {
@@ -75,5 +55,34 @@ struct LivePipelineRun {
       unlink(path)
     }
     return objects
+  }
+}
+
+/// The seeds' pydantic models reading a real queue through pika (`scripts/testbeds/seed_messages.py`).
+enum SeedMessages {
+  /// Every message on `queue`, left there, each checked against the seed's `model`; fails on one the model refuses.
+  static func check(_ queue: String, as model: String, count: Int) throws -> [(body: Record, headers: Record)] {
+    let result = try run(["check", queue, model])
+    XCTAssertEqual(result.status, 0, result.stderr)
+    var messages: [(Record, Record)] = []
+    for line in try result.records() {
+      XCTAssertEqual(line["valid"], .bool(true), "\(queue): the seed's \(model) refuses \(line)")
+      let body = line["body"].flatMap { $0.objectValue.map(Record.init) } ?? Record()
+      messages.append((body, line["headers"].flatMap { $0.objectValue.map(Record.init) } ?? Record()))
+    }
+    XCTAssertEqual(messages.count, count, "\(queue): \(result.stdout)")
+    return messages
+  }
+
+  static func purge(_ queues: [String]) throws {
+    let result = try run(["purge"] + queues)
+    XCTAssertEqual(result.status, 0, result.stderr)
+  }
+
+  private static func run(_ arguments: [String]) throws -> ToolResult {
+    try ToolInvocation.runProcess(
+      "/usr/bin/env",
+      ["python3", ExampleScript.root.appendingPathComponent("scripts/testbeds/seed_messages.py").path] + arguments,
+      environment: ["AMQP_URL": try Broker.url()])
   }
 }
