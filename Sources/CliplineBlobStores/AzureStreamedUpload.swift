@@ -29,6 +29,13 @@ struct AzureStreamedBlocks: PartedUploadBackend {
     return try named { try store.putBlob(.bytes(bytes), digests: withMD5, target: target, options: options) }
   }
 
+  func putWhole(file: String, range: Range<Int64>, digests: FileDigests) throws -> StoredBlob {
+    let md5 = try FileDigests.of(file, offset: range.lowerBound, length: Int64(range.count), sha256: false).md5
+    let withMD5 = FileDigests(sha256: digests.sha256, md5: md5, bytes: digests.bytes)
+    let body = HTTPBody.file(path: file, offset: range.lowerBound, length: Int64(range.count))
+    return try named { try store.putBlob(body, digests: withMD5, target: target, options: options) }
+  }
+
   /// Azure checks Content-MD5, which must come before the body: no blob goes up while its bytes arrive in one
   /// request (blocks do, as they fill).
   func streamedPut(bytes: Int64) throws -> StreamedPut? { nil }

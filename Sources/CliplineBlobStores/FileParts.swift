@@ -102,6 +102,8 @@ final class FileParts: @unchecked Sendable {
     let digests = FileDigests(sha256: body.sha256, md5: [], bytes: body.byteCount)
     let end = body.range.upperBound
     if !begun && end < start(of: 2) {
+      // A body that is all file (a live window) goes from the file, not held whole in memory at its end.
+      if body.prefix.isEmpty { return try backend.putWhole(file: path, range: body.range, digests: digests) }
       return try backend.putWhole(try bytes(body.prefix, then: body.range), digests: digests)
     }
     try written(upTo: end)

@@ -38,6 +38,12 @@ final class S3StreamedParts: PartedUploadBackend, @unchecked Sendable {
     return try named { try store.putObject(.bytes(bytes), digests: digests, target: target, options: options) }
   }
 
+  func putWhole(file: String, range: Range<Int64>, digests: FileDigests) throws -> StoredBlob {
+    try options.checkKnownDigest(digests, location: target.location)
+    let body = HTTPBody.file(path: file, offset: range.lowerBound, length: Int64(range.count))
+    return try named { try store.putObject(body, digests: digests, target: target, options: options) }
+  }
+
   func begin() throws {
     let known = options.knownDigests.flatMap { $0.sha256.isEmpty ? nil : $0.sha256 }
     uploadQuery = try named {

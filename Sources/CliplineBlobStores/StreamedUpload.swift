@@ -23,6 +23,8 @@ protocol PartedUploadBackend: Sendable {
   func streamedPut(bytes: Int64) throws -> StreamedPut?
   /// The whole body, which ended before reaching the multipart threshold, in one request.
   func putWhole(_ bytes: [UInt8], digests: FileDigests) throws -> StoredBlob
+  /// The whole body, `range` of a file, in one request sent from the file (never held in memory).
+  func putWhole(file: String, range: Range<Int64>, digests: FileDigests) throws -> StoredBlob
   /// Before the first part (CreateMultipartUpload).
   func begin() throws
   /// Part `index` (from 0); called from several threads at once.

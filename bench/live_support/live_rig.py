@@ -59,6 +59,14 @@ class Services:
         arns = self.control("streams", {"prefix": prefix, "count": count, "retention_hours": 24})["StreamARNs"]
         return [f"{prefix}{index:05d}" for index in range(count)], arns
 
+    def getclip_remux_cpu(self):
+        """CPU seconds of the testbed's exited children (cutime + cstime): the ffmpeg it runs per GetClip to remux
+        fragments into an MP4 (the work AWS does on its side, which kvs-follow does itself); nothing else while a
+        phase runs."""
+        with open(os.path.join(self.directory, "kvs", "kvs.pid")) as pid, open(f"/proc/{int(pid.read())}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")
+
     def fragments(self, stream):
         """The testbed's fragments of `stream`: number, server time, when it arrived whole (wall clock)."""
         answer = self.control("media/fragments?stream=" + stream)
