@@ -136,9 +136,9 @@ public struct RecordPublishing {
     var total = 0
     var failed = 0
     var firstFailure: ExitStatus?
-    func fail(_ error: Error, line: Int) {
+    func fail(_ error: Error, line: Int, record: Record? = nil) {
       failed += 1
-      diagnostics.report(error, line: line)
+      diagnostics.report(error, line: line, record: record)
       firstFailure = firstFailure ?? ExitStatus.of(error)
     }
     publisher.onConfirmed = { [confirmation, spanPerRecord] published in
@@ -150,7 +150,7 @@ public struct RecordPublishing {
       if let spanPerRecord {
         published.trace?.finish(spanPerRecord, record: published.record, failure: describe(failure))
       }
-      fail(failure, line: published.line)
+      fail(failure, line: published.line, record: published.record)
     }
     defer { publisher.close() }
     for input in reader {
@@ -168,7 +168,7 @@ public struct RecordPublishing {
         }
         message = try shape.message(for: record, trace: trace?.place.context)
       } catch {
-        fail(error, line: input.number)
+        fail(error, line: input.number, record: try? input.record.get())
         continue
       }
       try publisher.publish(message, context: PublishedRecord(line: input.number, record: record, trace: trace))

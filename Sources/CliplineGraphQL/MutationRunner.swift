@@ -78,7 +78,7 @@ public final class MutationRunner {
         let record = try line.record.get()
         pending.append(try choice.template(for: record).prepare(record, line: line.number))
       } catch {
-        fail(error, line: line.number)
+        fail(error, line: line.number, record: try? line.record.get())
         continue
       }
       if pending.count >= options.batchSize { flush() }
@@ -94,10 +94,10 @@ public final class MutationRunner {
     RecordsFailed(failed: failed, total: total, exitStatus: ExitStatus.of(error))
   }
 
-  private func fail(_ error: Error, line: Int?) {
+  private func fail(_ error: Error, line: Int?, record: Record? = nil) {
     failed += 1
     firstFailure = firstFailure ?? ExitStatus.of(error)
-    diagnostics.report(error, line: line)
+    diagnostics.report(error, line: line, record: record)
   }
 
   /// Sends what is pending as one request and writes each record on, with its response values.
@@ -151,7 +151,7 @@ public final class MutationRunner {
         stop = closed
         return
       } catch {
-        fail(error, line: item.line)
+        fail(error, line: item.line, record: item.record)
       }
     }
   }

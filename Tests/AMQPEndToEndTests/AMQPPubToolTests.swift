@@ -57,6 +57,18 @@ final class AMQPPubToolTests: XCTestCase {
     XCTAssertEqual(try Broker.waitForDepth(queue, 1), 1)
   }
 
+  /// In JSON, the error line of a record amqp-pub refuses names the record's ids (issue 25).
+  func testARefusedRecordsJSONErrorLineNamesItsIDs() throws {
+    let result = try ToolInvocation.run(
+      "amqp-pub", ["--routing-key", "{target}"], stdin: #"{"process_id":501,"camera_id":"cam-1"}"# + "\n",
+      environment: ["AMQP_URL": try Broker.url(), "CLIPLINE_LOG_FORMAT": "json"])
+    XCTAssertEqual(result.status, 65, result.stderr)
+    let line = try Record(json: String(try XCTUnwrap(result.stderr.split(separator: "\n").first)))
+    XCTAssertEqual(line["line"], .integer(1), result.stderr)
+    XCTAssertEqual(line["process_id"], .integer(501), result.stderr)
+    XCTAssertEqual(line["camera_id"], .string("cam-1"), result.stderr)
+  }
+
   /// amqp-pub connects and declares when it starts, not on its first record: at the end of a pipe the handshake
   /// overlaps the stages before it (the S2 task waited for it after its upload).
   func testItConnectsAndDeclaresBeforeTheFirstRecord() throws {

@@ -105,6 +105,20 @@ final class GQLMutateFailureTests: XCTestCase {
       try server.rows("batch_chunks", processID: processID).map { $0["chunk_hash"] }, [records[1]["chunk_hash"]])
   }
 
+  /// In JSON, the error line of a record the server refused names the record's ids (issue 25).
+  func testARefusedRecordsJSONErrorLineNamesItsIDs() throws {
+    let server = try GraphQLTestServer()
+    let processID = GraphQLTestServer.newProcessID()
+    try server.inject(["kind": "graphql_error", "message": "chunk storage is read-only", "count": 1])
+    let result = try server.run(
+      ["--op", "create-chunk"], stdin: ChunkRecords.lines([ChunkRecords.batch(processID: processID, chunkID: 3)]),
+      environment: ["CLIPLINE_LOG_FORMAT": "json"])
+    XCTAssertEqual(result.status, 65, result.stderr)
+    let line = try Record(json: String(try XCTUnwrap(result.stderr.split(separator: "\n").first)))
+    XCTAssertEqual(line["process_id"], .integer(Int64(processID)), result.stderr)
+    XCTAssertEqual(line["chunk_id"], .integer(3), result.stderr)
+  }
+
   func testGraphQLErrorInABatchFailsOnlyItsOwnRecord() throws {
     let server = try GraphQLTestServer()
     let processID = GraphQLTestServer.newProcessID()
