@@ -31,7 +31,9 @@ EXAMPLES := $(wildcard examples/*.sh) examples/backend/schema.graphql \
 # A build directory of its own: toggling --static-swift-stdlib in .build would recompile everything each time a
 # plain `swift build -c release` (scripts/demo) ran in between.
 SCRATCH ?= .build/static
-SWIFT_BUILD = $(SWIFT) build -c release --static-swift-stdlib --scratch-path $(SCRATCH)
+# The commit --version names (Package.swift reads it from the environment into one C file).
+COMMIT ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null)
+SWIFT_BUILD = CLIPLINE_COMMIT=$(COMMIT) $(SWIFT) build -c release --static-swift-stdlib --scratch-path $(SCRATCH)
 
 .PHONY: all build bin-path install install-strip uninstall check lint shape docs-check strict-build
 all: build

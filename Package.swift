@@ -51,6 +51,10 @@ let tools = [
   "kvs-clip-media", "kvs-follow", "gql-mutate", "record-shape", "m0-submit", "contact-sheet",
 ]
 
+/// The commit `make` builds from (the Makefile sets CLIPLINE_COMMIT), compiled into one C file for `--version`;
+/// empty in a plain `swift build`.
+let commit = String((Context.environment["CLIPLINE_COMMIT"] ?? "").filter(\.isHexDigit).prefix(40))
+
 let package = Package(
   name: "clipline",
   // Linux only: the C libraries come from Debian's packages (the `apt` providers), and the code calls Linux's own
@@ -72,6 +76,7 @@ let package = Package(
     cLibrary("CCliplineHiredis", pkgConfig: "hiredis", apt: "libhiredis-dev"),
     .systemLibrary(name: "CCliplineXattr", path: "Sources/CCliplineXattr"),
     .systemLibrary(name: "CCliplineLinux", path: "Sources/CCliplineLinux"),
+    .target(name: "CCliplineBuild", cSettings: [.define("CLIPLINE_COMMIT", to: "\"\(commit)\"")]),
 
     // What every library stands on: exit codes, signals, retries, work directories; the JSON record contract.
     .target(name: "CliplineSystem"),
@@ -134,7 +139,7 @@ let package = Package(
         "CliplineCLI", argumentParser, "CliplineBlobStores", "CliplineStorageFlags", "CliplineAMQP",
         "CliplineAMQPFlags", "CliplineKVS", "CliplineCache", "CliplineKVSFlags", "CliplineKVSClipping",
         "CliplineGraphQL", "CliplineChunking", "CliplineMedia", "CliplineHTTP", "CliplineSources", "CliplineTelemetry",
-        "CliplineKVSFollowing",
+        "CliplineKVSFollowing", "CCliplineBuild",
       ]),
     // What make install installs: every tool in one binary, each tool's name a link to it.
     .executableTarget(name: "clipline", dependencies: ["CliplineTools", "CliplineCLI", argumentParser]),

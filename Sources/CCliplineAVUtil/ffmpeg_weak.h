@@ -81,6 +81,7 @@
 #pragma weak avio_context_free
 #pragma weak avio_flush
 #pragma weak avutil_version
+#pragma weak av_version_info
 #pragma weak sws_freeContext
 #pragma weak sws_getContext
 #pragma weak sws_isSupportedInput

@@ -10,10 +10,15 @@ import Foundation
 public struct MultiCall {
   let commands: [String: any ParsableCommand.Type]
   public let binary: String
+  /// What `--version` says after the name and version (the commit, the C libraries).
+  let versionDetails: () -> [String]
 
-  public init(_ commands: [any ParsableCommand.Type], binary: String) {
+  public init(
+    _ commands: [any ParsableCommand.Type], binary: String, versionDetails: @escaping () -> [String] = { [] }
+  ) {
     self.commands = Dictionary(uniqueKeysWithValues: commands.map { ($0.configuration.commandName ?? "\($0)", $0) })
     self.binary = binary
+    self.versionDetails = versionDetails
   }
 
   /// Every tool's name, sorted.
@@ -24,15 +29,19 @@ public struct MultiCall {
   public func main(root: any ParsableCommand.Type) -> Never {
     var arguments = CommandLine.arguments
     let started = (arguments.removeFirst() as NSString).lastPathComponent
-    if let command = commands[started] { runCommand(command, arguments) }
-    if let first = arguments.first, let command = commands[first] { runCommand(command, Array(arguments.dropFirst())) }
-    runCommand(root, arguments)
+    if let command = commands[started] { runCommand(command, arguments, versionDetails) }
+    if let first = arguments.first, let command = commands[first] {
+      runCommand(command, Array(arguments.dropFirst()), versionDetails)
+    }
+    runCommand(root, arguments, versionDetails)
   }
 
   /// A tool's own executable (`Sources/chunk/main.swift`): the tool's command, whatever the file is called.
-  public static func main(_ tool: String, in commands: [any ParsableCommand.Type]) -> Never {
+  public static func main(
+    _ tool: String, in commands: [any ParsableCommand.Type], versionDetails: @escaping () -> [String] = { [] }
+  ) -> Never {
     guard let command = MultiCall(commands, binary: tool).commands[tool] else { fatalError("\(tool) is no command") }
-    runCommand(command, Array(CommandLine.arguments.dropFirst()))
+    runCommand(command, Array(CommandLine.arguments.dropFirst()), versionDetails)
   }
 
   /// What the binary's own command does with what it parsed: --list prints every tool, one a line; a name that
@@ -48,9 +57,18 @@ public struct MultiCall {
   }
 }
 
-private func runCommand<Command: ParsableCommand>(_ command: Command.Type, _ arguments: [String]) -> Never {
+/// Runs `command`; -h and --version are answered before ArgumentParser sees them (it would print the whole help
+/// and only the version number).
+private func runCommand<Command: ParsableCommand>(
+  _ command: Command.Type, _ arguments: [String], _ versionDetails: () -> [String]
+) -> Never {
   if BriefHelp.isAsked(arguments) {
     print(BriefHelp.text(of: command))
+    exit(ExitStatus.success.rawValue)
+  }
+  let version = command.configuration.version
+  if !version.isEmpty, arguments.prefix(while: { $0 != "--" }).contains("--version") {
+    print(([version] + versionDetails()).joined(separator: "\n"))
     exit(ExitStatus.success.rawValue)
   }
   command.main(arguments)

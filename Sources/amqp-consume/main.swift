@@ -1,4 +1,4 @@
 import CliplineCLI
 import CliplineTools
 
-MultiCall.main("amqp-consume", in: Tools.commands)
+MultiCall.main("amqp-consume", in: Tools.commands, versionDetails: Tools.versionDetails)

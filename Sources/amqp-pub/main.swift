@@ -1,4 +1,4 @@
 import CliplineCLI
 import CliplineTools
 
-MultiCall.main("amqp-pub", in: Tools.commands)
+MultiCall.main("amqp-pub", in: Tools.commands, versionDetails: Tools.versionDetails)

@@ -1,4 +1,4 @@
 import CliplineCLI
 import CliplineTools
 
-MultiCall.main("blob-put", in: Tools.commands)
+MultiCall.main("blob-put", in: Tools.commands, versionDetails: Tools.versionDetails)

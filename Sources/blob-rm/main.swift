@@ -1,4 +1,4 @@
 import CliplineCLI
 import CliplineTools
 
-MultiCall.main("blob-rm", in: Tools.commands)
+MultiCall.main("blob-rm", in: Tools.commands, versionDetails: Tools.versionDetails)

@@ -1,4 +1,4 @@
 import CliplineCLI
 import CliplineTools
 
-MultiCall.main("chunk", in: Tools.commands)
+MultiCall.main("chunk", in: Tools.commands, versionDetails: Tools.versionDetails)

@@ -5,7 +5,9 @@ import CliplineTools
 
 /// `clipline` by its own name: which tool to run, --list, --version.
 struct Clipline: ParsableCommand {
-  static var multiCall: MultiCall { MultiCall(Tools.commands, binary: "clipline") }
+  static var multiCall: MultiCall {
+    MultiCall(Tools.commands, binary: "clipline", versionDetails: Tools.versionDetails)
+  }
 
   static let configuration = CommandConfiguration(
     commandName: "clipline",

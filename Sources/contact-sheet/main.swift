@@ -1,4 +1,4 @@
 import CliplineCLI
 import CliplineTools
 
-MultiCall.main("contact-sheet", in: Tools.commands)
+MultiCall.main("contact-sheet", in: Tools.commands, versionDetails: Tools.versionDetails)

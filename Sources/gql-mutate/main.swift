@@ -1,4 +1,4 @@
 import CliplineCLI
 import CliplineTools
 
-MultiCall.main("gql-mutate", in: Tools.commands)
+MultiCall.main("gql-mutate", in: Tools.commands, versionDetails: Tools.versionDetails)

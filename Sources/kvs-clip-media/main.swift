@@ -1,4 +1,4 @@
 import CliplineCLI
 import CliplineTools
 
-MultiCall.main("kvs-clip-media", in: Tools.commands)
+MultiCall.main("kvs-clip-media", in: Tools.commands, versionDetails: Tools.versionDetails)

@@ -1,4 +1,4 @@
 import CliplineCLI
 import CliplineTools
 
-MultiCall.main("kvs-discover", in: Tools.commands)
+MultiCall.main("kvs-discover", in: Tools.commands, versionDetails: Tools.versionDetails)

@@ -1,4 +1,4 @@
 import CliplineCLI
 import CliplineTools
 
-MultiCall.main("kvs-follow", in: Tools.commands)
+MultiCall.main("kvs-follow", in: Tools.commands, versionDetails: Tools.versionDetails)

@@ -1,4 +1,4 @@
 import CliplineCLI
 import CliplineTools
 
-MultiCall.main("m0-submit", in: Tools.commands)
+MultiCall.main("m0-submit", in: Tools.commands, versionDetails: Tools.versionDetails)

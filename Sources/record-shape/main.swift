@@ -1,4 +1,4 @@
 import CliplineCLI
 import CliplineTools
 
-MultiCall.main("record-shape", in: Tools.commands)
+MultiCall.main("record-shape", in: Tools.commands, versionDetails: Tools.versionDetails)

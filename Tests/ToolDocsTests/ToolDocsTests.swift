@@ -31,20 +31,45 @@ final class ToolDocsTests: XCTestCase {
     XCTAssertGreaterThanOrEqual(try Self.tools().count, 9)
   }
 
+  /// `--version` says the version on its first line, then, as `ffmpeg -version` does, the commit and the C
+  /// libraries the process runs with (FFmpeg's included: loaded to be asked).
   func testEveryToolAnswersVersion() throws {
-    for tool in try Self.tools() {
+    for tool in try Self.tools() + ["clipline"] {
       let version = try ToolInvocation.run(tool, ["--version"])
       XCTAssertEqual(version.status, 0, tool)
+      let lines = version.stdoutLines
       XCTAssertTrue(
-        version.stdout.range(of: "^\(tool) [0-9]+\\.[0-9]+\\.[0-9]+\n$", options: .regularExpression) != nil,
-        "\(tool) --version prints the version: \(version.stdout)")
+        lines.first?.range(of: "^\(tool) [0-9]+\\.[0-9]+\\.[0-9]+$", options: .regularExpression) != nil,
+        "\(tool) --version prints the version first: \(version.stdout)")
+      for (name, value) in [
+        ("commit", "([0-9a-f]{7,40}|unknown .*)"), ("libcurl", "[0-9]+\\.[0-9]+\\.[0-9]+"),
+        ("libcrypto", "OpenSSL [0-9]+\\.[0-9]+.*"), ("rabbitmq-c", "[0-9]+\\.[0-9]+\\.[0-9]+"),
+        ("hiredis", "[0-9]+\\.[0-9]+\\.[0-9]+"),
+        ("FFmpeg", ".+ \\(libavutil [0-9.]+, libavcodec [0-9.]+, libavformat [0-9.]+\\)"),
+      ] {
+        XCTAssertTrue(
+          lines.contains { $0.range(of: "^\(name): \(value)$", options: .regularExpression) != nil },
+          "\(tool) --version names \(name): \(version.stdout)")
+      }
     }
+  }
+
+  /// Without FFmpeg's libraries (here: not loadable, as with every symbol bound at start) --version says so and
+  /// still answers 0: the tools that open no media run on such a machine.
+  func testVersionSaysFFmpegIsNotLoadedWithoutFailing() throws {
+    let version = try ToolInvocation.run("kvs-discover", ["--version"], environment: ["LD_BIND_NOW": "1"])
+    XCTAssertEqual(version.status, 0, version.stderr)
+    XCTAssertTrue(
+      version.stdoutLines.contains { $0.hasPrefix("FFmpeg: not loaded (") && $0.contains("LD_BIND_NOW") },
+      version.stdout)
+    XCTAssertTrue(version.stdoutLines.contains { $0.hasPrefix("libcurl: ") }, version.stdout)
   }
 
   /// One version: the User-Agent of the tools' HTTP requests names the version `--version` prints.
   func testTheUserAgentNamesTheVersion() throws {
-    let version = try ToolInvocation.run("chunk", ["--version"]).stdout
-      .trimmingCharacters(in: .whitespacesAndNewlines).replacingOccurrences(of: "chunk ", with: "")
+    let version =
+      try ToolInvocation.run("chunk", ["--version"]).stdoutLines.first?
+      .replacingOccurrences(of: "chunk ", with: "") ?? ""
     // A one-request server that answers 404 and says which User-Agent asked.
     let server = Process()
     server.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
