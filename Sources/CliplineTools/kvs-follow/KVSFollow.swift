@@ -200,7 +200,7 @@ struct KVSFollow: ParsableCommand {
     // A span per window, not one for a run that lasts for days.
     try runTool(diagnostics, traced: false) {
       FFmpegLogging.configure(verbose: common.verbose)
-      MallocArenas.limit(to: 2)  // a thread per camera: see MallocArenas
+      MallocTuning.forManyStreams()  // a thread per camera: see MallocTuning
       let work = try WorkDirectory.resolve(flag: workDir, prefix: "kvs-follow")
       // With --to, windows stay in it only while they are sent.
       defer { if work.isCreatedHere && !upload.destinations.isEmpty { work.remove() } }
