@@ -23,6 +23,7 @@ public struct AMQPEndpoint: Equatable, Sendable, CustomStringConvertible {
   }
 
   public init(url text: String) throws {
+    try Self.refuseStrayCharacters(text)
     let schemeEnd = text.range(of: "://")
     guard let schemeEnd else { throw InvalidURL(reason: "expected amqp://… or amqps://…") }
     let scheme = text[..<schemeEnd.lowerBound].lowercased()
@@ -54,6 +55,24 @@ public struct AMQPEndpoint: Equatable, Sendable, CustomStringConvertible {
     (host, port) = try Self.hostAndPort(hostPart, defaultPort: usesTLS ? 5671 : 5672)
     vhost = try Self.vhost(path)
     (heartbeat, connectTimeout) = try Self.parameters(query)
+  }
+
+  /// A URL is written in visible ASCII; anything else (a space, a control byte, a quote, a fragment) would otherwise
+  /// end up in the user or host and connect somewhere the URL did not say.
+  private static func refuseStrayCharacters(_ text: String) throws {
+    let refused = Set(" \"<>\\^`{|}#".unicodeScalars)
+    guard
+      let stray = text.unicodeScalars.first(where: {
+        !$0.isASCII || $0.value < 0x21 || $0.value == 0x7F || refused.contains($0)
+      })
+    else { return }
+    let shown =
+      switch stray.value {
+      case 0x20: "a space"
+      case 0..<0x20, 0x7F: String(format: "the control byte 0x%02X", stray.value)
+      default: "'\(stray)'"
+      }
+    throw InvalidURL(reason: "it has \(shown), which a URL writes percent-encoded (%XX)")
   }
 
   /// `host`, `host:port` or `[v6]:port`; an empty host is localhost.

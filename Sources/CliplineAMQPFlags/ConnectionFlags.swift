@@ -58,7 +58,8 @@ public struct ConnectionFlags: ParsableArguments {
     do {
       endpoint = try AMQPEndpoint(url: text)
     } catch let error as AMQPEndpoint.InvalidURL {
-      throw ValidationError("\(error.description) (\(SecretRedaction.url(text)))")
+      let source = url != nil ? "--url" : "$AMQP_URL"
+      throw ValidationError("\(source): \(error.description) (\(SecretRedaction.url(text)))")
     }
     return ConnectionOptions(
       endpoint: endpoint, heartbeat: heartbeat, connectTimeout: connectTimeout?.seconds,

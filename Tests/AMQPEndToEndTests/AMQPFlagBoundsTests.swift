@@ -23,4 +23,26 @@ final class AMQPFlagBoundsTests: XCTestCase {
     }
     XCTAssertEqual(try ToolInvocation.run("gql-mutate", ["--op", "create-chunk", "--attempts", "21"]).status, 64)
   }
+
+  /// A URL that does not parse whole is refused before connecting anywhere, by every tool that takes --url.
+  func testAnAMQPURLThatDoesNotParseWholeIsAUsageErrorNamingTheFlag() throws {
+    let tools: [(String, [String])] = [
+      ("amqp-pub", ["--queue", "q"]), ("amqp-consume", ["--queue", "q"]), ("m0-submit", []),
+      ("amqp-dlq", ["replay", "-q", "q.dlq"]),
+    ]
+    let urls = ["amqp://gu est@/", "amqp://guest@127.0.0.1:56x72/%2f", "amqp://127.0.0.1:/", "http://127.0.0.1/"]
+    for (tool, arguments) in tools {
+      for url in urls {
+        let handler = tool == "amqp-consume" ? ["--", "true"] : []
+        let result = try ToolInvocation.run(tool, arguments + ["--url", url] + handler, stdin: "")
+        XCTAssertEqual(result.status, 64, "\(tool) --url \(url): \(result.stderr)")
+        XCTAssertTrue(result.stderr.contains("--url: AMQP URL: "), "\(tool) names the flag: \(result.stderr)")
+      }
+    }
+    let fromEnvironment = try ToolInvocation.run(
+      "m0-submit", [], stdin: "", environment: ["AMQP_URL": "amqp://127.0.0.1/\u{7}"])
+    XCTAssertEqual(fromEnvironment.status, 64, fromEnvironment.stderr)
+    XCTAssertTrue(
+      fromEnvironment.stderr.contains("$AMQP_URL: AMQP URL: it has the control byte 0x07"), fromEnvironment.stderr)
+  }
 }

@@ -41,6 +41,15 @@ final class AMQPEndpointTests: XCTestCase {
     XCTAssertThrowsError(try AMQPEndpoint(url: "amqp://h:99999/%2f")) { XCTAssertTrue("\($0)".contains("port")) }
     XCTAssertThrowsError(try AMQPEndpoint(url: "amqp://h/a/b")) { XCTAssertTrue("\($0)".contains("%2f")) }
   }
+
+  /// A space or control byte would otherwise land in the user or host and connect where the URL did not say.
+  func testRefusesURLsThatDoNotParseWhole() {
+    XCTAssertThrowsError(try AMQPEndpoint(url: "amqp://gu est@/")) { XCTAssertTrue("\($0)".contains("a space")) }
+    XCTAssertThrowsError(try AMQPEndpoint(url: "amqp://h\t/")) { XCTAssertTrue("\($0)".contains("0x09")) }
+    XCTAssertThrowsError(try AMQPEndpoint(url: "amqp://h/%2f#x")) { XCTAssertTrue("\($0)".contains("'#'")) }
+    XCTAssertThrowsError(try AMQPEndpoint(url: "amqp://h:/")) { XCTAssertTrue("\($0)".contains("port")) }
+    XCTAssertEqual(try AMQPEndpoint(url: "amqp://gu%20est@/").user, "gu est")
+  }
 }
 
 final class FailurePolicyTests: XCTestCase {
