@@ -128,4 +128,19 @@ final class GQLMutateQueryTests: XCTestCase {
     XCTAssertTrue(noEndpoint.stderr.contains("no GraphQL endpoint: set GRAPHQL_ENDPOINT or pass --endpoint"))
     XCTAssertEqual(try server.stats().requests, 0)
   }
+
+  /// An endpoint no request could go to is refused at start, even with no input to send.
+  func testAnUnparseableEndpointIsAUsageErrorNamingTheFlag() throws {
+    for endpoint in ["http://[::1/graphql", "not a url", "ftp://127.0.0.1/graphql", "127.0.0.1:8080/graphql"] {
+      let flag = try ToolInvocation.run("gql-mutate", ["--op", "create-chunk", "--endpoint", endpoint], stdin: "")
+      XCTAssertEqual(flag.status, 64, "\(endpoint): \(flag.stderr)")
+      XCTAssertTrue(flag.stderr.contains("--endpoint "), flag.stderr)
+      XCTAssertTrue(flag.stderr.contains(" is not an http:// or https:// URL"), flag.stderr)
+      let variable = try ToolInvocation.run(
+        "gql-mutate", ["--op", "create-chunk"], stdin: "", environment: ["GRAPHQL_ENDPOINT": endpoint])
+      XCTAssertEqual(variable.status, 64, "\(endpoint): \(variable.stderr)")
+      XCTAssertTrue(variable.stderr.contains("$GRAPHQL_ENDPOINT "), variable.stderr)
+      XCTAssertTrue(variable.stderr.contains(" is not an http:// or https:// URL"), variable.stderr)
+    }
+  }
 }

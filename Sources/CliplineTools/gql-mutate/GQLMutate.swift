@@ -111,6 +111,7 @@ struct GQLMutate: ParsableCommand {
     }
     // libcurl sends a URL's user and password as Basic credentials.
     SecretFlags.noteURLPassword("--endpoint", endpoint, saferWays: "GRAPHQL_ENDPOINT in the environment")
+    if let endpoint { try Self.checked(endpoint, from: "--endpoint") }
     let sources = [op != nil, query != nil, queryFile != nil].filter { $0 }.count
     guard sources == 1 else {
       throw ValidationError("Give exactly one of --op, --query and --query-file.")
@@ -142,6 +143,7 @@ struct GQLMutate: ParsableCommand {
       guard let endpoint = Settings.resolve(flag: endpoint, environment: "GRAPHQL_ENDPOINT") else {
         throw ConfigurationMissing("no GraphQL endpoint: set GRAPHQL_ENDPOINT or pass --endpoint")
       }
+      try Self.checked(endpoint, from: self.endpoint != nil ? "--endpoint" : "$GRAPHQL_ENDPOINT")
       let client = GraphQLClient(
         .init(
           endpoint: endpoint, token: Settings.environment("GRAPHQL_TOKEN"),
@@ -155,6 +157,15 @@ struct GQLMutate: ParsableCommand {
           batchSize: batch, atEnd: atEnd,
           atEndFields: Dictionary(try field.map(FlagValues.field), uniquingKeysWith: { _, last in last })))
       try runner.run(input.records(), input: input)
+    }
+  }
+
+  /// Refuses at start an endpoint no request could go to, rather than at the first record (or never, with no input).
+  private static func checked(_ endpoint: String, from source: String) throws {
+    guard let url = URL(string: endpoint), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
+      let host = url.host, !host.isEmpty
+    else {
+      throw ValidationError("\(source) \(SecretRedaction.url(endpoint)) is not an http:// or https:// URL.")
     }
   }
 
