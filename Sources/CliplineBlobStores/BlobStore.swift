@@ -144,13 +144,21 @@ public struct BlobStoreError: ExitStatusProviding, CustomStringConvertible {
   public var description: String {
     let hint: String
     switch exitStatus {
-    case .permissionDenied: hint = " (check the credentials and their permissions for this bucket/container)"
+    case .permissionDenied:
+      // A local file is refused by the file system, not by a credential: name what refused it.
+      if case .file = location {
+        hint = (underlying as? SystemCallError).flatMap { Self.errnoNames[$0.code] }.map { " (\($0))" } ?? ""
+      } else {
+        hint = " (check the credentials and their permissions for this bucket/container)"
+      }
     case .temporaryFailure: hint = " (worth retrying later)"
     case .unavailable: hint = " (is the endpoint right, and the service running?)"
     default: hint = ""
     }
     return "\(operation) \(location) failed: \(describe(underlying))\(hint)"
   }
+
+  private static let errnoNames: [Int32: String] = [EACCES: "EACCES", EPERM: "EPERM", EROFS: "EROFS"]
 }
 
 /// The local source file of an upload is missing (66).
