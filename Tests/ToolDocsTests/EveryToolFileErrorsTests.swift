@@ -82,6 +82,12 @@ final class EveryToolFileErrorsTests: XCTestCase {
         tool: "m0-submit", arguments: ["--metrics-file", "\(readOnly)/m.prom"], status: .permissionDenied,
         says: ["\(readOnly)/m.prom", "Read-only file system"]),
       environment: ["AMQP_URL": try Broker.url()])
+    // A health file that can never be written was said nowhere: the probe read a missing file.
+    try check(
+      Row(
+        tool: "amqp-consume", arguments: ["-q", "q", "--health-file", "\(readOnly)/h.json", "--", "true"],
+        status: .permissionDenied, says: ["--health-file \(readOnly)/h.json", "Read-only file system"]),
+      environment: ["AMQP_URL": try Broker.url()])
   }
 
   func testKVSFamily() throws {

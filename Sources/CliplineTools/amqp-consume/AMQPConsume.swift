@@ -232,7 +232,8 @@ struct AMQPConsume: ParsableCommand {
       }
       let consumer = try QueueConsumer(
         options: try connection.options(tool: "amqp-consume"), settings: settings, mode: mode, output: RecordWriter(),
-        diagnostics: diagnostics, healthFile: healthFile.map(HealthFile.init), telemetry: telemetry)
+        diagnostics: diagnostics, healthFile: try healthFile.map { try HealthFile(path: $0, diagnostics: diagnostics) },
+        telemetry: telemetry)
       try consumer.run()
     }
   }

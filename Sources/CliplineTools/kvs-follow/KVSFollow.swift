@@ -289,7 +289,9 @@ struct KVSFollow: ParsableCommand {
     }
     let storage = try storageMaker(diagnostics, directory: directory)
     let records = WindowRecords(writer: RecordWriter(), positions: positions)
-    return KVSFollower(coordination: coordination, health: healthFile.map(HealthFile.init)) { fail in
+    return KVSFollower(
+      coordination: coordination, health: try healthFile.map { try HealthFile(path: $0, diagnostics: diagnostics) }
+    ) { fail in
       FollowContext(
         settings: settings, records: records, positions: positions, makeStorage: storage, diagnostics: diagnostics,
         fail: fail)
