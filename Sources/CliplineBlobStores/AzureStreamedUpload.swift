@@ -48,9 +48,10 @@ struct AzureStreamedBlocks: PartedUploadBackend {
     try named { try store.putBlock(id, body: .bytes(bytes), md5: md5, target: target) }
   }
 
-  func putPart(_ index: Int, file: String, range: Range<Int64>) throws {
+  func putPart(_ index: Int, file: String, range: Range<Int64>, checksum: [UInt8]?) throws {
     let id = AzureBlobStore.blockIDs(nonce: nonce, from: index, count: 1)[0]
-    let md5 = try FileDigests.of(file, offset: range.lowerBound, length: Int64(range.count), sha256: false).md5
+    let md5 =
+      try checksum ?? FileDigests.of(file, offset: range.lowerBound, length: Int64(range.count), sha256: false).md5
     let body = HTTPBody.file(path: file, offset: range.lowerBound, length: Int64(range.count))
     try named { try store.putBlock(id, body: body, md5: md5, target: target) }
   }

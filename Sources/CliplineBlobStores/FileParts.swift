@@ -1,3 +1,4 @@
+import CliplineCrypto
 import CliplineSystem
 import Foundation
 
@@ -7,6 +8,8 @@ protocol PartSending: BlobStore {
   /// The size of every part but the first and the last.
   var partSize: Int64 { get }
   var partConcurrency: Int { get }
+  /// The checksum the service checks each part against.
+  var partChecksum: Digest.Algorithm { get }
 }
 
 extension S3Store: PartSending {
@@ -15,6 +18,7 @@ extension S3Store: PartSending {
   }
   var partSize: Int64 { max(configuration.partSize, 5 << 20) }
   var partConcurrency: Int { configuration.concurrency }
+  var partChecksum: Digest.Algorithm { .sha256 }
 }
 
 extension AzureBlobStore: PartSending {
@@ -23,6 +27,7 @@ extension AzureBlobStore: PartSending {
   }
   var partSize: Int64 { configuration.blockSize }
   var partConcurrency: Int { configuration.concurrency }
+  var partChecksum: Digest.Algorithm { .md5 }
 }
 
 /// One destination's upload of a body written to a file front to back (`WrittenBody`). The file's first `head` bytes
@@ -30,7 +35,8 @@ extension AzureBlobStore: PartSending {
 /// bytes after `head + (k − 1) × partSize` and goes, from the file, as soon as the file has passed it, the writer
 /// never waiting for it (the file holds what is queued). Part 0 (the body's prefix, known only at the end, and the
 /// file's bytes below `head`) and the tail go when the file is finished. Memory: part 0 and each part's read buffer.
-/// The service checks every part (S3 its SHA-256, Azure its MD5); a body that ended before its second part is one
+/// The service checks every part (S3 its SHA-256, Azure its MD5), taken from the writer's bytes as they pass
+/// (`wrote`), so a part is read from the file once, to be sent; a body that ended before its second part is one
 /// request.
 // Used by one thread at a time (the writer, then whoever finishes or aborts); the part jobs reach only `backend` and
 // `failure` (which has its own lock).
@@ -43,6 +49,7 @@ final class FileParts: @unchecked Sendable {
   private let path: String
   private let threads: ThreadPool
   private let failure = FirstFailure()
+  private let checksums: PartHashes
   private var begun = false
   /// The next part to send: parts 1 ..< `next` are sent or on their way.
   private var next = 1
@@ -53,6 +60,7 @@ final class FileParts: @unchecked Sendable {
     partSize = store.partSize
     head = min(partSize, 5 << 20)
     backend = try store.partBackend(to: location, options: options)
+    checksums = PartHashes(algorithm: store.partChecksum, head: head, partSize: partSize)
     threads = ThreadPool(width: max(1, min(store.partConcurrency, 4)), backlog: FileParts.queuedParts)
   }
 
@@ -61,7 +69,9 @@ final class FileParts: @unchecked Sendable {
   static let queuedParts = 1 << 12
 
   /// Where part `index` ≥ 1 starts in the file.
-  private func start(of index: Int) -> Int64 { head + Int64(index - 1) * partSize }
+  private func start(of index: Int) -> Int64 { checksums.start(of: index) }
+
+  func wrote(_ bytes: UnsafeRawBufferPointer, at offset: Int64) { checksums.take(bytes, at: offset) }
 
   /// Sends every whole part before `offset`; throws an earlier part's failure, or SIGTERM's.
   func written(upTo offset: Int64) throws {
@@ -78,10 +88,11 @@ final class FileParts: @unchecked Sendable {
       try backend.begin()
       begun = true
     }
+    let checksum = checksums.checksum(of: index, range: range)
     threads.submit { [backend, failure, path] in
       guard failure.error == nil else { return }
       do {
-        try backend.putPart(index, file: path, range: range)
+        try backend.putPart(index, file: path, range: range, checksum: checksum)
       } catch {
         failure.record(error)
       }
@@ -143,6 +154,7 @@ final class FileParts: @unchecked Sendable {
   /// Nothing is stored: parts under way finish or stop, and the upload is aborted.
   func abort() {
     failure.record(StoppedBySignal("(the upload was abandoned)"))
+    checksums.discard()
     threads.waitUntilIdle()
     if begun { backend.abort() }
     begun = false

@@ -37,6 +37,10 @@ public final class GrowingUploads: GrowingUpload, @unchecked Sendable {
     for upload in parts { try upload?.written(upTo: offset) }
   }
 
+  public func wrote(_ bytes: UnsafeRawBufferPointer, at offset: Int64) {
+    for upload in parts { upload?.wrote(bytes, at: offset) }
+  }
+
   public func abort() {
     for upload in parts { upload?.abort() }
   }

@@ -60,8 +60,9 @@ final class S3StreamedParts: PartedUploadBackend, @unchecked Sendable {
     }
   }
 
-  func putPart(_ index: Int, file: String, range: Range<Int64>) throws {
-    let sha256 = try FileDigests.of(file, offset: range.lowerBound, length: Int64(range.count), md5: false).sha256
+  func putPart(_ index: Int, file: String, range: Range<Int64>, checksum: [UInt8]?) throws {
+    let sha256 =
+      try checksum ?? FileDigests.of(file, offset: range.lowerBound, length: Int64(range.count), md5: false).sha256
     try named {
       try store.uploadPart(
         index, body: .file(path: file, offset: range.lowerBound, length: Int64(range.count)), sha256: sha256,

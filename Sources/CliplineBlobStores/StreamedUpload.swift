@@ -29,9 +29,9 @@ protocol PartedUploadBackend: Sendable {
   func begin() throws
   /// Part `index` (from 0); called from several threads at once.
   func putPart(_ index: Int, _ bytes: [UInt8]) throws
-  /// Part `index` read from `range` of a file (sent from the file, never held in memory); its checksum is taken
-  /// from the file first.
-  func putPart(_ index: Int, file: String, range: Range<Int64>) throws
+  /// Part `index` read from `range` of a file (sent from the file, never held in memory); its checksum (the
+  /// store's `partChecksum`) is `checksum` when given, else taken from the file first.
+  func putPart(_ index: Int, file: String, range: Range<Int64>, checksum: [UInt8]?) throws
   /// After the last part: commit the object, whose SHA-256 is now known.
   func complete(parts: Int, digests: FileDigests) throws -> StoredBlob
   /// After a failure once `begin` succeeded: leave no parts behind.

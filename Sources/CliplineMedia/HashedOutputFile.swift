@@ -63,9 +63,12 @@ final class HashedOutputFile {
     }
     try HashedOutputFile.write(bytes, to: descriptor, at: offset, path: path)
     size = max(size, end)
-    if reporting, let upload, size > reported {
-      try upload.written(upTo: size)
-      reported = size
+    if reporting, let upload {
+      upload.wrote(bytes, at: offset)
+      if size > reported {
+        try upload.written(upTo: size)
+        reported = size
+      }
     }
   }
 

@@ -7,8 +7,15 @@ public protocol GrowingUpload: AnyObject, Sendable {
   var rewritableBelow: Int64 { get }
   /// The file's bytes before `offset` are written; parts wholly before it may go. Throws an earlier part's failure.
   func written(upTo offset: Int64) throws
+  /// The writer wrote `bytes` at `offset` (before saying `written(upTo:)`): parts' checksums may be taken from them,
+  /// so the parts are read from the file only to be sent.
+  func wrote(_ bytes: UnsafeRawBufferPointer, at offset: Int64)
   /// Nothing is stored, and no part stays behind (a multipart upload is aborted).
   func abort()
+}
+
+extension GrowingUpload {
+  public func wrote(_ bytes: UnsafeRawBufferPointer, at offset: Int64) {}
 }
 
 /// A finished body as the object to store: `prefix`, the bytes known only once the file was finished (an MP4's head
