@@ -163,7 +163,7 @@ _blob-put() {
     local -a unparsed_words=("${COMP_WORDS[@]:1:${COMP_CWORD}}")
 
     local -a repeating_flags=()
-    local -a non_repeating_flags=(--remove-source --verbose -v --quiet -q --version -h --help)
+    local -a non_repeating_flags=(--remove-source --dry-run --verbose -v --quiet -q --version -h --help)
     local -a repeating_options=(--to --ttl)
     local -a non_repeating_options=(--presign --copy-mode --content-type --file-field --sha256-field --jobs --endpoint-url --region --profile --access-key-id --secret-access-key --ca-bundle --attempts --addressing-style --azure-connection-string --part-size --multipart-threshold --part-jobs --log-format)
     __blob-put_offer_flags_options 0

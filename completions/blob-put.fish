@@ -20,7 +20,7 @@ function __blob-put_parse_tokens -S
     set -l unparsed_tokens (__blob-put_tokens -pc)
     switch $unparsed_tokens[1]
     case 'blob-put'
-        __blob-put_parse_subcommand 0 'to=+' 'presign=' 'ttl=+' 'copy-mode=' 'content-type=' 'file-field=' 'sha256-field=' 'remove-source' 'jobs=' 'endpoint-url=' 'region=' 'profile=' 'access-key-id=' 'secret-access-key=' 'ca-bundle=' 'attempts=' 'addressing-style=' 'azure-connection-string=' 'part-size=' 'multipart-threshold=' 'part-jobs=' 'v/verbose' 'q/quiet' 'log-format=' 'version' 'h/help'
+        __blob-put_parse_subcommand 0 'to=+' 'presign=' 'ttl=+' 'copy-mode=' 'content-type=' 'file-field=' 'sha256-field=' 'remove-source' 'dry-run' 'jobs=' 'endpoint-url=' 'region=' 'profile=' 'access-key-id=' 'secret-access-key=' 'ca-bundle=' 'attempts=' 'addressing-style=' 'azure-connection-string=' 'part-size=' 'multipart-threshold=' 'part-jobs=' 'v/verbose' 'q/quiet' 'log-format=' 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'help'
             __blob-put_parse_subcommand -r 1 'version'
@@ -85,6 +85,7 @@ complete -c 'blob-put' -n '__blob-put_should_offer_completions_for_flags_or_opti
 complete -c 'blob-put' -n '__blob-put_should_offer_completions_for_flags_or_options "blob-put" file-field' -l 'file-field' -d 'The field naming the local file (default: chunk_path, clip_path or thumbnail_path).' -rfka ''
 complete -c 'blob-put' -n '__blob-put_should_offer_completions_for_flags_or_options "blob-put" sha256-field' -l 'sha256-field' -d 'The field holding the file\'s SHA-256 as 64 hex digits, trusted as the known digest (checked); default STEM_sha256, else chunk_hash; \'\' hashes every file.' -rfka ''
 complete -c 'blob-put' -n '__blob-put_should_offer_completions_for_flags_or_options "blob-put" remove-source' -l 'remove-source' -d 'Delete the local file once every upload of its record succeeded.'
+complete -c 'blob-put' -n '__blob-put_should_offer_completions_for_flags_or_options "blob-put" dry-run' -l 'dry-run' -d 'Write each record with the URLs it would get, marked "dry_run": true; upload nothing.'
 complete -c 'blob-put' -n '__blob-put_should_offer_completions_for_flags_or_options "blob-put" jobs' -l 'jobs' -d 'Records uploaded at once (output stays in input order).' -rfka ''
 complete -c 'blob-put' -n '__blob-put_should_offer_completions_for_flags_or_options "blob-put" endpoint-url' -l 'endpoint-url' -d 'The service endpoint (default: AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL_KINESIS_VIDEO, then AWS_ENDPOINT_URL, then the profile\'s services section and endpoint_url, else AWS).' -rfka ''
 complete -c 'blob-put' -n '__blob-put_should_offer_completions_for_flags_or_options "blob-put" region' -l 'region' -d 'AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile\'s; S3 alone falls back to us-east-1).' -rfka ''

@@ -89,10 +89,7 @@ public struct RecordUploader: Sendable {
     for (destination, blob) in zip(destinations, stored) {
       output[destination.field] = .string(blob.location.description)
       output[destination.field + "_etag"] = .string(blob.etag)
-      if let ttl = destination.timeToLive {
-        output[destination.field + "_expires_at"] = .string(
-          RFC3339.format(plan.started.addingTimeInterval(ttl), fractionalDigits: 0))
-      }
+      if let expiry = plan.expiry(of: destination) { output[destination.field + "_expires_at"] = expiry }
       if let presignLifetime {
         let url = try stores.store(for: blob.location).presignedURL(
           for: blob.location, method: .get, expires: presignLifetime)

@@ -64,6 +64,10 @@ struct BlobPut: ParsableCommand {
         kvs-clip | blob-put --presign 1h \\
           --to "az://acct/videos/live/{camera_id}/{start_time}.mp4=cloud_stream_path"
 
+      DRY RUN: --dry-run reads and checks each record exactly as an upload does (a bad field or key, or a missing \
+      file, fails the same way) and writes it with each destination's URL in FIELD (FIELD_expires_at with \
+      --ttl), STEM_bytes and "dry_run": true; nothing is uploaded, copied or removed, and no service is asked.
+
       ERRORS: network errors and 5xx/503 SlowDown are retried with exponential backoff and jitter (--attempts). \
       Then a service that could not be reached at all (connection refused, host not found) exits 69, as in every \
       clipline tool; one that was reached but timed out, answered 5xx or throttled exits 75 (worth retrying). Bad \
@@ -91,6 +95,9 @@ struct BlobPut: ParsableCommand {
   @Flag(help: "Delete the local file once every upload of its record succeeded.")
   var removeSource = false
 
+  @Flag(help: "Write each record with the URLs it would get, marked \"dry_run\": true; upload nothing.")
+  var dryRun = false
+
   @Option(help: "Records uploaded at once (output stays in input order).")
   var jobs: Int = 4
 
@@ -117,7 +124,9 @@ struct BlobPut: ParsableCommand {
       uploader.knownDigestDisabled = sha256Field?.isEmpty == true
       let writer = RecordWriter()
       try OrderedRecordLoop(diagnostics: diagnostics, jobs: jobs).run(
-        { [uploader] record, line in [try uploader.upload(record, order: line)] }, emit: { try writer.write($0) })
+        { [uploader, dryRun] record, line in
+          [dryRun ? try uploader.dryRun(record) : try uploader.upload(record, order: line)]
+        }, emit: { try writer.write($0) })
     }
   }
 }
