@@ -163,7 +163,7 @@ _gql-mutate() {
     local -a unparsed_words=("${COMP_WORDS[@]:1:${COMP_CWORD}}")
 
     local -a repeating_flags=()
-    local -a non_repeating_flags=(--verbose -v --quiet -q --at-end --version -h --help)
+    local -a non_repeating_flags=(--verbose -v --quiet -q --at-end --dry-run --version -h --help)
     local -a repeating_options=(--var --merge --field -H --header)
     local -a non_repeating_options=(--log-format --endpoint --op --status --query --query-file --batch --timeout --attempts)
     __gql-mutate_offer_flags_options 0

@@ -20,7 +20,7 @@ function __gql-mutate_parse_tokens -S
     set -l unparsed_tokens (__gql-mutate_tokens -pc)
     switch $unparsed_tokens[1]
     case 'gql-mutate'
-        __gql-mutate_parse_subcommand 0 'v/verbose' 'q/quiet' 'log-format=' 'endpoint=' 'op=' 'status=' 'query=' 'query-file=' 'var=+' 'merge=+' 'at-end' 'field=+' 'H/header=+' 'batch=' 'timeout=' 'attempts=' 'version' 'h/help'
+        __gql-mutate_parse_subcommand 0 'v/verbose' 'q/quiet' 'log-format=' 'endpoint=' 'op=' 'status=' 'query=' 'query-file=' 'var=+' 'merge=+' 'at-end' 'field=+' 'H/header=+' 'dry-run' 'batch=' 'timeout=' 'attempts=' 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'help'
             __gql-mutate_parse_subcommand -r 1 'version'
@@ -90,6 +90,7 @@ complete -c 'gql-mutate' -n '__gql-mutate_should_offer_completions_for_flags_or_
 complete -c 'gql-mutate' -n '__gql-mutate_should_offer_completions_for_flags_or_options "gql-mutate" at-end' -l 'at-end' -d 'Send one operation after the input ends instead of one per record.'
 complete -c 'gql-mutate' -n '__gql-mutate_should_offer_completions_for_flags_or_options "gql-mutate"' -l 'field' -d 'With --at-end: a field for the operation\'s record, name=text or name:=JSON.' -rfka ''
 complete -c 'gql-mutate' -n '__gql-mutate_should_offer_completions_for_flags_or_options "gql-mutate"' -s 'H' -l 'header' -d 'An extra request header, "Name: value" (as curl -H).' -rfka ''
+complete -c 'gql-mutate' -n '__gql-mutate_should_offer_completions_for_flags_or_options "gql-mutate" dry-run' -l 'dry-run' -d 'Say each operation and its variables on stderr, mark records "dry_run": true; send nothing.'
 complete -c 'gql-mutate' -n '__gql-mutate_should_offer_completions_for_flags_or_options "gql-mutate" batch' -l 'batch' -d 'Operations per request (aliases of one document).' -rfka ''
 complete -c 'gql-mutate' -n '__gql-mutate_should_offer_completions_for_flags_or_options "gql-mutate" timeout' -l 'timeout' -d 'Time limit of one request (30s, 2m; 1ms to 1h).' -rfka ''
 complete -c 'gql-mutate' -n '__gql-mutate_should_offer_completions_for_flags_or_options "gql-mutate" attempts' -l 'attempts' -d 'Attempts per request for temporary failures (transport, 5xx, 429).' -rfka ''

@@ -16,10 +16,15 @@ public final class MutationRunner {
     public var atEnd = false
     /// Fields for the `--at-end` operation, over those of the last record (all of them when there is no input).
     public var atEndFields: [String: JSONValue] = [:]
+    /// Say each operation and its variables, write the record marked `"dry_run": true`, and send nothing.
+    public var dryRun = false
 
-    public init(batchSize: Int = 1, atEnd: Bool = false, atEndFields: [String: JSONValue] = [:]) {
+    public init(
+      batchSize: Int = 1, atEnd: Bool = false, dryRun: Bool = false, atEndFields: [String: JSONValue] = [:]
+    ) {
       self.batchSize = max(1, batchSize)
       self.atEnd = atEnd
+      self.dryRun = dryRun
       self.atEndFields = atEndFields
     }
   }
@@ -105,6 +110,7 @@ public final class MutationRunner {
     guard !pending.isEmpty, stop == nil else { return }
     let items = pending
     pending = []
+    if options.dryRun { return pretend(items) }
     let request = BatchedRequest(items)
     let results: [Result<JSONValue, Error>]
     let began = Date()
@@ -156,6 +162,26 @@ public final class MutationRunner {
     }
   }
 
+  /// A dry run's flush: one line per operation on stderr, naming it and its variables; `written` go to stdout
+  /// marked as not sent.
+  private func pretend(_ written: [PreparedOperation], saying said: [PreparedOperation]? = nil) {
+    for item in said ?? written {
+      diagnostics.info(
+        "dry run: would send \(item.template.operation.label) with variables "
+          + JSONSerializer.string(.object(item.variables)), line: item.line)
+    }
+    for item in written {
+      var record = item.record
+      record["dry_run"] = true
+      do {
+        try writer.write(record)
+      } catch {
+        stop = error
+        return
+      }
+    }
+  }
+
   private func runAtEnd(_ reader: RecordReader) throws {
     var last: Record?
     for line in reader {
@@ -185,6 +211,7 @@ public final class MutationRunner {
     } catch let error where last == nil {
       throw AtEndWithoutInput(underlying: error)
     }
+    if options.dryRun { return pretend(last == nil ? [item] : [], saying: [item]) }
     let request = BatchedRequest([item])
     let began = Date()
     let response: [String: JSONValue]

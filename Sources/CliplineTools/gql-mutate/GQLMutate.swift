@@ -42,6 +42,10 @@ struct GQLMutate: ParsableCommand {
       --batch N sends up to N records' operations in one request as aliases of one document; a batch goes out when \
       it is full or when no more input is waiting. Each record still gets its own result and its own errors.
 
+      DRY RUN: --dry-run checks each record as a real run does (a missing field or a refused record fails the \
+      same way), says on stderr the operation and its variables it would send, one line per record, and writes \
+      the record on marked "dry_run": true, without response values; nothing is sent.
+
       ENVIRONMENT: GRAPHQL_ENDPOINT (the endpoint, unless --endpoint), GRAPHQL_TOKEN (sent as Authorization: \
       Bearer, never printed).
 
@@ -94,6 +98,9 @@ struct GQLMutate: ParsableCommand {
 
   @Option(name: [.customShort("H"), .long], help: "An extra request header, \"Name: value\" (as curl -H).")
   var header: [String] = []
+
+  @Flag(help: "Say each operation and its variables on stderr, mark records \"dry_run\": true; send nothing.")
+  var dryRun = false
 
   @Option(help: "Operations per request (aliases of one document).")
   var batch = 1
@@ -154,7 +161,7 @@ struct GQLMutate: ParsableCommand {
       let runner = try MutationRunner(
         choice: try operationChoice(), client: client, writer: RecordWriter(), diagnostics: diagnostics,
         options: .init(
-          batchSize: batch, atEnd: atEnd,
+          batchSize: batch, atEnd: atEnd, dryRun: dryRun,
           atEndFields: Dictionary(try field.map(FlagValues.field), uniquingKeysWith: { _, last in last })))
       try runner.run(input.records(), input: input)
     }
