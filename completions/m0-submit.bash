@@ -163,7 +163,7 @@ _m0-submit() {
     local -a unparsed_words=("${COMP_WORDS[@]:1:${COMP_CWORD}}")
 
     local -a repeating_flags=()
-    local -a non_repeating_flags=(--insecure-skip-verify --declare --quorum --verbose -v --quiet -q --version -h --help)
+    local -a non_repeating_flags=(--insecure-skip-verify --declare --quorum --check --dry-run --verbose -v --quiet -q --version -h --help)
     local -a repeating_options=()
     local -a non_repeating_options=(--url -u --heartbeat --connect-timeout --connection-name --ca-file --cert-file --key-file --dlq --message-ttl --queue --metrics-file --log-format)
     __m0-submit_offer_flags_options 0

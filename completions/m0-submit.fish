@@ -20,7 +20,7 @@ function __m0-submit_parse_tokens -S
     set -l unparsed_tokens (__m0-submit_tokens -pc)
     switch $unparsed_tokens[1]
     case 'm0-submit'
-        __m0-submit_parse_subcommand 0 'u/url=' 'heartbeat=' 'connect-timeout=' 'connection-name=' 'ca-file=' 'cert-file=' 'key-file=' 'insecure-skip-verify' 'declare' 'dlq=' 'quorum' 'message-ttl=' 'queue=' 'metrics-file=' 'v/verbose' 'q/quiet' 'log-format=' 'version' 'h/help'
+        __m0-submit_parse_subcommand 0 'u/url=' 'heartbeat=' 'connect-timeout=' 'connection-name=' 'ca-file=' 'cert-file=' 'key-file=' 'insecure-skip-verify' 'declare' 'dlq=' 'quorum' 'message-ttl=' 'queue=' 'check' 'metrics-file=' 'v/verbose' 'q/quiet' 'log-format=' 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'help'
             __m0-submit_parse_subcommand -r 1 'version'
@@ -90,6 +90,7 @@ complete -c 'm0-submit' -n '__m0-submit_should_offer_completions_for_flags_or_op
 complete -c 'm0-submit' -n '__m0-submit_should_offer_completions_for_flags_or_options "m0-submit" quorum' -l 'quorum' -d 'With --declare: make them quorum queues (x-queue-type=quorum), replicated and safer.'
 complete -c 'm0-submit' -n '__m0-submit_should_offer_completions_for_flags_or_options "m0-submit" message-ttl' -l 'message-ttl' -d 'With --declare: messages older than this go to the dead-letter queue (x-message-ttl).' -rfka ''
 complete -c 'm0-submit' -n '__m0-submit_should_offer_completions_for_flags_or_options "m0-submit" queue' -l 'queue' -d 'The queue M0 workers consume.' -rfka ''
+complete -c 'm0-submit' -n '__m0-submit_should_offer_completions_for_flags_or_options "m0-submit" check dry-run' -l 'check' -l 'dry-run' -d 'Check the requests and say where each would be queued; connect to no broker, publish nothing.'
 complete -c 'm0-submit' -n '__m0-submit_should_offer_completions_for_flags_or_options "m0-submit" metrics-file' -l 'metrics-file' -d 'Write Prometheus metrics to this file (for node_exporter\'s textfile collector: name it *.prom).' -rF
 complete -c 'm0-submit' -n '__m0-submit_should_offer_completions_for_flags_or_options "m0-submit" v verbose' -l 'verbose' -s 'v' -d 'Say more on stderr: every step, with timings.'
 complete -c 'm0-submit' -n '__m0-submit_should_offer_completions_for_flags_or_options "m0-submit" q quiet' -l 'quiet' -s 'q' -d 'Say only errors on stderr.'

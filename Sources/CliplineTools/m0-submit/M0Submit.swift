@@ -27,6 +27,10 @@ struct M0Submit: ParsableCommand {
       A request that is not valid is one sentence on stderr naming its line and field, and nothing is published \
       for it; the other requests go on, and the exit code is 65.
 
+      CHECK: --check (or --dry-run) checks each request as above, says on stderr where its message would go \
+      (routing key, bytes, message id), one line per request, and writes {"process_id":...,"status":"VALID", \
+      "dry_run":true,...}; it connects to no broker and publishes nothing. Invalid requests fail as above (65).
+
       ENVIRONMENT: AMQP_URL (the broker, when --url is not given).
 
       EXAMPLES:
@@ -45,6 +49,11 @@ struct M0Submit: ParsableCommand {
   @Option(help: "The queue M0 workers consume.")
   var queue = "M0_PRIORITY_QUEUE"
 
+  @Flag(
+    name: [.customLong("check"), .customLong("dry-run")],
+    help: "Check the requests and say where each would be queued; connect to no broker, publish nothing.")
+  var check = false
+
   @OptionGroup var metrics: MetricsFileOption
 
   @OptionGroup var common: CommonOptions
@@ -52,6 +61,10 @@ struct M0Submit: ParsableCommand {
   func run() throws {
     let diagnostics = common.diagnostics(tool: "m0-submit")
     try runTool(diagnostics, metricsFile: metrics.textfile) {
+      if check {
+        try publishing(diagnostics).dryRun(reader: RecordReader(), tee: RecordWriter())
+        return
+      }
       let options = try connection.options(tool: "m0-submit")
       let topology = self.topology.topology(queue: queue)
       let declare = self.topology.declare
@@ -61,24 +74,34 @@ struct M0Submit: ParsableCommand {
         return opened
       }
       let reader = RecordReader(lines: .standardInputEndingOnShutdown { try publisher.awaitConfirms(timeout: 0.02) })
-      let queue = self.queue
-      var publishing = RecordPublishing(
-        shape: MessageShape(routingKey: try RecordTemplate(queue.replacingBraces()), messageIDField: nil),
-        diagnostics: diagnostics, check: { try M0Request.validate($0, naming: BlobStoreNaming()) },
-        confirmation: { M0Submission.answer(for: $0, queue: queue) })
-      publishing.spanPerRecord = "m0-submit request"
+      let publishing = try publishing(diagnostics)
       defer { ToolMetrics.recordsWritten(publisher.confirmedCount, tool: diagnostics.tool) }
       try publishing.run(reader: reader, publisher: publisher, tee: RecordWriter())
     }
   }
 }
 
+extension M0Submit {
+  /// Requests checked as the M0 worker reads them, published as persistent messages on `queue`.
+  func publishing(_ diagnostics: Diagnostics) throws -> RecordPublishing {
+    let queue = self.queue
+    let check = self.check
+    var publishing = RecordPublishing(
+      shape: MessageShape(routingKey: try RecordTemplate(queue.replacingBraces()), messageIDField: nil),
+      diagnostics: diagnostics, check: { try M0Request.validate($0, naming: BlobStoreNaming()) },
+      confirmation: { M0Submission.answer(for: $0, queue: queue, checkedOnly: check) })
+    publishing.spanPerRecord = "m0-submit request"
+    return publishing
+  }
+}
+
 /// The answer POST /api/v1/process_video gives for a queued request.
 enum M0Submission {
-  static func answer(for request: Record, queue: String) -> Record {
+  /// `checkedOnly` (--check): the request is valid and would be queued, but was not.
+  static func answer(for request: Record, queue: String, checkedOnly: Bool = false) -> Record {
     Record([
-      "process_id": request["process_id"] ?? .null, "status": "QUEUED",
-      "message": .string("video processing request queued on \(queue)"),
+      "process_id": request["process_id"] ?? .null, "status": checkedOnly ? "VALID" : "QUEUED",
+      "message": .string("video processing request \(checkedOnly ? "would be " : "")queued on \(queue)"),
     ])
   }
 }
