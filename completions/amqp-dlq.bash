@@ -236,7 +236,7 @@ _amqp-dlq_list() {
 
 _amqp-dlq_replay() {
     repeating_flags=()
-    non_repeating_flags=(--insecure-skip-verify --verbose -v --quiet --all --version -h --help)
+    non_repeating_flags=(--insecure-skip-verify --verbose -v --quiet --all --dry-run --version -h --help)
     repeating_options=(--position --message-id --where)
     non_repeating_options=(--url -u --heartbeat --connect-timeout --connection-name --ca-file --cert-file --key-file --queue -q --count -c --metrics-file --log-format --to)
     __amqp-dlq_offer_flags_options 0

@@ -25,7 +25,7 @@ function __amqp-dlq_parse_tokens -S
         case 'list'
             __amqp-dlq_parse_subcommand 0 'u/url=' 'heartbeat=' 'connect-timeout=' 'connection-name=' 'ca-file=' 'cert-file=' 'key-file=' 'insecure-skip-verify' 'q/queue=' 'c/count=' 'metrics-file=' 'v/verbose' 'quiet' 'log-format=' 'json' 'version' 'h/help'
         case 'replay'
-            __amqp-dlq_parse_subcommand 0 'u/url=' 'heartbeat=' 'connect-timeout=' 'connection-name=' 'ca-file=' 'cert-file=' 'key-file=' 'insecure-skip-verify' 'q/queue=' 'c/count=' 'metrics-file=' 'v/verbose' 'quiet' 'log-format=' 'position=+' 'message-id=+' 'where=+' 'all' 'to=' 'version' 'h/help'
+            __amqp-dlq_parse_subcommand 0 'u/url=' 'heartbeat=' 'connect-timeout=' 'connection-name=' 'ca-file=' 'cert-file=' 'key-file=' 'insecure-skip-verify' 'q/queue=' 'c/count=' 'metrics-file=' 'v/verbose' 'quiet' 'log-format=' 'position=+' 'message-id=+' 'where=+' 'all' 'to=' 'dry-run' 'version' 'h/help'
         case 'help'
             __amqp-dlq_parse_subcommand -r 1 'version'
         end
@@ -122,6 +122,7 @@ complete -c 'amqp-dlq' -n '__amqp-dlq_should_offer_completions_for_flags_or_opti
 complete -c 'amqp-dlq' -n '__amqp-dlq_should_offer_completions_for_flags_or_options "amqp-dlq replay"' -l 'where' -d 'Replay messages whose header or top-level body field NAME has this value; repeat: all must hold.' -rfka ''
 complete -c 'amqp-dlq' -n '__amqp-dlq_should_offer_completions_for_flags_or_options "amqp-dlq replay" all' -l 'all' -d 'Replay every message read.'
 complete -c 'amqp-dlq' -n '__amqp-dlq_should_offer_completions_for_flags_or_options "amqp-dlq replay" to' -l 'to' -d 'Put them on this queue instead of the one in their x-clipline-queue header.' -rfka ''
+complete -c 'amqp-dlq' -n '__amqp-dlq_should_offer_completions_for_flags_or_options "amqp-dlq replay" dry-run' -l 'dry-run' -d 'Say which dead letters would be replayed where; publish and remove nothing.'
 complete -c 'amqp-dlq' -n '__amqp-dlq_should_offer_completions_for_flags_or_options "amqp-dlq replay" version' -l 'version' -d 'Show the version.'
 complete -c 'amqp-dlq' -n '__amqp-dlq_should_offer_completions_for_flags_or_options "amqp-dlq replay" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'amqp-dlq' -n '__amqp-dlq_should_offer_completions_for_flags_or_options "amqp-dlq help" version' -l 'version' -d 'Show the version.'

@@ -18,6 +18,10 @@ public final class DeadLetterReplay {
   private let diagnostics: Diagnostics
   private var publishTag: UInt64 = 0
   private var checkedQueues: Set<String> = []
+  /// Say which dead letters would be replayed where, publish and ack nothing: every letter read is given back.
+  /// The target queues are still checked (a passive declare only reads).
+  public var dryRun = false
+  /// With `dryRun`, the letters that would have been replayed.
   public private(set) var replayed = 0
   public private(set) var kept = 0
 
@@ -33,8 +37,10 @@ public final class DeadLetterReplay {
   }
 
   public func run(limit: Int? = nil) throws {
-    try connection.openChannel(Self.confirmChannel)
-    try connection.enableConfirms(channel: Self.confirmChannel)
+    if !dryRun {
+      try connection.openChannel(Self.confirmChannel)
+      try connection.enableConfirms(channel: Self.confirmChannel)
+    }
     let browser = QueueBrowser(connection: connection, queue: deadLetterQueue)
     defer { try? browser.giveBack() }
     try browser.read(limit: limit) { letter in
@@ -44,12 +50,13 @@ public final class DeadLetterReplay {
       }
       guard let queue = target ?? letter.originalQueue else { throw NoReplayTarget(position: letter.position) }
       try checkExists(queue)
-      try publishConfirmed(letter.replayMessage(to: queue))
+      let message = letter.replayMessage(to: queue)
+      if !dryRun { try publishConfirmed(message) }
       replayed += 1
       diagnostics.info(
-        "replayed the dead letter at position \(letter.position)"
+        (dryRun ? "dry run: would replay" : "replayed") + " the dead letter at position \(letter.position)"
           + (letter.messageID.map { " (message id \($0))" } ?? "") + " to \(queue)")
-      return true
+      return !dryRun
     }
     try browser.giveBack()
   }

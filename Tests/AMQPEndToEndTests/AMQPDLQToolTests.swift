@@ -47,6 +47,23 @@ final class AMQPDLQToolTests: XCTestCase {
     XCTAssertEqual(try Broker.depth(dlq), 1, "a missing target queue keeps the dead letter")
   }
 
+  /// --dry-run names each chosen dead letter and where it would go, and leaves every message where it was.
+  func testReplayDryRunSaysWhatWouldGoWhereAndMovesNothing() throws {
+    let queue = try deadLetters(3)
+    let dlq = queue + ".dlq"
+    let ids = try list(dlq).map { $0.value(at: "message_id")!.textValue }
+    let result = try replay(dlq, ["--dry-run", "--where", "n=1"])
+    let lines = result.stderr.split(separator: "\n").filter { $0.contains("dry run: would replay the dead letter") }
+    XCTAssertEqual(
+      lines, ["amqp-dlq: dry run: would replay the dead letter at position 2 (message id \(ids[1])) to \(queue)"])
+    XCTAssertTrue(result.stderr.contains("would replay 1 dead letters; all stay on \(dlq)"), result.stderr)
+    XCTAssertEqual(try Broker.depth(queue), 0, "nothing published")
+    XCTAssertEqual(try list(dlq).map { $0.value(at: "body.n") }, [0, 1, 2], "nothing acked, order kept")
+    // The target queue is still checked: a missing one is the same 78 as a real replay.
+    try replay(dlq, ["--dry-run", "--all", "--to", queue + ".missing"], status: 78)
+    XCTAssertEqual(try Broker.depth(dlq), 3)
+  }
+
   /// kill -9 while a replay runs: every message is on the work queue or still on the dead-letter queue (a
   /// duplicate on both at worst), never on neither.
   func testKillDashNineMidReplayLosesNothing() throws {
@@ -105,9 +122,11 @@ final class AMQPDLQToolTests: XCTestCase {
     return try result.records()
   }
 
-  private func replay(_ queue: String, _ extra: [String], status: Int32 = 0) throws {
+  @discardableResult
+  private func replay(_ queue: String, _ extra: [String], status: Int32 = 0) throws -> ToolResult {
     let result = try ToolInvocation.run(
       "amqp-dlq", ["replay", "-q", queue] + extra, environment: ["AMQP_URL": try Broker.url()])
     XCTAssertEqual(result.status, status, result.stderr)
+    return result
   }
 }

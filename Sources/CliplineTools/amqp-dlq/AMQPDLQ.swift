@@ -25,7 +25,9 @@ struct AMQPDLQ: ParsableCommand {
       x-clipline-* headers taken off, so amqp-consume counts attempts from 1 again. Each copy is published \
       with a publisher confirm and the dead letter acked only once the broker confirmed it: interrupted \
       anywhere (SIGTERM, kill -9, a lost connection), a message is at worst on both queues, never lost. The \
-      others stay where they were, in order.
+      others stay where they were, in order. replay --dry-run reads the same messages and checks the same target \
+      queues, says per chosen dead letter "dry run: would replay ... to QUEUE" on stderr, and gives every message \
+      back: nothing is published or acked.
 
       ENVIRONMENT: AMQP_URL (the broker, when --url is not given).
 
@@ -128,6 +130,9 @@ extension AMQPDLQ {
     @Option(name: .long, help: "Put them on this queue instead of the one in their x-clipline-queue header.")
     var to: String?
 
+    @Flag(help: "Say which dead letters would be replayed where; publish and remove nothing.")
+    var dryRun = false
+
     func validate() throws {
       if try choice().isEmpty {
         throw ValidationError("Say which to replay: --position N, --message-id ID, --where NAME=VALUE or --all.")
@@ -153,7 +158,12 @@ extension AMQPDLQ {
         let replay = DeadLetterReplay(
           connection: connection, deadLetterQueue: selection.queue, selection: try choice(), target: to,
           diagnostics: diagnostics)
+        replay.dryRun = dryRun
         try replay.run(limit: selection.count)
+        if dryRun {
+          diagnostics.info("dry run: would replay \(replay.replayed) dead letters; all stay on \(selection.queue)")
+          return
+        }
         ToolMetrics.recordsWritten(replay.replayed, tool: "amqp-dlq")
         diagnostics.info("replayed \(replay.replayed) dead letters; \(replay.kept) stay on \(selection.queue)")
         if ShutdownSignal.shared.isRequested { throw ReplayStopped(replayed: replay.replayed) }
