@@ -79,7 +79,7 @@ end
 complete -c 'blob-rm' -f
 complete -c 'blob-rm' -n '__blob-rm_should_offer_completions_for_flags_or_options "blob-rm"' -l 'field' -d 'Read records and remove the object whose URL is in this field (repeatable).' -rfka ''
 complete -c 'blob-rm' -n '__blob-rm_should_offer_completions_for_flags_or_options "blob-rm" expired' -l 'expired' -d 'Remove what has passed its expiry under each prefix URL.'
-complete -c 'blob-rm' -n '__blob-rm_should_offer_completions_for_flags_or_options "blob-rm" dry-run' -l 'dry-run' -d 'With --expired: report what would be removed, remove nothing.'
+complete -c 'blob-rm' -n '__blob-rm_should_offer_completions_for_flags_or_options "blob-rm" dry-run' -l 'dry-run' -d 'Say what would be removed (records marked "dry_run": true), remove nothing.'
 complete -c 'blob-rm' -n '__blob-rm_should_offer_completions_for_flags_or_options "blob-rm" install-lifecycle' -l 'install-lifecycle' -d 'Install S3 lifecycle rules on each s3://bucket[/prefix] instead: expire by the TTL tag, abort stale uploads.'
 complete -c 'blob-rm' -n '__blob-rm_should_offer_completions_for_flags_or_options "blob-rm" lifecycle-days' -l 'lifecycle-days' -d 'With --install-lifecycle: the longest TTL in days that gets a rule.' -rfka ''
 complete -c 'blob-rm' -n '__blob-rm_should_offer_completions_for_flags_or_options "blob-rm" endpoint-url' -l 'endpoint-url' -d 'The service endpoint (default: AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL_KINESIS_VIDEO, then AWS_ENDPOINT_URL, then the profile\'s services section and endpoint_url, else AWS).' -rfka ''

@@ -61,4 +61,27 @@ final class DryRunTests: XCTestCase {
     XCTAssertEqual(absent.status, 66, absent.stderr)
     XCTAssertEqual(try server.store().list(prefix: .s3(bucket: bucket, key: "")), [], "nothing written")
   }
+
+  func testBlobRmDryRunNamesEachObjectAndRemovesNothing() throws {
+    let bucket = try server.makeBucket("dry-rm")
+    let chunk = scratch.file("chunk.mp4")
+    try writeRandomFile(chunk, bytes: 100)
+    let stored = try run(
+      "blob-put", ["--to", "s3://\(bucket)/temp/c.mp4=cache_path"],
+      stdin: Record(["chunk_path": .string(chunk)]).jsonText + "\n")
+    XCTAssertEqual(stored.status, 0, stored.stderr)
+    let url = "s3://\(bucket)/temp/c.mp4"
+
+    let records = try run(
+      "blob-rm", ["--dry-run", "--field", "cache_path"], stdin: Record(["cache_path": .string(url)]).jsonText + "\n")
+    XCTAssertEqual(records.status, 0, records.stderr)
+    XCTAssertEqual(try records.records(), [Record(["cache_path": .string(url), "dry_run": true])])
+    XCTAssertTrue(records.stderr.contains("dry run: would remove \(url) (line 1)"), records.stderr)
+    let named = try run("blob-rm", ["--dry-run", url])
+    XCTAssertEqual(named.status, 0, named.stderr)
+    XCTAssertTrue(named.stderr.contains("dry run: would remove \(url)"), named.stderr)
+    let unnamed = try run("blob-rm", ["--dry-run", "--field", "cache_path"], stdin: #"{"other":1}"# + "\n")
+    XCTAssertEqual(unnamed.status, 65, "a record without the field fails as without --dry-run: \(unnamed.stderr)")
+    XCTAssertNotNil(try server.store().head(.s3(bucket: bucket, key: "temp/c.mp4")), "nothing removed")
+  }
 }

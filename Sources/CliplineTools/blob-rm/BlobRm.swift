@@ -24,6 +24,10 @@ struct BlobRm: ParsableCommand {
       --lifecycle-days, and abort multipart uploads open for a day. It replaces the bucket's lifecycle \
       configuration; writes one record per bucket: bucket, prefix, lifecycle_days.
 
+      DRY RUN: --dry-run removes nothing. With URLs or --field it says "dry run: would remove URL" on stderr for \
+      each object (records are read and checked as without it, and written on marked "dry_run": true); with \
+      --expired, removed is false in each record.
+
       Credentials and endpoints as for blob-put (AWS chain, AWS_ENDPOINT_URL_S3, AZURE_STORAGE_*). A service that \
       could not be reached at all (connection refused, host not found) exits 69; one that was reached but timed \
       out, answered 5xx or throttled exits 75. --lifecycle-days is 1 to 365; the storage flags have the bounds \
@@ -48,7 +52,7 @@ struct BlobRm: ParsableCommand {
   @Flag(help: "Remove what has passed its expiry under each prefix URL.")
   var expired = false
 
-  @Flag(help: "With --expired: report what would be removed, remove nothing.")
+  @Flag(help: "Say what would be removed (records marked \"dry_run\": true), remove nothing.")
   var dryRun = false
 
   @Flag(
@@ -77,7 +81,7 @@ struct BlobRm: ParsableCommand {
     } else if field.isEmpty == urls.isEmpty {
       throw ValidationError("Name objects as arguments, or give --field to read them from records (not both).")
     }
-    if dryRun && !expired { throw ValidationError("--dry-run only applies to --expired.") }
+    if dryRun && installLifecycle { throw ValidationError("--dry-run does not apply to --install-lifecycle.") }
     for url in urls {
       do {
         _ = expired ? try BlobLocation(parsingPrefix: url) : try BlobLocation(parsing: url)
@@ -108,19 +112,29 @@ struct BlobRm: ParsableCommand {
           try sweeper.sweep(prefix: try BlobLocation(parsingPrefix: url)) { try writer.write(Record().merging($0)) }
         }
       } else if field.isEmpty {
-        for url in urls {
-          let location = try BlobLocation(parsing: url)
-          try stores.store(for: location).delete(location)
-        }
+        for url in urls { try remove(try BlobLocation(parsing: url), from: stores, diagnostics) }
       } else {
-        try RecordLoop(diagnostics: diagnostics).run { record, _ in
+        try RecordLoop(diagnostics: diagnostics).run { record, line in
           for name in field {
-            let location = try BlobLocation(parsing: try record.requireString(name))
-            try stores.store(for: location).delete(location)
+            try remove(try BlobLocation(parsing: try record.requireString(name)), from: stores, diagnostics, line)
           }
-          try writer.write(record)
+          var output = record
+          if dryRun { output["dry_run"] = true }
+          try writer.write(output)
         }
       }
+    }
+  }
+
+  private func remove(
+    _ location: BlobLocation, from stores: BlobStoreSet, _ diagnostics: Diagnostics, _ line: Int? = nil
+  )
+    throws
+  {
+    if dryRun {
+      diagnostics.info("dry run: would remove \(location)", line: line)
+    } else {
+      try stores.store(for: location).delete(location)
     }
   }
 }
