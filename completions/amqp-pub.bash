@@ -163,7 +163,7 @@ _amqp-pub() {
     local -a unparsed_words=("${COMP_WORDS[@]:1:${COMP_CWORD}}")
 
     local -a repeating_flags=()
-    local -a non_repeating_flags=(--insecure-skip-verify --declare --quorum --tee --verbose -v --quiet --version -h --help)
+    local -a non_repeating_flags=(--insecure-skip-verify --declare --quorum --tee --dry-run --verbose -v --quiet --version -h --help)
     local -a repeating_options=(-H --header --header-field)
     local -a non_repeating_options=(--url -u --heartbeat --connect-timeout --connection-name --ca-file --cert-file --key-file --dlq --message-ttl --queue -q --exchange -e --routing-key -r --message-id-field -C --content-type -E --content-encoding -t --reply-to --body -b --window --reconnect-for --timeout --log-format)
     __amqp-pub_offer_flags_options 0

@@ -20,7 +20,7 @@ function __amqp-pub_parse_tokens -S
     set -l unparsed_tokens (__amqp-pub_tokens -pc)
     switch $unparsed_tokens[1]
     case 'amqp-pub'
-        __amqp-pub_parse_subcommand 0 'u/url=' 'heartbeat=' 'connect-timeout=' 'connection-name=' 'ca-file=' 'cert-file=' 'key-file=' 'insecure-skip-verify' 'declare' 'dlq=' 'quorum' 'message-ttl=' 'q/queue=' 'e/exchange=' 'r/routing-key=' 'H/header=+' 'header-field=+' 'message-id-field=' 'C/content-type=' 'E/content-encoding=' 't/reply-to=' 'b/body=' 'tee' 'window=' 'reconnect-for=' 'timeout=' 'v/verbose' 'quiet' 'log-format=' 'version' 'h/help'
+        __amqp-pub_parse_subcommand 0 'u/url=' 'heartbeat=' 'connect-timeout=' 'connection-name=' 'ca-file=' 'cert-file=' 'key-file=' 'insecure-skip-verify' 'declare' 'dlq=' 'quorum' 'message-ttl=' 'q/queue=' 'e/exchange=' 'r/routing-key=' 'H/header=+' 'header-field=+' 'message-id-field=' 'C/content-type=' 'E/content-encoding=' 't/reply-to=' 'b/body=' 'tee' 'dry-run' 'window=' 'reconnect-for=' 'timeout=' 'v/verbose' 'quiet' 'log-format=' 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'help'
             __amqp-pub_parse_subcommand -r 1 'version'
@@ -100,6 +100,7 @@ complete -c 'amqp-pub' -n '__amqp-pub_should_offer_completions_for_flags_or_opti
 complete -c 'amqp-pub' -n '__amqp-pub_should_offer_completions_for_flags_or_options "amqp-pub" reply-to t' -s 't' -l 'reply-to' -d 'The reply_to property.' -rfka ''
 complete -c 'amqp-pub' -n '__amqp-pub_should_offer_completions_for_flags_or_options "amqp-pub" b body' -l 'body' -s 'b' -d 'Publish this one record instead of reading stdin.' -rfka ''
 complete -c 'amqp-pub' -n '__amqp-pub_should_offer_completions_for_flags_or_options "amqp-pub" tee' -l 'tee' -d 'Write each record to stdout once the broker confirmed it.'
+complete -c 'amqp-pub' -n '__amqp-pub_should_offer_completions_for_flags_or_options "amqp-pub" dry-run' -l 'dry-run' -d 'Say where each message would go (and with --tee mark records "dry_run": true); publish nothing.'
 complete -c 'amqp-pub' -n '__amqp-pub_should_offer_completions_for_flags_or_options "amqp-pub" window' -l 'window' -d 'How many messages may await confirmation at once.' -rfka ''
 complete -c 'amqp-pub' -n '__amqp-pub_should_offer_completions_for_flags_or_options "amqp-pub" reconnect-for' -l 'reconnect-for' -d 'How long to keep reconnecting when the broker goes away (0: give up at once).' -rfka ''
 complete -c 'amqp-pub' -n '__amqp-pub_should_offer_completions_for_flags_or_options "amqp-pub" timeout' -l 'timeout' -d 'Give up (75) when the broker keeps us waiting this long: blocked by an alarm, or not confirming.' -rfka ''

@@ -36,6 +36,10 @@ struct AMQPPub: ParsableCommand {
       --header-field and --message-id-field; the whole record is the body. With --tee, writes each record \
       unchanged to stdout once the broker confirmed it.
 
+      DRY RUN: --dry-run makes each message as above (a bad record fails the same way) and says on stderr, one \
+      line per record, the exchange, routing key, size, persistence, message id and header names it would have; \
+      with --tee each record goes to stdout marked "dry_run": true. It connects to no broker; nothing is published.
+
       AMQP-TOOLS: amqp-publish's spellings mean the same here: -u/--url, -e/--exchange, -r/--routing-key, \
       -C/--content-type, -E/--content-encoding, -t/--reply-to, -H/--header 'key: value', -b/--body, and \
       -p/--persistent and -l/--line-buffered, which amqp-pub always does (so they change nothing). The \
@@ -110,6 +114,9 @@ struct AMQPPub: ParsableCommand {
   @Flag(name: .long, help: "Write each record to stdout once the broker confirmed it.")
   var tee = false
 
+  @Flag(help: "Say where each message would go (and with --tee mark records \"dry_run\": true); publish nothing.")
+  var dryRun = false
+
   @Option(name: .long, help: "How many messages may await confirmation at once.")
   var window = 1024
 
@@ -172,6 +179,11 @@ struct AMQPPub: ParsableCommand {
         "messaging.destination.name": .string(destination),
       ])
     try runTool(diagnostics, span: span) {
+      if dryRun {
+        try RecordPublishing(shape: try shape(), diagnostics: diagnostics)
+          .dryRun(reader: body.map { RecordReader(text: $0) } ?? RecordReader(), tee: tee ? RecordWriter() : nil)
+        return
+      }
       let options = try connection.options(tool: "amqp-pub")
       let topology = queue.map { self.topology.topology(queue: $0) }
       let declare = self.topology.declare
