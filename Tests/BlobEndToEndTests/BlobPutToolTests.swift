@@ -17,14 +17,6 @@ final class BlobPutToolTests: XCTestCase {
     scratch = try ScratchDirectory("blob-put")
   }
 
-  func run(_ tool: String, _ arguments: [String], stdin: String = "", environment: [String: String] = [:])
-    throws -> ToolResult
-  {
-    try ToolInvocation.run(
-      tool, arguments, stdin: stdin, environment: server.toolEnvironment.merging(environment) { _, new in new },
-      removingEnvironment: S3TestServer.unrelatedVariables)
-  }
-
   func line(_ fields: [String: JSONValue]) -> String { Record(fields).jsonText + "\n" }
 
   func testTwoDestinationsInParallelWithTTLAndPresignedURLs() throws {
@@ -36,7 +28,7 @@ final class BlobPutToolTests: XCTestCase {
       "process_id": 101, "chunk_id": 1, "chunk_path": .string(chunk), "cache_container_name": .string(cache),
       "inference_config": ["vlm": "nova"],
     ])
-    let result = try run(
+    let result = try server.runTool(
       "blob-put",
       [
         "--to", "s3://\(bucket)/processed/{process_id}/chunk_{chunk_id:03}.mp4=cloud_stream_path",
@@ -92,7 +84,7 @@ final class BlobPutToolTests: XCTestCase {
     try writeRandomFile(large, bytes: 12 * (1 << 20) + 7)
     let input =
       line(["name": "small", "clip_path": .string(small)]) + line(["name": "large", "clip_path": .string(large)])
-    let result = try run(
+    let result = try server.runTool(
       "blob-put",
       [
         "--to", "s3://\(bucket)/clips/{name}.mp4=cloud_stream_path", "--part-size", "5M",
@@ -135,10 +127,10 @@ final class BlobPutToolTests: XCTestCase {
       input += line(["chunk_id": .integer(Int64(index)), "chunk_path": .string(path)])
     }
     let arguments = ["--to", "s3://\(bucket)/c/chunk_{chunk_id:03}.bin=cloud_stream_path", "--jobs", "8"]
-    let first = try run("blob-put", arguments, stdin: input)
+    let first = try server.runTool("blob-put", arguments, stdin: input)
     XCTAssertEqual(first.status, 0, first.stderr)
     XCTAssertEqual(try first.records().map { $0["chunk_id"] }, (0..<24).map { JSONValue.integer(Int64($0)) })
-    let second = try run("blob-put", arguments, stdin: input)
+    let second = try server.runTool("blob-put", arguments, stdin: input)
     XCTAssertEqual(second.stdout, first.stdout, "deterministic keys: a rerun writes the same records")
     XCTAssertEqual(try server.store().list(prefix: .s3(bucket: bucket, key: "c/")).count, 24, "nothing new appears")
   }
@@ -148,14 +140,14 @@ final class BlobPutToolTests: XCTestCase {
     let file = scratch.file("a.bin")
     try writeRandomFile(file, bytes: 10)
     for bad in ["../../etc", "/abs", "a/./b", "x\\y"] {
-      let result = try run(
+      let result = try server.runTool(
         "blob-put", ["--to", "s3://\(bucket)/safe/{camera_id}/clip.mp4=cloud_stream_path"],
         stdin: line(["camera_id": .string(bad), "clip_path": .string(file)]))
       XCTAssertEqual(result.status, 65, bad)
       XCTAssertEqual(result.stdout, "")
       XCTAssertTrue(result.stderr.contains("(line 1)") && result.stderr.contains("\"camera_id\""), result.stderr)
     }
-    let badBucket = try run(
+    let badBucket = try server.runTool(
       "blob-put", ["--to", "s3://{bucket}/k=cloud_stream_path"],
       stdin: line(["bucket": "UPPER_case", "clip_path": .string(file)]))
     XCTAssertEqual(badBucket.status, 65)
@@ -164,11 +156,11 @@ final class BlobPutToolTests: XCTestCase {
 
   func testMissingFileIs66AndMissingFieldIs65() throws {
     let bucket = try server.makeBucket("missing")
-    let gone = try run(
+    let gone = try server.runTool(
       "blob-put", ["--to", "s3://\(bucket)/k.bin"], stdin: line(["chunk_path": .string(scratch.file("nope.bin"))]))
     XCTAssertEqual(gone.status, 66)
     XCTAssertTrue(gone.stderr.contains("nope.bin") && gone.stderr.contains("does not exist"), gone.stderr)
-    let noField = try run("blob-put", ["--to", "s3://\(bucket)/k.bin"], stdin: line(["other": 1]))
+    let noField = try server.runTool("blob-put", ["--to", "s3://\(bucket)/k.bin"], stdin: line(["other": 1]))
     XCTAssertEqual(noField.status, 65)
     XCTAssertTrue(noField.stderr.contains("chunk_path"), noField.stderr)
   }
@@ -178,13 +170,13 @@ final class BlobPutToolTests: XCTestCase {
     let file = scratch.file("a.bin")
     try writeRandomFile(file, bytes: 10)
     let secret = "Sup3rS3cretValueThatMustNotLeak"
-    let wrongSecret = try run(
+    let wrongSecret = try server.runTool(
       "blob-put", ["--to", "s3://\(bucket)/live/a.mp4"], stdin: line(["clip_path": .string(file)]),
       environment: ["AWS_SECRET_ACCESS_KEY": secret])
     XCTAssertEqual(wrongSecret.status, 77)
     XCTAssertTrue(wrongSecret.stderr.contains("s3://\(bucket)/live/a.mp4"), wrongSecret.stderr)
     XCTAssertFalse(wrongSecret.stderr.contains(secret))
-    let unknownKey = try run(
+    let unknownKey = try server.runTool(
       "blob-put", ["--to", "s3://\(bucket)/live/a.mp4"], stdin: line(["clip_path": .string(file)]),
       environment: ["AWS_ACCESS_KEY_ID": "AKIAUNKNOWNKEY000000"])
     XCTAssertEqual(unknownKey.status, 77)
@@ -216,17 +208,17 @@ final class BlobPutToolTests: XCTestCase {
     let file = scratch.file("a.bin")
     try writeRandomFile(file, bytes: 10)
     let unreachable = ["AWS_ENDPOINT_URL_S3": "http://127.0.0.1:9"]
-    let put = try run(
+    let put = try server.runTool(
       "blob-put", ["--to", "s3://bucket/k.bin", "--attempts", "3"], stdin: line(["clip_path": .string(file)]),
       environment: unreachable)
     XCTAssertEqual(put.status, 69, put.stderr)
     XCTAssertTrue(put.stderr.contains("s3://bucket/k.bin"), put.stderr)
-    let get = try run(
+    let get = try server.runTool(
       "blob-get", ["s3://bucket/k.bin", "--output", scratch.file("k.bin"), "--attempts", "2"], environment: unreachable)
     XCTAssertEqual(get.status, 69, get.stderr)
-    let rm = try run("blob-rm", ["s3://bucket/k.bin", "--attempts", "2"], environment: unreachable)
+    let rm = try server.runTool("blob-rm", ["s3://bucket/k.bin", "--attempts", "2"], environment: unreachable)
     XCTAssertEqual(rm.status, 69, rm.stderr)
-    let azure = try run(
+    let azure = try server.runTool(
       "blob-put", ["--to", "az://account/container/k.bin", "--attempts", "2"],
       stdin: line(["clip_path": .string(file)]),
       environment: [
@@ -241,11 +233,11 @@ final class BlobPutToolTests: XCTestCase {
     let removed = scratch.file("removed.bin")
     try writeRandomFile(kept, bytes: 100)
     try writeRandomFile(removed, bytes: 100)
-    let ok = try run(
+    let ok = try server.runTool(
       "blob-put", ["--to", "s3://\(bucket)/a.bin", "--remove-source"], stdin: line(["chunk_path": .string(removed)]))
     XCTAssertEqual(ok.status, 0, ok.stderr)
     XCTAssertFalse(FileManager.default.fileExists(atPath: removed))
-    let failed = try run(
+    let failed = try server.runTool(
       "blob-put",
       [
         "--to", "s3://\(bucket)/a.bin", "--to", "file:///proc/clipline-cannot-write/a.bin=copy",
@@ -295,28 +287,28 @@ final class BlobPutToolTests: XCTestCase {
     let file = scratch.file("a.bin")
     try writeRandomFile(file, bytes: 1000)
     let input = line(["chunk_id": 1, "chunk_path": .string(file)])
-    let put = try run(
+    let put = try server.runTool(
       "blob-put",
       [
         "--to", "s3://\(bucket)/temp/1.bin=cache_path", "--to", "s3://\(bucket)/keep/1.bin=cloud_stream_path",
         "--ttl", "cache_path=1s",
       ], stdin: input)
     XCTAssertEqual(put.status, 0, put.stderr)
-    let early = try run("blob-rm", ["--expired", "s3://\(bucket)/", "--dry-run"])
+    let early = try server.runTool("blob-rm", ["--expired", "s3://\(bucket)/", "--dry-run"])
     XCTAssertEqual(early.status, 0, early.stderr)
     Thread.sleep(forTimeInterval: 2.1)
-    let dry = try run("blob-rm", ["--expired", "s3://\(bucket)/", "--dry-run"])
+    let dry = try server.runTool("blob-rm", ["--expired", "s3://\(bucket)/", "--dry-run"])
     XCTAssertEqual(try dry.records().map { $0["url"] }, [.string("s3://\(bucket)/temp/1.bin")])
     XCTAssertEqual(try dry.records().first?["removed"], .bool(false))
     XCTAssertNotNil(try server.store().head(.s3(bucket: bucket, key: "temp/1.bin")))
-    let sweep = try run("blob-rm", ["--expired", "s3://\(bucket)/"])
+    let sweep = try server.runTool("blob-rm", ["--expired", "s3://\(bucket)/"])
     XCTAssertEqual(sweep.status, 0, sweep.stderr)
     XCTAssertEqual(try sweep.records().map { $0["url"] }, [.string("s3://\(bucket)/temp/1.bin")])
     XCTAssertNil(try server.store().head(.s3(bucket: bucket, key: "temp/1.bin")))
     XCTAssertNotNil(try server.store().head(.s3(bucket: bucket, key: "keep/1.bin")), "objects without expiry stay")
 
     let putRecord = try XCTUnwrap(try put.records().first)
-    let byField = try run("blob-rm", ["--field", "cloud_stream_path"], stdin: putRecord.jsonText + "\n")
+    let byField = try server.runTool("blob-rm", ["--field", "cloud_stream_path"], stdin: putRecord.jsonText + "\n")
     XCTAssertEqual(byField.status, 0, byField.stderr)
     XCTAssertEqual(try byField.records().first?["cloud_stream_path"], .string("s3://\(bucket)/keep/1.bin"))
     XCTAssertNil(try server.store().head(.s3(bucket: bucket, key: "keep/1.bin")))
@@ -324,7 +316,8 @@ final class BlobPutToolTests: XCTestCase {
 
   func testInstallLifecycleRulesMatchTheTTLTag() throws {
     let bucket = try server.makeBucket("lifecycle")
-    let installed = try run("blob-rm", ["--install-lifecycle", "s3://\(bucket)/temp/", "--lifecycle-days", "3"])
+    let installed = try server.runTool(
+      "blob-rm", ["--install-lifecycle", "s3://\(bucket)/temp/", "--lifecycle-days", "3"])
     XCTAssertEqual(installed.status, 0, installed.stderr)
     XCTAssertEqual(try installed.records().first?["lifecycle_days"], .integer(3))
     XCTAssertEqual(
@@ -332,12 +325,12 @@ final class BlobPutToolTests: XCTestCase {
       ["clipline-abort-incomplete-multipart", "clipline-ttl-1d", "clipline-ttl-2d", "clipline-ttl-3d"])
     let file = scratch.file("a.bin")
     try writeRandomFile(file, bytes: 10)
-    let put = try run(
+    let put = try server.runTool(
       "blob-put", ["--to", "s3://\(bucket)/temp/a.bin=cache_path", "--ttl", "cache_path=36h"],
       stdin: line(["chunk_path": .string(file)]))
     XCTAssertEqual(put.status, 0, put.stderr)
     XCTAssertEqual(try server.store().tags(of: .s3(bucket: bucket, key: "temp/a.bin"))[S3Store.lifecycleDaysTag], "2")
-    XCTAssertEqual(try run("blob-rm", ["--install-lifecycle", "az://a/c/"]).status, 64)
+    XCTAssertEqual(try server.runTool("blob-rm", ["--install-lifecycle", "az://a/c/"]).status, 64)
   }
 
   func testBlobGetDownloadsAndPresignsPut() throws {
@@ -346,14 +339,14 @@ final class BlobPutToolTests: XCTestCase {
     try writeRandomFile(file, bytes: 7 << 20)
     _ = try server.store().put(.file(file), to: .s3(bucket: bucket, key: "a.bin"), options: BlobPutOptions())
     let output = scratch.file("out/a.bin")
-    let get = try run(
+    let get = try server.runTool(
       "blob-get", ["s3://\(bucket)/a.bin", "--output", output, "--multipart-threshold", "5M", "--part-size", "5M"])
     XCTAssertEqual(get.status, 0, get.stderr)
     XCTAssertEqual(try get.records().first?["bytes"], .integer(7 << 20))
     XCTAssertEqual(try sha256Hex(ofFile: output), try sha256Hex(ofFile: file))
-    let missing = try run("blob-get", ["s3://\(bucket)/nope.bin", "--output", scratch.file("nope")])
+    let missing = try server.runTool("blob-get", ["s3://\(bucket)/nope.bin", "--output", scratch.file("nope")])
     XCTAssertEqual(missing.status, 66, missing.stderr)
-    let presign = try run("blob-get", ["s3://\(bucket)/by-put.bin", "--presign", "10m", "--method", "put"])
+    let presign = try server.runTool("blob-get", ["s3://\(bucket)/by-put.bin", "--presign", "10m", "--method", "put"])
     XCTAssertEqual(presign.status, 0, presign.stderr)
     let url = try XCTUnwrap(try presign.records().first?["presigned_url"]?.stringValue)
     let curl = try ToolInvocation.runProcess("/usr/bin/curl", ["-sf", "-T", file, url])
@@ -371,9 +364,9 @@ final class BlobPutToolTests: XCTestCase {
       "process_id": 101, "cloud_stream_path": .string("s3://\(bucket)/uploads/feed.mp4"),
       "video_preprocessing": ["chunk_duration": 2],
     ])
-    let chunked = try run("chunk", ["--work-dir", scratch.file("chunks")], stdin: request)
+    let chunked = try server.runTool("chunk", ["--work-dir", scratch.file("chunks")], stdin: request)
     XCTAssertEqual(chunked.status, 0, chunked.stderr)
-    let stored = try run(
+    let stored = try server.runTool(
       "blob-put",
       [
         "--to", "s3://\(bucket)/processed/{process_id}/chunk_{chunk_id:03}.mp4=cloud_stream_path",
@@ -392,12 +385,12 @@ final class BlobPutToolTests: XCTestCase {
   }
 
   func testUsageErrorsExit64() throws {
-    XCTAssertEqual(try run("blob-put", []).status, 64)
-    XCTAssertEqual(try run("blob-put", ["--to", "ftp://x/y"]).status, 64)
-    let ttl = try run("blob-put", ["--to", "s3://b/k=cloud_stream_path", "--ttl", "cache_path=1h"])
+    XCTAssertEqual(try server.runTool("blob-put", []).status, 64)
+    XCTAssertEqual(try server.runTool("blob-put", ["--to", "ftp://x/y"]).status, 64)
+    let ttl = try server.runTool("blob-put", ["--to", "s3://b/k=cloud_stream_path", "--ttl", "cache_path=1h"])
     XCTAssertEqual(ttl.status, 64)
     XCTAssertTrue(ttl.stderr.contains("cache_path"), ttl.stderr)
-    XCTAssertEqual(try run("blob-put", ["--to", "s3://b/k", "--presign", "8d"]).status, 64)
+    XCTAssertEqual(try server.runTool("blob-put", ["--to", "s3://b/k", "--presign", "8d"]).status, 64)
   }
 
   /// Every number a user gives the storage tools has documented bounds; outside them, a sentence and 64.
@@ -409,21 +402,21 @@ final class BlobPutToolTests: XCTestCase {
       ["--jobs", "257"], ["--ttl", "cache_path=0s"], ["--ttl", "cache_path=3651d"], ["--ttl", "cache_path=inf"],
       ["--presign", "0s"], ["--copy-mode", "sometimes"],
     ] {
-      let result = try run("blob-put", put + extra)
+      let result = try server.runTool("blob-put", put + extra)
       XCTAssertEqual(result.status, 64, "\(extra): \(result.stderr)")
       XCTAssertEqual(result.stderr.split(separator: "\n").first.map { $0.contains(extra[0]) }, true, result.stderr)
     }
     // The old spelling of --part-jobs is still read, bounded the same way, and no longer shown.
-    let alias = try run("blob-put", put + ["--concurrency", "65"])
+    let alias = try server.runTool("blob-put", put + ["--concurrency", "65"])
     XCTAssertEqual(alias.status, 64, alias.stderr)
     XCTAssertTrue(alias.stderr.contains("--part-jobs must be between 1 and 64"), alias.stderr)
-    let help = try run("blob-put", ["--help"])
+    let help = try server.runTool("blob-put", ["--help"])
     XCTAssertTrue(help.stdout.contains("--part-jobs"), help.stdout)
     XCTAssertFalse(help.stdout.contains("--concurrency"), help.stdout)
-    XCTAssertEqual(try run("blob-get", ["s3://b/k", "--presign", "0s"]).status, 64)
-    XCTAssertEqual(try run("blob-get", ["s3://b/k", "--output", "/tmp/x", "--part-size", "0"]).status, 64)
-    XCTAssertEqual(try run("blob-rm", ["s3://b/k", "--attempts", "100"]).status, 64)
-    XCTAssertEqual(try run("gql-mutate", ["--op", "create-chunk", "--timeout", "0s"]).status, 64)
-    XCTAssertEqual(try run("amqp-consume", ["--queue", "q", "--timeout", "0s", "--", "true"]).status, 64)
+    XCTAssertEqual(try server.runTool("blob-get", ["s3://b/k", "--presign", "0s"]).status, 64)
+    XCTAssertEqual(try server.runTool("blob-get", ["s3://b/k", "--output", "/tmp/x", "--part-size", "0"]).status, 64)
+    XCTAssertEqual(try server.runTool("blob-rm", ["s3://b/k", "--attempts", "100"]).status, 64)
+    XCTAssertEqual(try server.runTool("gql-mutate", ["--op", "create-chunk", "--timeout", "0s"]).status, 64)
+    XCTAssertEqual(try server.runTool("amqp-consume", ["--queue", "q", "--timeout", "0s", "--", "true"]).status, 64)
   }
 }

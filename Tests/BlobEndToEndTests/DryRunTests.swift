@@ -15,21 +15,13 @@ final class DryRunTests: XCTestCase {
     scratch = try ScratchDirectory("dry-run")
   }
 
-  func run(_ tool: String, _ arguments: [String], stdin: String = "", environment: [String: String] = [:])
-    throws -> ToolResult
-  {
-    try ToolInvocation.run(
-      tool, arguments, stdin: stdin, environment: server.toolEnvironment.merging(environment) { _, new in new },
-      removingEnvironment: S3TestServer.unrelatedVariables)
-  }
-
   func testBlobPutDryRunNamesEachURLAndStoresNothing() throws {
     let bucket = try server.makeBucket("dry")
     let chunk = scratch.file("chunk_007.mp4")
     try writeRandomFile(chunk, bytes: 5000)
     let input = Record(["process_id": 101, "chunk_id": 7, "chunk_path": .string(chunk)]).jsonText + "\n"
     // A wrong secret: a dry run asks no service, so it cannot notice.
-    let result = try run(
+    let result = try server.runTool(
       "blob-put",
       [
         "--dry-run", "--remove-source", "--to", "s3://\(bucket)/{process_id}/chunk_{chunk_id:03}.mp4=cloud_stream_path",
@@ -53,11 +45,12 @@ final class DryRunTests: XCTestCase {
     let chunk = scratch.file("chunk.mp4")
     try writeRandomFile(chunk, bytes: 100)
     let climbing = Record(["chunk_path": .string(chunk), "camera_id": "../x"]).jsonText + "\n"
-    let refused = try run("blob-put", ["--dry-run", "--to", "s3://\(bucket)/{camera_id}/c.mp4"], stdin: climbing)
+    let refused = try server.runTool(
+      "blob-put", ["--dry-run", "--to", "s3://\(bucket)/{camera_id}/c.mp4"], stdin: climbing)
     XCTAssertEqual(refused.status, 65, refused.stderr)
     XCTAssertTrue(refused.stderr.contains("camera_id"), refused.stderr)
     let missing = Record(["chunk_path": .string(scratch.file("absent.mp4"))]).jsonText + "\n"
-    let absent = try run("blob-put", ["--dry-run", "--to", "s3://\(bucket)/c.mp4"], stdin: missing)
+    let absent = try server.runTool("blob-put", ["--dry-run", "--to", "s3://\(bucket)/c.mp4"], stdin: missing)
     XCTAssertEqual(absent.status, 66, absent.stderr)
     XCTAssertEqual(try server.store().list(prefix: .s3(bucket: bucket, key: "")), [], "nothing written")
   }
@@ -66,21 +59,21 @@ final class DryRunTests: XCTestCase {
     let bucket = try server.makeBucket("dry-rm")
     let chunk = scratch.file("chunk.mp4")
     try writeRandomFile(chunk, bytes: 100)
-    let stored = try run(
+    let stored = try server.runTool(
       "blob-put", ["--to", "s3://\(bucket)/temp/c.mp4=cache_path"],
       stdin: Record(["chunk_path": .string(chunk)]).jsonText + "\n")
     XCTAssertEqual(stored.status, 0, stored.stderr)
     let url = "s3://\(bucket)/temp/c.mp4"
 
-    let records = try run(
+    let records = try server.runTool(
       "blob-rm", ["--dry-run", "--field", "cache_path"], stdin: Record(["cache_path": .string(url)]).jsonText + "\n")
     XCTAssertEqual(records.status, 0, records.stderr)
     XCTAssertEqual(try records.records(), [Record(["cache_path": .string(url), "dry_run": true])])
     XCTAssertTrue(records.stderr.contains("dry run: would remove \(url) (line 1)"), records.stderr)
-    let named = try run("blob-rm", ["--dry-run", url])
+    let named = try server.runTool("blob-rm", ["--dry-run", url])
     XCTAssertEqual(named.status, 0, named.stderr)
     XCTAssertTrue(named.stderr.contains("dry run: would remove \(url)"), named.stderr)
-    let unnamed = try run("blob-rm", ["--dry-run", "--field", "cache_path"], stdin: #"{"other":1}"# + "\n")
+    let unnamed = try server.runTool("blob-rm", ["--dry-run", "--field", "cache_path"], stdin: #"{"other":1}"# + "\n")
     XCTAssertEqual(unnamed.status, 65, "a record without the field fails as without --dry-run: \(unnamed.stderr)")
     XCTAssertNotNil(try server.store().head(.s3(bucket: bucket, key: "temp/c.mp4")), "nothing removed")
   }

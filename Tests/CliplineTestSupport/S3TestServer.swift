@@ -62,6 +62,16 @@ public struct S3TestServer {
   }
 
   public static let unrelatedVariables = ["AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL"]
+
+  /// Runs a built tool against this server: its endpoint and credentials (`environment` added over them), none of
+  /// the caller's unrelated AWS settings.
+  public func runTool(_ tool: String, _ arguments: [String], stdin: String = "", environment: [String: String] = [:])
+    throws -> ToolResult
+  {
+    try ToolInvocation.run(
+      tool, arguments, stdin: stdin, environment: toolEnvironment.merging(environment) { _, new in new },
+      removingEnvironment: Self.unrelatedVariables)
+  }
 }
 
 /// Random bytes in a file (incompressible, like video), straight from the kernel's generator.
