@@ -63,6 +63,14 @@ public struct QueueTopology: Equatable, Sendable {
     try explainingMismatch(name, arguments) { try connection.declareQueue(name, arguments: arguments) }
   }
 
+  /// `--dry-run --declare`: `dry run: would declare, where missing, the dead-letter queue "Q.dlq" and the queue "Q"
+  /// (durable; x-queue-type=quorum)`.
+  public var wouldDeclare: String {
+    let arguments = queueArguments.keys.sorted().map { "\($0)=\(queueArguments[$0]!.textValue)" }
+    return "dry run: would declare, where missing, the dead-letter queue \"\(deadLetterQueue)\" and the queue "
+      + "\"\(queue)\" (\((["durable"] + arguments).joined(separator: "; ")))"
+  }
+
   public func declareRetryQueue(on connection: AMQPConnection) throws {
     try explainingMismatch(retryQueue, retryQueueArguments) {
       try connection.declareQueue(retryQueue, arguments: retryQueueArguments)

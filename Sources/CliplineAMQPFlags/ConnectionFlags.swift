@@ -90,6 +90,12 @@ public struct TopologyFlags: ParsableArguments {
     try messageTtl?.check("--message-ttl", within: 0.001...(Double(UInt32.max) / 1000))
   }
 
+  /// What a dry run says instead of declaring: nothing without --declare.
+  public func wouldDeclare(queue: String?) -> String? {
+    guard declare, let queue else { return nil }
+    return topology(queue: queue).wouldDeclare
+  }
+
   public func topology(queue: String) -> QueueTopology {
     QueueTopology(
       queue: queue, deadLetterQueue: dlq ?? QueueTopology.defaultDeadLetterQueue(for: queue), quorum: quorum,

@@ -52,4 +52,22 @@ final class PublishDryRunTests: XCTestCase {
     XCTAssertTrue(result.stderr.contains("\"camera_id\""), result.stderr)
     XCTAssertEqual(try Broker.depth(queue), 0, "nothing published")
   }
+
+  func testADryRunWithDeclareSaysWhatItWouldDeclareAndDeclaresNothing() throws {
+    for tool in ["amqp-pub", "m0-submit"] {
+      let queue = Broker.uniqueQueue("drydeclare")
+      let result = try ToolInvocation.run(
+        tool, ["--queue", queue, "--declare", "--quorum", "--dry-run"], stdin: M0SubmitToolTests.batchRequest + "\n",
+        environment: ["AMQP_URL": try Broker.url()])
+
+      XCTAssertEqual(result.status, 0, "\(tool): \(result.stderr)")
+      XCTAssertTrue(
+        result.stderr.contains(
+          "dry run: would declare, where missing, the dead-letter queue \"\(queue).dlq\" and the queue "
+            + "\"\(queue)\" (durable; x-queue-type=quorum)"), "\(tool): \(result.stderr)")
+      for name in [queue, queue + ".dlq"] {
+        XCTAssertThrowsError(try Broker.depth(name), "\(tool): \(name) was not declared")
+      }
+    }
+  }
 }

@@ -38,7 +38,8 @@ struct AMQPPub: ParsableCommand {
 
       DRY RUN: --dry-run makes each message as above (a bad record fails the same way) and says on stderr, one \
       line per record, the exchange, routing key, size, persistence, message id and header names it would have; \
-      with --tee each record goes to stdout marked "dry_run": true. It connects to no broker; nothing is published.
+      with --tee each record goes to stdout marked "dry_run": true. It connects to no broker; nothing is published \
+      and, with --declare, nothing declared: it says which queues it would declare.
 
       AMQP-TOOLS: amqp-publish's spellings mean the same here: -u/--url, -e/--exchange, -r/--routing-key, \
       -C/--content-type, -E/--content-encoding, -t/--reply-to, -H/--header 'key: value', -b/--body, and \
@@ -180,6 +181,7 @@ struct AMQPPub: ParsableCommand {
       ])
     try runTool(diagnostics, span: span) {
       if dryRun {
+        if let notice = topology.wouldDeclare(queue: queue) { diagnostics.info(notice) }
         try RecordPublishing(shape: try shape(), diagnostics: diagnostics)
           .dryRun(reader: body.map { RecordReader(text: $0) } ?? RecordReader(), tee: tee ? RecordWriter() : nil)
         return

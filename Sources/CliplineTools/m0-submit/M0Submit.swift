@@ -29,7 +29,8 @@ struct M0Submit: ParsableCommand {
 
       CHECK: --check (or --dry-run) checks each request as above, says on stderr where its message would go \
       (routing key, bytes, message id), one line per request, and writes {"process_id":...,"status":"VALID", \
-      "dry_run":true,...}; it connects to no broker and publishes nothing. Invalid requests fail as above (65).
+      "dry_run":true,...}; it connects to no broker and publishes nothing (with --declare, it says which queues it \
+      would declare). Invalid requests fail as above (65).
 
       ENVIRONMENT: AMQP_URL (the broker, when --url is not given).
 
@@ -62,6 +63,7 @@ struct M0Submit: ParsableCommand {
     let diagnostics = common.diagnostics(tool: "m0-submit")
     try runTool(diagnostics, metricsFile: metrics.textfile) {
       if check {
+        if let notice = topology.wouldDeclare(queue: queue) { diagnostics.info(notice) }
         try publishing(diagnostics).dryRun(reader: RecordReader(), tee: RecordWriter())
         return
       }
