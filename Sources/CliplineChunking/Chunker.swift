@@ -6,7 +6,7 @@ import CliplineSystem
 import Foundation
 
 /// M0 in one library: for each request, open the source (read as it arrives, or in place), cut it in one pass, and
-/// emit one chunk record per chunk the moment it is finished, into a file or into memory.
+/// emit one chunk record per chunk the moment it is finished, into a file or to storage while it is cut.
 public final class Chunker {
   public struct Options: Sendable {
     public var mode: ChunkMode = .auto
@@ -44,17 +44,6 @@ public final class Chunker {
     try cut(record, line: line, into: .files) { chunk, _ in try emit(chunk) }
   }
 
-  /// Cuts the video a request names into `memory` instead of files (`chunk --to`); `emit` receives each chunk
-  /// record (without `chunk_path`) with the chunk's bytes, which it releases once it is done with them.
-  public func process(
-    _ record: Record, line: Int, into memory: SegmentMemory, emit: @escaping (Record, SegmentInMemory) throws -> Void
-  ) throws {
-    try cut(record, line: line, into: .memory(memory)) { chunk, output in
-      guard case .memory(let bytes) = output else { throw MediaError("a chunk meant for memory went to a file") }
-      try emit(chunk, bytes)
-    }
-  }
-
   /// Cuts the video a request names into chunk files sent to storage while they are written (`chunk --to`):
   /// `begin` receives, as each chunk starts, the record as far as it is known then (the request's fields,
   /// `chunk_id`, `chunk_mode`, `source_stream_path`) and the file's path, and starts its upload (or returns nil: the
@@ -77,7 +66,6 @@ public final class Chunker {
   private enum ChunkDestination {
     /// `chunk_NNN.mp4` in the request's directory under the work directory.
     case files
-    case memory(SegmentMemory)
     /// Chunk files there, each sent while it is written to the upload this starts.
     case uploading((Record, String) throws -> GrowingUpload?)
   }
@@ -120,7 +108,6 @@ public final class Chunker {
   private func segmentDestination(
     _ destination: ChunkDestination, for record: Record, plan: CutPlan, line: Int
   ) throws -> SegmentDestination {
-    if case .memory(let memory) = destination { return .memory(memory) }
     let directory = try chunkDirectory(for: record, line: line)
     let path = { (index: Int) in
       (directory as NSString).appendingPathComponent(String(format: "chunk_%03d.mp4", index))

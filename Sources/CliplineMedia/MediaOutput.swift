@@ -25,7 +25,6 @@ final class MediaOutput {
 
   /// Where the finished output's bytes are.
   var result: SegmentOutput {
-    if let memory = file as? SegmentInMemory { return .memory(memory) }
     if let body = written?.body { return .written(body, upload) }
     return .file(path: file.path)
   }
@@ -46,13 +45,6 @@ final class MediaOutput {
       try HashedOutputFile(path: path, movesIndexToFront: faststart, upload: upload)
     }
     self.upload = upload
-  }
-
-  /// An MP4 segment muxed into memory (`chunk --to`); `memory` gives its bytes out once finished.
-  convenience init(memory: SegmentMemory, label: String) throws {
-    try self.init(format: "mp4", options: ["movflags": "+faststart"]) { faststart in
-      SegmentInMemory(label: label, memory: memory, movesIndexToFront: faststart)
-    }
   }
 
   /// A fragmented MP4 whose bytes leave as they are written (`ForwardOutput`): its empty index first, then one

@@ -1,7 +1,7 @@
-/// Where a muxer's bytes go through OutputIO: a file (HashedOutputFile) or memory (SegmentInMemory). The muxer writes
+/// Where a muxer's bytes go through OutputIO: a file (HashedOutputFile) or a stream (ForwardOutput). The muxer writes
 /// and reads back at offsets it chooses; `finish()` readies the final byte order once the trailer is written.
 protocol OutputSink: AnyObject {
-  /// The file's path, or a label for a segment in memory (for messages).
+  /// The file's path, or a label for a stream (for messages).
   var path: String { get }
   var size: Int64 { get }
   /// The first error a callback met, for the FFmpeg call that reported only "I/O error".
@@ -10,7 +10,7 @@ protocol OutputSink: AnyObject {
   /// Copies bytes at `offset` into `buffer`; 0 at the end.
   func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws -> Int
   func finish() throws -> WrittenFile
-  /// An abandoned output: deleted, or its memory given back.
+  /// An abandoned output: deleted, or left to whoever consumes its stream.
   func discard()
   /// The muxer is done with the media: what it writes now is its trailer.
   func trailerBegins()

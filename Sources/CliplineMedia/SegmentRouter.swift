@@ -10,22 +10,19 @@ import Foundation
 public enum SegmentDestination {
   /// Segment `n` (from 1) to the file `path(n)`.
   case files(path: (Int) -> String)
-  /// Into buffers taken from (and given back to) `memory`.
-  case memory(SegmentMemory)
   /// Segment `n` to the file `path(n)`, sent while it is written to the upload `begin(n, path)` starts (none when it
   /// returns nil: the file is then sent once it is finished).
   case uploading(path: (Int) -> String, begin: (Int, String) throws -> GrowingUpload?)
 }
 
-/// A finished segment's bytes: its file, or the memory it was cut into (given back by `release()`).
+/// A finished segment's bytes: its file, or the object a file sent while it was written makes.
 public enum SegmentOutput: Sendable {
   case file(path: String)
-  case memory(SegmentInMemory)
   /// A file sent while it was written: the object it makes, and the upload its parts went to (if one began).
   case written(WrittenBody, GrowingUpload?)
 
   /// A finished output that will not be emitted: a written body's upload is aborted and its file removed (a chunk
-  /// file or a segment in memory stays its receiver's, as before).
+  /// file stays its receiver's, as before).
   public func abandon() {
     guard case .written(let body, let upload) = self else { return }
     upload?.abort()

@@ -166,7 +166,6 @@ private struct OutputLayout {
     let output: MediaOutput
     switch destination {
     case .files(let path): output = try MediaOutput(path: path(index))
-    case .memory(let memory): output = try MediaOutput(memory: memory, label: "chunk \(index)")
     case .uploading(let path, let begin):
       let file = path(index)
       let upload = try begin(index, file)

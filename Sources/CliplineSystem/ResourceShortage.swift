@@ -61,16 +61,3 @@ public enum ResourceShortage: Error, ExitStatusProviding, CustomStringConvertibl
     return String(kibibytes ? limit.rlim_cur / 1024 : limit.rlim_cur)
   }
 }
-
-/// Buffers of megabytes, asked for so that a failure is an error (`ResourceShortage.memory`, exit 75) and not the
-/// abort Swift's own allocation makes of it under `ulimit -v`. The memory comes from posix_memalign and goes back
-/// with `deallocate()` like any Swift allocation: on Linux both end in free(3).
-public enum LargeBuffer {
-  public static func allocate(byteCount: Int, alignment: Int = 64) throws -> UnsafeMutableRawBufferPointer {
-    var pointer: UnsafeMutableRawPointer?
-    guard posix_memalign(&pointer, alignment, max(1, byteCount)) == 0, let pointer else {
-      throw ResourceShortage.memory(bytes: byteCount)
-    }
-    return UnsafeMutableRawBufferPointer(start: pointer, count: byteCount)
-  }
-}
