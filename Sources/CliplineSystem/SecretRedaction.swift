@@ -2,17 +2,9 @@ import Foundation
 
 /// Keeps secrets out of stderr and dead-letter headers: the one place that knows what a credential looks like.
 public enum SecretRedaction {
-  public static func url(_ text: String) -> String {
-    guard var components = URLComponents(string: text) else { return text }
-    if components.password != nil { components.password = "***" }
-    if let items = components.queryItems, !items.isEmpty {
-      let secretNames: Set<String> = ["sig", "x-amz-signature", "x-amz-security-token", "x-amz-credential", "token"]
-      components.queryItems = items.map {
-        secretNames.contains($0.name.lowercased()) ? URLQueryItem(name: $0.name, value: "***") : $0
-      }
-    }
-    return components.string ?? text
-  }
+  /// A URL as it was typed (no re-encoding: the error names what the user wrote), its credentials masked: the
+  /// password, SigV4 and SAS query signatures, tokens — the shapes `text` masks.
+  public static func url(_ text: String) -> String { Self.text(text) }
 
   /// Environment variables whose values are secrets wherever they turn up (a handler may print one).
   public static let secretVariables = [

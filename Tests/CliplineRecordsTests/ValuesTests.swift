@@ -85,6 +85,11 @@ final class ValuesTests: XCTestCase {
   func testSecretsAreRedacted() {
     XCTAssertEqual(SecretRedaction.url("amqp://user:hunter2@host:5672/%2f"), "amqp://user:***@host:5672/%2f")
     XCTAssertFalse(SecretRedaction.url("https://h/k?X-Amz-Signature=abc&x=1").contains("abc"))
+    XCTAssertEqual(
+      SecretRedaction.url("https://h/v%2Fa.mp4?sv=2020&y=a%2Fb+c&sig=abc%2Bdef&se=2026-01-01T00:00:00Z"),
+      "https://h/v%2Fa.mp4?sv=2020&y=a%2Fb+c&sig=***&se=2026-01-01T00:00:00Z", "the rest as typed")
+    XCTAssertEqual(SecretRedaction.url("s3://bucket/key with space.mp4"), "s3://bucket/key with space.mp4")
+    XCTAssertEqual(SecretRedaction.url("redis://:hunter2@host/0"), "redis://:***@host/0")
   }
 
   func testExitStatusMapping() {
