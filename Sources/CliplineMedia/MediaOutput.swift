@@ -161,7 +161,9 @@ final class MediaOutput {
   @discardableResult
   func finish() throws -> WrittenFile {
     if !headerWritten { try writeHeader() }
-    // What the muxer still holds in its buffer is media; the trailer comes after it.
+    // The packets held back for interleaving and what the muxer still holds in its buffer are media: written
+    // before the trailer begins, they reach the upload as media (and its parts' checksums come from their bytes).
+    try checked(av_interleaved_write_frame(context, nil), "av_interleaved_write_frame")
     avio_flush(io.context)
     file.trailerBegins()
     try checked(av_write_trailer(context), "av_write_trailer")
