@@ -9,7 +9,8 @@ public struct MetricsFileOption: ParsableArguments {
   @Option(
     name: .long,
     help: ArgumentHelp(
-      "Write Prometheus metrics to this file (for node_exporter's textfile collector: name it *.prom).",
+      "Write Prometheus metrics to this file (for node_exporter's textfile collector: name it *.prom; "
+        + "its name without .prom labels every series as textfile).",
       valueName: "path"), completion: .file())
   public var metricsFile: String?
 

@@ -10,6 +10,20 @@ public struct MetricsTextfile: Sendable {
 
   public init(path: String) { self.path = path }
 
+  /// The label every series of the file carries: `textfile` = the file's name without `.prom` (`s2-worker.prom`:
+  /// `textfile="s2-worker"`). node_exporter serves every file of its directory as one set, and a series two files
+  /// both hold (two consumers' `clipline_build_info`, two cron runs' `clipline_last_run_*`) fails its gathering on
+  /// every scrape. Two files of one directory never share a name, so their series never clash; one value per file,
+  /// so the label adds no series.
+  public var label: (String, String) { (Self.labelName, Self.labelValue(path)) }
+
+  public static let labelName = "textfile"
+
+  static func labelValue(_ path: String) -> String {
+    let name = path.split(separator: "/").last.map(String.init) ?? path
+    return name.hasSuffix(".prom") && name.count > 5 ? String(name.dropLast(5)) : name
+  }
+
   public func write(_ registry: MetricRegistry) throws {
     var status = stat()
     if lstat(path, &status) == 0, status.st_mode & S_IFMT != S_IFREG {
@@ -18,7 +32,7 @@ public struct MetricsTextfile: Sendable {
     do {
       // 0644: the collector may run as another user. node_exporter serves its own process_start_time_seconds:
       // the same family from a file fails its gathering (the file's series dropped, an error each scrape).
-      let text = PrometheusText.render(registry, leavingOut: [ClipMetrics.startTime])
+      let text = PrometheusText.render(registry, leavingOut: [ClipMetrics.startTime], constant: [label])
       try WholeFile.write(Array(text.utf8), to: path, permissions: 0o644)
     } catch let error as SystemCallError {
       throw TelemetrySetupError("cannot write the metrics file \(path)", errno: error.code)

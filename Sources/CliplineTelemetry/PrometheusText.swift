@@ -5,14 +5,16 @@ import Foundation
 public enum PrometheusText {
   public static let contentType = "text/plain; version=0.0.4; charset=utf-8"
 
-  /// Every family of `registry` but those `leavingOut`.
-  public static func render(_ registry: MetricRegistry, leavingOut: [MetricDescriptor] = []) -> String {
+  /// Every family of `registry` but those `leavingOut`, each series with the `constant` label pairs first.
+  public static func render(
+    _ registry: MetricRegistry, leavingOut: [MetricDescriptor] = [], constant: [(String, String)] = []
+  ) -> String {
     var out = ""
     for (descriptor, series) in registry.snapshot() where !leavingOut.contains(descriptor) {
       out += "# HELP \(descriptor.name) \(escapeHelp(descriptor.help))\n"
       out += "# TYPE \(descriptor.name) \(descriptor.kind.rawValue)\n"
       for (labels, value) in series {
-        let pairs = Array(zip(descriptor.labels, labels))
+        let pairs = constant + Array(zip(descriptor.labels, labels))
         switch descriptor.kind {
         case .counter, .gauge:
           out += "\(descriptor.name)\(labelText(pairs)) \(number(value.value))\n"

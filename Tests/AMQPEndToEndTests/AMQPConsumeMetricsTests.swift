@@ -52,8 +52,9 @@ final class AMQPConsumeMetricsTests: XCTestCase {
     XCTAssertEqual(try consumer.wait(), 0, consumer.stderr)
     XCTAssertTrue(consumer.stderr.contains("serving metrics on http://\(listen)/metrics"), consumer.stderr)
     let written = try String(contentsOfFile: textfile, encoding: .utf8)
-    XCTAssertTrue(written.contains("clipline_messages_acked_total\(selector) 3"), written)
-    XCTAssertTrue(written.contains("clipline_broker_connected\(selector) 0"), "written as it stopped: \(written)")
+    let inFile = "{textfile=\"amqp-consume\",queue=\"\(queue)\"}"
+    XCTAssertTrue(written.contains("clipline_messages_acked_total\(inFile) 3"), written)
+    XCTAssertTrue(written.contains("clipline_broker_connected\(inFile) 0"), "written as it stopped: \(written)")
     let lint = try ToolInvocation.runProcess("/usr/bin/promtool", ["check", "metrics"], stdin: Data(written.utf8))
     XCTAssertEqual(lint.status, 0, lint.stdout + lint.stderr)
   }
@@ -88,7 +89,7 @@ final class AMQPConsumeMetricsTests: XCTestCase {
     func value(_ series: String) -> Double? {
       text.split(separator: "\n").first { $0.hasPrefix(series + " ") }.flatMap { Double($0.split(separator: " ")[1]) }
     }
-    let q = "queue=\"\(queue)\""
+    let q = "textfile=\"amqp-consume\",queue=\"\(queue)\""
     XCTAssertEqual(value("clipline_chunks_cut_total{\(q),mode=\"copy\"}"), 6, text)
     XCTAssertEqual(value("clipline_video_cut_seconds_total{\(q),mode=\"copy\"}") ?? 0, 12, accuracy: 0.2, text)
     XCTAssertEqual(value("clipline_stored_objects_total{\(q),destination=\"file\"}"), 6, text)
@@ -102,26 +103,34 @@ final class AMQPConsumeMetricsTests: XCTestCase {
     XCTAssertEqual(lint.status, 0, lint.stdout + lint.stderr)
   }
 
-  /// node_exporter's textfile collector serves a consumer's `--metrics-file` beside its own series: the file must
-  /// not hold a family node_exporter has itself (`process_start_time_seconds`), or every scrape fails to gather it
-  /// (the file's series dropped, node_exporter's `promhttp_metric_handler_errors_total{cause="gathering"}` up).
-  func testNodeExporterServesTheConsumersFileWithoutAGatheringError() throws {
-    let queue = Broker.uniqueQueue("textfile")
-    try Broker.declare(queue)
+  /// node_exporter's textfile collector serves two consumers' `--metrics-file`s (the m0 and s2 workers of one host)
+  /// beside its own series. A series both files hold (`clipline_build_info{tool="amqp-consume"}`,
+  /// `clipline_spans_dropped_total`) or one node_exporter has itself (`process_start_time_seconds`) fails every
+  /// scrape's gathering (the file's series dropped, `promhttp_metric_handler_errors_total{cause="gathering"}` up):
+  /// each file's series carry its name as `textfile`.
+  func testNodeExporterServesTwoConsumersFilesWithoutAGatheringError() throws {
     let directory = try ScratchDirectory("node-exporter")
-    try Broker.pikaPublish(queue, body: #"{"n":1}"#, headers: [:])
-    let result = try ToolInvocation.run(
-      "amqp-consume",
-      ["--queue", queue, "--count", "1", "--metrics-file", directory.file("worker.prom"), "--", "/bin/cat"],
-      environment: try environment())
-    XCTAssertEqual(result.status, 0, result.stderr)
-    let exporter = try NodeExporter(textfiles: directory.path)
-    _ = try exporter.metrics()
-    let text = try exporter.metrics()  // the second scrape counts the first one's gathering errors
+    var queues: [String: String] = [:]
+    for worker in ["m0-worker", "s2-worker"] {
+      let queue = Broker.uniqueQueue("textfile")
+      queues[worker] = queue
+      try Broker.declare(queue)
+      try Broker.pikaPublish(queue, body: #"{"n":1}"#, headers: [:])
+      let result = try ToolInvocation.run(
+        "amqp-consume",
+        ["--queue", queue, "--count", "1", "--metrics-file", directory.file("\(worker).prom"), "--", "/bin/cat"],
+        environment: try environment())
+      XCTAssertEqual(result.status, 0, result.stderr)
+    }
+    let text = try NodeExporter(textfiles: directory.path).secondScrape()
     XCTAssertEqual(NodeExporter.value("node_textfile_scrape_error", in: text), 0, text)
-    XCTAssertEqual(NodeExporter.value("clipline_messages_acked_total", ["queue": queue], in: text), 1, text)
-    XCTAssertEqual(
-      NodeExporter.value("promhttp_metric_handler_errors_total", ["cause": "gathering"], in: text), 0, text)
+    XCTAssertEqual(NodeExporter.gatheringErrors(in: text), 0, text)
+    for (worker, queue) in queues {
+      let labels = ["textfile": worker, "queue": queue]
+      XCTAssertEqual(NodeExporter.value("clipline_messages_acked_total", labels, in: text), 1, text)
+      XCTAssertEqual(NodeExporter.value("clipline_build_info", ["textfile": worker], in: text), 1, text)
+    }
+    XCTAssertEqual(NodeExporter.series("clipline_build_info", ["tool": "amqp-consume"], in: text).count, 2, text)
     XCTAssertTrue(text.contains("# HELP process_start_time_seconds Start time of the process"), "node_exporter's own")
   }
 

@@ -65,7 +65,7 @@ final class PrometheusTextTests: XCTestCase {
     registry.add(Self.counter, labels: ["Q", "acked"])
     try MetricsTextfile(path: path).write(registry)
     let text = try String(contentsOfFile: path, encoding: .utf8)
-    XCTAssertTrue(text.contains(#"test_jobs_total{queue="Q",outcome="acked"} 4"#), text)
+    XCTAssertTrue(text.contains(#"test_jobs_total{textfile="clipline",queue="Q",outcome="acked"} 4"#), text)
     let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
     XCTAssertEqual(mode, 0o644, "the collector may run as another user")
     XCTAssertEqual(

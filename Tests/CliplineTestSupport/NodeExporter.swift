@@ -28,13 +28,28 @@ public final class NodeExporter {
     return text
   }
 
+  /// Its exposition at the second scrape, which counts the first one's gathering errors.
+  public func secondScrape() throws -> String {
+    _ = try metrics()
+    return try metrics()
+  }
+
+  /// Gathering errors the scrapes before this `text` met: a series two files both hold makes one each scrape.
+  public static func gatheringErrors(in text: String) -> Double? {
+    value("promhttp_metric_handler_errors_total", ["cause": "gathering"], in: text)
+  }
+
+  /// The series of `name` whose labels include all of `labels`.
+  public static func series(_ name: String, _ labels: [String: String] = [:], in text: String) -> [Substring] {
+    text.split(separator: "\n").filter { line in
+      guard line.hasPrefix(name + "{") || line.hasPrefix(name + " ") else { return false }
+      let head = line.prefix { $0 != " " }
+      return labels.allSatisfy { head.contains("\($0.key)=\"\($0.value)\"") }
+    }
+  }
+
   /// The value of the one series of `name` whose labels include all of `labels`; nil when there is none.
   public static func value(_ name: String, _ labels: [String: String] = [:], in text: String) -> Double? {
-    for line in text.split(separator: "\n") where line.hasPrefix(name + "{") || line.hasPrefix(name + " ") {
-      let head = line.prefix { $0 != " " }
-      let wanted = labels.allSatisfy { head.contains("\($0.key)=\"\($0.value)\"") }
-      if wanted, let number = line.split(separator: " ").last.flatMap({ Double($0) }) { return number }
-    }
-    return nil
+    series(name, labels, in: text).lazy.compactMap { $0.split(separator: " ").last.flatMap { Double($0) } }.first
   }
 }
