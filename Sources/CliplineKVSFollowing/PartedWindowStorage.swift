@@ -20,8 +20,8 @@ public final class PartedWindowStorage: WindowStorage {
 
   public func open(_ record: Record, name: String) throws -> WindowSink {
     let camera = try record.requireString("camera_id")
-    // One file per stream and process: another follower on this host may share the directory.
-    let file = "\(camera)-\(getpid())-\(name)".replacingOccurrences(of: "/", with: "_")
+    // The directory is this process's own (kvs-follow's windowDirectory); one file per stream in it.
+    let file = "\(camera)-\(name)".replacingOccurrences(of: "/", with: "_")
     return try PartedWindowSink(
       uploader: uploader, record: record, name: name, path: (directory as NSString).appendingPathComponent(file))
   }

@@ -22,9 +22,10 @@ public struct WorkDirectory: Sendable {
     return WorkDirectory(path: try makeTemporaryDirectory(prefix: prefix), isCreatedHere: true)
   }
 
-  /// A fresh directory (mode 0700) under `$TMPDIR`.
-  public static func makeTemporaryDirectory(prefix: String) throws -> String {
-    let base = Settings.environment("TMPDIR") ?? "/tmp"
+  /// A fresh directory (mode 0700) under `base` (`$TMPDIR` by default).
+  public static func makeTemporaryDirectory(
+    prefix: String, in base: String = Settings.environment("TMPDIR") ?? "/tmp"
+  ) throws -> String {
     var template = Array("\(base)/\(prefix).XXXXXX".utf8CString)
     guard let created = mkdtemp(&template) else {
       throw SystemCallError(call: "mkdtemp \(base)", code: errno)

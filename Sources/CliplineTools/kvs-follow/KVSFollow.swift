@@ -26,8 +26,9 @@ struct KVSFollow: ParsableCommand {
       of a later window begins, or, on the server's clock, when nothing came for --idle-timeout past its end. \
       Each window is a fragmented MP4 made while it arrives, stream-copied, the same bytes whenever the same \
       window is cut again; with --to it is sent part by part as it is made (S3 multipart parts, Azure blocks: \
-      blob-put's destinations, --ttl, --copy-mode, --part-size), from a file in CLIPLINE_WORK_DIR (else a \
-      temporary directory) removed once stored, so only its last part and its first are left to send when it \
+      blob-put's destinations, --ttl, --copy-mode, --part-size), from a file in a directory of its own under \
+      CLIPLINE_WORK_DIR (else $TMPDIR) removed once stored (a follower killed with -9 leaves it locked no more: \
+      the next one removes it), so only its last part and its first are left to send when it \
       closes; without, it is written to --work-dir/{camera_id}/{start_time}.mp4. A codec change inside a window splits it into parts, each a file of \
       its own (a later part starts at its first fragment).
 
@@ -201,9 +202,8 @@ struct KVSFollow: ParsableCommand {
     try runTool(diagnostics, traced: false) {
       FFmpegLogging.configure(verbose: common.verbose)
       MallocTuning.forManyStreams()  // a thread per camera: see MallocTuning
-      let work = try WorkDirectory.resolve(flag: workDir, prefix: "kvs-follow")
-      // With --to, windows stay in it only while they are sent.
-      defer { if work.isCreatedHere && !upload.destinations.isEmpty { work.remove() } }
+      let work = try windowDirectory(diagnostics)
+      defer { work.remove() }
       let follower = try makeFollower(diagnostics, directory: work.path)
       let listener = try serveMetrics(follower, diagnostics)
       defer {
@@ -223,6 +223,22 @@ struct KVSFollow: ParsableCommand {
       }
       try follower.run()
     }
+  }
+
+  /// Where windows are written. Without --to, the files' home (--work-dir, CLIPLINE_WORK_DIR, else a new temporary
+  /// directory). With --to, windows stay only while they are sent: a directory of this process's own under
+  /// CLIPLINE_WORK_DIR (else $TMPDIR), locked while it runs, so that the next follower removes what one killed with
+  /// -9 left half-written (LockedDirectories.sweep) and never what a live one writes.
+  func windowDirectory(_ diagnostics: Diagnostics) throws -> (path: String, remove: () -> Void) {
+    guard !upload.destinations.isEmpty else {
+      return (try WorkDirectory.resolve(flag: workDir, prefix: "kvs-follow").path, {})
+    }
+    let base = Settings.environment(WorkDirectory.environmentVariable) ?? Settings.environment("TMPDIR") ?? "/tmp"
+    try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
+    let directories = LockedDirectories(prefix: "kvs-follow", base: base)
+    for left in directories.sweep() { diagnostics.info("removed \(left), left by a follower that was killed") }
+    let entry = try directories.make()
+    return (entry.path, { directories.remove(entry) })
   }
 
   /// `--metrics-listen` and `--metrics-file` on the process's registry: the streams' series, what was stored, and
