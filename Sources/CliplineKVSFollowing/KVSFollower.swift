@@ -81,8 +81,10 @@ public final class KVSFollower: @unchecked Sendable {
     let follower = StreamFollower(camera: camera, lease: held, context: context)
     let pool = ThreadPool(width: 1, stackSize: 4 << 20)
     lock.withLock { running[camera.streamArn] = Running(follower: follower, pool: pool) }
+    // Every line said on the camera's thread names it (camera_id in JSON logs), as a record loop names its record.
+    let ids = Record(["camera_id": .string(camera.cameraId)])
     pool.submit { [self] in
-      follower.run()
+      RecordIDs.whileHandling(ids) { follower.run() }
       ended(follower)
     }
   }

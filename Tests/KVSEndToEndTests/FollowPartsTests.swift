@@ -17,16 +17,32 @@ final class FollowPartsTests: FollowTestCase {
     environment["AWS_ENDPOINT_URL_S3"] = proxy.endpoint
     environment["CLIPLINE_WORK_DIR"] = home.file("work")
     let stream = try testbed.createStream("parts").name
-    // 3 MB a second: a 10 s window is six parts of 5 MiB.
+    // 3 MB a second: a 10 s window is six parts of 5 MiB. It starts just before a window's start, so that its first
+    // window, a short one, is sent whole.
+    Thread.sleep(forTimeInterval: 9 - Date().timeIntervalSince1970.truncatingRemainder(dividingBy: 10))
     let camera = try LiveCamera(testbed, stream: stream, .init(fragmentSeconds: 1, videoBitrate: "24M"))
-    defer { camera.stop() }
+    var held = false
+    defer {
+      if held { kill(camera.process.processIdentifier, SIGCONT) }
+      camera.stop()
+    }
+    // A long idle timeout: the window the camera is held in does not close for want of media.
     let arguments = [
-      "--stream", stream, "--window", "10s", "--idle-timeout", "3s", "--state", "file://" + home.file("state"),
-      "--part-size", "5M", "--to", "s3://\(bucket)/live/{camera_id}/{start_time}.mp4=cloud_stream_path",
+      "--stream", stream, "--window", "10s", "--idle-timeout", "60s", "--state", "file://" + home.file("state"),
+      "--start", "earliest", "--part-size", "5M",
+      "--to", "s3://\(bucket)/live/{camera_id}/{start_time}.mp4=cloud_stream_path",
     ]
     let follower = try FollowProcess(testbed, arguments, home: home, environment: environment)
+    // The follower lags the camera (stopped until the camera is held, and 5 s more), as it does on a loaded
+    // machine: the test must not depend on its pace.
+    kill(follower.tool.process.processIdentifier, SIGSTOP)
+    held = try holdCamera(camera, stream)
+    Thread.sleep(forTimeInterval: 5)
+    kill(follower.tool.process.processIdentifier, SIGCONT)
     try proxy.waitUntilHeld()
     let newestThen = try XCTUnwrap(try fragmentNumbers(stream).last)
+    kill(camera.process.processIdentifier, SIGCONT)
+    held = false
     try proxy.release()
     let parted = try waitForPartedWindow(follower)
     XCTAssertEqual(follower.terminate().status, 0, follower.stderr)
@@ -43,6 +59,22 @@ final class FollowPartsTests: FollowTestCase {
     XCTAssertEqual(try sha256Hex(ofFile: downloaded), parted.text("clip_sha256"))
     XCTAssertEqual(try server.store().openMultipartUploads(bucket: bucket), [])
     XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: home.file("work")), [])
+  }
+
+  /// Stops the camera (SIGSTOP) partway through the first window that has media for two parts of 5 MiB and more to
+  /// come: that window cannot end before the follower, however late it runs, has sent a part of it.
+  func holdCamera(_ camera: LiveCamera, _ stream: String) throws -> Bool {
+    try eventually(timeout: 60, "a window with two parts' worth of media") {
+      var bytes: [Int64: Int64] = [:]
+      for fragment in try testbed.fragments(stream) {
+        guard let server = fragment["server"]?.doubleValue, let size = fragment["bytes"]?.integerValue else { continue }
+        bytes[Int64(server / 10), default: 0] += size
+      }
+      guard let newest = bytes.keys.max(), bytes[newest]! >= 12 << 20 else { return false }
+      kill(camera.process.processIdentifier, SIGSTOP)
+      return true
+    }
+    return true
   }
 
   /// The first window sent in parts (its ETag says how many); the windows before it were sent whole.

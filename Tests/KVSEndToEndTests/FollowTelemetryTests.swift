@@ -67,4 +67,17 @@ final class FollowTelemetryTests: FollowTestCase {
     XCTAssertEqual(follower.terminate().status, 0, follower.stderr)
     XCTAssertNil(records[0]["traceparent"], "\(records[0])")
   }
+
+  /// A line said on a camera's own thread names the camera in its JSON fields (camera_id, as a record loop's lines
+  /// name their record), not only in its text.
+  func testALineSaidOnACamerasThreadNamesItsCamera() throws {
+    // No camera sends to it: after the idle timeout the follower says the stream is quiet, on the stream's thread.
+    let stream = try testbed.createStream("named").name
+    let follower = try follow(stream, environment: ["CLIPLINE_LOG_FORMAT": "json"])
+    try eventually(timeout: 30, "the quiet stream is said") { follower.stderr.contains("no media for") }
+    XCTAssertEqual(follower.terminate().status, 0, follower.stderr)
+    let lines = follower.stderr.split(separator: "\n").compactMap { try? Record(json: String($0)) }
+    let quiet = try XCTUnwrap(lines.first { $0.text("message").contains("no media for") }, follower.stderr)
+    XCTAssertEqual(quiet["camera_id"], .string(stream), "\(quiet)")
+  }
 }
