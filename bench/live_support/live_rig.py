@@ -67,19 +67,40 @@ class Services:
             fields = stat.read().rsplit(")", 1)[1].split()
         return (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")
 
+    def pin_testbed(self, cpus):
+        """Moves every thread of the KVS testbed onto `cpus`."""
+        with open(os.path.join(self.directory, "kvs", "kvs.pid")) as pid:
+            subprocess.run(["taskset", "-a", "-p", "-c", ",".join(map(str, sorted(cpus))), pid.read().strip()],
+                           check=True, capture_output=True)
+
     def fragments(self, stream):
         """The testbed's fragments of `stream`: number, server time, when it arrived whole (wall clock)."""
         answer = self.control("media/fragments?stream=" + stream)
         return {fragment["number"]: fragment for fragment in answer["Fragments"]}
 
 
+def pinned(cpus):
+    """The prefix that runs a command (and every thread it makes) on `cpus` only; none when there is no choice."""
+    return ["taskset", "-c", ",".join(map(str, sorted(cpus)))] if cpus else []
+
+
+def follower_cpus():
+    """Where the scale phase pins the follower, and where the cameras and the testbed go: on a machine of two or
+    more CPUs the last one is the follower's, the rest theirs (their CPU is not the follower's, and on a loaded
+    machine they would otherwise make its records late). (None, None) on one CPU."""
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < 2:
+        return None, None
+    return {cpus[-1]}, set(cpus[:-1])
+
+
 class Camera:
     """ffmpeg sending `source` in real time, looped, into PutMedia of `stream`."""
 
-    def __init__(self, services, stream, source, log):
+    def __init__(self, services, stream, source, log, cpus=None):
         self.stream = stream
         self.process = subprocess.Popen(
-            ["ffmpeg", "-v", "error", "-nostdin", "-re", "-stream_loop", "-1", "-i", source, "-map", "0",
+            pinned(cpus) + ["ffmpeg", "-v", "error", "-nostdin", "-re", "-stream_loop", "-1", "-i", source, "-map", "0",
              "-c", "copy", "-f", "matroska", "-cluster_time_limit", "100", "-method", "POST",
              "-headers", f"x-amzn-stream-name: {stream}\r\n", services.kvs + "/putMedia"],
             stdout=subprocess.DEVNULL, stderr=open(log, "ab"), start_new_session=True)

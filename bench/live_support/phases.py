@@ -9,7 +9,8 @@ import sys
 import threading
 import time
 
-from live_rig import HERE, ROOT, Camera, Lines, camera_source, percentile, rfc3339_seconds, summary
+from live_rig import (HERE, ROOT, Camera, Lines, camera_source, follower_cpus, percentile, pinned, rfc3339_seconds,
+                      summary)
 
 sys.path.insert(0, os.path.join(ROOT, "bench", "pipeline_support"))
 from rabbit import Broker, Watcher  # noqa: E402
@@ -149,15 +150,19 @@ def latency(services, bin_dir, work, windows):
 
 
 def scale(services, bin_dir, work, cameras, windows):
-    """`cameras` cameras on one kvs-follow: how late each window's record is after its last fragment, and RSS."""
+    """`cameras` cameras on one kvs-follow: how late each window's record is after its last fragment, and RSS. The
+    follower has a CPU of its own; the cameras and the testbed share the others (`follower_cpus`)."""
     env = tool_env(services, bin_dir)
     names, arns = services.create_streams("bench-scale-", cameras)
     source = camera_source()
-    producers = [Camera(services, name, source, os.path.join(work, "cameras.log")) for name in names]
+    mine, theirs = follower_cpus()
+    if theirs:
+        services.pin_testbed(theirs)
+    producers = [Camera(services, name, source, os.path.join(work, "cameras.log"), theirs) for name in names]
     records = "".join(json.dumps({"camera_id": name, "stream_name": name, "stream_arn": arn, "status": "ACTIVE"})
                       + "\n" for name, arn in zip(names, arns))
     began = time.time()
-    follow = Lines(["kvs-follow", "--window", f"{WINDOW}s", "--state", f"file://{work}/state-scale",
+    follow = Lines(pinned(mine) + ["kvs-follow", "--window", f"{WINDOW}s", "--state", f"file://{work}/state-scale",
                     "--to", "s3://spectra-videos/scale/{camera_id}/{start_time}.mp4=cloud_stream_path"],
                    env, os.path.join(work, "scale.log"), stdin=records, memory=True)
     time.sleep((windows + 1) * WINDOW + 6)
@@ -173,7 +178,9 @@ def scale(services, bin_dir, work, cameras, windows):
         if done:
             late.append(arrived - done)
     rss = follow.memory.peak / 2**20
-    return {"cameras": cameras, "windows": len(late), "late": summary(late), "max_late": max(late, default=0),
+    if theirs:
+        services.pin_testbed(sorted(os.sched_getaffinity(0)))
+    return {"cameras": cameras, "pinned": bool(mine), "windows": len(late), "late": summary(late), "max_late": max(late, default=0),
             "rss_mb": rss, "budget_mb": 30 + 8 * cameras, "cpu_per_camera_hour": cpu / cameras / ((time.time() -
                                                                                                    began) / 3600)}
 
