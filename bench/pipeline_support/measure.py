@@ -1,5 +1,5 @@
 """What a worker costs: a process started in its own session, its whole process tree's CPU time from a moment on,
-the peak of the tree's summed resident memory (sampled), and its exit's rusage, which covers every descendant it
+the peaks of the tree's summed resident memory and of its summed proportional set size (sampled), and its exit's rusage, which covers every descendant it
 waited for (RUSAGE_CHILDREN seen from the bench)."""
 import glob
 import os
@@ -40,33 +40,49 @@ def cpu_seconds(pids):
     return total / TICKS
 
 
-def resident_bytes(pids):
-    total = 0
-    for pid in pids:
-        try:
-            with open(f"/proc/{pid}/statm") as statm:
-                total += int(statm.read().split()[1]) * PAGE
-        except OSError:
-            pass
-    return total
+def process_memory(pid):
+    """(name, Rss, Pss, Anonymous) bytes of a live process from /proc/PID/smaps_rollup, or None once it is gone.
+    Pss counts a page shared by n processes as 1/n in each: the multi-call binary's text, mapped by every clipline
+    process of a worker (and the interpreter's by every Python one), is counted once in a sum of Pss and once per
+    process in a sum of Rss."""
+    try:
+        with open(f"/proc/{pid}/comm") as comm:
+            name = comm.read().strip()
+        with open(f"/proc/{pid}/smaps_rollup") as rollup:
+            fields = dict(line.split(":", 1) for line in rollup.read().splitlines()[1:] if ":" in line)
+    except OSError:
+        return None
+    kib = {key: int(fields.get(key, "0 kB").split()[0]) * 1024 for key in ("Rss", "Pss", "Anonymous")}
+    return name, kib["Rss"], kib["Pss"], kib["Anonymous"]
 
 
 class TreeMemory(threading.Thread):
-    """Samples the summed RSS of a process tree every `interval` seconds; `peak` is the largest sum seen."""
+    """Samples a process tree's memory every `interval` seconds: `peak` is the largest sum of its processes' Rss,
+    `peak_pss` the largest sum of their Pss (shared pages counted once: what a cgroup is charged, near enough), and
+    `at_peak` each process's (name, Rss, Pss, Anonymous) at the Pss peak, to see where it went."""
 
     def __init__(self, pid, interval=0.1):
         super().__init__(daemon=True)
-        self.pid, self.interval, self.peak = pid, interval, 0
+        self.pid, self.interval, self.peak, self.peak_pss, self.at_peak = pid, interval, 0, 0, []
         self.done = threading.Event()
 
     def run(self):
         while not self.done.is_set():
-            self.peak = max(self.peak, resident_bytes(process_tree(self.pid)))
+            processes = [m for m in map(process_memory, process_tree(self.pid)) if m]
+            self.peak = max(self.peak, sum(rss for _, rss, _, _ in processes))
+            pss = sum(p for _, _, p, _ in processes)
+            if pss > self.peak_pss:
+                self.peak_pss, self.at_peak = pss, processes
             self.done.wait(self.interval)
 
     def stop(self):
         self.done.set()
         self.join(5)
+
+    def breakdown(self):
+        """The processes at the Pss peak, largest first, in MB: [[name, rss, pss, anonymous], …]."""
+        return [[name, round(rss / 1e6, 1), round(pss / 1e6, 1), round(anon / 1e6, 1)]
+                for name, rss, pss, anon in sorted(self.at_peak, key=lambda p: -p[2])]
 
 
 class TimedOut(Exception):

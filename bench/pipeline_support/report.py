@@ -18,7 +18,7 @@ VARIANTS = {
     "floor-put": "floor: `blob-put` of the chunks to both buckets",
 }
 MEASURES = [("wall", "wall s", 1.0), ("cpu", "client CPU s", 1.0), ("services", "services' CPU s", 1.0),
-            ("rss", "peak RSS MB", 1e-6), ("first", "first message s", 1.0)]
+            ("rss", "peak RSS MB", 1e-6), ("pss", "peak PSS MB", 1e-6), ("first", "first message s", 1.0)]
 
 
 def median(samples, measure):
@@ -30,7 +30,7 @@ def cell(samples, measure, scale):
     values = [s[measure] * scale for s in samples if s.get(measure) is not None]
     if not values:
         return "—"
-    digits = 0 if measure == "rss" else 2
+    digits = 0 if measure in ("rss", "pss") else 2
     middle = f"{statistics.median(values):.{digits}f}"
     if len(values) == 1:
         return middle
@@ -57,10 +57,11 @@ def results_table(results, labels):
 def ratios_table(results):
     cores = os.cpu_count()
     lines = ["| mode | wall: Python ÷ clipline | client CPU: Python ÷ clipline | wall: clipline ÷ floor's longest leg"
-             f" | clipline's CPU bound: (client + services' CPU) ÷ {cores} cores | goal (issue 13) |",
-             "|---|---:|---:|---:|---:|---|"]
-    goals = {"copy": "wall ≥ 1.8×, CPU ≥ 4×, ≤ 1.15× the floor, first message ≤ 1.5 s",
-             "transcode": "wall ≥ 1.0×, CPU ≥ 1.0×",
+             f" | clipline's CPU bound: (client + services' CPU) ÷ {cores} cores | clipline's peak PSS MB"
+             " | goal (issues 13, 27) |",
+             "|---|---:|---:|---:|---:|---:|---|"]
+    goals = {"copy": "wall ≥ 1.8×, CPU ≥ 4×, ≤ 1.15× the floor, first message ≤ 1.5 s, PSS ≤ 150 MB",
+             "transcode": "wall ≥ 1.0×, CPU ≥ 1.0×, PSS ≤ 150 MB",
              "throttled": "wall ≥ 3×",
              "s2": "wall ≥ 1.5×, CPU ≥ 2×"}
     for mode in MODES:
@@ -75,7 +76,7 @@ def ratios_table(results):
         bound_cell = f"{bound:.2f} s (wall {ratio(median(ours, 'wall'), bound)})" if bound else "—"
         lines.append(f"| {MODES[mode]} | {ratio(median(python or [], 'wall'), median(ours, 'wall'))} | "
                      f"{ratio(median(python or [], 'cpu'), median(ours, 'cpu'))} | "
-                     f"{ratio(median(ours, 'wall'), floor)} | {bound_cell} | {goals[mode]} |")
+                     f"{ratio(median(ours, 'wall'), floor)} | {bound_cell} | {cell(ours, 'pss', 1e-6)} | {goals[mode]} |")
     return "\n".join(lines)
 
 
@@ -96,4 +97,23 @@ def telemetry_table(results):
                       f"{statistics.median(pairs):.3f}×" if pairs else "—"]
         proof = f"{median(on, 'scrapes') or 0:.0f}, {median(on, 'span_posts') or 0:.0f}"
         lines.append(f"| {MODES[mode]} | {min(len(on), len(off))} | " + " | ".join(cells) + f" | {proof} | ≤ 1.02× |")
+    return "\n".join(lines)
+
+
+def memory_table(passes):
+    """Peak PSS (and RSS) of each variant per source and chunk length, and the largest over the smallest of each: the
+    issue 27 goal is clipline's PSS at most 150 MB in every pass and the same (≈ 1.0×) for any chunk length."""
+    lines = ["| mode | variant | " + " | ".join(f"{name}: PSS (RSS) MB" for name, _ in passes)
+             + " | PSS: largest ÷ smallest | goal |", "|---|---|" + "---:|" * (len(passes) + 1) + "---|"]
+    keys = []
+    for _, results in passes:
+        keys += [key for key in results if key not in keys]
+    for mode, variant in keys:
+        medians = [(median(results.get((mode, variant), []), "pss"), median(results.get((mode, variant), []), "rss"))
+                   for _, results in passes]
+        cells = [f"{pss / 1e6:.0f} ({rss / 1e6:.0f})" if pss else "—" for pss, rss in medians]
+        known = [pss for pss, _ in medians if pss]
+        spread = ratio(max(known), min(known)) if len(known) > 1 else "—"
+        goal = "≤ 150 MB in each, ≈ 1.0×" if variant == "ours" and mode in ("copy", "transcode") else ""
+        lines.append(f"| {MODES[mode]} | {VARIANTS[variant]} | " + " | ".join(cells) + f" | {spread} | {goal} |")
     return "\n".join(lines)

@@ -15,7 +15,8 @@ INFERENCE_CONFIG = {"vlm_provider": "bedrock", "vlm_model": "amazon.nova-pro-v1"
 
 
 class Sample(dict):
-    """wall, cpu, rss (peak summed RSS of the tree, bytes), first (seconds to the first output message or None),
+    """wall, cpu, rss (peak summed RSS of the tree, bytes), pss (peak summed PSS, bytes), memory (each process's
+    name, RSS, PSS and anonymous MB at the PSS peak), first (seconds to the first output message or None),
     services (CPU seconds the services used meanwhile)."""
 
 
@@ -86,8 +87,8 @@ class Scenario:
             raise RuntimeError(f"{name}: {len(watcher.arrivals)} messages on {watch_queue}, expected {expected}")
         times = [arrived - published for arrived, _ in watcher.arrivals]
         sample = Sample(wall=times[-1], first=times[0], cpu=usage.ru_utime + usage.ru_stime - cpu_before,
-                        services=services,
-                        rss=max(memory.peak, usage.ru_maxrss * 1024))
+                        services=services, rss=max(memory.peak, usage.ru_maxrss * 1024),
+                        pss=memory.peak_pss, memory=memory.breakdown())
         return sample, [body for _, body in watcher.arrivals]
 
     # --- a storage command alone (the floor) -----------------------------------------------------------------
@@ -106,7 +107,7 @@ class Scenario:
         if code != 0:
             raise RuntimeError(f"{name} exited {code}:\n{worker.tail()}")
         return Sample(wall=ended - worker.started, first=None, cpu=usage.ru_utime + usage.ru_stime, services=services,
-                      rss=max(memory.peak, usage.ru_maxrss * 1024))
+                      rss=max(memory.peak, usage.ru_maxrss * 1024), pss=memory.peak_pss, memory=memory.breakdown())
 
     # --- checks and clean-up -----------------------------------------------------------------------------------
 
