@@ -153,6 +153,7 @@ struct Chunk: ParsableCommand {
     let diagnostics = common.diagnostics(tool: "chunk")
     FFmpegLogging.configure(verbose: common.verbose)
     try runTool(diagnostics) {
+      MallocTuning.forManyStreams()  // fetchers and part senders: see MallocTuning
       var options = Chunker.Options()
       options.mode = mode
       options.defaultChunkDuration = chunkDuration.seconds
