@@ -36,4 +36,21 @@ public struct WorkDirectory: Sendable {
   public func file(_ name: String) -> String { (path as NSString).appendingPathComponent(name) }
 
   public func remove() { try? FileManager.default.removeItem(atPath: path) }
+
+  /// When this process created the directory: removes the directories in it that hold no file, then the directory
+  /// itself if nothing is left. A run whose files all went to storage (`--to`), or that made none because it
+  /// failed, leaves nothing in `$TMPDIR`; files its records name stay where they are.
+  public func removeIfEmpty() {
+    guard isCreatedHere else { return }
+    Self.removeEmptyDirectories(at: path)
+  }
+
+  private static func removeEmptyDirectories(at path: String) {
+    for entry in (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [] {
+      let child = (path as NSString).appendingPathComponent(entry)
+      var status = stat()
+      if lstat(child, &status) == 0, status.st_mode & S_IFMT == S_IFDIR { removeEmptyDirectories(at: child) }
+    }
+    rmdir(path)  // refused while anything is left in it
+  }
 }

@@ -19,12 +19,16 @@ final class ChunkToStorageTests: XCTestCase {
 
   func fixture() throws -> String { try FixtureVideo.path(.init(seconds: 24, width: 1280, height: 720, gopFrames: 25)) }
 
-  func chunk(_ arguments: [String], source: String, endpoint: String? = nil) throws -> ToolResult {
-    var environment = server.toolEnvironment
+  /// chunk `arguments` on `source`, working in `workDirectory` (-o; nil: a directory of its own under $TMPDIR).
+  func chunk(
+    _ arguments: [String], source: String, endpoint: String? = nil, workDirectory: String? = "work",
+    environment: [String: String]? = nil
+  ) throws -> ToolResult {
+    var environment = environment ?? server.toolEnvironment
     if let endpoint { environment["AWS_ENDPOINT_URL_S3"] = endpoint }
+    let work = workDirectory.map { ["-o", scratch.file($0)] } ?? []
     return try ToolInvocation.run(
-      "chunk",
-      ["--source", source, "--chunk-duration", String(chunkDuration), "-o", scratch.file("work")] + arguments,
+      "chunk", ["--source", source, "--chunk-duration", String(chunkDuration)] + work + arguments,
       environment: environment, removingEnvironment: S3TestServer.unrelatedVariables)
   }
 
@@ -60,6 +64,25 @@ final class ChunkToStorageTests: XCTestCase {
     }
     let work = (try? FileManager.default.subpathsOfDirectory(atPath: scratch.file("work"))) ?? []
     XCTAssertEqual(work.filter { $0.hasSuffix(".mp4") }, [], "no chunk file is left")
+  }
+
+  /// Without -o, chunk --to works in a directory of its own under $TMPDIR: once every chunk is stored, or the
+  /// storage refused them, nothing of it is left there (it left chunk.XXXXXX/PROCESS_ID each run).
+  func testARunWithoutAWorkDirectoryLeavesNothingInTMPDIR() throws {
+    let source = try fixture()
+    let temporary = scratch.file("tmp")
+    try FileManager.default.createDirectory(atPath: temporary, withIntermediateDirectories: true)
+    var environment = server.toolEnvironment
+    environment["TMPDIR"] = temporary
+    let bucket = try server.makeBucket("to-tmpdir")
+    let closed = "http://127.0.0.1:\(try PrometheusServer.freePort())"  // nothing listens: the upload fails
+    for endpoint in [nil, closed] {
+      let result = try chunk(
+        ["--to", "s3://\(bucket)/{chunk_id}.mp4=cloud_stream_path"], source: source, endpoint: endpoint,
+        workDirectory: nil, environment: environment)
+      XCTAssertEqual(result.status, endpoint == nil ? 0 : 69, result.stderr)
+      XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: temporary), [], result.stderr)
+    }
   }
 
   /// Bytes flipped on the way up: the storage refuses the body against its checksum (the chunk_hash taken when

@@ -51,9 +51,12 @@ final class ClipStreamingUploadTests: XCTestCase {
       + "\n"
   }
 
-  func run(_ arguments: [String], stdin: String, s3Endpoint: String? = nil) throws -> ToolResult {
+  func run(_ arguments: [String], stdin: String, s3Endpoint: String? = nil, temporary: String? = nil) throws
+    -> ToolResult
+  {
     var environment = testbed.environment(home: work.path).merging(s3Environment) { _, s3 in s3 }
     if let s3Endpoint { environment["AWS_ENDPOINT_URL_S3"] = s3Endpoint }
+    if let temporary { environment["TMPDIR"] = temporary }
     return try ToolInvocation.run(
       "kvs-clip", arguments, stdin: stdin, environment: environment, removingEnvironment: KVSTestbed.removedEnvironment)
   }
@@ -133,6 +136,23 @@ final class ClipStreamingUploadTests: XCTestCase {
     XCTAssertNotNil(record["cloud_stream_path_expires_at"])
     XCTAssertNotNil(record["cloud_stream_path_presigned_url"])
     XCTAssertEqual(try s3.expiry(of: .s3(bucket: bucket, key: "live/cam.mp4")).map { _ in true }, true)
+  }
+
+  /// Without --work-dir, kvs-clip --to works in a directory of its own under $TMPDIR: once the clip is stored, or
+  /// the upload failed, nothing of it is left there (it left an empty kvs-clip.XXXXXX each run).
+  func testARunWithoutAWorkDirectoryLeavesNothingInTMPDIR() throws {
+    let stream = try testbed.createStream("tmpdir", video: try FixtureVideo.path(Self.small))
+    let bucket = try bucket("kvs-tmpdir")
+    let temporary = work.file("tmp")
+    try FileManager.default.createDirectory(atPath: temporary, withIntermediateDirectories: true)
+    let closed = "http://127.0.0.1:\(try PrometheusServer.freePort())"  // nothing listens: the upload fails
+    for endpoint in [nil, closed] {
+      let result = try run(
+        ["--to", "s3://\(bucket)/live/{camera_id}.mp4=cloud_stream_path"], stdin: task(stream), s3Endpoint: endpoint,
+        temporary: temporary)
+      XCTAssertEqual(result.status, endpoint == nil ? 0 : 69, result.stderr)
+      XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: temporary), [], result.stderr)
+    }
   }
 
   /// The body is corrupted on the way (the server refuses its trailing checksum): no object, no record, no file, and

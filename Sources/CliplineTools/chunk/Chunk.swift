@@ -163,9 +163,10 @@ struct Chunk: ParsableCommand {
       if diagnostics.isEnabled(.debug) { log = { diagnostics.debug($0) } }
       let writer = RecordWriter()
       let stores = storage.stores()
+      let work = try WorkDirectory.resolve(flag: workDir ?? outputDirectory, prefix: "chunk")
+      defer { work.removeIfEmpty() }
       let chunker = Chunker(
-        options: options,
-        workDirectory: try WorkDirectory.resolve(flag: workDir ?? outputDirectory, prefix: "chunk"),
+        options: options, workDirectory: work,
         fetcher: SourceFetcher.standard(stores: stores), diagnostics: diagnostics, progress: ProgressLine())
       let reader =
         source.map { RecordReader(text: Record(["cloud_stream_path": .string($0)]).jsonText) } ?? RecordReader()

@@ -201,6 +201,7 @@ struct KVSClip: ParsableCommand {
     try runTool(diagnostics) {
       // SIGTERM (runTool listens) aborts the transfer under way (libcurl's progress callback) and the tasks not started.
       let work = try WorkDirectory.resolve(flag: workDir, prefix: "kvs-clip")
+      defer { work.removeIfEmpty() }
       var options = ClipExtractor.Options(workDirectory: work.path)
       options.timestampKind = timestamps.kind
       options.padStart = padStart
