@@ -63,6 +63,7 @@ enum GOPFixture: String, CaseIterable {
       try GOPFixture.lock.withLock {
         guard !GOPFixture.made.contains(self) else { return }
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        ScratchRemoval.shared.trackUntilTheRunEnds(directory)
         var input = ["-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25:duration=8"]
         if self == .bFrames { input += ["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=8"] }
         try MediaAssertions.makeWithFFmpeg(["-y"] + input + encoding + [path])

@@ -35,6 +35,7 @@ public enum FixtureVideo {
       if let existing = made[spec], FileManager.default.fileExists(atPath: existing) { return existing }
       let directory = NSTemporaryDirectory() + "clipline-fixtures-\(getpid())"
       try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+      ScratchRemoval.shared.trackUntilTheRunEnds(directory)
       let name =
         "src_\(Int(spec.seconds * 1000))ms_\(spec.width)x\(spec.height)_\(spec.fps)fps_g\(spec.gopFrames)"
         + (spec.audio ? "_a" : "") + ".\(spec.container)"

@@ -48,14 +48,17 @@ public enum TestService: String, Sendable {
   }
 }
 
-/// A scratch directory removed when the test ends.
-public final class ScratchDirectory {
+/// A scratch directory under `$TMPDIR`, removed when the test that made it ends (made outside a test, in a class's
+/// `setUp`, when the run ends). XCTest keeps every test case object until the process exits, so a `deinit` alone
+/// never ran and each run left its directories behind (/tmp filled).
+public final class ScratchDirectory: Sendable {
   public let path: String
 
   public init(_ name: String = "test") throws {
     var template = Array("\(NSTemporaryDirectory())/clipline-\(name).XXXXXX".utf8CString)
     guard let made = mkdtemp(&template) else { throw TestFailure("mkdtemp failed") }
     path = String(cString: made)
+    ScratchRemoval.shared.track(path)
   }
 
   deinit { try? FileManager.default.removeItem(atPath: path) }
