@@ -77,6 +77,7 @@ let package = Package(
     .systemLibrary(name: "CCliplineXattr", path: "Sources/CCliplineXattr"),
     .systemLibrary(name: "CCliplineLinux", path: "Sources/CCliplineLinux"),
     .target(name: "CCliplineBuild", cSettings: [.define("CLIPLINE_COMMIT", to: "\"\(commit)\"")]),
+    .target(name: "CCliplineCRC32C"),
 
     // What every library stands on: exit codes, signals, retries, work directories; the JSON record contract.
     .target(name: "CliplineSystem"),
@@ -85,7 +86,7 @@ let package = Package(
     .target(name: "CliplineTelemetry", dependencies: foundations),
 
     // One library per concern.
-    library("CliplineCrypto", ["CCliplineCrypto"]),
+    library("CliplineCrypto", ["CCliplineCrypto", "CCliplineCRC32C"]),
     library("CliplineHTTP", ["CCliplineCurl", "CliplineCrypto", "CliplineTelemetry", "CliplineRecords"]),
     // Sources read while they arrive: a file a download writes, a window of memory ranged reads fill, a local file.
     library("CliplineSources", ["CliplineHTTP", "CliplineCrypto"]),

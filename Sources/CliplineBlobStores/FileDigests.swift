@@ -22,19 +22,24 @@ public struct FileDigests: Sendable, Equatable {
   ) throws -> FileDigests {
     let handle = try MissingLocalFile.opening(path)
     defer { try? handle.close() }
-    if offset > 0 { try handle.seek(toOffset: UInt64(offset)) }
     let sha = sha256 ? try Digest(.sha256) : nil
     let md5 = md5 ? try Digest(.md5) : nil
-    var remaining = length ?? Int64.max
-    var total: Int64 = 0
-    while remaining > 0 {
-      guard let data = try handle.read(upToCount: Int(min(remaining, 1 << 20))), !data.isEmpty else { break }
-      sha?.update(data)
-      md5?.update(data)
-      remaining -= Int64(data.count)
-      total += Int64(data.count)
+    let total = try FileDescriptorIO.readRange(handle.fileDescriptor, from: offset, length: length) { block in
+      sha?.update(block)
+      md5?.update(block)
     }
     return FileDigests(sha256: sha?.finish() ?? [], md5: md5?.finish() ?? [], bytes: total)
+  }
+
+  /// The `algorithm` checksum of `length` bytes of a file from `offset` (a part a store checks against it).
+  static func checksum(_ algorithm: Digest.Algorithm, of path: String, range: Range<Int64>) throws -> [UInt8] {
+    let handle = try MissingLocalFile.opening(path)
+    defer { try? handle.close() }
+    let digest = try Digest(algorithm)
+    try FileDescriptorIO.readRange(handle.fileDescriptor, from: range.lowerBound, length: Int64(range.count)) {
+      digest.update($0)
+    }
+    return digest.finish()
   }
 }
 
@@ -101,8 +106,8 @@ public final class PendingDigests: @unchecked Sendable {  // `lock` guards `resu
   public var ifReady: FileDigests? { lock.withLock { try? result?.get() } }
 }
 
-/// One sequential pass over a file that yields each part's SHA-256 (for a multipart upload's per-part checksums)
-/// and the whole file's, so the file is read once for hashing and once for sending. Parts become ready in order;
+/// One sequential pass over a file that yields each part's CRC-32C (for a multipart upload's per-part checksums)
+/// and the whole file's SHA-256, so the file is read once for hashing and once for sending, and SHA-256 runs once. Parts become ready in order;
 /// an upload of part N waits only for the pass to get past it.
 final class PartDigests: @unchecked Sendable {  // `condition` guards `parts`, `whole`, `failure`
   private let condition = NSCondition()
@@ -135,23 +140,20 @@ final class PartDigests: @unchecked Sendable {  // `condition` guards `parts`, `
     let whole = try Digest(.sha256)
     var total: Int64 = 0
     while total < size {
-      let piece = try Digest(.sha256)
-      var remaining = min(partSize, size - total)
-      while remaining > 0 {
-        guard let data = try handle.read(upToCount: Int(min(remaining, 1 << 20))), !data.isEmpty else {
-          throw CocoaError(.fileReadCorruptFile, userInfo: [NSFilePathErrorKey: file])
-        }
-        piece.update(data)
-        whole.update(data)
-        remaining -= Int64(data.count)
-        total += Int64(data.count)
+      let piece = try Digest(S3Store.partChecksum)
+      let length = min(partSize, size - total)
+      let read = try FileDescriptorIO.readRange(handle.fileDescriptor, from: total, length: length) { block in
+        piece.update(block)
+        whole.update(block)
       }
+      guard read == length else { throw CocoaError(.fileReadCorruptFile, userInfo: [NSFilePathErrorKey: file]) }
+      total += length
       part(piece.finish())
     }
     return FileDigests(sha256: whole.finish(), md5: [], bytes: total)
   }
 
-  /// Part `index`'s SHA-256, once the pass has read it.
+  /// Part `index`'s CRC-32C, once the pass has read it.
   func part(_ index: Int) throws -> [UInt8] {
     try condition.withLock {
       while parts.count <= index && failure == nil && whole == nil { condition.wait() }

@@ -18,7 +18,7 @@ extension S3Store: PartSending {
   }
   var partSize: Int64 { max(configuration.partSize, 5 << 20) }
   var partConcurrency: Int { configuration.concurrency }
-  var partChecksum: Digest.Algorithm { .sha256 }
+  var partChecksum: Digest.Algorithm { S3Store.partChecksum }
 }
 
 extension AzureBlobStore: PartSending {
@@ -35,7 +35,7 @@ extension AzureBlobStore: PartSending {
 /// bytes after `head + (k − 1) × partSize` and goes, from the file, as soon as the file has passed it, the writer
 /// never waiting for it (the file holds what is queued). Part 0 (the body's prefix, known only at the end, and the
 /// file's bytes below `head`) and the tail go when the file is finished. Memory: part 0 and each part's read buffer.
-/// The service checks every part (S3 its SHA-256, Azure its MD5), taken from the writer's bytes as they pass
+/// The service checks every part (S3 its CRC-32C, Azure its MD5), taken from the writer's bytes as they pass
 /// (`wrote`), so a part is read from the file once, to be sent; a body that ended before its second part is one
 /// request.
 // Used by one thread at a time (the writer, then whoever finishes or aborts); the part jobs reach only `backend` and

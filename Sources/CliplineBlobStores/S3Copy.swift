@@ -57,7 +57,7 @@ extension S3Store: ServerSideCopying {
             code: "MalformedResponse", message: "UploadPartCopy \(index + 1) answered without an ETag", status: 500,
             resource: target.location.description)
         }
-        parts.set(index, etag: etag, sha256: [])
+        parts.set(index, etag: etag, checksum: [])
       }
       if let failure = ParallelWork.firstFailure(errors) { throw failure }
       let completed = try completeMultipartUpload(target, uploadQuery: uploadQuery, parts: parts)

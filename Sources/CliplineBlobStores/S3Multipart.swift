@@ -6,7 +6,7 @@ import CliplineSystem
 import Foundation
 
 extension S3Store {
-  /// CreateMultipartUpload, parts in parallel (each with its own MD5 and signed SHA-256), CompleteMultipartUpload;
+  /// CreateMultipartUpload, parts in parallel (each with its CRC-32C), CompleteMultipartUpload;
   /// any failure (or SIGTERM) aborts the upload so no parts are left behind and no object appears.
   /// One sequential pass hashes the parts (their checksums) and the whole file while the parts go; a SHA-256
   /// known beforehand (the record's) is checked against that pass before completion, since S3 only sees the parts.
@@ -16,7 +16,7 @@ extension S3Store {
     let (partSize, partCount) = parts(ofObject: size)
     let partDigests = PartDigests(file: file, partSize: partSize, size: size)
     let uploadQuery = try createMultipartUpload(
-      target, headers: objectHeaders(options, sha256: known?.sha256) + [("x-amz-checksum-algorithm", "SHA256")])
+      target, headers: objectHeaders(options, sha256: known?.sha256) + Self.partChecksumAlgorithm)
     let parts = PartResults()
     do {
       let errors = ParallelWork.run(count: partCount, width: configuration.concurrency, stopOnFirstError: true) {
@@ -25,7 +25,7 @@ extension S3Store {
         let offset = Int64(index) * partSize
         let length = min(partSize, size - offset)
         try self.uploadPart(
-          index, body: .file(path: file, offset: offset, length: length), sha256: try partDigests.part(index),
+          index, body: .file(path: file, offset: offset, length: length), checksum: try partDigests.part(index),
           target: target, uploadQuery: uploadQuery, into: parts)
       }
       if let failure = ParallelWork.firstFailure(errors) { throw failure }
@@ -39,21 +39,27 @@ extension S3Store {
     }
   }
 
-  /// UploadPart: the part carries its SHA-256 as x-amz-checksum-sha256, which the server verifies; the payload
-  /// itself is left unsigned so that one hash pass per part suffices.
+  /// The checksum S3 checks every part against. CRC-32C, not SHA-256: the CPU's `crc32` instruction takes it at
+  /// memory speed, and the one SHA-256 pass left is the whole object's (what records carry), which the store is
+  /// held to by the composite answer, or by reading the object back.
+  static let partChecksum: Digest.Algorithm = .crc32c
+  static let partChecksumAlgorithm = [(name: "x-amz-checksum-algorithm", value: "CRC32C")]
+
+  /// UploadPart: the part carries its CRC-32C as x-amz-checksum-crc32c, which the server verifies; the payload
+  /// itself is left unsigned so that one checksum pass per part suffices.
   func uploadPart(
-    _ index: Int, body: HTTPBody, sha256: [UInt8], target: Target, uploadQuery: String, into parts: PartResults
+    _ index: Int, body: HTTPBody, checksum: [UInt8], target: Target, uploadQuery: String, into parts: PartResults
   ) throws {
     let response = try send(
       "PUT", target, query: "partNumber=\(index + 1)&" + uploadQuery,
-      headers: [("x-amz-checksum-sha256", sha256.base64String)], body: body,
+      headers: [("x-amz-checksum-crc32c", checksum.base64String)], body: body,
       payloadSHA256: SigV4Signer.unsignedPayload)
     guard let etag = response.header("ETag") else {
       throw AWSServiceError(
         code: "MalformedResponse", message: "UploadPart \(index + 1) answered without an ETag", status: 500,
         resource: target.location.description)
     }
-    parts.set(index, etag: etag, sha256: sha256)
+    parts.set(index, etag: etag, checksum: checksum)
   }
 
   /// The known digest checked against the bytes sent (S3 only saw the parts), CompleteMultipartUpload, its
@@ -69,7 +75,7 @@ extension S3Store {
     do {
       try confirmWrite(
         target, etag: etag, sha256: digests.sha256,
-        checkedByServer: try compositeChecked(answer.text("ChecksumSHA256"), parts: parts, target: target))
+        checkedByServer: try compositeChecked(answer.text("ChecksumCRC32C"), parts: parts, target: target))
       if !sha256KnownAtCreation {
         try setTags(digestTags(digests.sha256, etag: etag, options: options), of: target.location)
       }
@@ -80,17 +86,17 @@ extension S3Store {
     return StoredBlob(location: target.location, bytes: digests.bytes, etag: etag, sha256: digests.sha256.hexString)
   }
 
-  /// S3's composite checksum is the SHA-256 of the parts' SHA-256s, then "-N": a server that answers it checked every
+  /// S3's composite checksum is the CRC-32C of the parts' CRC-32Cs, then "-N": a server that answers it checked every
   /// part against the checksum sent with it. One that answers another is refused; one that answers none vouched for
   /// nothing.
   private func compositeChecked(_ composite: String?, parts: PartResults, target: Target) throws -> Bool {
-    let sha256s = parts.sha256s
-    guard let composite, composite.hasSuffix("-\(sha256s.count)"), !sha256s.contains(where: \.isEmpty) else {
+    let checksums = parts.checksums
+    guard let composite, composite.hasSuffix("-\(checksums.count)"), !checksums.contains(where: \.isEmpty) else {
       return false
     }
-    let expected = Digest.sha256(sha256s.flatMap { $0 }).base64String + "-\(sha256s.count)"
+    let expected = Digest.crc32c(checksums.flatMap { $0 }).base64String + "-\(checksums.count)"
     guard composite == expected else {
-      throw BlobIntegrityError(location: target.location, reason: "composite SHA-256 \(composite) is not \(expected)")
+      throw BlobIntegrityError(location: target.location, reason: "composite CRC-32C \(composite) is not \(expected)")
     }
     return true
   }
@@ -114,13 +120,14 @@ extension S3Store {
     return "uploadId=" + HTTPEncoding.query(uploadId)
   }
 
-  /// CompleteMultipartUpload with every part in order (and its SHA-256 where the parts were uploaded with one).
+  /// CompleteMultipartUpload with every part in order (and its CRC-32C where the parts were uploaded with one).
   func completeMultipartUpload(_ target: Target, uploadQuery: String, parts: PartResults) throws -> XMLScanner {
-    let (etags, sha256s) = (parts.etags, parts.sha256s)
+    let (etags, checksums) = (parts.etags, parts.checksums)
     let body =
       "<CompleteMultipartUpload>"
       + etags.indices.map { index in
-        let checksum = sha256s[index].isEmpty ? "" : "<ChecksumSHA256>\(sha256s[index].base64String)</ChecksumSHA256>"
+        let checksum =
+          checksums[index].isEmpty ? "" : "<ChecksumCRC32C>\(checksums[index].base64String)</ChecksumCRC32C>"
         return "<Part><PartNumber>\(index + 1)</PartNumber><ETag>\(XMLScanner.escape(etags[index]))</ETag>"
           + checksum + "</Part>"
       }.joined() + "</CompleteMultipartUpload>"
@@ -156,25 +163,24 @@ extension S3Store {
   }
 }
 
-/// Each part's ETag and SHA-256, set by the part uploads on the pool's threads. `lock` guards `etags` and `sha256s`
-/// while they are set; they are read unlocked only after `ParallelWork.run` has joined every upload.
+/// Each part's ETag and checksum, set by the part uploads on the pool's threads. `lock` guards both lists.
 final class PartResults: @unchecked Sendable {
   private let lock = NSLock()
   private var storedETags: [String] = []
-  private var storedSHA256s: [[UInt8]] = []
+  private var storedChecksums: [[UInt8]] = []
 
   var etags: [String] { lock.withLock { storedETags } }
-  var sha256s: [[UInt8]] { lock.withLock { storedSHA256s } }
+  var checksums: [[UInt8]] { lock.withLock { storedChecksums } }
 
   /// Part `index`'s answer; parts may finish in any order (and a streamed upload's count is known only at its end).
-  func set(_ index: Int, etag: String, sha256: [UInt8]) {
+  func set(_ index: Int, etag: String, checksum: [UInt8]) {
     lock.withLock {
       while storedETags.count <= index {
         storedETags.append("")
-        storedSHA256s.append([])
+        storedChecksums.append([])
       }
       storedETags[index] = etag
-      storedSHA256s[index] = sha256
+      storedChecksums[index] = checksum
     }
   }
 }

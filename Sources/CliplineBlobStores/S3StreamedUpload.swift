@@ -48,24 +48,23 @@ final class S3StreamedParts: PartedUploadBackend, @unchecked Sendable {
     let known = options.knownDigests.flatMap { $0.sha256.isEmpty ? nil : $0.sha256 }
     uploadQuery = try named {
       try store.createMultipartUpload(
-        target, headers: store.objectHeaders(options, sha256: known) + [("x-amz-checksum-algorithm", "SHA256")])
+        target, headers: store.objectHeaders(options, sha256: known) + S3Store.partChecksumAlgorithm)
     }
   }
 
   func putPart(_ index: Int, _ bytes: [UInt8]) throws {
     try named {
       try store.uploadPart(
-        index, body: .bytes(bytes), sha256: Digest.sha256(bytes), target: target, uploadQuery: try begun(),
+        index, body: .bytes(bytes), checksum: Digest.crc32c(bytes), target: target, uploadQuery: try begun(),
         into: parts)
     }
   }
 
   func putPart(_ index: Int, file: String, range: Range<Int64>, checksum: [UInt8]?) throws {
-    let sha256 =
-      try checksum ?? FileDigests.of(file, offset: range.lowerBound, length: Int64(range.count), md5: false).sha256
+    let checksum = try checksum ?? FileDigests.checksum(S3Store.partChecksum, of: file, range: range)
     try named {
       try store.uploadPart(
-        index, body: .file(path: file, offset: range.lowerBound, length: Int64(range.count)), sha256: sha256,
+        index, body: .file(path: file, offset: range.lowerBound, length: Int64(range.count)), checksum: checksum,
         target: target, uploadQuery: try begun(), into: parts)
     }
   }

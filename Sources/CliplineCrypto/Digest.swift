@@ -2,13 +2,16 @@ internal import CCliplineCrypto
 import CliplineSystem
 import Foundation
 
-/// A streaming message digest (SHA-256, SHA-1, MD5) on one EVP_MD_CTX.
+/// A streaming message digest (SHA-256, SHA-1, MD5) on one EVP_MD_CTX, or a CRC-32C (`CRC32C`).
 public final class Digest {
   public enum Algorithm: Sendable {
-    case sha256, sha1, md5
+    /// `crc32c` is a checksum, not a digest: the one S3 checks parts against, for a fraction of SHA-256's CPU.
+    case sha256, sha1, md5, crc32c
   }
 
-  private let context: OpaquePointer
+  /// The EVP context, or nil for a CRC-32C, whose whole state is `crc`.
+  private let context: OpaquePointer?
+  private var crc: UInt32 = 0
 
   public init(_ algorithm: Algorithm = .sha256) throws {
     let md: OpaquePointer?
@@ -16,6 +19,9 @@ public final class Digest {
     case .sha256: md = EVP_sha256()
     case .sha1: md = EVP_sha1()
     case .md5: md = EVP_md5()
+    case .crc32c:
+      context = nil
+      return
     }
     context = try Digest.open(md)
   }
@@ -38,10 +44,14 @@ public final class Digest {
     return context
   }
 
-  deinit { EVP_MD_CTX_free(context) }
+  deinit { if let context { EVP_MD_CTX_free(context) } }
 
   public func update(_ bytes: UnsafeRawBufferPointer) {
     guard bytes.count > 0 else { return }
+    guard let context else {
+      crc = CRC32C.checksum(bytes, continuing: crc)
+      return
+    }
     EVP_DigestUpdate(context, bytes.baseAddress, bytes.count)
   }
 
@@ -53,6 +63,7 @@ public final class Digest {
 
   /// The digest; the hasher cannot be updated afterwards.
   public func finish() -> [UInt8] {
+    guard let context else { return CRC32C.bytes(crc) }
     var out = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
     var length: UInt32 = 0
     EVP_DigestFinal_ex(context, &out, &length)
@@ -74,14 +85,15 @@ public final class Digest {
     return digest.finish()
   }
 
-  /// Digest of a whole file, read in 1 MiB pieces.
+  /// CRC-32C of `bytes`, as S3 carries it (four bytes, big-endian).
+  public static func crc32c<Bytes: ContiguousBytes>(_ bytes: Bytes) -> [UInt8] { CRC32C.bytes(CRC32C.checksum(bytes)) }
+
+  /// Digest of a whole file, read in 1 MiB pieces into one buffer.
   public static func ofFile(_ path: String, _ algorithm: Algorithm = .sha256) throws -> [UInt8] {
     let handle = try LocalFile.openForReading(path)
     defer { try? handle.close() }
     let digest = try Digest(algorithm)
-    while let data = try handle.read(upToCount: 1 << 20), !data.isEmpty {
-      digest.update(data)
-    }
+    try FileDescriptorIO.readRange(handle.fileDescriptor) { digest.update($0) }
     return digest.finish()
   }
 }

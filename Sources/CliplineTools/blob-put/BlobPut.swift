@@ -45,8 +45,8 @@ struct BlobPut: ParsableCommand {
       destination. On a real cloud a copy moves no client bytes at all; on loopback it costs about what an upload \
       does.
 
-      INTEGRITY: every upload carries a checksum the server verifies (x-amz-checksum-sha256 per object or part on \
-      S3, Content-MD5 per blob or block on Azure); files from --multipart-threshold up go up in --part-size parts, \
+      INTEGRITY: every upload carries a checksum the server verifies (x-amz-checksum-sha256 per object and \
+      x-amz-checksum-crc32c per part on S3, Content-MD5 per blob or block on Azure); files from --multipart-threshold up go up in --part-size parts, \
       --part-jobs at a time, and a failed or \
       interrupted multipart upload is aborted, so no object and no orphaned parts remain. Keys are deterministic: \
       a rerun overwrites the same objects.
