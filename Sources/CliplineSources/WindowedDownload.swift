@@ -39,7 +39,7 @@ public final class WindowedDownload: RunningDownload, @unchecked Sendable {
   private let digestDone = DispatchSemaphore(value: 0)
 
   private static let digestReader = 1
-  /// Pieces in flight ahead of the reader (and fetchers): 4 × 4 MiB covers a 50 MB/s link with 40 ms round trips
+  /// Pieces in flight ahead of the reader (and fetchers): 4 × 2 MiB covers a 50 MB/s link with 40 ms round trips
   /// several times over; more only holds memory (the window is `lookahead + 2` pieces per reader).
   private static let largestLookahead = 4
 
