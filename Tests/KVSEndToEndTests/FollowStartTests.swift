@@ -29,6 +29,19 @@ final class FollowStartTests: FollowTestCase {
     XCTAssertGreaterThanOrEqual(first, kept.count - 1, "now: the newest fragment or a later one, not the kept ones")
   }
 
+  /// Without --to or --work-dir a follower writes its windows in kvs-follow.XXXXXX under $TMPDIR: a run that wrote
+  /// none leaves nothing there (it left the empty directory every run).
+  func testARunThatWroteNoWindowLeavesNothingInTMPDIR() throws {
+    let temporary = home.file("tmp")
+    try FileManager.default.createDirectory(atPath: temporary, withIntermediateDirectories: true)
+    let result = try ToolInvocation.run(
+      "kvs-follow", ["--window", "10s", "--state", "file://" + home.file("state")], stdin: "",
+      environment: testbed.environment(home: home.path).merging(["TMPDIR": temporary]) { $1 },
+      removingEnvironment: KVSTestbed.removedEnvironment)
+    XCTAssertEqual(result.status, 0, result.stderr)
+    XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: temporary), [], result.stderr)
+  }
+
   func testProducerTimestampsAlignWindowsOnTheCamerasClock() throws {
     let stream = try testbed.createStream("producer").name
     // A camera whose clock is an hour and a third of a second behind the server's.

@@ -231,7 +231,8 @@ struct KVSFollow: ParsableCommand {
   /// -9 left half-written (LockedDirectories.sweep) and never what a live one writes.
   func windowDirectory(_ diagnostics: Diagnostics) throws -> (path: String, remove: () -> Void) {
     guard !upload.destinations.isEmpty else {
-      return (try WorkDirectory.resolve(flag: workDir, prefix: "kvs-follow").path, {})
+      let work = try WorkDirectory.resolve(flag: workDir, prefix: "kvs-follow")
+      return (work.path, { work.removeIfEmpty() })  // the windows' files stay: their records name them
     }
     let base = Settings.environment(WorkDirectory.environmentVariable) ?? Settings.environment("TMPDIR") ?? "/tmp"
     try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
