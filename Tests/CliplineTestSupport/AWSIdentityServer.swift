@@ -43,7 +43,8 @@ public final class AWSIdentityServer: @unchecked Sendable {
       .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(
         "scripts/testbeds/aws_identity_server.py"
       ).path
-    tlsDirectory = tls ? try ScratchDirectory("aws-identity-tls") : nil
+    // One server per process, shared by the tests: its certificates last the run.
+    tlsDirectory = tls ? try ScratchDirectory("aws-identity-tls", lastingTheRun: true) : nil
     process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     process.arguments = ["python3", script] + (tlsDirectory.map { ["--tls", $0.path] } ?? [])

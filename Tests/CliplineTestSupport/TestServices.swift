@@ -54,11 +54,17 @@ public enum TestService: String, Sendable {
 public final class ScratchDirectory: Sendable {
   public let path: String
 
-  public init(_ name: String = "test") throws {
+  /// - Parameter lastingTheRun: for what tests share (a server started once per process): removed when the run
+  ///   ends, not when the test that made it does.
+  public init(_ name: String = "test", lastingTheRun: Bool = false) throws {
     var template = Array("\(NSTemporaryDirectory())/clipline-\(name).XXXXXX".utf8CString)
     guard let made = mkdtemp(&template) else { throw TestFailure("mkdtemp failed") }
     path = String(cString: made)
-    ScratchRemoval.shared.track(path)
+    if lastingTheRun {
+      ScratchRemoval.shared.trackUntilTheRunEnds(path)
+    } else {
+      ScratchRemoval.shared.track(path)
+    }
   }
 
   deinit { try? FileManager.default.removeItem(atPath: path) }
