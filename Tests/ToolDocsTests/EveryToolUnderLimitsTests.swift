@@ -23,7 +23,7 @@ final class EveryToolUnderLimitsTests: XCTestCase {
   func testOutOfMemoryIsASentenceAnd75NeverASignal() throws {
     let scratch = try ScratchDirectory("ulimit-v")
     for (tool, row) in try ToolRow.all(in: scratch).sorted(by: { $0.key < $1.key }) {
-      let idle = try idleVirtualKilobytes(tool, row)
+      let idle = try idleVirtualKilobytes(tool, row, in: scratch)
       for extra in [4_000, 16_000, 64_000, 160_000] {
         let ended = try run(tool, row, limit: "-v \(idle + extra)", in: scratch)
         check(ended, tool, row, limit: "ulimit -v \(idle + extra)", shortage: "out of memory")
@@ -39,8 +39,13 @@ final class EveryToolUnderLimitsTests: XCTestCase {
     let script = "ulimit \(limit) && exec \"$@\""
     return try row.end(
       ProcessRun.start(
-        "/bin/sh", ["-c", script, "sh", ToolInvocation.path(of: tool)] + row.arguments, stdin: .file(work)))
+        "/bin/sh", ["-c", script, "sh", ToolInvocation.path(of: tool)] + row.arguments, stdin: .file(work),
+        environment: Self.temporaryFiles(in: scratch)))
   }
+
+  /// A tool killed here (SIGKILL once measured, or out of memory mid-way) cannot remove the work directory it made
+  /// (kvs-follow's files stay by design): it makes it in the test's scratch, which goes with the test.
+  private static func temporaryFiles(in scratch: ScratchDirectory) -> [String: String] { ["TMPDIR": scratch.path] }
 
   private func check(_ ended: ProcessRun.Ended, _ tool: String, _ row: ToolRow, limit: String, shortage: String) {
     let context = "\(tool) under \(limit) exited \(ended.status): \(ended.stderr)"
@@ -57,8 +62,9 @@ final class EveryToolUnderLimitsTests: XCTestCase {
   }
 
   /// The tool's address space while it waits for its first record (or, for one that reads none, while it starts).
-  private func idleVirtualKilobytes(_ tool: String, _ row: ToolRow) throws -> Int {
-    let run = try ProcessRun.start(ToolInvocation.path(of: tool), row.arguments)
+  private func idleVirtualKilobytes(_ tool: String, _ row: ToolRow, in scratch: ScratchDirectory) throws -> Int {
+    let run = try ProcessRun.start(
+      ToolInvocation.path(of: tool), row.arguments, environment: Self.temporaryFiles(in: scratch))
     defer { kill(run.pid, SIGKILL) }
     var peak = 0
     let deadline = Date().addingTimeInterval(row.readsRecords ? 10 : 1)
