@@ -164,7 +164,7 @@ final class HandlerProcess: @unchecked Sendable {
 
   /// An unlinked temporary file holding `body`, positioned at its start, close-on-exec.
   private static func stdinFile(holding body: [UInt8], command: String) throws -> Int32 {
-    var template = Array("\(Settings.environment("TMPDIR") ?? "/tmp")/amqp-consume-stdin.XXXXXX".utf8CString)
+    var template = Array("\(WorkDirectory.temporaryBase)/amqp-consume-stdin.XXXXXX".utf8CString)
     let descriptor = mkstemp(&template)
     guard descriptor >= 0 else { throw HandlerStartFailure(command: command, code: errno) }
     _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)  // a handler spawned meanwhile is started with dup2 onto 0 only

@@ -16,7 +16,7 @@ final class HandlerReport {
   let descriptor: Int32
 
   init() throws {
-    var template = Array("\(Settings.environment("TMPDIR") ?? "/tmp")/amqp-consume-report.XXXXXX".utf8CString)
+    var template = Array("\(WorkDirectory.temporaryBase)/amqp-consume-report.XXXXXX".utf8CString)
     let opened = mkstemp(&template)
     guard opened >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
     unlink(template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })

@@ -12,7 +12,7 @@ final class WorkDirectoryLedger: Sendable {
 
   typealias Entry = LockedDirectories.Entry
 
-  init(base: String = Settings.environment("TMPDIR") ?? "/tmp") {
+  init(base: String = WorkDirectory.temporaryBase) {
     directories = LockedDirectories(prefix: Self.prefix, base: base)
   }
 

@@ -107,8 +107,8 @@ public final class PendingDigests: @unchecked Sendable {  // `lock` guards `resu
 }
 
 /// One sequential pass over a file that yields each part's CRC-32C (for a multipart upload's per-part checksums)
-/// and the whole file's SHA-256, so the file is read once for hashing and once for sending, and SHA-256 runs once. Parts become ready in order;
-/// an upload of part N waits only for the pass to get past it.
+/// and the whole file's SHA-256, so the file is read once for hashing and once for sending, and SHA-256 runs once.
+/// Parts become ready in order; an upload of part N waits only for the pass to get past it.
 final class PartDigests: @unchecked Sendable {  // `condition` guards `parts`, `whole`, `failure`
   private let condition = NSCondition()
   private var parts: [[UInt8]] = []

@@ -14,7 +14,7 @@ public struct LockedDirectories: Sendable {
     fileprivate let lock: Int32
   }
 
-  public init(prefix: String, base: String = Settings.environment("TMPDIR") ?? "/tmp") {
+  public init(prefix: String, base: String = WorkDirectory.temporaryBase) {
     self.prefix = prefix
     self.base = base
   }

@@ -22,10 +22,11 @@ public struct WorkDirectory: Sendable {
     return WorkDirectory(path: try makeTemporaryDirectory(prefix: prefix), isCreatedHere: true)
   }
 
+  /// Where temporary files go: `$TMPDIR`, else /tmp.
+  public static var temporaryBase: String { Settings.environment("TMPDIR") ?? "/tmp" }
+
   /// A fresh directory (mode 0700) under `base` (`$TMPDIR` by default).
-  public static func makeTemporaryDirectory(
-    prefix: String, in base: String = Settings.environment("TMPDIR") ?? "/tmp"
-  ) throws -> String {
+  public static func makeTemporaryDirectory(prefix: String, in base: String = temporaryBase) throws -> String {
     var template = Array("\(base)/\(prefix).XXXXXX".utf8CString)
     guard let created = mkdtemp(&template) else {
       throw SystemCallError(call: "mkdtemp \(base)", code: errno)

@@ -27,8 +27,8 @@ struct KVSFollow: ParsableCommand {
       Each window is a fragmented MP4 made while it arrives, stream-copied, the same bytes whenever the same \
       window is cut again; with --to it is sent part by part as it is made (S3 multipart parts, Azure blocks: \
       blob-put's destinations, --ttl, --copy-mode, --part-size), from a file in a directory of its own under \
-      CLIPLINE_WORK_DIR (else $TMPDIR) removed once stored (a follower killed with -9 leaves it locked no more: \
-      the next one removes it), so only its last part and its first are left to send when it \
+      CLIPLINE_WORK_DIR (else $TMPDIR) removed once stored (what a follower killed with -9 left there, the next \
+      one removes), so only its last part and its first are left to send when it \
       closes; without, it is written to --work-dir/{camera_id}/{start_time}.mp4. A codec change inside a window splits it into parts, each a file of \
       its own (a later part starts at its first fragment).
 
@@ -234,7 +234,7 @@ struct KVSFollow: ParsableCommand {
       let work = try WorkDirectory.resolve(flag: workDir, prefix: "kvs-follow")
       return (work.path, { work.removeIfEmpty() })  // the windows' files stay: their records name them
     }
-    let base = Settings.environment(WorkDirectory.environmentVariable) ?? Settings.environment("TMPDIR") ?? "/tmp"
+    let base = Settings.environment(WorkDirectory.environmentVariable) ?? WorkDirectory.temporaryBase
     try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
     let directories = LockedDirectories(prefix: "kvs-follow", base: base)
     for left in directories.sweep() { diagnostics.info("removed \(left), left by a follower that was killed") }
