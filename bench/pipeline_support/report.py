@@ -13,6 +13,7 @@ VARIANTS = {
     "ours": "clipline",
     "files": "clipline, chunk files",
     "observed": "clipline, traces + metrics on",
+    "baseline": "clipline, the baseline checkout",
     "python": "the Python way",
     "floor-get": "floor: `blob-get` of the source",
     "floor-put": "floor: `blob-put` of the chunks to both buckets",
@@ -80,25 +81,45 @@ def ratios_table(results):
     return "\n".join(lines)
 
 
+def pair_cells(results, mode, numerator, denominator):
+    """The ratio of medians and each interleaved pair's ratio (their median (min–max)) of wall and client CPU: the
+    spread says whether N pairs can show a difference of a few per cent at all."""
+    above, below = results.get((mode, numerator)), results.get((mode, denominator))
+    if not above or not below:
+        return None
+    cells = [str(min(len(above), len(below)))]
+    for measure in ("wall", "cpu"):
+        pairs = [a[measure] / b[measure] for a, b in zip(above, below) if b.get(measure)]
+        cells += [ratio(median(above, measure), median(below, measure)),
+                  f"{statistics.median(pairs):.3f}× ({min(pairs):.3f}–{max(pairs):.3f})" if pairs else "—"]
+    return cells
+
+
+def pairs_header(above, below, extra):
+    return (f"| mode | pairs | wall: {above} ÷ {below} (medians) | wall: pair ratios, median (min–max)"
+            f" | client CPU: {above} ÷ {below} (medians) | client CPU: pair ratios, median (min–max) | {extra} |")
+
+
 def telemetry_table(results):
-    """What tracing and metrics cost: the `observed` runs against the plain ones they were interleaved with, as the
-    ratio of medians and each pair's ratio: their median (min–max), the spread saying whether N pairs can show a 2 %
-    difference at all (issue 25: at most 1.02×)."""
-    lines = ["| mode | pairs | wall: on ÷ off (medians) | wall: pair ratios, median (min–max)"
-             " | client CPU: on ÷ off (medians) | client CPU: pair ratios, median (min–max)"
-             " | scrapes, OTLP posts per run | goal |",
-             "|---|---:|---:|---:|---:|---:|---:|---|"]
+    """What tracing and metrics cost: the `observed` runs against the plain ones they were interleaved with (issue 25:
+    at most 1.02×)."""
+    lines = [pairs_header("on", "off", "scrapes, OTLP posts per run | goal"), "|---|---:|---:|---:|---:|---:|---:|---|"]
     for mode in MODES:
-        off, on = results.get((mode, "ours")), results.get((mode, "observed"))
-        if not off or not on:
-            continue
-        cells = []
-        for measure in ("wall", "cpu"):
-            pairs = [a[measure] / b[measure] for a, b in zip(on, off) if b.get(measure)]
-            cells += [ratio(median(on, measure), median(off, measure)),
-                      f"{statistics.median(pairs):.3f}× ({min(pairs):.3f}–{max(pairs):.3f})" if pairs else "—"]
-        proof = f"{median(on, 'scrapes') or 0:.0f}, {median(on, 'span_posts') or 0:.0f}"
-        lines.append(f"| {MODES[mode]} | {min(len(on), len(off))} | " + " | ".join(cells) + f" | {proof} | ≤ 1.02× |")
+        cells = pair_cells(results, mode, "observed", "ours")
+        if cells:
+            on = results[(mode, "observed")]
+            proof = f"{median(on, 'scrapes') or 0:.0f}, {median(on, 'span_posts') or 0:.0f}"
+            lines.append(f"| {MODES[mode]} | " + " | ".join(cells) + f" | {proof} | ≤ 1.02× |")
+    return "\n".join(lines)
+
+
+def baseline_table(results):
+    """Today's worker against the baseline checkout's, run in interleaved pairs (issue 21: unchanged within noise)."""
+    lines = [pairs_header("now", "before", "goal"), "|---|---:|---:|---:|---:|---:|---|"]
+    for mode in MODES:
+        cells = pair_cells(results, mode, "ours", "baseline")
+        if cells:
+            lines.append(f"| {MODES[mode]} | " + " | ".join(cells) + " | ≈ 1.00× |")
     return "\n".join(lines)
 
 
