@@ -87,7 +87,8 @@ public final class Chunker {
         + "\(plan.chunkDuration) s (\(plan.modeName))", line: line)
     let written: Int
     do {
-      // Each chunk's size and hash were taken as its bytes were written: its record leaves at once.
+      // Each chunk's size and hash are known once its file's last pass ends (beside the cut of the next chunk):
+      // its record leaves then, in order.
       written = try source.segmenter.run(boundaries: plan.boundaries, mode: plan.mode, into: segments) { segment in
         try self.finished(segment, of: record, plan: plan, line: line, emit: emit)
       }

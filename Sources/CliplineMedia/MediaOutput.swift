@@ -160,6 +160,12 @@ final class MediaOutput {
   /// Writes the trailer and the file; returns its size and SHA-256.
   @discardableResult
   func finish() throws -> WrittenFile {
+    try writeTrailer()
+    return try finishFile()
+  }
+
+  /// Writes what the muxer still holds and its trailer: the muxer is done, only the file's own pass is left.
+  func writeTrailer() throws {
     if !headerWritten { try writeHeader() }
     // The packets held back for interleaving and what the muxer still holds in its buffer are media: written
     // before the trailer begins, they reach the upload as media (and its parts' checksums come from their bytes).
@@ -169,6 +175,11 @@ final class MediaOutput {
     try checked(av_write_trailer(context), "av_write_trailer")
     avio_flush(io.context)
     if let failure = file.failure { throw failure }
+  }
+
+  /// The file's last pass (`OutputSink.finish()`: an MP4's index to the front, the hash); it touches no FFmpeg
+  /// state, so it may run on another thread once `writeTrailer()` has returned.
+  func finishFile() throws -> WrittenFile {
     let written = try file.finish()
     self.written = written
     finished = true

@@ -31,7 +31,7 @@ public enum SegmentOutput: Sendable {
 }
 
 /// A finished segment: its 1-based index, its bytes, and its real start and end in seconds from the source start.
-/// Its size and SHA-256 were taken as it was written.
+/// Its size and SHA-256 were taken by its file's last pass, in its final byte order (SegmentFinishing).
 public struct FinishedSegment: Sendable {
   public let index: Int
   public let output: SegmentOutput
@@ -86,7 +86,8 @@ final class SegmentRouter {
   private let sourceStart: Double
   private let streams: [Int: Stream]
   private let makeOutput: (_ index: Int) throws -> MediaOutput
-  private let onFinished: (FinishedSegment) throws -> Void
+  /// Each segment's file pass, beside the cut of the next; reports the finished segments in order.
+  private let finishing: SegmentFinishing
   private var nextBoundaryIndex = 0
   private var current: OpenSegment?
   private var closing: OpenSegment?
@@ -94,7 +95,7 @@ final class SegmentRouter {
   private var refusedCut: RefusedCut?
   private var lastSeenSeconds: [Int: Double] = [:]
   private(set) var endSeconds: Double
-  private(set) var finishedCount = 0
+  var finishedCount: Int { finishing.reportedCount }
   private static let tolerance = 0.001
 
   /// - Parameters:
@@ -108,7 +109,7 @@ final class SegmentRouter {
     self.sourceStart = sourceStart
     self.streams = streams
     self.makeOutput = makeOutput
-    self.onFinished = onFinished
+    self.finishing = SegmentFinishing(onFinished: onFinished)
     self.endSeconds = sourceStart
   }
 
@@ -134,6 +135,7 @@ final class SegmentRouter {
 
   /// Routes a packet of output stream `stream`; its timestamps are in that stream's arrival time base.
   func route(_ packet: Packet, stream: Int, cut: Cut = .none) throws {
+    try finishing.reportReady()
     guard let info = streams[stream], let time = packet.time else { return }
     let seconds = CliplineMedia.seconds(time, info.timeBase)
     let duration =
@@ -245,19 +247,16 @@ final class SegmentRouter {
 
   private func finish(_ segment: OpenSegment) throws {
     if closing === segment { closing = nil }
-    let written: WrittenFile
     do {
-      written = try segment.output.finish()
+      try segment.output.writeTrailer()
     } catch {
       segment.output.discard()  // no longer `closing` or `current`: `abandon()` would not see it
       throw error
     }
-    finishedCount += 1
     let end = segment.endSeconds ?? endSeconds
-    try onFinished(
-      FinishedSegment(
-        index: segment.index, output: segment.output.result, startSeconds: segment.startSeconds - sourceStart,
-        endSeconds: end - sourceStart, bytes: written.bytes, sha256: written.sha256))
+    try finishing.finish(
+      segment.output, index: segment.index, startSeconds: segment.startSeconds - sourceStart,
+      endSeconds: end - sourceStart)
   }
 
   /// The input ended: everything held goes where it belongs, and the open segments are finished.
@@ -273,10 +272,12 @@ final class SegmentRouter {
     last.endSeconds = endSeconds
     current = nil
     try finish(last)
+    try finishing.reportAll()
   }
 
   /// A failure: partial segments are deleted, never reported.
   func abandon() {
+    finishing.abandon()
     closing?.output.discard()
     current?.output.discard()
     closing = nil
