@@ -2,7 +2,7 @@ import CliplineCrypto
 import XCTest
 
 /// CRC-32C against RFC 3720's vectors (appendix B.4) and the check value of "123456789"; the CPU's instruction
-/// against the table on every alignment and length around its eight-byte words.
+/// against the table on every alignment and length around its eight-byte words and its three-lane runs.
 final class CRC32CTests: XCTestCase {
   func testRFC3720Vectors() {
     let command: [UInt8] = [
@@ -38,6 +38,24 @@ final class CRC32CTests: XCTestCase {
         digest.update(UnsafeRawBufferPointer(rebasing: all[start..<min(start + 1000, all.count)]))
       }
       XCTAssertEqual(digest.finish(), CRC32C.bytes(CRC32C.byTable(all)), "pieces continue one another")
+    }
+  }
+
+  /// Runs of three 8 KiB lanes go through the instruction three at a time and are joined by a shift table: lengths
+  /// at, just under and over a run's edges, from every alignment, continuing a CRC, must match the table.
+  func testLongRunsAcrossTheThreeLanesAgreeWithTheTable() {
+    var generator = SystemRandomNumberGenerator()
+    let bytes = (0..<(200_000)).map { _ in UInt8.random(in: 0...255, using: &generator) }
+    bytes.withUnsafeBytes { all in
+      for start in [0, 1, 3, 8] {
+        for length in [24_575, 24_576, 24_577, 49_152 + 13, 3 * 24_576 - 1, 150_000, all.count - 8] {
+          let piece = UnsafeRawBufferPointer(rebasing: all[start..<(start + length)])
+          XCTAssertEqual(CRC32C.checksum(piece), CRC32C.byTable(piece), "from \(start), \(length) bytes")
+          XCTAssertEqual(
+            CRC32C.checksum(piece, continuing: 0x1234_5678), CRC32C.byTable(piece, continuing: 0x1234_5678),
+            "from \(start), \(length) bytes after others")
+        }
+      }
     }
   }
 
