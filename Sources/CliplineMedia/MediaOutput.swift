@@ -70,6 +70,9 @@ final class MediaOutput {
     do {
       let io = try OutputIO(file: file, writable: true, seekable: seekable)
       context = try MediaOutput.open(format: format, path: file.path, io: io.context, file: file)
+      // A custom output flushes its buffer after every packet unless told not to (avio's flush points): a write
+      // call per audio packet. A file gets whole buffers; a stream keeps its flushes (fragments leave at once).
+      if seekable { context.pointee.flush_packets = 0 }
       self.io = io
     } catch {
       file.discard()
