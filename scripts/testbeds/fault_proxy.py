@@ -12,9 +12,11 @@ Everything else is forwarded unchanged, Host header included (SigV4 signs it).
 A slow link instead, for benchmarks (bytes pass unchanged, below HTTP, so keep-alive and chunked bodies just work):
   --rate MB_PER_S         each direction's capacity in MB/s (10^6 bytes), shared by every connection, like one link
   --latency MS            one-way delay in milliseconds, added to every byte in both directions
+  --log FILE              appends what crossed the link: "TIME up|down BYTES" per 100 ms that carried any, and
+                          "TIME request METHOD PATH" / "TIME answer STATUS" as they pass (TIME: Unix seconds)
 
     fault_proxy.py --port P --upstream http://127.0.0.1:S3PORT [--fail-first N] [--fail-query WORD] [--corrupt requests|responses]
-    fault_proxy.py --port P --upstream http://127.0.0.1:S3PORT --rate 50 --latency 20
+    fault_proxy.py --port P --upstream http://127.0.0.1:S3PORT --rate 50 --latency 20 [--log FILE]
 Prints "ready PORT" on stdout once listening (--port 0, the default: a port the kernel picks)."""
 import argparse
 import http.client
@@ -111,21 +113,68 @@ class Proxy(BaseHTTPRequestHandler):
     do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = relay
 
 
+HTTP_STARTS = (b"GET ", b"PUT ", b"POST ", b"HEAD ", b"DELETE ")
+
+
+class LinkLog:
+    """The link's timeline for --log: bytes per direction in 100 ms steps (by the time they left), and each HTTP
+    request or answer seen at the start of a piece, written by one thread so the relays never wait on the file."""
+
+    STEP = 0.1
+
+    def __init__(self, path):
+        self.file = open(path, "a", buffering=1)
+        self.lock = threading.Lock()
+        self.counts, self.events = {}, []
+        threading.Thread(target=self.write_out, daemon=True).start()
+
+    def carried(self, direction, size, sent):
+        step = int((time.time() + sent - time.monotonic()) / self.STEP)
+        with self.lock:
+            self.counts[(step, direction)] = self.counts.get((step, direction), 0) + size
+
+    def saw(self, direction, data):
+        if direction == "up" and data.startswith(HTTP_STARTS):
+            line = data.split(b"\r\n", 1)[0].rsplit(b" ", 1)[0].decode("latin-1")
+            self.note(f"request {line[:200]}")
+        elif direction == "down" and data.startswith(b"HTTP/1."):
+            self.note(f"answer {data[9:12].decode('latin-1')}")
+
+    def note(self, text):
+        with self.lock:
+            self.events.append(f"{time.time():.3f} {text}")
+
+    def write_out(self):
+        while True:
+            time.sleep(0.5)
+            done = int(time.time() / self.STEP) - 2
+            with self.lock:
+                ready = sorted(key for key in self.counts if key[0] < done)
+                lines = [f"{step * self.STEP:.1f} {way} {self.counts.pop((step, way))}" for step, way in ready]
+                lines, self.events = lines + self.events, []
+            if lines:
+                self.file.write("\n".join(lines) + "\n")
+
+
 class Link:
     """One direction of a modelled network link: `rate` bytes a second of capacity shared by every connection in that
     direction, and `latency` seconds from the moment a byte is on the wire to its arrival."""
 
-    def __init__(self, rate, latency):
-        self.rate, self.latency = rate, latency
+    def __init__(self, rate, latency, direction, log=None):
+        self.rate, self.latency, self.direction, self.log = rate, latency, direction, log
         self.lock = threading.Lock()
         self.free_at = 0.0
 
-    def reserve(self, size):
-        """Queues `size` bytes behind what is already on the link; returns (sent by, arrives at) in monotonic time."""
+    def reserve(self, data):
+        """Queues `data` behind what is already on the link; returns (sent by, arrives at) in monotonic time."""
         with self.lock:
             start = max(time.monotonic(), self.free_at)
-            self.free_at = start + (size / self.rate if self.rate else 0.0)
-            return self.free_at, self.free_at + self.latency
+            self.free_at = start + (len(data) / self.rate if self.rate else 0.0)
+            sent = self.free_at
+        if self.log and data:
+            self.log.carried(self.direction, len(data), sent)
+            self.log.saw(self.direction, data)
+        return sent, sent + self.latency
 
 
 def sleep_until(moment):
@@ -161,7 +210,7 @@ def carry(source, target, link):
     try:
         while True:
             data = source.recv(65536)
-            sent, arrives = link.reserve(len(data))
+            sent, arrives = link.reserve(data)
             sleep_until(sent)
             pieces.put((arrives, data or None))
             if not data:
@@ -171,10 +220,11 @@ def carry(source, target, link):
     writer.join()
 
 
-def serve_link(port, upstream, rate, latency):
+def serve_link(port, upstream, rate, latency, log_path=None):
     """A TCP relay to `upstream` that behaves like a link of `rate` bytes/s and `latency` s each way."""
     address = urllib.parse.urlsplit(upstream)
-    up, down = Link(rate, latency), Link(rate, latency)
+    log = LinkLog(log_path) if log_path else None
+    up, down = Link(rate, latency, "up", log), Link(rate, latency, "down", log)
     listener = socket.create_server(("127.0.0.1", port))
     port = listener.getsockname()[1]
 
@@ -210,11 +260,12 @@ def main():
     parser.add_argument("--hold-query")
     parser.add_argument("--rate", type=float, help="a slow link: MB/s each way, shared by all connections")
     parser.add_argument("--latency", type=float, default=0.0, help="a slow link: one-way delay in ms")
+    parser.add_argument("--log", help="a slow link: append its bytes per 100 ms and its HTTP requests to this file")
     args = parser.parse_args()
     if args.rate is not None or args.latency:
         if args.fail_first or args.fail_query or args.corrupt:
             parser.error("--rate/--latency model a link; they do not combine with --fail-first, --fail-query or --corrupt")
-        return serve_link(args.port, args.upstream, (args.rate or 0.0) * 1e6, args.latency / 1000)
+        return serve_link(args.port, args.upstream, (args.rate or 0.0) * 1e6, args.latency / 1000, args.log)
     server = ThreadingHTTPServer(("127.0.0.1", args.port), Proxy)
     server.daemon_threads = True
     server.upstream, server.fail_first, server.seen, server.lock = args.upstream, args.fail_first, 0, threading.Lock()
