@@ -79,8 +79,8 @@ protocol RangedBlobReading: BlobStore {
 }
 
 /// Pieces small enough that the start of the file completes soon, though several download at once. The window holds
-/// `lookahead + 2` of them per reader, every byte touched: 7 × 2 MiB with one reader, 13 with a SHA-256 to check
-/// (4 MiB pieces held 28 and 52 MiB, half of `chunk --to`'s anonymous memory).
+/// `lookahead + 2` of them per reader, every byte touched: 11 × 2 MiB with one reader, 21 with a SHA-256 to check
+/// (8 fetchers; 4 MiB pieces with 4 fetchers held 28 and 52 MiB, half of `chunk --to`'s anonymous memory).
 private let largestStreamingPiece: Int64 = 2 << 20
 
 extension S3Store: RangedBlobReading {
