@@ -26,6 +26,7 @@ public enum SecretRedaction {
       guard let value = environment[name], value.count >= 8 else { continue }
       masked = masked.replacingOccurrences(of: value, with: "***")
     }
+    guard mayHaveASecretShape(masked) else { return masked }
     for (expression, template) in patterns {
       masked = expression.stringByReplacingMatches(
         in: masked, range: NSRange(masked.startIndex..., in: masked), withTemplate: template)
@@ -54,6 +55,28 @@ public enum SecretRedaction {
         inPrivateKey = begins && !ends
         return SecretRedaction.text(line)
       }
+    }
+  }
+
+  /// A word or mark that every shape `patterns` masks contains (the URL's "://", a key name's, "Authorization",
+  /// "Bearer"/"Basic"), ASCII case ignored. Text with none of them, all ASCII, cannot match: every tool's start-up
+  /// prepares its shortage sentences (`runTool`), and compiling the expressions (ICU builds Unicode sets) was most
+  /// of a small tool's own start-up CPU. Non-ASCII text always goes through them: case-insensitive matching folds
+  /// "ſ" to "s" and the Kelvin sign to "k".
+  private static let shapeMarks = [
+    "://", "pass", "pwd", "secret", "token", "key", "credential", "sig", "sas", "authorization", "bearer", "basic",
+  ].map { Array($0.utf8) }
+
+  static func mayHaveASecretShape(_ text: String) -> Bool {
+    var lowered: [UInt8] = []
+    lowered.reserveCapacity(text.utf8.count)
+    for byte in text.utf8 {
+      guard byte < 0x80 else { return true }
+      lowered.append(byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte)
+    }
+    return shapeMarks.contains { mark in
+      lowered.count >= mark.count
+        && (0...(lowered.count - mark.count)).contains { lowered[$0..<($0 + mark.count)].elementsEqual(mark) }
     }
   }
 

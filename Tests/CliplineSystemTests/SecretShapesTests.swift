@@ -1,5 +1,6 @@
-import CliplineSystem
 import XCTest
+
+@testable import CliplineSystem
 
 /// The credential shapes that reached dead-letter headers verbatim (issue 24, item 11): each is masked by
 /// `SecretRedaction.text`, and the text around it stays.
@@ -51,5 +52,17 @@ final class SecretShapesTests: XCTestCase {
     for prose in ["HTTP 401: unknown bearer token", "missing bearer token", "basic credentials required"] {
       XCTAssertEqual(SecretRedaction.text(prose, environment: [:]), prose)
     }
+  }
+
+  /// Text with none of the shapes' words is left alone without the expressions (start-up's own sentences); text
+  /// that is not all ASCII always meets them, where case-insensitive matching folds "ſ" to "s".
+  func testPlainSentencesStayAndFoldedWordsAreStillMasked() {
+    let plain = "out of file descriptors (ulimit -n is 1024); raise the limit or run fewer jobs"
+    XCTAssertEqual(SecretRedaction.text(plain, environment: [:]), plain)
+    XCTAssertFalse(SecretRedaction.mayHaveASecretShape(plain))
+    XCTAssertTrue(SecretRedaction.mayHaveASecretShape("AUTHORIZATION: x"))
+    let folded = SecretRedaction.text("failed: \u{17F}ecret=hunter22 rest", environment: [:])
+    XCTAssertFalse(folded.contains("hunter22"), folded)
+    XCTAssertTrue(folded.hasSuffix(" rest"), folded)
   }
 }
