@@ -175,7 +175,10 @@ struct Chunk: ParsableCommand {
         try loop.run { record, line in try chunker.process(record, line: line) { try writer.write($0) } }
         return
       }
-      let uploads = InOrderUploads(uploader: uploader) { try writer.write($0) }
+      // A chunk's upload ends after its cut (the tail, part 1, Complete, the server-side copies): with 2 in flight
+      // the cut (and the source's download) stopped while two earlier chunks were still ending. A queued chunk is
+      // its file, not memory.
+      let uploads = InOrderUploads(uploader: uploader, inFlight: 4) { try writer.write($0) }
       func name(_ chunk: Record) -> String { String(format: "chunk_%03d.mp4", chunk["chunk_id"]?.integerValue ?? 0) }
       try loop.run { record, line in
         try uploads.run {
