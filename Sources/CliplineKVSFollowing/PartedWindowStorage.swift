@@ -60,6 +60,8 @@ final class PartedWindowSink: WindowSink {
     } catch let failure as SystemCallError {
       throw FileSystemError("write", path: path, errno: failure.code)
     }
+    // The parts' checksums come from these bytes, so a part is read from the file only to be sent.
+    started?.wrote(bytes, at: offset)
     offset += Int64(bytes.count)
     try started?.written(upTo: offset)
   }

@@ -25,6 +25,7 @@ final class StreamFollower: @unchecked Sendable {
   private var storage: WindowStorage!
   private var assembler: WindowAssembler
   private var output: WindowOutput?
+  private var probed = ProbedTracks()
   private var last: (number: FragmentNumber, time: KVSMillis)?
   private var saved: FollowPosition?
   /// The first fragment of the window under way, to go back to when nothing was saved yet.
@@ -223,7 +224,8 @@ final class StreamFollower: @unchecked Sendable {
         windowOpened = Date()
         do {
           output = try WindowOutput(
-            task: task, window: window, start: start, clock: settings.clock, first: first, storage: storage)
+            task: task, window: window, start: start, clock: settings.clock, first: first, storage: storage,
+            probed: &probed)
         } catch {
           throw WindowFailure(underlying: error)
         }

@@ -27,7 +27,7 @@ final class WindowOutput {
 
   init(
     task: Record, window: AlignedWindow, start: KVSMillis, clock: KVSTimestampKind, first: KVSMediaFragment,
-    storage: WindowStorage
+    storage: WindowStorage, probed: inout ProbedTracks
   ) throws {
     self.task = task
     self.window = window
@@ -37,8 +37,7 @@ final class WindowOutput {
     let name = try Self.fileName(task)
     let sink = try storage.open(task, name: name)
     do {
-      let probe = MKVWriter.probeDocument(first.header, frames: Self.probeFrames(first.frames))
-      writer = try FragmentedMP4Writer(matroskaHeader: probe.document, tracks: probe.tracks, label: name) {
+      writer = try FragmentedMP4Writer(tracks: try probed.tracks(of: first, label: name), label: name) {
         try sink.write($0)
       }
     } catch {
@@ -49,14 +48,6 @@ final class WindowOutput {
   }
 
   deinit { if !finished { abandon() } }
-
-  /// What libavformat is shown to describe the tracks: the first frame of each (a fragment starts on a keyframe).
-  /// Every frame more is decoded while it probes (seven of H.264's, to guess its decode delay): with a window every
-  /// few seconds per camera, that decoding was the larger part of following's CPU.
-  static func probeFrames(_ frames: [MKVFrame]) -> [MKVFrame] {
-    var seen = Set<Int>()
-    return frames.filter { !$0.data.isEmpty && seen.insert($0.track).inserted }
-  }
 
   var fragmentCount: Int { placed.count }
 

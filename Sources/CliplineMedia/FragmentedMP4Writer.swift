@@ -33,31 +33,58 @@ public final class FragmentedMP4Writer {
     }
   }
 
-  private let input: MediaInput
+  private let tracks: Tracks
   private let output: MediaOutput
-  /// The output stream of each Matroska track written (video and audio; other tracks are left out).
-  private let outputOfTrack: [Int: Int]
   private let packet = Packet()
   private static let nanoseconds = AVRational(num: 1, den: 1_000_000_000)
 
-  /// `matroskaHeader` is a Matroska document with the tracks and some of their frames, `tracks` the track of each
-  /// of those frames in order (libavformat numbers streams its own way: the k-th packet it reads is the k-th frame,
-  /// which says which stream is which track); `label` names the window in messages.
-  public init(
-    matroskaHeader: [UInt8], tracks: [Int], label: String, consume: @escaping (UnsafeRawBufferPointer) throws -> Void
-  ) throws {
-    input = try MediaInput(
-      path: label, reader: try AVIOSourceReader.open(BytesInMemory(name: label, bytes: matroskaHeader)))
+  /// The stream parameters libavformat read from a small Matroska header: made once, they serve every file whose
+  /// tracks are the same (a camera's windows, until its CodecPrivate changes), so the header is not probed again
+  /// per file.
+  public final class Tracks {
+    fileprivate let input: MediaInput
+    /// The input stream of each Matroska track written (video and audio; other tracks are left out).
+    fileprivate let streamOfTrack: [(track: Int, stream: Int)]
+
+    /// `matroskaHeader` is a Matroska document with the tracks and some of their frames, `tracks` the track of each
+    /// of those frames in order (libavformat numbers streams its own way: the k-th packet it reads is the k-th
+    /// frame, which says which stream is which track); `label` names it in messages.
+    public init(matroskaHeader: [UInt8], tracks: [Int], label: String) throws {
+      let input = try MediaInput(
+        path: label, reader: try AVIOSourceReader.open(BytesInMemory(name: label, bytes: matroskaHeader)))
+      self.input = input
+      streamOfTrack = try Self.streams(of: input, tracks: tracks).filter { _, index in
+        let kind = input.stream(index).pointee.codecpar.pointee.codec_type
+        return kind == AVMEDIA_TYPE_VIDEO || kind == AVMEDIA_TYPE_AUDIO
+      }
+      guard !streamOfTrack.isEmpty else { throw MediaError("\(label) has no video or audio track") }
+    }
+
+    /// Each track's input stream, in the order libavformat made them, from the packets of the probe's frames.
+    private static func streams(of input: MediaInput, tracks: [Int]) throws -> [(track: Int, stream: Int)] {
+      var streamOfTrack: [Int: Int] = [:]
+      let packet = Packet()
+      var index = 0
+      while index < tracks.count, streamOfTrack.count < input.streamCount, try input.read(into: packet) {
+        if streamOfTrack[tracks[index]] == nil { streamOfTrack[tracks[index]] = packet.streamIndex }
+        index += 1
+      }
+      return streamOfTrack.sorted { $0.value < $1.value }.map { ($0.key, $0.value) }
+    }
+  }
+
+  /// The output stream of each Matroska track written.
+  private let outputOfTrack: [Int: Int]
+
+  /// A file with the streams `tracks` describe; `label` names it in messages.
+  public init(tracks: Tracks, label: String, consume: @escaping (UnsafeRawBufferPointer) throws -> Void) throws {
+    self.tracks = tracks
     output = try MediaOutput(forward: try ForwardOutput(label: label, consume: consume))
     var outputOfTrack: [Int: Int] = [:]
     do {
-      for (track, index) in try Self.streams(of: input, tracks: tracks) {
-        let stream = input.stream(index)
-        let kind = stream.pointee.codecpar.pointee.codec_type
-        guard kind == AVMEDIA_TYPE_VIDEO || kind == AVMEDIA_TYPE_AUDIO else { continue }
-        outputOfTrack[track] = try output.addStream(copying: stream)
+      for (track, index) in tracks.streamOfTrack {
+        outputOfTrack[track] = try output.addStream(copying: tracks.input.stream(index))
       }
-      guard !outputOfTrack.isEmpty else { throw MediaError("\(label) has no video or audio track") }
       try output.writeHeader()
     } catch {
       output.discard()
@@ -66,16 +93,13 @@ public final class FragmentedMP4Writer {
     self.outputOfTrack = outputOfTrack
   }
 
-  /// Each track's input stream, in the order libavformat made them, from the packets of the probe's frames.
-  private static func streams(of input: MediaInput, tracks: [Int]) throws -> [(track: Int, stream: Int)] {
-    var streamOfTrack: [Int: Int] = [:]
-    let packet = Packet()
-    var index = 0
-    while index < tracks.count, streamOfTrack.count < input.streamCount, try input.read(into: packet) {
-      if streamOfTrack[tracks[index]] == nil { streamOfTrack[tracks[index]] = packet.streamIndex }
-      index += 1
-    }
-    return streamOfTrack.sorted { $0.value < $1.value }.map { ($0.key, $0.value) }
+  /// A file with the streams of `matroskaHeader`'s tracks (see `Tracks`), probed for it alone.
+  public convenience init(
+    matroskaHeader: [UInt8], tracks: [Int], label: String, consume: @escaping (UnsafeRawBufferPointer) throws -> Void
+  ) throws {
+    try self.init(
+      tracks: try Tracks(matroskaHeader: matroskaHeader, tracks: tracks, label: label), label: label,
+      consume: consume)
   }
 
   /// Writes one fragment's frames (in decode order) and sends the fragment on.
