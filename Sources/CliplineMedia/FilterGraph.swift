@@ -23,7 +23,7 @@ final class FilterGraph {
   private static func build(bufferArguments: String, filters: String) throws -> (
     UnsafeMutablePointer<AVFilterGraph>, UnsafeMutablePointer<AVFilterContext>, UnsafeMutablePointer<AVFilterContext>
   ) {
-    try FFmpegLibraries.load()
+    try FFmpegLibraries.loadFilters()
     var graph = avfilter_graph_alloc()
     guard let allocated = graph else { throw MediaError("avfilter_graph_alloc failed") }
     do {

@@ -41,10 +41,26 @@ final class FFmpegLoadingTests: XCTestCase {
     let scratch = try ScratchDirectory("ffmpeg-loading")
     let video = try FixtureVideo.path(FixtureVideo.Spec(seconds: 4, width: 160, height: 120))
     let (cut, loads) = try loadedLibraries(
-      "clipline", ["chunk", "--source", video, "--chunk-duration", "2", "-o", scratch.path])
+      "clipline", ["chunk", "--source", video, "--chunk-duration", "2", "--mode", "transcode", "-o", scratch.path])
     XCTAssertEqual(cut.status, 0, cut.stderr.split(separator: "\n").filter { !$0.contains("file=") }.joined())
     XCTAssertEqual(try cut.records().count, 2)
     for library in Self.ffmpegLibraries { XCTAssertTrue(loads.contains(library), "\(library) loaded by chunk") }
+  }
+
+  /// A tool that only copies streams (chunk's copy mode, kvs-follow, kvs-clip) makes no filter graph, so it loads no
+  /// libavfilter and none of the thirty-odd libraries that brings (about 11 MB of RSS).
+  func testCopyingStreamsLoadsNoFilterLibrary() throws {
+    let scratch = try ScratchDirectory("ffmpeg-copy-loading")
+    let video = try FixtureVideo.path(FixtureVideo.Spec(seconds: 4, width: 160, height: 120))
+    let (cut, loads) = try loadedLibraries(
+      "clipline", ["chunk", "--source", video, "--chunk-duration", "2", "--mode", "copy", "-o", scratch.path])
+    XCTAssertEqual(cut.status, 0, cut.stderr.split(separator: "\n").filter { !$0.contains("file=") }.joined())
+    XCTAssertEqual(try cut.records().count, 2)
+    for library in Self.ffmpegLibraries where library != "libavfilter" {
+      XCTAssertTrue(loads.contains(library), "\(library) loaded by chunk --mode copy")
+    }
+    XCTAssertFalse(loads.contains("libavfilter"), "chunk --mode copy loaded libavfilter")
+    XCTAssertFalse(loads.contains("libflite"), "chunk --mode copy loaded libflite")
   }
 
   /// With every symbol bound at start the weak references stay null: a tool that opens media refuses with one
