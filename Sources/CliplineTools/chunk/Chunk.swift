@@ -57,7 +57,7 @@ struct Chunk: ParsableCommand {
       to N, and Azure blocks, go from the chunk file as the muxer passes them, and part 1 (the head, the index moved \
       in front of the media, the first media bytes) with the tail once the cut ends, so a chunk still starts with \
       its index. Memory holds the parts in flight, not the chunk; a chunk under 5 MiB and one part goes in one \
-      request. Each part is checked by the storage (S3 its SHA-256, Azure its MD5); chunk_hash, the SHA-256 of the \
+      request. Each part is checked by the storage (S3 its CRC-32C, Azure its MD5); chunk_hash, the SHA-256 of the \
       stored object, is taken as the chunk is finished and kept with it. A chunk's record is written once it is \
       stored, in chunk order, with blob-put's fields (FIELD, FIELD_etag, FIELD_expires_at, chunk_sha256) and no \
       chunk_path; its file is removed then. A destination whose template names a field the record gets only when its \
