@@ -37,7 +37,10 @@ final class GQLMutateShutdownTests: XCTestCase {
   func testSIGTERMDuringABackoffWithStdinOpenExitsWithoutWaitingForTheInput() throws {
     let server = try GraphQLTestServer()
     let processID = GraphQLTestServer.newProcessID()
-    try server.inject(["kind": "status", "status": 503, "count": 10])
+    // Retry-After holds the tool in its wait (capped at 10 s by the policy) from the first answer on, so the request
+    // counted below is still the only one when the signal comes (a bare 503's first backoff can be shorter than the
+    // poll's step).
+    try server.inject(["kind": "status", "status": 503, "retry_after": 30, "count": 10])
     let tool = try ProcessRun.start(
       ToolInvocation.path(of: "gql-mutate"), ["--op", "create-chunk", "--attempts", "6"] + server.scopeHeader)
     try tool.write(ChunkRecords.lines([ChunkRecords.batch(processID: processID, chunkID: 1)]))
