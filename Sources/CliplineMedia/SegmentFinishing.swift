@@ -36,8 +36,10 @@ final class SegmentFinishing {
 
     func wait() -> Result<WrittenFile, Error> {
       condition.withLock {
-        while outcome == nil { condition.wait() }
-        return outcome!
+        while true {
+          if let outcome { return outcome }
+          condition.wait()
+        }
       }
     }
   }
@@ -60,8 +62,9 @@ final class SegmentFinishing {
     while pending.count >= limit { try reportOldest() }
     let segment = Pending(index: index, startSeconds: startSeconds, endSeconds: endSeconds, output: output)
     pending.append(segment)
-    if pool == nil { pool = ThreadPool(width: 1, backlog: limit) }
-    pool!.submit { segment.run() }
+    let pool = self.pool ?? ThreadPool(width: 1, backlog: limit)
+    self.pool = pool
+    pool.submit { segment.run() }
   }
 
   /// Reports, in order, the segments already finished; waits for none.
