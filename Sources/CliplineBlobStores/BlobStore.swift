@@ -46,6 +46,9 @@ public struct BlobPutOptions: Sendable {
   public var knownDigests: FileDigests?
   /// Or digests being computed while the upload runs (shared by a record's destinations).
   public var pendingDigests: PendingDigests?
+  /// A SHA-256 tag owed after completion (S3 multipart) is returned in `StoredBlob.digestTags`, not set: the
+  /// uploader sets it beside the server-side copies, so the copy does not wait for another round trip.
+  public var digestTagsByCaller = false
 
   public init(
     contentType: String? = nil, tags: [String: String] = [:], expiresAt: Date? = nil, knownDigests: FileDigests? = nil,
@@ -97,6 +100,9 @@ public struct StoredBlob: Sendable, Equatable {
   public let bytes: Int64
   public let etag: String
   public let sha256: String
+  /// Tags the store left to its caller (`BlobPutOptions.digestTagsByCaller`): the SHA-256 known only once the
+  /// object was complete, set while its server-side copies are made; nil when none are owed.
+  public var digestTags: [String: String]? = nil
 }
 
 /// An object as listed or inspected.

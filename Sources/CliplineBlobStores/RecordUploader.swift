@@ -61,7 +61,7 @@ public struct RecordUploader: Sendable {
 
   /// The record with the fields the upload of `body` adds (`stem` names its `STEM_bytes` and `STEM_sha256`): a
   /// file's, bytes held in memory, or a body streamed in while it uploads. The plan first, then the runner of the
-  /// body's kind, then the server-side copies, then the fields.
+  /// body's kind, then the server-side copies (and the digest tags an upload left, beside them), then the fields.
   /// `order` (the input line) decides which record's large upload goes first when several wait.
   public func upload(_ record: Record, body: UploadBody, stem: String, order: Int = 0) throws -> Record {
     let began = Date()
@@ -74,8 +74,8 @@ public struct RecordUploader: Sendable {
     case .memory(let name, let bytes): uploaded = try uploadMemory(bytes, name: name, plan: plan, order: order)
     case .stream(let name, let produce): uploaded = try uploadStream(produce, name: name, plan: plan, order: order)
     }
-    let copied = try copy(uploaded, plan: plan, resend: body.resendable, name: body.name)
-    let stored = plan.inDestinationOrder(uploaded: uploaded, copied: copied)
+    let (tagged, copied) = try copyAndTag(uploaded, plan: plan, resend: body.resendable, name: body.name)
+    let stored = plan.inDestinationOrder(uploaded: tagged, copied: copied)
     UploadMetrics.count(stored, since: began)
     let output = try fields(record, stored: stored, plan: plan, stem: stem)
     if removeSource, case .file(let file) = body { unlink(file) }

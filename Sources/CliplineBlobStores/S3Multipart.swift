@@ -64,7 +64,8 @@ extension S3Store {
 
   /// The known digest checked against the bytes sent (S3 only saw the parts), CompleteMultipartUpload, its
   /// composite checksum checked (or, from a server that answers none, the object read back), and the SHA-256 stored
-  /// as a tag when it was not known at CreateMultipartUpload. Once the object exists, any failure removes it.
+  /// as a tag when it was not known at CreateMultipartUpload (or left to the caller, `digestTagsByCaller`). Once the
+  /// object exists, any failure removes it.
   func completeMultipart(
     _ target: Target, uploadQuery: String, parts: PartResults, digests: FileDigests, sha256KnownAtCreation: Bool,
     options: BlobPutOptions
@@ -72,18 +73,20 @@ extension S3Store {
     try options.checkKnownDigest(digests, location: target.location)
     let answer = try completeMultipartUpload(target, uploadQuery: uploadQuery, parts: parts)
     let etag = Self.unquoted(answer.text("ETag") ?? "")
+    let owed = sha256KnownAtCreation ? nil : digestTags(digests.sha256, etag: etag, options: options)
     do {
       try confirmWrite(
         target, etag: etag, sha256: digests.sha256,
         checkedByServer: try compositeChecked(answer.text("ChecksumCRC32C"), parts: parts, target: target))
-      if !sha256KnownAtCreation {
-        try setTags(digestTags(digests.sha256, etag: etag, options: options), of: target.location)
-      }
+      if let owed, !options.digestTagsByCaller { try setTags(owed, of: target.location) }
     } catch {
       try? delete(target.location)
       throw error
     }
-    return StoredBlob(location: target.location, bytes: digests.bytes, etag: etag, sha256: digests.sha256.hexString)
+    var stored = StoredBlob(
+      location: target.location, bytes: digests.bytes, etag: etag, sha256: digests.sha256.hexString)
+    if options.digestTagsByCaller { stored.digestTags = owed }
+    return stored
   }
 
   /// S3's composite checksum is the CRC-32C of the parts' CRC-32Cs, then "-N": a server that answers it checked every

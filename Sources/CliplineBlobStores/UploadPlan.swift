@@ -65,9 +65,15 @@ extension RecordUploader {
       break  // hashed as it arrives
     }
     let started = Date(timeIntervalSince1970: now().timeIntervalSince1970.rounded(.down))
+    var destinationOptions = destinations.map { options.expiring(after: $0.timeToLive, from: started) }
+    let uploads = try uploads(to: locations)
+    // An upload that is copied sets its late digest tags beside its copies (copyAndTag), not before them.
+    for upload in uploads where !upload.copies.isEmpty {
+      destinationOptions[upload.destination].digestTagsByCaller = true
+    }
     return UploadPlan(
-      locations: locations, options: destinations.map { options.expiring(after: $0.timeToLive, from: started) },
-      uploads: try uploads(to: locations), started: started, knownDigestField: digestField)
+      locations: locations, options: destinationOptions, uploads: uploads, started: started,
+      knownDigestField: digestField)
   }
 
   /// Each destination uploaded, with the later ones that are its server-side copies (`copyMode`).
