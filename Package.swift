@@ -8,11 +8,6 @@
 // one of ours says Clipline.
 import PackageDescription
 
-/// One system library per C library; the module map's `shim.h` carries the inline wrappers Swift cannot import.
-func cLibrary(_ name: String, pkgConfig: String, apt: String) -> Target {
-  .systemLibrary(name: name, pkgConfig: pkgConfig, providers: [.apt([apt])])
-}
-
 let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
 let foundations: [Target.Dependency] = ["CliplineSystem", "CliplineRecords"]
 
@@ -23,12 +18,20 @@ func tool(_ name: String) -> Target {
   .executableTarget(name: name, dependencies: ["CliplineTools", "CliplineCLI"])
 }
 
-/// FFmpeg's libraries are not linked: CliplineMedia loads them when a tool first needs them (FFmpegLibraries), so
-/// the tools that do not use them start without loading ~180 shared libraries. Their module maps link nothing and
-/// their shims declare every function Swift calls weak; the headers are on the compiler's default path.
-func ffmpegLibrary(_ name: String, apt: String) -> Target {
+/// One system library per C library; the module map's `shim.h` carries the inline wrappers Swift cannot import.
+/// None is linked: the wrapper loads it when a tool first needs it (SharedLibraries: FFmpeg, libcurl, libcrypto,
+/// rabbitmq-c, hiredis), so a tool starts without mapping and relocating the ~200 libraries they pull in. Their
+/// module maps link nothing and their shims declare every function Swift calls weak; the headers are on the
+/// compiler's default path (no pkg-config, which would link them).
+func cLibrary(_ name: String, apt: String) -> Target {
   .systemLibrary(name: name, providers: [.apt([apt])])
 }
+
+/// A wrapper's C functions must be called through PLT slots, bound at their first call after its library is loaded.
+/// Swift's own LLVM passes merge functions that differ only in the C function they call (Packet's and Frame's
+/// deinits) into one that takes the C function's address from a GOT slot, bound at start, before the library is
+/// loaded: null.
+let callsLoadedLibraries: [SwiftSetting] = [.unsafeFlags(["-Xfrontend", "-disable-swift-specific-llvm-optzns"])]
 
 /// A library of one concern: it takes sources and sinks and knows nothing of flags. It stands on CliplineSystem and
 /// names everything else it uses (CliplineRecords included).
@@ -65,15 +68,15 @@ let package = Package(
   ],
   targets: [
     // C libraries, each behind one module.
-    ffmpegLibrary("CCliplineAVUtil", apt: "libavutil-dev"),
-    ffmpegLibrary("CCliplineAVCodec", apt: "libavcodec-dev"),
-    ffmpegLibrary("CCliplineAVFormat", apt: "libavformat-dev"),
-    ffmpegLibrary("CCliplineAVFilter", apt: "libavfilter-dev"),
-    ffmpegLibrary("CCliplineSwScale", apt: "libswscale-dev"),
-    cLibrary("CCliplineCurl", pkgConfig: "libcurl", apt: "libcurl4-openssl-dev"),
-    cLibrary("CCliplineCrypto", pkgConfig: "libcrypto", apt: "libssl-dev"),
-    cLibrary("CCliplineRabbitMQ", pkgConfig: "librabbitmq", apt: "librabbitmq-dev"),
-    cLibrary("CCliplineHiredis", pkgConfig: "hiredis", apt: "libhiredis-dev"),
+    cLibrary("CCliplineAVUtil", apt: "libavutil-dev"),
+    cLibrary("CCliplineAVCodec", apt: "libavcodec-dev"),
+    cLibrary("CCliplineAVFormat", apt: "libavformat-dev"),
+    cLibrary("CCliplineAVFilter", apt: "libavfilter-dev"),
+    cLibrary("CCliplineSwScale", apt: "libswscale-dev"),
+    cLibrary("CCliplineCurl", apt: "libcurl4-openssl-dev"),
+    cLibrary("CCliplineCrypto", apt: "libssl-dev"),
+    cLibrary("CCliplineRabbitMQ", apt: "librabbitmq-dev"),
+    cLibrary("CCliplineHiredis", apt: "libhiredis-dev"),
     .systemLibrary(name: "CCliplineXattr", path: "Sources/CCliplineXattr"),
     .systemLibrary(name: "CCliplineLinux", path: "Sources/CCliplineLinux"),
     .target(name: "CCliplineBuild", cSettings: [.define("CLIPLINE_COMMIT", to: "\"\(commit)\"")]),
@@ -86,8 +89,10 @@ let package = Package(
     .target(name: "CliplineTelemetry", dependencies: foundations),
 
     // One library per concern.
-    library("CliplineCrypto", ["CCliplineCrypto", "CCliplineCRC32C"]),
-    library("CliplineHTTP", ["CCliplineCurl", "CliplineCrypto", "CliplineTelemetry", "CliplineRecords"]),
+    library("CliplineCrypto", ["CCliplineCrypto", "CCliplineCRC32C"], swiftSettings: callsLoadedLibraries),
+    library(
+      "CliplineHTTP", ["CCliplineCurl", "CliplineCrypto", "CliplineTelemetry", "CliplineRecords"],
+      swiftSettings: callsLoadedLibraries),
     // Sources read while they arrive: a file a download writes, a window of memory ranged reads fill, a local file.
     library("CliplineSources", ["CliplineHTTP", "CliplineCrypto"]),
     library("CliplineAWS", ["CliplineHTTP", "CliplineCrypto", "CliplineRecords"]),
@@ -97,21 +102,20 @@ let package = Package(
         "CliplineAWS", "CliplineHTTP", "CliplineCrypto", "CliplineSources", "CliplineRecords", "CliplineTelemetry",
         "CCliplineXattr",
       ]),
-    // FFmpeg's functions must be called through PLT slots, bound at their first call (FFmpegLibraries). Swift's
-    // own LLVM passes merge functions that differ only in the C function they call (Packet's and Frame's deinits)
-    // into one that takes av_*_free's address from a GOT slot, bound at start, before FFmpeg is loaded: null.
     library(
       "CliplineMedia",
       [
         "CCliplineAVUtil", "CCliplineAVCodec", "CCliplineAVFormat", "CCliplineAVFilter", "CCliplineSwScale",
         "CliplineCrypto", "CliplineRecords",
-      ], swiftSettings: [.unsafeFlags(["-Xfrontend", "-disable-swift-specific-llvm-optzns"])]),
+      ], swiftSettings: callsLoadedLibraries),
     library(
       "CliplineChunking",
       ["CliplineMedia", "CliplineCrypto", "CliplineSources", "CliplineRecords", "CliplineTelemetry"]),
     library(
-      "CliplineAMQP", ["CCliplineRabbitMQ", "CCliplineLinux", "CliplineCrypto", "CliplineTelemetry", "CliplineRecords"]),
-    library("CliplineCache", ["CCliplineHiredis", "CliplineRecords"]),
+      "CliplineAMQP",
+      ["CCliplineRabbitMQ", "CCliplineLinux", "CliplineCrypto", "CliplineTelemetry", "CliplineRecords"],
+      swiftSettings: callsLoadedLibraries),
+    library("CliplineCache", ["CCliplineHiredis", "CliplineRecords"], swiftSettings: callsLoadedLibraries),
     library("CliplineKVS", ["CliplineAWS", "CliplineHTTP", "CliplineCache", "CliplineCrypto", "CliplineRecords"]),
     // Not CliplineMedia: kvs-clip runs its FFmpeg steps in kvs-clip-media, so it never loads FFmpeg's libraries.
     library(

@@ -7,4 +7,6 @@
 #include <openssl/rand.h>
 #include <openssl/core_names.h>
 #include <openssl/params.h>
+
+#include "crypto_weak.h"
 #endif

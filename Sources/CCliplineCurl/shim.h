@@ -3,6 +3,8 @@
 #define CLIPLINE_CCURL_SHIM_H
 #include <curl/curl.h>
 
+#include "curl_weak.h"
+
 static inline CURLcode clipline_curl_setopt_long(CURL *h, CURLoption o, long v) { return curl_easy_setopt(h, o, v); }
 static inline CURLcode clipline_curl_setopt_int64(CURL *h, CURLoption o, curl_off_t v) { return curl_easy_setopt(h, o, v); }
 static inline CURLcode clipline_curl_setopt_string(CURL *h, CURLoption o, const char *v) { return curl_easy_setopt(h, o, v); }

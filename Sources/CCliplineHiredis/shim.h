@@ -2,4 +2,6 @@
 #ifndef CLIPLINE_CHIREDIS_SHIM_H
 #define CLIPLINE_CHIREDIS_SHIM_H
 #include <hiredis/hiredis.h>
+
+#include "hiredis_weak.h"
 #endif

@@ -8,6 +8,8 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include "rabbitmq_weak.h"
+
 static inline amqp_rpc_reply_t clipline_amqp_login_plain(amqp_connection_state_t state, const char *vhost, int channel_max,
                                                           int frame_max, int heartbeat, const char *user,
                                                           const char *password, amqp_table_t properties) {

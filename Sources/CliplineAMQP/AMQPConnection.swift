@@ -29,6 +29,7 @@ public final class AMQPConnection {
   /// A new handle, connected, logged in, channel 1 open; on any failure the handle is destroyed here and the
   /// error thrown, so nothing half-open reaches `init`.
   private static func openConnection(_ options: ConnectionOptions) throws -> amqp_connection_state_t {
+    try RabbitMQLibrary.load()
     guard let state = amqp_new_connection() else {
       throw AMQPError.misuse("connecting", "rabbitmq-c could not allocate a connection")
     }

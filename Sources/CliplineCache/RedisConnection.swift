@@ -27,6 +27,7 @@ public final class RedisConnection {
   /// A connected, authenticated context on the wanted database; freed here if any step fails, so `deinit` is
   /// the only other free.
   private static func connect(_ url: RedisURL, timeout: Double) throws -> UnsafeMutablePointer<redisContext> {
+    try HiredisLibrary.load()
     let interval = timeval(tv_sec: Int(timeout), tv_usec: Int((timeout - Double(Int(timeout))) * 1_000_000))
     guard let context = redisConnectWithTimeout(url.host, Int32(url.port), interval) else {
       throw RedisError(operation: "connect to \(url.redacted)", message: "out of memory")

@@ -14,6 +14,7 @@ public final class Digest {
   private var crc: UInt32 = 0
 
   public init(_ algorithm: Algorithm = .sha256) throws {
+    try OpenSSLProcessSetup.load()
     let md: OpaquePointer?
     switch algorithm {
     case .sha256: md = EVP_sha256()
@@ -28,12 +29,12 @@ public final class Digest {
 
   /// A digest by OpenSSL's name for it ("SHA512", "SHA3-256", …); an unknown name is a CryptoError.
   public init(named name: String) throws {
+    try OpenSSLProcessSetup.load()
     context = try Digest.open(EVP_get_digestbyname(name))
   }
 
   /// An initialised context; freed here if initialising fails, so `deinit` is the only other free.
   private static func open(_ md: OpaquePointer?) throws -> OpaquePointer {
-    _ = OpenSSLProcessSetup.done
     guard let context = EVP_MD_CTX_new() else { throw CryptoError.last("EVP_MD_CTX_new") }
     guard md != nil, EVP_DigestInit_ex(context, md, nil) == 1 else {
       EVP_MD_CTX_free(context)
@@ -71,6 +72,7 @@ public final class Digest {
   }
 
   public static func sha256<Bytes: ContiguousBytes>(_ bytes: Bytes) -> [UInt8] {
+    _ = OpenSSLProcessSetup.done  // a libcrypto that cannot be loaded ends the process with a sentence, not here
     let digest = try! Digest(.sha256)
     digest.update(bytes)
     return digest.finish()
@@ -80,6 +82,7 @@ public final class Digest {
 
   /// The MD5 Azure checks a body against (Content-MD5), and S3 a tagging or lifecycle document.
   public static func md5<Bytes: ContiguousBytes>(_ bytes: Bytes) -> [UInt8] {
+    _ = OpenSSLProcessSetup.done
     let digest = try! Digest(.md5)
     digest.update(bytes)
     return digest.finish()

@@ -31,17 +31,12 @@ public final class HTTPClient {
   /// The easy handle; libcurl returns NULL only when memory is exhausted, where nothing can go on.
   /// Nothing else is set on it here (each request resets and sets it), so `deinit` is the only free.
   private static func open() -> UnsafeMutableRawPointer {
-    _ = HTTPClient.globalInit
+    _ = CurlLibrary.required
     guard let handle = curl_easy_init() else { fatalError("curl_easy_init returned NULL: out of memory") }
     return handle
   }
 
   deinit { curl_easy_cleanup(handle) }
-
-  private static let globalInit: Void = {
-    _ = OpenSSLProcessSetup.done  // before libcurl initialises OpenSSL for TLS
-    curl_global_init(Int(CURL_GLOBAL_ALL))
-  }()
 
   /// Bytes libcurl hands over per write callback (its maximum is 10 MiB, its default 16 KiB).
   static let receiveBufferSize = 256 << 10

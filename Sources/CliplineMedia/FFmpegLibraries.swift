@@ -6,11 +6,10 @@ internal import CCliplineSwScale
 import CliplineSystem
 import Foundation
 
-/// FFmpeg's libraries, loaded when a tool first opens media instead of by the dynamic linker at every start:
-/// one binary holds every tool, and loading FFmpeg's ~180 shared libraries costs ~40 ms that kvs-discover, amqp-pub
-/// or record-shape would pay for nothing. The shims declare every function Swift calls weak and link nothing;
-/// dlopen with RTLD_GLOBAL makes them resolvable, and lazy binding resolves each at its first call. Every handle
-/// owner's open function calls `load()` first, so no FFmpeg call can come before it.
+/// FFmpeg's libraries, loaded when a tool first opens media instead of by the dynamic linker at every start
+/// (`SharedLibraries`): loading FFmpeg's ~180 shared libraries costs ~40 ms that kvs-discover, amqp-pub or
+/// record-shape would pay for nothing. Every handle owner's open function calls `load()` first, so no FFmpeg call
+/// can come before it.
 public enum FFmpegLibraries {
   /// The sonames of the libraries the headers were built against (the ABI is the major version).
   static let sonames = [
@@ -34,26 +33,6 @@ public enum FFmpegLibraries {
   static func loadFilters() throws { try filtersLoaded.get() }
 
   private static func open(_ sonames: [String]) throws {
-    // With every symbol bound at start, the weak references are bound to nothing for good.
-    if let bindNow = ProcessInfo.processInfo.environment["LD_BIND_NOW"], !bindNow.isEmpty {
-      throw FFmpegUnavailable(
-        "LD_BIND_NOW is set, and FFmpeg's libraries are loaded when a tool first needs them, which needs lazy "
-          + "binding: unset LD_BIND_NOW")
-    }
-    for soname in sonames where dlopen(soname, RTLD_NOW | RTLD_GLOBAL) == nil {
-      let reason = dlerror().map { String(cString: $0) } ?? "not found"
-      // The loader could not map a library: out of address space (ulimit -v), not a broken installation.
-      if reason.contains("failed to map segment") || reason.contains("Cannot allocate memory") {
-        throw ResourceShortage.memory(bytes: nil)
-      }
-      throw FFmpegUnavailable("FFmpeg's \(soname) cannot be loaded (\(reason)); install FFmpeg's libraries")
-    }
+    try SharedLibraries.open(sonames, of: "FFmpeg", install: "FFmpeg's libraries")
   }
-}
-
-/// FFmpeg's libraries are missing or cannot be loaded: a broken installation (78).
-public struct FFmpegUnavailable: Error, CustomStringConvertible, ExitStatusProviding {
-  public let description: String
-  init(_ description: String) { self.description = description }
-  public var exitStatus: ExitStatus { .configuration }
 }

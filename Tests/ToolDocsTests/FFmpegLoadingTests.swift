@@ -9,9 +9,7 @@ final class FFmpegLoadingTests: XCTestCase {
 
   /// The shared objects a run loaded, as ld.so reports them (LD_DEBUG=files), dlopen included.
   func loadedLibraries(_ tool: String, _ arguments: [String], stdin: String = "") throws -> (ToolResult, String) {
-    let result = try ToolInvocation.run(tool, arguments, stdin: stdin, environment: ["LD_DEBUG": "files"])
-    let loaded = result.stderr.split(separator: "\n").filter { $0.contains("file=") }.joined(separator: "\n")
-    return (result, loaded)
+    try ToolInvocation.runListingLoads(tool, arguments, stdin: stdin)
   }
 
   func testTheBinaryLinksNoFFmpegAndBindsItsFunctionsOnlyLazily() throws {

@@ -1,0 +1,42 @@
+// rabbitmq-c (and the libssl it uses) is not linked: CliplineAMQP opens it when a tool first makes a connection
+// (RabbitMQLibrary.load, through SharedLibraries in CliplineSystem). Every function called is a weak reference,
+// bound lazily at its first call; the link fails on a function missing here.
+#pragma weak amqp_basic_ack
+#pragma weak amqp_basic_consume
+#pragma weak amqp_basic_get
+#pragma weak amqp_basic_nack
+#pragma weak amqp_basic_publish
+#pragma weak amqp_basic_qos
+#pragma weak amqp_channel_close
+#pragma weak amqp_channel_open
+#pragma weak amqp_confirm_select
+#pragma weak amqp_connection_close
+#pragma weak amqp_data_in_buffer
+#pragma weak amqp_destroy_connection
+#pragma weak amqp_error_string2
+#pragma weak amqp_frames_enqueued
+#pragma weak amqp_get_heartbeat
+#pragma weak amqp_get_rpc_reply
+#pragma weak amqp_get_sockfd
+#pragma weak amqp_login_with_properties
+#pragma weak amqp_maybe_release_buffers
+#pragma weak amqp_new_connection
+#pragma weak amqp_queue_bind
+#pragma weak amqp_queue_declare
+#pragma weak amqp_send_method
+#pragma weak amqp_set_handshake_timeout
+#pragma weak amqp_set_rpc_timeout
+#pragma weak amqp_simple_wait_frame_noblock
+#pragma weak amqp_socket_open_noblock
+#pragma weak amqp_ssl_socket_get_context
+#pragma weak amqp_ssl_socket_new
+#pragma weak amqp_ssl_socket_set_cacert
+#pragma weak amqp_ssl_socket_set_key
+#pragma weak amqp_ssl_socket_set_verify_hostname
+#pragma weak amqp_ssl_socket_set_verify_peer
+#pragma weak amqp_tcp_socket_new
+#pragma weak amqp_version
+#pragma weak SSL_CTX_get0_param
+#pragma weak X509_VERIFY_PARAM_set1_host
+#pragma weak X509_VERIFY_PARAM_set1_ip_asc
+#pragma weak X509_VERIFY_PARAM_set_hostflags
