@@ -93,7 +93,10 @@ public struct GetMediaReader {
   public init() {}
 
   public mutating func feed(_ bytes: UnsafeRawBufferPointer, _ handle: (Event) throws -> Void) throws {
-    var document = self.document
+    // Moved out, not copied: a copy would share the frames array, and the first frame appended in each call would
+    // copy all the fragment's frames so far (retaining each).
+    var document = Document()
+    swap(&document, &self.document)
     defer { self.document = document }
     try ebml.feed(bytes) { event in try Self.take(event, into: &document, handle) }
   }
@@ -102,8 +105,8 @@ public struct GetMediaReader {
   /// reported; one cut short is not (it comes again from the next session).
   public mutating func finish(_ handle: (Event) throws -> Void) throws {
     let cutShort = ebml.isMidElement
-    var document = self.document
-    defer { self.document = Document() }
+    var document = Document()
+    swap(&document, &self.document)
     // A Cluster of unknown size that the end of the body closes may have been cut between two blocks: it counts as
     // whole only when its known size was reached, or its trailing tags came.
     try ebml.finish { event in

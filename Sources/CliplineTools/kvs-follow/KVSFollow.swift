@@ -201,7 +201,7 @@ struct KVSFollow: ParsableCommand {
     // A span per window, not one for a run that lasts for days.
     try runTool(diagnostics, traced: false) {
       FFmpegLogging.configure(verbose: common.verbose)
-      MallocTuning.forManyStreams()  // a thread per camera: see MallocTuning
+      MallocTuning.forManyStreams(mappingFrom: 1 << 20)  // a thread per camera: see MallocTuning
       let work = try windowDirectory(diagnostics)
       defer { work.remove() }
       let follower = try makeFollower(diagnostics, directory: work.path)
