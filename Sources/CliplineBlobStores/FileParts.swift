@@ -50,13 +50,19 @@ final class FileParts: @unchecked Sendable {
   private let threads: ThreadPool
   private let failure = FirstFailure()
   private let checksums: PartHashes
+  /// Every part request waits for a slot shared with the other bodies of its uploader, the oldest body first.
+  private let turns: (slots: OldestFirstSlots, order: Int)
   private var begun = false
   /// The next part to send: parts 1 ..< `next` are sent or on their way.
   private var next = 1
 
-  init(to location: BlobLocation, store: PartSending, options: BlobPutOptions, path: String) throws {
+  init(
+    to location: BlobLocation, store: PartSending, options: BlobPutOptions, path: String,
+    turns: (slots: OldestFirstSlots, order: Int)
+  ) throws {
     self.location = location
     self.path = path
+    self.turns = turns
     partSize = store.partSize
     head = min(partSize, 5 << 20)
     backend = try store.partBackend(to: location, options: options)
@@ -89,12 +95,14 @@ final class FileParts: @unchecked Sendable {
       begun = true
     }
     let checksum = checksums.checksum(of: index, range: range)
-    threads.submit { [backend, failure, path] in
-      guard failure.error == nil else { return }
-      do {
-        try backend.putPart(index, file: path, range: range, checksum: checksum)
-      } catch {
-        failure.record(error)
+    threads.submit { [backend, failure, path, turns] in
+      turns.slots.withSlot(order: turns.order) {
+        guard failure.error == nil else { return }
+        do {
+          try backend.putPart(index, file: path, range: range, checksum: checksum)
+        } catch {
+          failure.record(error)
+        }
       }
     }
   }
@@ -123,8 +131,10 @@ final class FileParts: @unchecked Sendable {
       next += 1
     }
     let first = try bytes(body.prefix, then: body.range.lowerBound..<min(head, end))
-    threads.submit { [backend, failure] in
-      do { try backend.putPart(0, first) } catch { failure.record(error) }
+    threads.submit { [backend, failure, turns] in
+      turns.slots.withSlot(order: turns.order) {
+        do { try backend.putPart(0, first) } catch { failure.record(error) }
+      }
     }
     threads.waitUntilIdle()
     if ShutdownSignal.shared.isRequested { throw StoppedBySignal("while the upload was under way") }

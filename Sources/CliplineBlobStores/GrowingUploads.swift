@@ -10,8 +10,9 @@ public final class GrowingUploads: GrowingUpload, @unchecked Sendable {
   let plan: UploadPlan
   let parts: [FileParts?]
 
-  init(plan: UploadPlan, path: String) throws {
+  init(plan: UploadPlan, path: String, turns: PartTurns) throws {
     self.plan = plan
+    let turn = turns.nextBody()
     var parts: [FileParts?] = []
     do {
       for upload in plan.uploads {
@@ -22,7 +23,7 @@ public final class GrowingUploads: GrowingUpload, @unchecked Sendable {
         parts.append(
           try FileParts(
             to: plan.locations[upload.destination], store: store, options: plan.options[upload.destination],
-            path: path))
+            path: path, turns: (turns.slots, turn)))
       }
     } catch {
       for started in parts { started?.abort() }
@@ -69,7 +70,7 @@ extension RecordUploader {
       log?("\(name): its destinations are not known yet (\(describe(error))); it goes once written")
       return nil
     }
-    return try GrowingUploads(plan: plan, path: path)
+    return try GrowingUploads(plan: plan, path: path, turns: partTurns)
   }
 }
 

@@ -33,6 +33,8 @@ public struct RecordUploader: Sendable {
   /// 2-core bench and the slow link no faster.)
   public var largeFileBytes: Int64 = 16 << 20
   private(set) var largeUploads = OldestFirstSlots(count: 1)
+  /// The part requests of bodies sent while they are written, the oldest body's first.
+  private(set) var partTurns = PartTurns()
 
   public init(stores: BlobStoreSet, destinations: [UploadDestination]) {
     self.stores = stores
@@ -44,6 +46,7 @@ public struct RecordUploader: Sendable {
   public func independent() -> RecordUploader {
     var copy = self
     copy.largeUploads = OldestFirstSlots(count: 1)
+    copy.partTurns = PartTurns()
     return copy
   }
 

@@ -52,7 +52,7 @@ extension RecordUploader {
       started.abort()
       uploads = nil
     }
-    let growing = try uploads ?? GrowingUploads(plan: plan, path: body.path)
+    let growing = try uploads ?? GrowingUploads(plan: plan, path: body.path, turns: partTurns)
     let began = Date()
     let stored = try growing.finish(body, name: name)
     for blob in stored { logUpload(name, blob, since: began) }

@@ -86,7 +86,11 @@ final class OldestFirstSlotsTests: XCTestCase {
     XCTAssertEqual(done.wait(timeout: .now() + 30), .success)
   }
 
-  private func waitUntil(_ what: String, _ condition: () -> Bool) throws {
+}
+
+extension XCTestCase {
+  /// Polls `condition` every millisecond for up to 30 s (threads queueing on a lock: no event to wait on).
+  func waitUntil(_ what: String, _ condition: () -> Bool) throws {
     let deadline = Date().addingTimeInterval(30)
     while !condition() {
       guard Date() < deadline else {
@@ -99,7 +103,7 @@ final class OldestFirstSlotsTests: XCTestCase {
 }
 
 /// Numbers appended from several threads.
-private final class Entries: @unchecked Sendable {
+final class Entries: @unchecked Sendable {
   private let lock = NSLock()
   private var stored: [Int] = []
   func append(_ value: Int) { lock.withLock { stored.append(value) } }
