@@ -141,11 +141,17 @@ final class HashedOutputFile {
     return WrittenFile(bytes: body.byteCount, sha256: sha256, body: body)
   }
 
-  /// Hashes the bytes of `range` as they are in the file, read where they lie in the page cache (this file is ours
-  /// alone until it is finished).
+  /// Hashes the bytes of `range` as they are in the file.
   private func hash(_ range: Range<Int64>, into digest: Digest) throws {
-    try HashedOutputFile.onPath(path, "read") {
-      try FileDescriptorIO.mapRange(descriptor, range) { digest.update($0) }
+    var block = [UInt8](repeating: 0, count: passBlock)
+    var offset = range.lowerBound
+    while offset < range.upperBound {
+      let count = Int(min(Int64(block.count), range.upperBound - offset))
+      try block.withUnsafeMutableBytes { buffer in
+        _ = try read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[..<count]), at: offset)
+        digest.update(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
+      }
+      offset += Int64(count)
     }
   }
 
