@@ -14,18 +14,11 @@ public final class InOrderUploads: Sendable {
   private let output: @Sendable (Record) throws -> Void
   private let threads: ThreadPool
   private let state = Ordering()
-  private let spares: RecycledFiles?
 
-  /// - Parameters:
-  ///   - spares: where a written body's file goes once its upload ends (kept for the next body), else deleted.
-  ///   - output: receives each stored record, in submission order, from an upload's thread.
-  public init(
-    uploader: RecordUploader, inFlight: Int = 2, spares: RecycledFiles? = nil,
-    output: @escaping @Sendable (Record) throws -> Void
-  ) {
+  /// - Parameter output: receives each stored record, in submission order, from an upload's thread.
+  public init(uploader: RecordUploader, inFlight: Int = 2, output: @escaping @Sendable (Record) throws -> Void) {
     self.uploader = uploader
     self.output = output
-    self.spares = spares
     threads = ThreadPool(width: inFlight)
   }
 
@@ -70,19 +63,19 @@ public final class InOrderUploads: Sendable {
   }
 
   /// Queues the rest of the upload of a body written to a file (`started`, from `start`, when it began); as
-  /// `submit(_:body:name:stem:)`. The file is removed (or set aside) once its upload ends, whatever the outcome.
+  /// `submit(_:body:name:stem:)`. The file is removed once its upload ends, whatever the outcome.
   public func submit(_ record: Record, written body: WrittenBody, started: GrowingUpload?, name: String, stem: String)
     throws
   {
     let growing = started as? GrowingUploads
     if let failed = state.failure.error {
       growing?.abort()
-      InOrderUploads.release(body.path, to: spares)
+      unlink(body.path)
       throw failed
     }
     let number = state.nextNumber()
-    threads.submit { [uploader, output, state, spares] in
-      defer { InOrderUploads.release(body.path, to: spares) }
+    threads.submit { [uploader, output, state] in
+      defer { unlink(body.path) }
       guard state.failure.error == nil else {
         growing?.abort()
         return
@@ -96,11 +89,6 @@ public final class InOrderUploads: Sendable {
         state.failure.record(error)
       }
     }
-  }
-
-  /// A written body's file once its upload ended: set aside for the next body, or deleted.
-  private static func release(_ path: String, to spares: RecycledFiles?) {
-    if let spares { spares.setAside(path) } else { unlink(path) }
   }
 
   private func finish() throws {

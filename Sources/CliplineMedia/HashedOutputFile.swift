@@ -32,29 +32,24 @@ final class HashedOutputFile {
   /// How far `upload` was told the file is written; nothing more once the trailer begins (it is not media).
   private var reported: Int64 = 0
   private var reporting = true
-  /// The file at `path` may hold an earlier file's bytes (a recycled scratch file), written over, not truncated.
-  private let overwrites: Bool
 
   /// - Parameters:
   ///   - movesIndexToFront: the output is an MP4 whose index is to lead (`+faststart`).
   ///   - passBlock: bytes per read and write of the finishing pass (tests make it smaller than the index).
-  ///   - overwrites: a file already at `path` is written over and cut to this one's size at `finish()`, its pages
-  ///     reused (`RecycledFiles`), rather than truncated first.
   init(
     path: String, movesIndexToFront: Bool, passBlock: Int = HashedOutputFile.defaultPassBlock,
-    upload: GrowingUpload? = nil, overwrites: Bool = false
+    upload: GrowingUpload? = nil
   ) throws {
-    descriptor = try HashedOutputFile.create(path, truncating: !overwrites)
-    self.overwrites = overwrites
+    descriptor = try HashedOutputFile.create(path)
     self.path = path
     self.movesIndexToFront = movesIndexToFront
     self.passBlock = max(1, passBlock)
     self.upload = upload
   }
 
-  /// Creates (or opens) the file now, so a path that cannot be written fails before any work is done.
-  private static func create(_ path: String, truncating: Bool) throws -> Int32 {
-    let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC | (truncating ? O_TRUNC : 0), 0o644)
+  /// Creates (truncates) the file now, so a path that cannot be written fails before any work is done.
+  private static func create(_ path: String) throws -> Int32 {
+    let descriptor = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
     guard descriptor >= 0 else { throw FileSystemError("create", path: path) }
     return descriptor
   }
@@ -105,11 +100,6 @@ final class HashedOutputFile {
 
   /// Puts the file in its final order and hashes it, in one pass; a file sent while written stays as it is.
   func finish() throws -> WrittenFile {
-    if overwrites {
-      _ = try HashedOutputFile.onPath(path, "truncate") {
-        try FileDescriptorIO.retryingInterrupts("ftruncate") { ftruncate(descriptor, off_t(size)) }
-      }
-    }
     if upload != nil { return try finishInPlace() }
     let digest = try Digest(.sha256)
     if movesIndexToFront, let move = try MP4IndexMove.plan(size: size, read: readBytes) {

@@ -39,10 +39,10 @@ final class MediaOutput {
   }
 
   /// An MP4 written to `path` and sent to `upload` in parts while it is written (`chunk --to`): the file stays as the
-  /// muxer left it, and `result` says which bytes make the object. A scratch file already at `path` is written over.
+  /// muxer left it, and `result` says which bytes make the object.
   convenience init(path: String, upload: GrowingUpload?) throws {
     try self.init(format: "mp4", options: ["movflags": "+faststart"]) { faststart in
-      try HashedOutputFile(path: path, movesIndexToFront: faststart, upload: upload, overwrites: true)
+      try HashedOutputFile(path: path, movesIndexToFront: faststart, upload: upload)
     }
     self.upload = upload
   }

@@ -178,19 +178,13 @@ struct Chunk: ParsableCommand {
       // A chunk's upload ends after its cut (the tail, part 1, Complete, the server-side copies): with 2 in flight
       // the cut (and the source's download) stopped while two earlier chunks were still ending. A queued chunk is
       // its file, not memory.
-      // A stored chunk's file is written over by a later chunk, not deleted (RecycledFiles).
-      let spares = RecycledFiles(limit: 2)
-      defer { spares.removeAll() }
-      let uploads = InOrderUploads(uploader: uploader, inFlight: 4, spares: spares) { try writer.write($0) }
+      let uploads = InOrderUploads(uploader: uploader, inFlight: 4) { try writer.write($0) }
       func name(_ chunk: Record) -> String { String(format: "chunk_%03d.mp4", chunk["chunk_id"]?.integerValue ?? 0) }
       try loop.run { record, line in
         try uploads.run {
           try chunker.process(
             record, line: line,
-            uploading: { chunk, path in
-              spares.reuse(at: path)
-              return try uploads.start(chunk, writingTo: path, name: name(chunk))
-            },
+            uploading: { chunk, path in try uploads.start(chunk, writingTo: path, name: name(chunk)) },
             emit: { chunk, body, started in
               try uploads.submit(chunk, written: body, started: started, name: name(chunk), stem: "chunk")
             })
