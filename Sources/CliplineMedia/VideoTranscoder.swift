@@ -42,7 +42,10 @@ final class VideoTranscoder {
     let sink = graph.sink
     let source = decoder.pointer
     encoderContext = try CodecContext(
-      encoding: codec, options: ["preset": settings.preset, "crf": String(settings.crf), "forced-idr": "1"]
+      encoding: codec,
+      options: [
+        "preset": settings.preset, "crf": String(settings.crf), "forced-idr": "1", "x264-params": "sync-lookahead=0",
+      ]
     ) { made in
       made.pointee.width = av_buffersink_get_w(sink)
       made.pointee.height = av_buffersink_get_h(sink)
@@ -68,6 +71,8 @@ final class VideoTranscoder {
   /// process's CPU share (a pod limited to one CPU on a 32-core node would start 33 decoder and 48 encoder
   /// threads, each holding its own pictures): two each use both cores of a small machine and keep memory fixed
   /// (on two cores: 110 MB peak RSS against 119 with automatic counts, 720p, same CPU; 100 with one each, slower).
+  /// libx264 runs its lookahead without a thread and buffer of its own (`sync-lookahead=0`): the default ultrafast
+  /// preset looks ahead no frames, and the buffer's frames held ~3 MB of the worker's PSS (720p, same wall).
   static let threads = Int32(min(2, max(1, ProcessInfo.processInfo.activeProcessorCount)))
 
   var outputTimeBase: AVRational { encoder.pointee.time_base }
