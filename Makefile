@@ -5,9 +5,9 @@
 #   make install                           the same with the binary's symbols and debug information kept
 #   make uninstall PREFIX=/usr/local DESTDIR=/tmp/stage
 #   make check                             format lint, generated docs up to date, warnings as errors
-# The binary needs no Swift toolchain where it runs, only the Debian libraries it links (libcurl, OpenSSL,
-# rabbitmq-c, hiredis) and FFmpeg's, which the tools that open media load when they do (scripts/deps/apt.txt and
-# examples/kubernetes/Containerfile list them).
+# The binary needs no Swift toolchain where it runs, only the Debian libraries its tools load when they first need
+# them (libcurl, OpenSSL, rabbitmq-c, hiredis, FFmpeg; scripts/deps/apt.txt and examples/kubernetes/Containerfile
+# list them).
 
 PREFIX ?= /usr/local
 DESTDIR ?=
